@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+# Characters the seed forbids in a secret's name.
+FORBIDDEN_NAME_CHARACTERS = '\\/[]"!@#$%^&()={};'
+NAME_MAX_LENGTH = 256
+VALIDITY_MIN_DAYS = 10
+VALIDITY_MAX_DAYS = 365
+VALIDITY_DEFAULT_DAYS = 90
+
+
+class ApiSecret(models.Model):
+    """An API secret of a tenant. Holds a display prefix and a keyed hash, never the value."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="api_secrets"
+    )
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    prefix = models.CharField(
+        max_length=16, help_text="First characters of the value, for display."
+    )
+    hashed_value = models.CharField(max_length=64, unique=True, editable=False)
+    # Read positions of the "new entries" endpoints: the highest entry id already handed out.
+    call_log_position = models.BigIntegerField(default=0, editable=False)
+    audit_position = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant", Lower("name"), name="apisecret_name_unique_per_tenant"
+            ),
+        ]
+        verbose_name = "API secret"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked(self) -> str:
+        return f"{self.prefix}••••••••"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    def days_left(self, now: datetime | None = None, tz=None) -> int:
+        """Calendar days until expiry in `tz` (negative once expired): 0 means today."""
+        now = now or timezone.now()
+        tz = tz or timezone.get_current_timezone()
+        return (
+            timezone.localtime(self.expires_at, tz).date() - timezone.localtime(now, tz).date()
+        ).days
+
+    def needs_warning(self, now: datetime | None = None) -> bool:
+        """Expired, or expiring within the warning window (20 days)."""
+        now = now or timezone.now()
+        return self.expires_at <= now + timedelta(days=settings.API_SECRET_WARNING_DAYS)
+
+    def expiration_text(self, now: datetime | None = None, tz=None) -> str:
+        days = self.days_left(now, tz)
+        if not self.is_expired(now):
+            if days <= 0:
+                return "expires today"
+            return "1 day left" if days == 1 else f"{days} days left"
+        ago = -days
+        if ago <= 0:
+            return "expired today"
+        return "expired 1 day ago" if ago == 1 else f"expired {ago} days ago"

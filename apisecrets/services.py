@@ -1,0 +1,132 @@
+"""Writes of API secrets: every rule is enforced here, for the page, admin and commands alike."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apisecrets import tokens
+from apisecrets.models import ApiSecret
+from apisecrets.validators import check_validity_days, clean_secret_name
+from audit.services import Actor, record
+from tenants.models import Tenant
+
+API_SECRET_PURPOSE = "api_secret"
+
+
+class SecretLimitReached(ValidationError):
+    pass
+
+
+class ApiAccessDisabled(ValidationError):
+    pass
+
+
+def hash_api_secret(value: str) -> str:
+    return tokens.keyed_hash(value, purpose=API_SECRET_PURPOSE)
+
+
+def api_secret_create(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    name: str,
+    validity_days: int,
+    created_by=None,
+    ip: str | None = None,
+) -> tuple[ApiSecret, str]:
+    """Create a secret; return it and its value, which exists nowhere else after this call.
+
+    The tenant row is locked for the count-then-insert, so of N concurrent creators at 3 secrets
+    exactly one succeeds.
+    """
+    name = clean_secret_name(name)
+    check_validity_days(validity_days)
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if not locked.api_access_enabled:
+            raise ApiAccessDisabled(
+                "API access is not enabled for this tenant. Contact support to enable it.",
+                code="api_access_disabled",
+            )
+        secrets_ = locked.api_secrets.all()
+        if secrets_.count() >= settings.API_SECRET_MAX_PER_TENANT:
+            raise SecretLimitReached(
+                f"You can have at most {settings.API_SECRET_MAX_PER_TENANT} API secrets. "
+                "Delete one to create another.",
+                code="limit_reached",
+            )
+        if secrets_.filter(name__iexact=name).exists():
+            raise ValidationError(
+                {
+                    "name": ValidationError(
+                        "An API secret with this name already exists.", code="unique"
+                    )
+                }
+            )
+        value = tokens.generate(tokens.API_SECRET_PREFIX)
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                secret = ApiSecret.objects.create(
+                    tenant=locked,
+                    name=name,
+                    created_by=created_by,
+                    created_at=now,
+                    expires_at=now + timedelta(days=validity_days),
+                    prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
+                    hashed_value=hash_api_secret(value),
+                )
+        except IntegrityError as exc:
+            raise ValidationError(
+                {
+                    "name": ValidationError(
+                        "An API secret with this name already exists.", code="unique"
+                    )
+                }
+            ) from exc
+        record(
+            tenant=locked,
+            actor=actor,
+            action="api_secret.created",
+            target=f"api_secret:{secret.name}",
+            details={
+                "id": str(secret.id),
+                "name": secret.name,
+                "prefix": secret.prefix,
+                "expires_at": secret.expires_at.isoformat(),
+                "validity_days": validity_days,
+            },
+            ip=ip,
+        )
+    return secret, value
+
+
+def api_secret_delete(
+    *, secret: ApiSecret, actor: Actor, ip: str | None = None, action: str = "api_secret.deleted"
+) -> None:
+    """Delete (revoke) a secret. Callers fetch it from the tenant, so other tenants' are 404."""
+    with transaction.atomic():
+        details = {"id": str(secret.id), "name": secret.name, "prefix": secret.prefix}
+        tenant = secret.tenant
+        secret.delete()
+        record(
+            tenant=tenant,
+            actor=actor,
+            action=action,
+            target=f"api_secret:{details['name']}",
+            details=details,
+            ip=ip,
+        )
+        transaction.on_commit(lambda: revoked(details["id"]))
+
+
+def revoked(secret_id: str) -> None:
+    """Hook for the authentication cache: forget a deleted secret (see authentication.py)."""
+    from apisecrets import authentication
+
+    authentication.forget_secret(secret_id)

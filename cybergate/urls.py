@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cybergate import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("tenants.urls")),
+    path("", include("apisecrets.urls")),
+]

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+dtmf_validator = RegexValidator(
+    r"^[0-9*#A-D]{1,8}$", "A door-open code is 1 to 8 DTMF characters: 0-9 * # A B C D."
+)
+
+
+class Device(models.Model):
+    """A SIP door station."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="devices")
+    name = models.CharField(max_length=100)
+    sip_uri = models.CharField("SIP URI", max_length=254)
+    vendor = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    door_open_code = models.CharField(
+        max_length=8, blank=True, validators=[dtmf_validator], help_text="DTMF, 1–8 of 0-9*#ABCD."
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    credential_prefix = models.CharField(max_length=16, blank=True, editable=False)
+    credential_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_online(self, now: datetime | None = None) -> bool:
+        """Seen by the gateway within the last minute (a long-poll is at most 30 s)."""
+        if self.last_seen_at is None:
+            return False
+        return ((now or timezone.now()) - self.last_seen_at).total_seconds() < 60
+
+
+class Call(models.Model):
+    class State(models.TextChoices):
+        RINGING = "ringing", "Ringing"
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+
+    class Result(models.TextChoices):
+        ANSWERED = "answered", "Answered"
+        MISSED = "missed", "Missed"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="calls")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="calls")
+    call_group = models.ForeignKey(
+        "callgroups.CallGroup", null=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    caller = models.CharField(max_length=254, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RINGING)
+    answered_by = models.ForeignKey(
+        "callgroups.TeamsUser", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=8, choices=Result.choices, blank=True)
+    door_opened = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["tenant", "answered_by", "state"], name="call_active_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller or 'call'} → {self.device} ({self.state})"
+
+    def can_open_door(self) -> bool:
+        return self.state == self.State.ACTIVE and self.answered_by_id is not None
+
+
+class CallLogEntry(models.Model):
+    """Appended when a call ends; what the call log API and page serve.
+
+    A snapshot: names are copied so the log stays true after devices or users are renamed.
+    The integer key is the monotonic key of the "new entries" API.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="call_log_entries"
+    )
+    call = models.OneToOneField(
+        Call, null=True, on_delete=models.SET_NULL, related_name="log_entry"
+    )
+    started_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField()
+    device_id_public = models.UUIDField()
+    device_name = models.CharField(max_length=100)
+    call_group_id_public = models.UUIDField(null=True, blank=True)
+    call_group_name = models.CharField(max_length=64, blank=True)
+    caller = models.CharField(max_length=254, blank=True)
+    answered_by_id_public = models.UUIDField(null=True, blank=True)
+    answered_by_upn = models.CharField(max_length=254, blank=True)
+    answered_by_display_name = models.CharField(max_length=200, blank=True)
+    result = models.CharField(max_length=8, choices=Call.Result.choices)
+    door_opened = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tenant", "id"], name="calllog_tenant_id")]
+        verbose_name_plural = "call log entries"
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.device_name} {self.result}"
+
+    @property
+    def duration_seconds(self) -> int:
+        return max(0, int((self.ended_at - self.started_at).total_seconds()))
+
+
+class DoorOpenCommand(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DELIVERED = "delivered", "Delivered"
+        EXECUTED = "executed", "Executed"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="door_open_commands"
+    )
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="door_open_commands")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="door_open_commands")
+    issued_by_secret = models.ForeignKey(
+        "apisecrets.ApiSecret", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_by_user = models.ForeignKey(
+        "tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_by_name = models.CharField(max_length=300)
+    dtmf = models.CharField(max_length=8)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    acked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["device", "status"], name="command_pending_by_device")]
+
+    def __str__(self) -> str:
+        return f"door_open {self.device} ({self.status})"
+
+    def effective_status(self, now: datetime | None = None) -> str:
+        """Status as the integrator should see it: an unfinished, expired command is `expired`."""
+        if self.status in (self.Status.QUEUED, self.Status.DELIVERED) and self.expires_at <= (
+            now or timezone.now()
+        ):
+            return self.Status.EXPIRED
+        return self.status

@@ -1,0 +1,79 @@
+"""Shared fixtures. Names follow the cast of healthchecks' tests: a tenant and another tenant."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import override_settings
+
+from audit.services import Actor
+from tenants.models import Tenant, User
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(worker_id: str):
+    """Give each xdist worker its own Redis database (or local memory) so tests can clear it."""
+    cache_settings = dict(django_settings.CACHES["default"])
+    if "redis" in cache_settings["BACKEND"].lower():
+        base = (
+            cache_settings["LOCATION"].rsplit("/", 1)[0]
+            if cache_settings["LOCATION"].count("/") > 2
+            else cache_settings["LOCATION"]
+        )
+        index = 1 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+        cache_settings["LOCATION"] = f"{base}/{index}"
+    with override_settings(CACHES={"default": cache_settings}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashers_and_clean_cache(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return Tenant.objects.create(name="Acme", domain="acme.example", api_access_enabled=True)
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return Tenant.objects.create(name="Globex", domain="globex.example", api_access_enabled=True)
+
+
+@pytest.fixture
+def admin_user(tenant) -> User:
+    return User.objects.create_user("alice@acme.example", PASSWORD, tenant=tenant)
+
+
+@pytest.fixture
+def other_admin_user(other_tenant) -> User:
+    return User.objects.create_user("bob@globex.example", PASSWORD, tenant=other_tenant)
+
+
+@pytest.fixture
+def staff_user(db) -> User:
+    return User.objects.create_superuser("support@cybergate.example", PASSWORD)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def actor(admin_user) -> Actor:
+    return Actor.for_user(admin_user)
+
+
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM", "/usr/bin/chromium")
