@@ -12,6 +12,17 @@ SEQUENTIAL_MIN_RING_SECONDS = 5
 SEQUENTIAL_MAX_RING_SECONDS = 30
 
 
+class TeamsUserQuerySet(models.QuerySet):
+    def by_reference(self, ref: str) -> TeamsUserQuerySet:
+        """Users matching a UPN (case-insensitive), an Entra object id or our own id."""
+        ref = (ref or "").strip()
+        try:
+            as_uuid = uuid.UUID(ref)
+        except ValueError:
+            return self.filter(upn__iexact=ref)
+        return self.filter(models.Q(object_id=as_uuid) | models.Q(id=as_uuid))
+
+
 class TeamsUser(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(
@@ -20,6 +31,8 @@ class TeamsUser(models.Model):
     upn = models.CharField("UPN", max_length=254)
     object_id = models.UUIDField("Entra object id")
     display_name = models.CharField(max_length=200)
+
+    objects = TeamsUserQuerySet.as_manager()
 
     class Meta:
         ordering = ["display_name"]

@@ -1,0 +1,322 @@
+"""Calls, the call log and door-open commands: every safety rule of SPEC §4 lives here.
+
+The customer API, the device gateway, admin and the simulators all go through these functions.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apisecrets import tokens
+from audit.services import Actor, lock_log_for_append, record
+from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from devices import wakeup
+from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
+
+DEVICE_CREDENTIAL_PURPOSE = "device_credential"
+# A delivered command that the device has not acknowledged after this long is handed out again
+# (while it is still valid), in case the first delivery was lost on the way.
+REDELIVERY_AFTER = timedelta(seconds=3)
+# Devices poll often; record "last seen" at most this often per device.
+LAST_SEEN_GRANULARITY = timedelta(seconds=10)
+
+
+class CallError(Exception):
+    """A rule refused the operation. `code` is the stable API error code; `status` its HTTP one."""
+
+    def __init__(self, code: str, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+# --- Device credentials -------------------------------------------------------------------
+
+
+def hash_device_credential(value: str) -> str:
+    return tokens.keyed_hash(value, purpose=DEVICE_CREDENTIAL_PURPOSE)
+
+
+def device_credential_rotate(device: Device, *, actor: Actor | None = None) -> str:
+    """Issue a new credential (the old one stops working); return the value, shown once."""
+    value = tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX)
+    with transaction.atomic():
+        device.credential_prefix = value[: tokens.DISPLAY_PREFIX_LENGTH]
+        device.credential_hash = hash_device_credential(value)
+        device.save(update_fields=["credential_prefix", "credential_hash"])
+        record(
+            tenant=device.tenant,
+            actor=actor or Actor.system(),
+            action="device.credential_rotated",
+            target=f"device:{device.name}",
+            details={"id": str(device.id), "prefix": device.credential_prefix},
+        )
+    return value
+
+
+def device_for_credential(value: str) -> Device | None:
+    """The device a bearer credential belongs to (one indexed lookup), or None."""
+    if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
+        return None
+    device = (
+        Device.objects.select_related("tenant")
+        .filter(credential_hash=hash_device_credential(value))
+        .first()
+    )
+    if device is None:
+        for old in tokens.old_hashes(value, purpose=DEVICE_CREDENTIAL_PURPOSE):
+            device = Device.objects.select_related("tenant").filter(credential_hash=old).first()
+            if device is not None:
+                device.credential_hash = hash_device_credential(value)
+                device.save(update_fields=["credential_hash"])
+                break
+    return device
+
+
+def device_seen(device: Device) -> None:
+    now = timezone.now()
+    if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_GRANULARITY:
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        device.last_seen_at = now
+
+
+# --- Calls --------------------------------------------------------------------------------
+
+
+def call_start(*, device: Device, call_group: CallGroup, caller: str) -> Call:
+    """A visitor rang: the device calls one of its tenant's call groups."""
+    if call_group.tenant_id != device.tenant_id:
+        raise CallError("not_found", "Call group not found.", status=404)
+    return Call.objects.create(
+        tenant_id=device.tenant_id, device=device, call_group=call_group, caller=caller[:254]
+    )
+
+
+def call_answer(*, call: Call, user: TeamsUser) -> Call:
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        if call.state != Call.State.RINGING:
+            raise CallError(
+                "invalid_call_state", f"The call is {call.state}; it cannot be answered."
+            )
+        is_member = CallGroupMember.objects.filter(
+            call_group_id=call.call_group_id, user=user
+        ).exists()
+        if not is_member:
+            raise CallError(
+                "not_a_member", "Only a member of the call's call group can answer it.", 409
+            )
+        call.state = Call.State.ACTIVE
+        call.answered_by = user
+        call.answered_at = timezone.now()
+        call.save(update_fields=["state", "answered_by", "answered_at"])
+    return call
+
+
+_END_RESULTS = {
+    "ended": None,  # answered if it was active, missed if it was still ringing
+    "rejected": Call.Result.REJECTED,
+    "failed": Call.Result.FAILED,
+}
+
+
+def call_end(*, call: Call, event: str = "ended") -> Call:
+    """End a call, expire its queued commands and append its call log entry."""
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update()
+            .select_related("device", "call_group", "answered_by")
+            .get(pk=call.pk)
+        )
+        if call.state == Call.State.ENDED:
+            raise CallError("invalid_call_state", "The call has already ended.")
+        if event == "rejected" and call.state != Call.State.RINGING:
+            raise CallError("invalid_call_state", "Only a ringing call can be rejected.")
+        result = _END_RESULTS[event] or (
+            Call.Result.ANSWERED if call.state == Call.State.ACTIVE else Call.Result.MISSED
+        )
+        now = timezone.now()
+        call.state = Call.State.ENDED
+        call.result = result
+        call.ended_at = now
+        call.save(update_fields=["state", "result", "ended_at"])
+        # Never delivered after the call ended. A delivered command keeps its status: the device
+        # may still report what it did.
+        call.door_open_commands.filter(status=DoorOpenCommand.Status.QUEUED).update(
+            status=DoorOpenCommand.Status.EXPIRED
+        )
+        call_log_append(call)
+    return call
+
+
+def call_log_append(call: Call) -> CallLogEntry:
+    lock_log_for_append("call_log", call.tenant_id)
+    answered_by = call.answered_by
+    return CallLogEntry.objects.create(
+        tenant_id=call.tenant_id,
+        call=call,
+        started_at=call.started_at,
+        answered_at=call.answered_at,
+        ended_at=call.ended_at,
+        device_id_public=call.device.id,
+        device_name=call.device.name,
+        call_group_id_public=call.call_group.id if call.call_group else None,
+        call_group_name=call.call_group.name if call.call_group else "",
+        caller=call.caller,
+        answered_by_id_public=answered_by.id if answered_by else None,
+        answered_by_upn=answered_by.upn if answered_by else "",
+        answered_by_display_name=answered_by.display_name if answered_by else "",
+        result=call.result,
+        door_opened=call.door_opened,
+    )
+
+
+def active_call_of(user: TeamsUser) -> Call | None:
+    """The call `user` answered that is active right now, if any."""
+    return (
+        Call.objects.filter(tenant_id=user.tenant_id, answered_by=user, state=Call.State.ACTIVE)
+        .select_related("device", "call_group")
+        .order_by("-answered_at")
+        .first()
+    )
+
+
+# --- Door-open commands -------------------------------------------------------------------
+
+
+def door_open_request(
+    *,
+    user: TeamsUser,
+    actor: Actor,
+    secret=None,
+    issued_by_user=None,
+    ip: str | None = None,
+) -> DoorOpenCommand:
+    """Queue a door-open for the device of the call `user` is in right now (and only that one)."""
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update()
+            .filter(tenant_id=user.tenant_id, answered_by=user, state=Call.State.ACTIVE)
+            .order_by("-answered_at")
+            .first()
+        )
+        if call is None:
+            raise CallError("not_in_active_call", "The Teams user is not in an active call.")
+        device = call.device
+        if not device.door_open_code:
+            raise CallError(
+                "no_door_open_code", "The device in this call has no door-open code configured."
+            )
+        now = timezone.now()
+        command = DoorOpenCommand.objects.create(
+            tenant_id=call.tenant_id,
+            call=call,
+            device=device,
+            issued_by_secret=secret,
+            issued_by_user=issued_by_user,
+            issued_by_name=actor.name,
+            dtmf=device.door_open_code,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
+        )
+        record(
+            tenant=device.tenant,
+            actor=actor,
+            action="door.open_requested",
+            target=f"device:{device.name}",
+            details={
+                "command_id": str(command.id),
+                "call_id": str(call.id),
+                "device_id": str(device.id),
+                "user": user.upn,
+            },
+            ip=ip,
+        )
+        transaction.on_commit(lambda: wakeup.notify(device.id))
+    return command
+
+
+def pending_commands_filter(device: Device, now) -> Q:
+    """Commands `device` may be handed now: never after expiry or after the call ended."""
+    return Q(
+        device=device,
+        expires_at__gt=now,
+        call__state=Call.State.ACTIVE,
+    ) & (
+        Q(status=DoorOpenCommand.Status.QUEUED)
+        | Q(
+            status=DoorOpenCommand.Status.DELIVERED,
+            acked_at__isnull=True,
+            delivered_at__lte=now - REDELIVERY_AFTER,
+        )
+    )
+
+
+def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
+    """Hand out this device's deliverable commands, marking them delivered (at most once each).
+
+    Rows are locked with SKIP LOCKED, so two polls of one device never get the same command.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        commands = list(
+            DoorOpenCommand.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pending_commands_filter(device, now))
+            .order_by("created_at")
+        )
+        if commands:
+            DoorOpenCommand.objects.filter(pk__in=[c.pk for c in commands]).update(
+                status=DoorOpenCommand.Status.DELIVERED, delivered_at=now
+            )
+            for command in commands:
+                command.status = DoorOpenCommand.Status.DELIVERED
+                command.delivered_at = now
+    return commands
+
+
+def has_pending_commands(device: Device) -> bool:
+    return DoorOpenCommand.objects.filter(pending_commands_filter(device, timezone.now())).exists()
+
+
+def command_ack(*, device: Device, command_id, result: str) -> DoorOpenCommand:
+    """The device reports the outcome. Only the device a command went to can acknowledge it."""
+    if result not in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
+        raise CallError("invalid_request", "result must be 'executed' or 'failed'.", status=400)
+    with transaction.atomic():
+        command = (
+            DoorOpenCommand.objects.select_for_update(of=("self",))
+            .select_related("call")
+            .filter(device=device, id=command_id)
+            .first()
+        )
+        if command is None:
+            raise CallError("not_found", "Command not found.", status=404)
+        if command.status in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
+            raise CallError("already_acknowledged", "The command was already acknowledged.")
+        if command.status != DoorOpenCommand.Status.DELIVERED:
+            raise CallError(
+                "not_delivered",
+                f"The command is {command.effective_status()}; it was not delivered.",
+            )
+        now = timezone.now()
+        command.status = result
+        command.acked_at = now
+        command.save(update_fields=["status", "acked_at"])
+        if result == DoorOpenCommand.Status.EXECUTED:
+            Call.objects.filter(pk=command.call_id).update(door_opened=True)
+        record(
+            tenant=device.tenant,
+            actor=Actor.for_device(device),
+            action="door.opened"
+            if result == DoorOpenCommand.Status.EXECUTED
+            else "door.open_failed",
+            target=f"device:{device.name}",
+            details={"command_id": str(command.id), "call_id": str(command.call_id)},
+        )
+    return command
