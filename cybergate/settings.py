@@ -7,6 +7,7 @@ the variable.
 
 from __future__ import annotations
 
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -23,10 +24,33 @@ def _read(name: str, reader, **kwargs):
     """Read one variable; turn any parse error into a message that names the variable."""
     try:
         return reader(name, **kwargs)
-    except ImproperlyConfigured:
-        raise
     except Exception as exc:  # noqa: BLE001 - any parse failure is a configuration error
-        raise ImproperlyConfigured(f"Environment variable {name} is malformed: {exc}") from exc
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is malformed: {env.str(name, default='')!r} ({exc})"
+        ) from exc
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _bool(name: str, *, default: bool) -> bool:
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is malformed: {raw!r} (expected true or false)"
+        )
+    return raw in _TRUE
+
+
+def _float(name: str, *, default: float) -> float:
+    raw = env.str(name, default=str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is malformed: {raw!r} (expected a number)"
+        ) from None
 
 
 def _rate(name: str, default: str) -> str:
@@ -40,7 +64,7 @@ def _rate(name: str, default: str) -> str:
     return value
 
 
-DEBUG = _read("DEBUG", env.bool, default=False)
+DEBUG = _bool("DEBUG", default=False)
 # The default is for local use only; `manage.py check --deploy` flags it ("django-insecure-").
 SECRET_KEY = _read(
     "SECRET_KEY", env.str, default="django-insecure-local-development-key-do-not-use-in-production"
@@ -110,6 +134,14 @@ TEMPLATES = [
 DATABASES = {
     "default": _read("DATABASE_URL", env.db_url, default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"].get("ENGINE") not in (
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+):
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_URL is malformed: use postgres://user@host:port/name "
+        "or sqlite:////absolute/path.db"
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", _read("CONN_MAX_AGE", env.int, default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -150,7 +182,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = _read("TIME_ZONE", env.str, default="UTC")
+TIME_ZONE = _read(
+    "TIME_ZONE", lambda n, **kw: str(zoneinfo.ZoneInfo(env.str(n, **kw))), default="UTC"
+)
 USE_I18N = True
 USE_TZ = True
 
@@ -162,12 +196,12 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG and _read("STATIC_MANIFEST", env.bool, default=False)
+            if not DEBUG and _bool("STATIC_MANIFEST", default=False)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or not _read("STATIC_MANIFEST", env.bool, default=False)
+WHITENOISE_USE_FINDERS = DEBUG or not _bool("STATIC_MANIFEST", default=False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -176,10 +210,10 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, default="CyberGate <noreply@localhost>")
 
 # Production hardening, switched on by HTTPS=true (behind a TLS-terminating load balancer).
-HTTPS = _read("HTTPS", env.bool, default=False)
+HTTPS = _bool("HTTPS", default=False)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", env.bool, default=True)
+    SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -197,7 +231,7 @@ API_SECRET_WARNING_DAYS = 20
 API_RATE_LIMIT = _rate("API_RATE_LIMIT", "600/min")
 AUTH_FAILURE_RATE_LIMIT = _rate("AUTH_FAILURE_RATE_LIMIT", "30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
-API_SECRET_CACHE_SECONDS = _read("API_SECRET_CACHE_SECONDS", env.float, default=0.5)
+API_SECRET_CACHE_SECONDS = _float("API_SECRET_CACHE_SECONDS", default=0.5)
 DOOR_OPEN_COMMAND_TTL_SECONDS = _read("DOOR_OPEN_COMMAND_TTL_SECONDS", env.int, default=15)
 
 REST_FRAMEWORK = {
