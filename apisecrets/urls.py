@@ -1,6 +1,22 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from apisecrets import views
+from tenants import views as tenant_views
+
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api-access/"), name="home"),
+    path("", RedirectView.as_view(pattern_name="api_access"), name="home"),
+    path("api-access/", views.api_access, name="api_access"),
+    path("api-access/new/", views.api_secret_new, name="api_secret_new"),
+    path(
+        "api-access/<uuid:secret_id>/delete/",
+        views.api_secret_delete_view,
+        name="api_secret_delete",
+    ),
+    # The "Contact support" button of the API Access page; the form belongs to tenants.
+    path(
+        "api-access/support-request/",
+        tenant_views.support_request_new,
+        name="support_request_new",
+    ),
 ]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django import forms
+
+from apisecrets.models import (
+    FORBIDDEN_NAME_CHARACTERS,
+    NAME_MAX_LENGTH,
+    VALIDITY_DEFAULT_DAYS,
+    VALIDITY_MAX_DAYS,
+    VALIDITY_MIN_DAYS,
+)
+from apisecrets.validators import check_validity_days, clean_secret_name
+from cybergate.forms import DescribedErrorsMixin
+
+
+class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
+    """The Create dialog. Rules come from apisecrets.validators, the same ones the service runs.
+
+    The HTML attributes (maxlength, min, max) are hints for browsers and assistive technology;
+    the template marks the form `novalidate` so every message comes from here, worded once.
+    """
+
+    name = forms.CharField(
+        label="Name",
+        strip=False,  # clean_secret_name trims, so its length check sees what is stored
+        widget=forms.TextInput(attrs={"maxlength": NAME_MAX_LENGTH, "autocomplete": "off"}),
+        help_text=(
+            f"At most {NAME_MAX_LENGTH} characters; shown in audit entries. "
+            "Not allowed: " + " ".join(FORBIDDEN_NAME_CHARACTERS)
+        ),
+        error_messages={"required": "Enter a name."},
+    )
+    validity_days = forms.IntegerField(
+        label="Validity period (days)",
+        initial=VALIDITY_DEFAULT_DAYS,
+        help_text=f"From {VALIDITY_MIN_DAYS} to {VALIDITY_MAX_DAYS} days.",
+        widget=forms.NumberInput(
+            attrs={"min": VALIDITY_MIN_DAYS, "max": VALIDITY_MAX_DAYS, "step": 1}
+        ),
+        error_messages={
+            "required": "Enter the number of days.",
+            "invalid": "Enter a whole number of days.",
+        },
+    )
+
+    def clean_name(self) -> str:
+        return clean_secret_name(self.cleaned_data["name"])
+
+    def clean_validity_days(self) -> int:
+        days = self.cleaned_data["validity_days"]
+        check_validity_days(days)
+        return days

@@ -1,0 +1,191 @@
+"""The API Access page: list, create and delete the tenant's API secrets.
+
+One view per URL renders the full page, or with HTMX only the part that changes
+(`template_name += "#partial"`), so every control also works as a plain link or form without
+JavaScript. All writes go through apisecrets.services; every queryset starts from request.tenant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import trigger_client_event
+
+from apisecrets.forms import ApiSecretCreateForm
+from apisecrets.services import api_secret_create, api_secret_delete
+from audit.services import Actor
+from cybergate.http import client_ip
+from tenants.decorators import tenant_required
+from tenants.models import SupportRequest, Tenant
+
+PAGE_TEMPLATE = "apisecrets/api_access.html"
+# The HTMX event that makes the secrets table fetch itself again after a create or delete.
+SECRETS_CHANGED = "secretsChanged"
+
+# URL sort key -> (column header, database expression). "Last used: never" sorts as the oldest.
+SORT_COLUMNS: dict[str, tuple[str, object]] = {
+    "name": ("Name", Lower("name")),
+    "secret": ("Secret", F("prefix")),
+    "created": ("Creation time", F("created_at")),
+    "expiration": ("Expiration", F("expires_at")),
+    "last_used": ("Last used", F("last_used_at")),
+}
+DEFAULT_SORT = "created"
+DIRECTIONS = ("asc", "desc")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    sorted: str | None  # "asc", "desc" or None
+    url: str  # where clicking the header leads: this column, reversed if already sorted by it
+
+    @property
+    def aria_sort(self) -> str:
+        return {"asc": "ascending", "desc": "descending"}.get(self.sorted or "", "none")
+
+
+def sort_params(query: QueryDict) -> tuple[str, str]:
+    """The requested sort, or the default for anything unknown (never an error)."""
+    sort = query.get("sort", DEFAULT_SORT)
+    direction = query.get("dir", "asc")
+    if sort not in SORT_COLUMNS:
+        sort = DEFAULT_SORT
+    if direction not in DIRECTIONS:
+        direction = "asc"
+    return sort, direction
+
+
+def ordering(sort: str, direction: str) -> list[OrderBy]:
+    expression = SORT_COLUMNS[sort][1]
+    primary = (
+        expression.desc(nulls_last=True)
+        if direction == "desc"
+        else expression.asc(nulls_first=True)
+    )
+    # Ties (same expiry day, never used) keep a stable order across reloads.
+    return [primary, F("created_at").asc(), F("id").asc()]
+
+
+def sort_url(sort: str, direction: str) -> str:
+    return f"{reverse('api_access')}?{urlencode({'sort': sort, 'dir': direction})}"
+
+
+def columns(sort: str, direction: str) -> list[Column]:
+    result = []
+    for key, (label, _) in SORT_COLUMNS.items():
+        is_sorted = key == sort
+        next_direction = "desc" if is_sorted and direction == "asc" else "asc"
+        result.append(
+            Column(key, label, direction if is_sorted else None, sort_url(key, next_direction))
+        )
+    return result
+
+
+def page_context(request: HttpRequest, tenant: Tenant) -> dict:
+    sort, direction = sort_params(request.GET)
+    secrets = list(tenant.api_secrets.order_by(*ordering(sort, direction)))
+    limit = settings.API_SECRET_MAX_PER_TENANT
+    open_request = None
+    if not tenant.api_access_enabled:
+        open_request = tenant.support_requests.filter(status=SupportRequest.Status.OPEN).first()
+    return {
+        "secrets": secrets,
+        "secret_limit": limit,
+        "at_limit": len(secrets) >= limit,
+        "open_support_request": open_request,
+        "columns": columns(sort, direction),
+        "table_url": sort_url(sort, direction),
+    }
+
+
+@tenant_required
+@require_GET
+def api_access(request: HttpRequest) -> HttpResponse:
+    context = page_context(request, request.tenant)
+    context["form"] = ApiSecretCreateForm()
+    template_name = PAGE_TEMPLATE
+    if request.htmx and not request.htmx.history_restore_request:
+        template_name += "#secrets-table"
+    response = render(request, template_name, context)
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _create_blocked_reason(tenant: Tenant) -> str | None:
+    if not tenant.api_access_enabled:
+        return "API access is not enabled for your tenant. Contact support to enable it."
+    if tenant.api_secrets.count() >= settings.API_SECRET_MAX_PER_TENANT:
+        return (
+            f"You already have {settings.API_SECRET_MAX_PER_TENANT} API secrets, the maximum. "
+            "Delete one to create another."
+        )
+    return None
+
+
+@tenant_required
+@require_http_methods(["GET", "POST"])
+def api_secret_new(request: HttpRequest) -> HttpResponse:
+    """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret."""
+    tenant = request.tenant
+    form = ApiSecretCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            secret, value = api_secret_create(
+                tenant=tenant,
+                actor=Actor.for_user(request.user),
+                name=form.cleaned_data["name"],
+                validity_days=form.cleaned_data["validity_days"],
+                created_by=request.user,
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            # {"name": ...} lands on the field; the limit and disabled access are non-field.
+            form.add_error(None, exc)
+        else:
+            return _secret_created_response(request, secret, value)
+
+    blocked = _create_blocked_reason(tenant) if request.method == "GET" else None
+    template_name = PAGE_TEMPLATE + "#create-form" if request.htmx else "apisecrets/new.html"
+    return render(request, template_name, {"form": form, "blocked": blocked})
+
+
+def _secret_created_response(request: HttpRequest, secret, value: str) -> HttpResponse:
+    """Show the value this once, in this response only: not in a URL, session or message."""
+    template_name = PAGE_TEMPLATE + "#secret-created" if request.htmx else "apisecrets/created.html"
+    response = render(request, template_name, {"secret": secret, "value": value})
+    patch_cache_control(response, no_store=True, private=True)
+    if request.htmx:
+        trigger_client_event(response, SECRETS_CHANGED)
+    return response
+
+
+@tenant_required
+@require_http_methods(["GET", "POST"])
+def api_secret_delete_view(request: HttpRequest, secret_id) -> HttpResponse:
+    """GET: the confirmation page (no JavaScript). POST: revoke at once."""
+    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    if request.method == "GET":
+        return render(request, "apisecrets/confirm_delete.html", {"secret": secret})
+
+    name = secret.name
+    api_secret_delete(secret=secret, actor=Actor.for_user(request.user), ip=client_ip(request))
+    messages.success(request, f"API secret “{name}” deleted. It no longer works.")
+    if request.htmx:
+        response = HttpResponse(status=204)
+        return trigger_client_event(response, SECRETS_CHANGED)
+    return redirect("api_access")

@@ -1,0 +1,41 @@
+"""The portal's Audit trail page: the tenant's entries, newest first, filterable by actor."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tenants.decorators import tenant_required
+
+PAGE_SIZE = 50
+# The actor filter lists at most this many names; a longer tail is still reachable by URL.
+ACTOR_CHOICES_LIMIT = 200
+
+
+@tenant_required
+@require_GET
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    entries = request.tenant.audit_entries.order_by("-id")
+    actor = request.GET.get("actor", "").strip()
+    if actor:
+        entries = entries.filter(actor_name=actor)
+    actors = list(
+        request.tenant.audit_entries.order_by("actor_name")
+        .values_list("actor_name", flat=True)
+        .distinct()[:ACTOR_CHOICES_LIMIT]
+    )
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "audit/audit_trail.html",
+        {
+            "page": page,
+            "actor": actor,
+            "actors": actors,
+            "actor_query": urlencode({"actor": actor}) if actor else "",
+        },
+    )

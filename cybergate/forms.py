@@ -1,0 +1,22 @@
+"""Form helpers shared by the portal's forms."""
+
+from __future__ import annotations
+
+
+class DescribedErrorsMixin:
+    """Point each invalid input's aria-describedby at its error message.
+
+    Django marks invalid inputs aria-invalid but leaves the message unconnected, so a screen
+    reader user hears "invalid" without the reason. Templates render the message with the id
+    `<auto_id>_error` (templates/_field.html). Mix into a form class, before its Django base.
+    """
+
+    def add_error(self, field, error) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                bound = self[name]
+                # Setting the attribute switches off Django's own help-text link: keep both.
+                ids = [f"{bound.auto_id}_helptext"] if bound.help_text else []
+                ids.append(f"{bound.auto_id}_error")
+                self.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)

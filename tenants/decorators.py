@@ -1,0 +1,27 @@
+"""Access rules of portal pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def tenant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Log in first; a user without a tenant (support staff) gets a page pointing to admin.
+
+    Every portal page works on `request.tenant`, so this is the one place that decides what a
+    login without one sees: a plain explanation rather than an error.
+    """
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.tenant is None:
+            return render(request, "tenants/no_tenant.html")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,46 @@
+"""Tenant pages: the support request behind the API Access page's "Contact support" button."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cybergate.http import client_ip
+from tenants.decorators import tenant_required
+from tenants.forms import SupportRequestForm
+from tenants.models import SupportRequest
+from tenants.services import support_request_create
+
+
+@tenant_required
+@require_http_methods(["GET", "POST"])
+def support_request_new(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    if tenant.api_access_enabled:
+        messages.info(request, "API access is already enabled for your tenant.")
+        return redirect("api_access")
+    if tenant.support_requests.filter(status=SupportRequest.Status.OPEN).exists():
+        # One open request is enough; the API Access page shows it.
+        messages.info(request, "Your request to enable API access is already with support.")
+        return redirect("api_access")
+
+    form = SupportRequestForm(
+        request.POST or None,
+        initial=SupportRequestForm.enable_api_access_initial(tenant, request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        support_request_create(
+            tenant=tenant,
+            user=request.user,
+            contact_email=form.cleaned_data["contact_email"],
+            subject=form.cleaned_data["subject"],
+            message=form.cleaned_data["message"],
+            ip=client_ip(request),
+        )
+        messages.success(
+            request, "Your request was sent to support. We will let you know by email."
+        )
+        return redirect("api_access")
+    return render(request, "tenants/support_request_form.html", {"form": form})
