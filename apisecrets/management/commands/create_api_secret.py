@@ -1,0 +1,62 @@
+"""Create an API secret from the command line and print it once (for operators and scripts).
+
+The value alone goes to stdout, so `SECRET=$(manage.py create_api_secret ...)` works; the note
+about it goes to stderr.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from apisecrets.models import VALIDITY_DEFAULT_DAYS
+from apisecrets.services import api_secret_create
+from audit.models import AuditEntry
+from audit.services import Actor
+from tenants.models import Tenant
+
+
+def find_tenant(reference: str) -> Tenant:
+    """A tenant by id or (case-insensitive) name."""
+    try:
+        tenant_id = uuid.UUID(reference)
+    except ValueError:
+        tenant = Tenant.objects.filter(name__iexact=reference.strip()).first()
+    else:
+        tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        raise CommandError(f"No tenant with the name or id {reference!r}.")
+    return tenant
+
+
+class Command(BaseCommand):
+    help = "Create an API secret for a tenant and print its value (shown only this once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tenant", required=True, help="Tenant name or id.")
+        parser.add_argument("--name", required=True, help="Name of the secret (in audit entries).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=VALIDITY_DEFAULT_DAYS,
+            help=f"Validity period in days, 10 to 365 (default {VALIDITY_DEFAULT_DAYS}).",
+        )
+
+    def handle(self, *args, tenant: str, name: str, days: int, **options) -> None:
+        target = find_tenant(tenant)
+        try:
+            secret, value = api_secret_create(
+                tenant=target,
+                actor=Actor(AuditEntry.ActorType.SYSTEM, "create_api_secret"),
+                name=name,
+                validity_days=days,
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self.stderr.write(
+            f"API secret {secret.name!r} for {target.name}, valid until "
+            f"{secret.expires_at:%Y-%m-%d %H:%M} UTC. It is shown only this once:"
+        )
+        self.stdout.write(value)

@@ -1,0 +1,177 @@
+"""Support's view of tenants, users and support requests (STYLE "Django admin")."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from audit.models import AuditEntry
+from audit.services import Actor
+from cybergate.http import client_ip
+from tenants.models import SupportRequest, Tenant, User
+from tenants.services import (
+    support_request_resolve_enabling_access,
+    tenant_disable_api_access,
+    tenant_enable_api_access,
+)
+
+admin.site.site_header = "CyberGate support"
+admin.site.site_title = "CyberGate support"
+admin.site.index_title = "Tenants, secrets, call groups, devices and the audit trail"
+
+
+def support_actor(request: HttpRequest) -> Actor:
+    """Admin actions are support's, whatever the staff user's own tenant field says."""
+    return Actor(AuditEntry.ActorType.SUPPORT, request.user.email)
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "api_access_enabled", "created", "id"]
+    list_filter = ["api_access_enabled"]
+    search_fields = ["name", "domain", "=id"]
+    # API access changes only through the actions below, so each one is audited.
+    readonly_fields = ["id", "api_access_enabled", "created"]
+    fields = ["id", "name", "domain", "api_access_enabled", "created"]
+    actions = ["enable_api_access", "disable_api_access"]
+
+    @admin.action(description="Enable API access", permissions=["change"])
+    def enable_api_access(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        changed = sum(
+            tenant_enable_api_access(
+                tenant=tenant, actor=support_actor(request), ip=client_ip(request)
+            )
+            for tenant in queryset
+        )
+        self.message_user(request, f"API access enabled for {changed} tenant(s).", messages.SUCCESS)
+
+    @admin.action(description="Disable API access", permissions=["change"])
+    def disable_api_access(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        changed = sum(
+            tenant_disable_api_access(
+                tenant=tenant, actor=support_actor(request), ip=client_ip(request)
+            )
+            for tenant in queryset
+        )
+        self.message_user(
+            request, f"API access disabled for {changed} tenant(s).", messages.SUCCESS
+        )
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserCreateForm(AdminUserCreationForm):
+    time_zone = forms.ChoiceField(choices=_time_zone_choices, initial="UTC")
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "tenant", "time_zone"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("A user with this email address already exists.")
+        return email
+
+
+class UserEditForm(UserChangeForm):
+    time_zone = forms.ChoiceField(choices=_time_zone_choices)
+
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreateForm
+    list_display = ["email", "full_name", "tenant", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "tenant"]
+    list_select_related = ["tenant"]
+    search_fields = ["email", "full_name", "tenant__name"]
+    ordering = ["email"]
+    autocomplete_fields = ["tenant"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name", "tenant", "time_zone"]}),
+        (
+            "Permissions",
+            {
+                "fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+                "description": "Tenant admins have a tenant; support staff are staff without one.",
+            },
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "email",
+                    "full_name",
+                    "tenant",
+                    "time_zone",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
+    ]
+
+
+@admin.register(SupportRequest)
+class SupportRequestAdmin(admin.ModelAdmin):
+    list_display = ["subject", "tenant", "contact_email", "status", "created_at", "resolved_at"]
+    list_filter = ["status"]
+    list_select_related = ["tenant"]
+    search_fields = ["subject", "contact_email", "tenant__name"]
+    # "open" sorts before "resolved": open requests first, newest first within each.
+    ordering = ["status", "-created_at"]
+    fields = [
+        "tenant",
+        "requested_by",
+        "contact_email",
+        "subject",
+        "message",
+        "status",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+    ]
+    readonly_fields = fields
+    actions = ["enable_api_access_and_resolve"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # requests come from tenant admins on the API Access page
+
+    @admin.action(description="Enable API access and resolve", permissions=["change"])
+    def enable_api_access_and_resolve(
+        self, request: HttpRequest, queryset: QuerySet[SupportRequest]
+    ) -> None:
+        count = 0
+        for support_request in queryset.select_related("tenant").filter(
+            status=SupportRequest.Status.OPEN
+        ):
+            support_request_resolve_enabling_access(
+                support_request=support_request,
+                actor=support_actor(request),
+                ip=client_ip(request),
+            )
+            count += 1
+        self.message_user(
+            request,
+            f"Enabled API access and resolved {count} request(s).",
+            messages.SUCCESS,
+        )
