@@ -77,3 +77,20 @@ def actor(admin_user) -> Actor:
 
 def chromium_path() -> str:
     return os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """On SQLite, test against a file (one per process), not Django's shared in-memory database.
+
+    In-memory shared-cache SQLite answers concurrent writers with "database table is locked"
+    instead of waiting, so tests with threads (the secret-limit race, live_server) would test
+    SQLite's shared cache rather than our code. A file in WAL mode waits (see settings.py).
+    """
+    import tempfile
+
+    db = django_settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        db.setdefault("TEST", {})["NAME"] = os.path.join(
+            tempfile.gettempdir(), f"cybergate-test-{os.getpid()}.sqlite3"
+        )
