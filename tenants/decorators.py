@@ -20,7 +20,8 @@ def tenant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.tenant is None:
+        # request.tenant is a lazy object: test its truth, not its identity with None.
+        if not request.tenant:
             return render(request, "tenants/no_tenant.html")
         return view(request, *args, **kwargs)
 
