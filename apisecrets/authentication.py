@@ -1,17 +1,221 @@
-"""Bearer authentication of the customer API (filled in by the customer API issue)."""
+"""Bearer authentication of the customer API: `Authorization: Bearer <API secret>`.
+
+Cost: the keyed hash is microseconds; the database round trip is what costs (SPEC §3: an
+authenticated request must keep ≥ 0.75 of the throughput of `/healthz`). So each process keeps a
+small cache {hash → the secret's and its tenant's columns} and trusts an entry for
+settings.API_SECRET_CACHE_SECONDS (0.5 s). After that the next request reloads it with one indexed
+query. This bounds every change made elsewhere — a deletion in another process, API access being
+switched off — to that window on every process, without any cross-process messaging; a deletion
+in this process evicts at once (`forget_secret`). Expiry is checked on every request against the
+cached `expires_at`, so a secret stops working the moment it expires.
+
+Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP; over it the answer
+is 429 instead of 401. Valid secrets from the same IP keep working: the limit slows down guessing,
+it must not lock out a customer whose other client is misconfigured.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
+
+from apisecrets import tokens
+from apisecrets.models import ApiSecret
+from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret
+from cybergate.http import client_ip
+from cybergate.problems import Problem
+from cybergate.throttling import auth_failure_hit
+from tenants.models import Tenant
+
+LAST_USED_GRANULARITY = timedelta(seconds=60)
+_MAX_CACHED = 10_000
+
+# The columns a request may need, in model field order (Model.from_db wants that order). The read
+# positions are left out on purpose: they are deferred, so whoever needs them reads them fresh.
+_SECRET_FIELDS = [
+    f.attname
+    for f in ApiSecret._meta.concrete_fields
+    if f.attname not in ("hashed_value", "call_log_position", "audit_position")
+]
+_TENANT_FIELDS = [f.attname for f in Tenant._meta.concrete_fields]
+_TENANT_ACCESS = _TENANT_FIELDS.index("api_access_enabled")
+_SECRET_EXPIRES = _SECRET_FIELDS.index("expires_at")
+_SECRET_LAST_USED = _SECRET_FIELDS.index("last_used_at")
+
+
+class AuthenticationProblem(Problem, exceptions.AuthenticationFailed):
+    """A 401 with our code; being an AuthenticationFailed makes DRF add WWW-Authenticate."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(401, code, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+@dataclass(slots=True)
+class _Entry:
+    secret_values: tuple[Any, ...]
+    tenant_values: tuple[Any, ...]
+    expires_at: datetime
+    api_access_enabled: bool
+    last_used_at: datetime | None
+    fetched_at: float  # time.monotonic()
+
+    @property
+    def secret_id(self) -> Any:
+        return self.secret_values[0]
+
+
+# hash → entry. Per process; dict operations are atomic under the GIL, and the worst a race can
+# do is load the same row twice.
+_cache: dict[str, _Entry] = {}
+
+
+def forget_secret(secret_id: str) -> None:
+    """Drop a revoked secret from this process's cache (other processes expire it within 0.5 s)."""
+    for key, entry in list(_cache.items()):
+        if str(entry.secret_id) == str(secret_id):
+            _cache.pop(key, None)
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def _load(hashed: str, value: str) -> _Entry | None:
+    """One indexed query by keyed hash; falls back to retired peppers (and re-hashes on a hit)."""
+    columns = [*_SECRET_FIELDS, *(f"tenant__{name}" for name in _TENANT_FIELDS)]
+    row = ApiSecret.objects.filter(hashed_value=hashed).values_list(*columns).first()
+    if row is None:
+        for old in tokens.old_hashes(value, purpose=API_SECRET_PURPOSE):
+            row = ApiSecret.objects.filter(hashed_value=old).values_list(*columns).first()
+            if row is not None:
+                ApiSecret.objects.filter(pk=row[0], hashed_value=old).update(hashed_value=hashed)
+                break
+    if row is None:
+        return None
+    secret_values = tuple(row[: len(_SECRET_FIELDS)])
+    tenant_values = tuple(row[len(_SECRET_FIELDS) :])
+    return _Entry(
+        secret_values=secret_values,
+        tenant_values=tenant_values,
+        expires_at=secret_values[_SECRET_EXPIRES],
+        api_access_enabled=tenant_values[_TENANT_ACCESS],
+        last_used_at=secret_values[_SECRET_LAST_USED],
+        fetched_at=time.monotonic(),
+    )
+
+
+class ApiClient:
+    """`request.user` of an API request: the integrator behind a secret (no portal login)."""
+
+    __slots__ = ("secret", "tenant")
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+    is_active = True
+
+    def __init__(self, secret: ApiSecret, tenant: Tenant) -> None:
+        self.secret = secret
+        self.tenant = tenant
+
+    def __str__(self) -> str:
+        return f"API secret {self.secret.name}"
 
 
 class ApiSecretAuthentication(BaseAuthentication):
-    def authenticate(self, request):
-        return None
+    """Sets request.auth (the ApiSecret), request.user (ApiClient) and request.tenant."""
+
+    def authenticate(self, request) -> tuple[ApiClient, ApiSecret]:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, value = header.strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() != "bearer" or not value or any(c.isspace() for c in value):
+            self._fail(
+                request,
+                "missing_credentials",
+                "Send an API secret in the header 'Authorization: Bearer <secret>'.",
+            )
+        if not tokens.looks_like(value, tokens.API_SECRET_PREFIX):
+            self._fail(request, "invalid_secret", "The API secret is not valid.")
+
+        hashed = hash_api_secret(value)
+        entry = _cache.get(hashed)
+        if entry is None or time.monotonic() - entry.fetched_at > settings.API_SECRET_CACHE_SECONDS:
+            entry = _load(hashed, value)
+            if entry is None:
+                _cache.pop(hashed, None)
+                self._fail(request, "invalid_secret", "The API secret is not valid.")
+            if len(_cache) >= _MAX_CACHED:
+                _cache.clear()
+            _cache[hashed] = entry
+
+        now = timezone.now()
+        if entry.expires_at <= now:
+            self._fail(request, "expired_secret", "The API secret has expired.")
+        if not entry.api_access_enabled:
+            raise Problem(
+                403,
+                "api_access_disabled",
+                "API access is not enabled for this tenant. Contact support to enable it.",
+            )
+
+        secret = ApiSecret.from_db(DEFAULT_DB_ALIAS, _SECRET_FIELDS, entry.secret_values)
+        tenant = Tenant.from_db(DEFAULT_DB_ALIAS, _TENANT_FIELDS, entry.tenant_values)
+        secret._state.fields_cache["tenant"] = tenant
+        self._record_use(entry, secret, request, now)
+        request.tenant = tenant
+        request._request.tenant = tenant
+        return ApiClient(secret, tenant), secret
 
     def authenticate_header(self, request) -> str:
         return "Bearer"
 
+    @staticmethod
+    def _fail(request, code: str, detail: str) -> None:
+        verdict = auth_failure_hit(client_ip(request))
+        if not verdict.allowed:
+            raise Problem(
+                429,
+                "rate_limited",
+                "Too many failed authentication attempts from this address. "
+                f"Retry in {verdict.retry_after} seconds.",
+                headers={"Retry-After": str(verdict.retry_after)},
+            )
+        raise AuthenticationProblem(code, detail)
 
-def forget_secret(secret_id: str) -> None:
-    """Drop a revoked secret from this process's cache."""
+    @staticmethod
+    def _record_use(entry: _Entry, secret: ApiSecret, request, now: datetime) -> None:
+        """Write last use at most once a minute per secret, across all processes.
+
+        The cached value spares this process the query; the condition in the UPDATE makes the
+        other processes' attempts in the same minute match no row, so they write nothing.
+        """
+        if entry.last_used_at is not None and now - entry.last_used_at < LAST_USED_GRANULARITY:
+            return
+        entry.last_used_at = now
+        ApiSecret.objects.filter(pk=secret.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_GRANULARITY)
+        ).update(last_used_at=now, last_used_ip=client_ip(request))
+
+
+class ApiSecretAuthenticationScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: an HTTP bearer scheme, so Swagger UI's Authorize takes the secret."""
+
+    target_class = "apisecrets.authentication.ApiSecretAuthentication"
+    name = "ApiSecret"
+
+    def get_security_definition(self, auto_schema) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API secret from the portal's API Access page.",
+        }

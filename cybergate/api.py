@@ -1,3 +1,66 @@
-"""Customer API v1 routes, the OpenAPI schema and Swagger UI (filled in by the customer API issue)."""
+"""Customer API v1 routes, the OpenAPI schema and Swagger UI.
 
-urlpatterns: list = []
+Paths have no trailing slash, exactly as SPEC §3 writes them. The last route catches every other
+path under /api/ so that it is a 404 problem details answer, never Django's HTML page.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import include, path, re_path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.api import AuditTrailView
+from callgroups.api import CallGroupDetailView, CallGroupListView, MemberAvailabilityView
+from cybergate.apiviews import CustomerAPIView, problem_responses
+from cybergate.problems import not_found_view
+from devices.api import ActiveCallView, CallLogView, DoorOpenCommandView, DoorOpenView
+from tenants.api import TenantView
+
+
+class VersionView(CustomerAPIView):
+    @extend_schema(
+        operation_id="version_retrieve",
+        summary="API version",
+        tags=["Version"],
+        responses={
+            200: inline_serializer(
+                "Version",
+                {"api_version": serializers.CharField(), "server_version": serializers.CharField()},
+            ),
+            **problem_responses(),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"api_version": settings.API_VERSION, "server_version": settings.VERSION})
+
+
+v1 = [
+    path("version", VersionView.as_view(), name="api-version"),
+    path("tenant", TenantView.as_view(), name="api-tenant"),
+    path("call-groups", CallGroupListView.as_view(), name="api-call-groups"),
+    path("call-groups/<uuid:id>", CallGroupDetailView.as_view(), name="api-call-group"),
+    path(
+        "call-groups/<uuid:id>/members/<str:user>/availability",
+        MemberAvailabilityView.as_view(),
+        name="api-member-availability",
+    ),
+    path("active-calls/<str:user>", ActiveCallView.as_view(), name="api-active-call"),
+    path("active-calls/<str:user>/door-open", DoorOpenView.as_view(), name="api-door-open"),
+    path(
+        "door-open-commands/<uuid:id>", DoorOpenCommandView.as_view(), name="api-door-open-command"
+    ),
+    path("call-log", CallLogView.as_view(), name="api-call-log"),
+    path("audit-trail", AuditTrailView.as_view(), name="api-audit-trail"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", not_found_view, name="api-not-found"),
+]

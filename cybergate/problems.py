@@ -1,9 +1,296 @@
-"""RFC 9457 problem details for every error under /api/ (filled in by the customer API issue)."""
+"""RFC 9457 problem details for every error under /api/ and /device-api/.
+
+Every error body is `{"type", "title", "status", "detail", "code"}` (plus `"errors"` for validation
+failures) with the media type `application/problem+json`. `code` is the stable, snake_case value
+integrators branch on; `type` is a URN built from it (RFC 9457 allows type URIs that are not
+meant to be dereferenced); `title` is the same for every occurrence of a code.
+
+Pieces for other API modules:
+- `Problem(status, code, detail)` — raise it from a DRF view, serializer, service adapter or
+  authentication class;
+- `problem_response(status, code, title, detail, ...)` — build the response directly (plain Django
+  views, middleware, URL catch-alls);
+- `exception_handler` — DRF's EXCEPTION_HANDLER (settings.REST_FRAMEWORK);
+- `not_found_view`, `handler400/403/404/500` — the same shape for errors raised outside DRF.
+"""
 
 from __future__ import annotations
 
-from rest_framework.views import exception_handler as drf_exception_handler
+import json
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:cybergate:problem:"
+API_PREFIXES = ("/api/", "/device-api/")
+
+# One title per code, so a code always reads the same.
+TITLES: dict[str, str] = {
+    "invalid_request": "Invalid request",
+    "invalid_cursor": "Invalid cursor",
+    "missing_credentials": "Missing credentials",
+    "invalid_secret": "Invalid API secret",
+    "expired_secret": "Expired API secret",
+    "invalid_credential": "Invalid device credential",
+    "api_access_disabled": "API access disabled",
+    "permission_denied": "Permission denied",
+    "not_found": "Not found",
+    "user_not_found": "Teams user not found",
+    "method_not_allowed": "Method not allowed",
+    "not_acceptable": "Not acceptable",
+    "unsupported_media_type": "Unsupported media type",
+    "rate_limited": "Too many requests",
+    "not_in_active_call": "Not in an active call",
+    "no_door_open_code": "No door-open code configured",
+    "server_error": "Internal server error",
+}
+
+# DRF's own codes for its exceptions, mapped to ours.
+_DRF_CODES: dict[str, str] = {
+    "parse_error": "invalid_request",
+    "invalid": "invalid_request",
+    "not_authenticated": "missing_credentials",
+    "authentication_failed": "invalid_secret",
+    "permission_denied": "permission_denied",
+    "not_found": "not_found",
+    "method_not_allowed": "method_not_allowed",
+    "not_acceptable": "not_acceptable",
+    "unsupported_media_type": "unsupported_media_type",
+    "throttled": "rate_limited",
+    "error": "server_error",
+}
+_STATUS_CODES: dict[int, str] = {
+    400: "invalid_request",
+    401: "invalid_secret",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
-def exception_handler(exc, context):
-    return drf_exception_handler(exc, context)
+class Problem(exceptions.APIException):
+    """An error with a stable code, rendered as problem details by `exception_handler`."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        errors: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        title: str | None = None,
+    ) -> None:
+        super().__init__(detail=detail, code=code)
+        self.status_code = status
+        self.problem_code = code
+        self.errors = dict(errors) if errors is not None else None
+        self.headers = dict(headers or {})
+        self.title = title
+        # DRF's Throttled has `wait`; ours carries Retry-After in headers instead.
+
+
+def set_rollback() -> None:
+    """DRF's set_rollback (imported late: rest_framework.views imports the authentication
+    classes, which import this module)."""
+    from rest_framework.views import set_rollback as drf_set_rollback
+
+    drf_set_rollback()
+
+
+def title_for(status: int, code: str) -> str:
+    if code in TITLES:
+        return TITLES[code]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def problem_body(
+    status: int,
+    code: str,
+    title: str | None,
+    detail: str,
+    errors: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + code,
+        "title": title or title_for(status, code),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = {key: list(messages) for key, messages in errors.items()}
+    return body
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str | None,
+    detail: str,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    """A finished `application/problem+json` response (works in DRF and plain Django views).
+
+    A plain HttpResponse rather than a DRF Response: it needs no renderer, so it also works when
+    content negotiation itself failed (406) and DRF has no renderer to offer.
+    """
+    response = HttpResponse(
+        json.dumps(problem_body(status, code, title, detail, errors), ensure_ascii=False),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    if status == 401 and "WWW-Authenticate" not in response:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF validation detail (dicts, lists, nested) → {"field": ["message", ...]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for field, messages in _flatten_errors(value, name).items():
+                out.setdefault(field, []).extend(messages)
+    elif isinstance(detail, list | tuple):
+        for index, item in enumerate(detail):
+            if isinstance(item, Mapping | list | tuple):
+                name = f"{prefix}.{index}" if prefix else str(index)
+                for field, messages in _flatten_errors(item, name).items():
+                    out.setdefault(field, []).extend(messages)
+            else:
+                out.setdefault(prefix or "non_field_errors", []).append(str(item))
+    else:
+        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
+    return out
+
+
+def _validation_detail_text(errors: Mapping[str, list[str]]) -> str:
+    fields = ", ".join(errors) or "request"
+    return f"The request is invalid: check {fields}."
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else None
+    if code in TITLES:
+        return code
+    if code in _DRF_CODES:
+        return _DRF_CODES[code]
+    return _STATUS_CODES.get(exc.status_code, code or "error")
+
+
+def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse:
+    """DRF EXCEPTION_HANDLER: every error as problem details, never None (so never an HTML 500)."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+
+    if isinstance(exc, Problem):
+        set_rollback()
+        headers = dict(exc.headers)
+        if getattr(exc, "auth_header", None):
+            headers.setdefault("WWW-Authenticate", exc.auth_header)
+        return problem_response(
+            exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, headers
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        set_rollback()
+        errors = _flatten_errors(exc.detail)
+        return problem_response(
+            400, "invalid_request", None, _validation_detail_text(errors), errors=errors
+        )
+
+    if isinstance(exc, exceptions.APIException):
+        set_rollback()
+        headers: dict[str, str] = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        wait = getattr(exc, "wait", None)
+        if wait is not None:
+            headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+        detail = exc.detail
+        if isinstance(detail, list | dict):
+            errors = _flatten_errors(detail)
+            return problem_response(
+                exc.status_code,
+                "invalid_request" if exc.status_code == 400 else _code_of(exc),
+                None,
+                _validation_detail_text(errors),
+                errors=errors,
+                headers=headers,
+            )
+        return problem_response(exc.status_code, _code_of(exc), None, str(detail), headers=headers)
+
+    # Last resort: a bug. Log it with its traceback, roll back, and still answer in the API's
+    # format rather than with Django's HTML 500 page.
+    set_rollback()
+    request = context.get("request")
+    logger.exception(
+        "Unhandled error in %s %s",
+        getattr(request, "method", "?"),
+        getattr(request, "path", "?"),
+        exc_info=exc,
+    )
+    return problem_response(500, "server_error", None, "An unexpected error occurred.")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+@csrf_exempt
+def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Catch-all at the end of the API URLconf: unknown paths are problem details, not HTML."""
+    return problem_response(404, "not_found", None, "No such API endpoint.")
+
+
+# Django-level handlers (cybergate/urls.py): errors raised outside DRF (a bad Host header, a body
+# over the size limit, a crash in middleware) keep the API's format under the API prefixes and
+# Django's pages everywhere else.
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return problem_response(400, "invalid_request", None, "The request is malformed.")
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return problem_response(403, "permission_denied", None, "Permission denied.")
+    return defaults.permission_denied(request, exception)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return not_found_view(request)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if is_api_path(request.path):
+        return problem_response(500, "server_error", None, "An unexpected error occurred.")
+    return defaults.server_error(request)

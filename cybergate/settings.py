@@ -261,6 +261,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/(api/v1|device-api/v1)",
+    # Several models have a "result"/"status" choice set; give the customer API's stable names.
+    "ENUM_NAME_OVERRIDES": {
+        "CallResultEnum": "devices.models.Call.Result",
+        "DoorOpenCommandStatusEnum": "devices.models.DoorOpenCommand.Status",
+        "AvailabilityEnum": "callgroups.models.CallGroupMember.Availability",
+        "RingStrategyEnum": "callgroups.models.CallGroup.RingStrategy",
+        "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
+    },
 }
 
 LOGGING = {

@@ -14,3 +14,9 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("", include("apisecrets.urls")),
 ]
+
+# Errors raised outside DRF keep the problem-details format under /api/ and /device-api/.
+handler400 = "cybergate.problems.handler400"
+handler403 = "cybergate.problems.handler403"
+handler404 = "cybergate.problems.handler404"
+handler500 = "cybergate.problems.handler500"

@@ -94,3 +94,68 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
         db.setdefault("TEST", {})["NAME"] = os.path.join(
             tempfile.gettempdir(), f"cybergate-test-{os.getpid()}.sqlite3"
         )
+
+
+# --- Customer API ---------------------------------------------------------------------------
+
+
+def make_api_secret(tenant, name: str = "integration", days: int = 90):
+    """Create a secret through the service; return (ApiSecret, value)."""
+    from apisecrets.services import api_secret_create
+
+    return api_secret_create(tenant=tenant, actor=Actor.system(), name=name, validity_days=days)
+
+
+def bearer_client(value: str):
+    from django.test import Client
+
+    return Client(headers={"Authorization": f"Bearer {value}"})
+
+
+@pytest.fixture
+def api_secret_pair(tenant):
+    return make_api_secret(tenant)
+
+
+@pytest.fixture
+def api_secret(api_secret_pair):
+    return api_secret_pair[0]
+
+
+@pytest.fixture
+def api_secret_value(api_secret_pair) -> str:
+    return api_secret_pair[1]
+
+
+@pytest.fixture
+def api_client(api_secret_value):
+    """A Django test client that sends `Authorization: Bearer <secret>` of `tenant`."""
+    return bearer_client(api_secret_value)
+
+
+@pytest.fixture
+def expired_secret_value(tenant) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apisecrets.models import ApiSecret
+
+    secret, value = make_api_secret(tenant, name="expired")
+    ApiSecret.objects.filter(pk=secret.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    return value
+
+
+@pytest.fixture
+def other_api_secret_value(other_tenant) -> str:
+    return make_api_secret(other_tenant, name="other integration")[1]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_secret_cache():
+    """The bearer authentication caches secrets per process; tests start without that state."""
+    from apisecrets import authentication
+
+    authentication.clear_cache()
+    yield
+    authentication.clear_cache()

@@ -1,0 +1,24 @@
+"""Customer API: new audit trail entries."""
+
+from __future__ import annotations
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.models import AuditEntry
+from audit.serializers import AuditPageSerializer
+from cybergate.apiviews import NewEntriesAPIView, new_entries_schema
+from cybergate.feeds import Feed
+
+AUDIT_FEED = Feed("audit", AuditEntry, "audit_position")
+
+
+class AuditTrailView(NewEntriesAPIView):
+    feed = AUDIT_FEED
+    page_serializer_class = AuditPageSerializer
+
+    @new_entries_schema(
+        summary="New audit trail entries", tag="Audit trail", page_serializer=AuditPageSerializer
+    )
+    def get(self, request: Request) -> Response:
+        return super().get(request)

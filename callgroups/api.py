@@ -1,0 +1,124 @@
+"""Customer API: call groups and a member's availability (SPEC §3)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.services import Actor
+from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from callgroups.serializers import (
+    AvailabilityUpdateSerializer,
+    CallGroupMemberSerializer,
+    CallGroupSerializer,
+)
+from callgroups.services import call_group_member_set_availability
+from cybergate.apiviews import CustomerAPIView, CustomerGenericAPIView, problem_responses
+from cybergate.http import client_ip
+from cybergate.pagination import NamedCursorPagination
+from cybergate.problems import Problem
+from tenants.models import Tenant
+
+TAG = "Call groups"
+
+USER_PARAMETER = OpenApiParameter(
+    "user",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The Teams user's UPN (case-insensitive) or Entra object id.",
+)
+ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+def teams_user_or_404(tenant: Tenant, ref: str) -> TeamsUser:
+    """The tenant's Teams user named by UPN or Entra object id, else 404 `user_not_found`."""
+    # NUL never occurs in a UPN and PostgreSQL refuses it in a query parameter.
+    user = None if "\x00" in ref else tenant.teams_users.by_reference(ref).first()
+    if user is None:
+        raise Problem(404, "user_not_found", "No Teams user with this UPN or id.")
+    return user
+
+
+def call_groups_of(tenant: Tenant) -> QuerySet[CallGroup]:
+    members = CallGroupMember.objects.select_related("user").order_by("position")
+    return tenant.call_groups.prefetch_related(Prefetch("memberships", queryset=members))
+
+
+class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):
+    serializer_class = CallGroupSerializer
+    pagination_class = NamedCursorPagination
+
+    def get_queryset(self) -> QuerySet[CallGroup]:
+        return call_groups_of(self.request.tenant)
+
+    @extend_schema(
+        operation_id="call_groups_list",
+        summary="Call groups",
+        description="The tenant's call groups with their members in ring order, by name.",
+        tags=[TAG],
+        responses={200: CallGroupSerializer(many=True), **problem_responses(400)},
+    )
+    def get(self, request: Request) -> Response:
+        return self.list(request)
+
+
+class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
+    serializer_class = CallGroupSerializer
+
+    def get_queryset(self) -> QuerySet[CallGroup]:
+        return call_groups_of(self.request.tenant)
+
+    @extend_schema(
+        operation_id="call_groups_retrieve",
+        summary="Call group",
+        tags=[TAG],
+        parameters=[ID_PARAMETER],
+        responses={200: CallGroupSerializer, **problem_responses(404)},
+    )
+    def get(self, request: Request, id) -> Response:  # noqa: A002 - URL keyword
+        return self.retrieve(request)
+
+
+class MemberAvailabilityView(CustomerAPIView):
+    @extend_schema(
+        operation_id="call_group_member_availability_update",
+        summary="Set a member's availability",
+        description=(
+            "Only available members are rung. Writes the audit entry "
+            "`call_group.availability_changed` when the value changes. 404 `not_found` for an "
+            "unknown call group or when the Teams user is not a member of it; 404 "
+            "`user_not_found` for an unknown Teams user."
+        ),
+        tags=[TAG],
+        parameters=[ID_PARAMETER, USER_PARAMETER],
+        request=AvailabilityUpdateSerializer,
+        responses={
+            200: CallGroupMemberSerializer,
+            **problem_responses(
+                400, 404, s404="`not_found` (call group, or not a member) or `user_not_found`."
+            ),
+        },
+    )
+    def put(self, request: Request, id, user: str) -> Response:  # noqa: A002 - URL keyword
+        serializer = AvailabilityUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tenant = request.tenant
+        group = tenant.call_groups.filter(id=id).first()
+        if group is None:
+            raise Problem(404, "not_found", "No call group with this id.")
+        teams_user = teams_user_or_404(tenant, user)
+        member = group.memberships.filter(user=teams_user).first()
+        if member is None:
+            raise Problem(404, "not_found", "The Teams user is not a member of this call group.")
+        member = call_group_member_set_availability(
+            tenant=tenant,
+            actor=Actor.for_api_secret(request.auth),
+            member=member,
+            availability=serializer.validated_data["availability"],
+            ip=client_ip(request),
+        )
+        return Response(CallGroupMemberSerializer(member).data)

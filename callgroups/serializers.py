@@ -1,0 +1,48 @@
+"""Customer API shapes of Teams users, call groups and their members (SPEC §3)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+
+
+class TeamsUserSerializer(serializers.ModelSerializer):
+    upn = serializers.CharField(read_only=True, help_text="User principal name.")
+
+    class Meta:
+        model = TeamsUser
+        fields = ["id", "upn", "display_name"]
+        read_only_fields = fields
+
+
+class CallGroupRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallGroup
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class CallGroupMemberSerializer(serializers.ModelSerializer):
+    user = TeamsUserSerializer(read_only=True)
+
+    class Meta:
+        model = CallGroupMember
+        fields = ["user", "position", "availability"]
+        read_only_fields = fields
+
+
+class CallGroupSerializer(serializers.ModelSerializer):
+    sip_address = serializers.CharField(read_only=True)
+    members = CallGroupMemberSerializer(
+        source="memberships", many=True, read_only=True, help_text="In ring order."
+    )
+
+    class Meta:
+        model = CallGroup
+        fields = ["id", "name", "sip_address", "ring_strategy", "members"]
+        read_only_fields = fields
+
+
+class AvailabilityUpdateSerializer(serializers.Serializer):
+    availability = serializers.ChoiceField(choices=CallGroupMember.Availability.choices)

@@ -1,0 +1,127 @@
+"""Customer API: a Teams user's active call, remote door opening, its outcome, the call log."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.services import Actor
+from callgroups.api import ID_PARAMETER, USER_PARAMETER, teams_user_or_404
+from cybergate.apiviews import (
+    CustomerAPIView,
+    CustomerGenericAPIView,
+    NewEntriesAPIView,
+    new_entries_schema,
+    problem_responses,
+)
+from cybergate.feeds import Feed
+from cybergate.http import client_ip
+from cybergate.problems import Problem
+from devices.models import CallLogEntry
+from devices.serializers import (
+    ActiveCallSerializer,
+    CallLogPageSerializer,
+    DoorOpenAcceptedSerializer,
+    DoorOpenCommandSerializer,
+)
+from devices.services import CallError, active_call_of, door_open_request
+
+CALLS_TAG = "Active calls"
+CALL_LOG_TAG = "Call log"
+CALL_LOG_FEED = Feed("call_log", CallLogEntry, "call_log_position")
+
+
+class ActiveCallView(CustomerAPIView):
+    @extend_schema(
+        operation_id="active_call_retrieve",
+        summary="Active call of a Teams user",
+        description=(
+            "Whether the Teams user is in an active call right now and whether that call's "
+            "device has a door-open code. `call` is null when not in a call."
+        ),
+        tags=[CALLS_TAG],
+        parameters=[USER_PARAMETER],
+        responses={
+            200: ActiveCallSerializer,
+            **problem_responses(404, s404="`user_not_found`."),
+        },
+    )
+    def get(self, request: Request, user: str) -> Response:
+        teams_user = teams_user_or_404(request.tenant, user)
+        call = active_call_of(teams_user)
+        return Response(ActiveCallSerializer({"user": teams_user, "call": call}).data)
+
+
+class DoorOpenView(CustomerAPIView):
+    @extend_schema(
+        operation_id="active_call_door_open",
+        summary="Open the door of the Teams user's active call",
+        description=(
+            "Queues a door-open command for the device in the call the Teams user answered and "
+            "that is active right now — only that device receives it. Follow its outcome at "
+            "`GET /api/v1/door-open-commands/{id}`. Writes the audit entry `door.open_requested`."
+        ),
+        tags=[CALLS_TAG],
+        parameters=[USER_PARAMETER],
+        request=None,
+        responses={
+            202: DoorOpenAcceptedSerializer,
+            **problem_responses(
+                404,
+                409,
+                s404="`user_not_found`.",
+                s409="`not_in_active_call` or `no_door_open_code`.",
+            ),
+        },
+    )
+    def post(self, request: Request, user: str) -> Response:
+        teams_user = teams_user_or_404(request.tenant, user)
+        secret = request.auth
+        try:
+            command = door_open_request(
+                user=teams_user,
+                actor=Actor.for_api_secret(secret),
+                secret=secret,
+                ip=client_ip(request),
+            )
+        except CallError as exc:
+            raise Problem(exc.status, exc.code, exc.message) from exc
+        except IntegrityError as exc:
+            # The secret was deleted after this process last checked it (< 0.5 s ago).
+            raise Problem(401, "invalid_secret", "The API secret is not valid.") from exc
+        return Response(DoorOpenAcceptedSerializer(command).data, status=202)
+
+
+class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
+    serializer_class = DoorOpenCommandSerializer
+
+    def get_queryset(self):
+        return self.request.tenant.door_open_commands.select_related("device")
+
+    @extend_schema(
+        operation_id="door_open_command_retrieve",
+        summary="Outcome of a door-open command",
+        description=(
+            "`queued` → `delivered` → `executed` or `failed`; `expired` when it was not "
+            "delivered or acknowledged in time, or its call ended first."
+        ),
+        tags=[CALLS_TAG],
+        parameters=[ID_PARAMETER],
+        responses={200: DoorOpenCommandSerializer, **problem_responses(404)},
+    )
+    def get(self, request: Request, id) -> Response:  # noqa: A002 - URL keyword
+        return self.retrieve(request)
+
+
+class CallLogView(NewEntriesAPIView):
+    feed = CALL_LOG_FEED
+    page_serializer_class = CallLogPageSerializer
+
+    @new_entries_schema(
+        summary="New call log entries", tag=CALL_LOG_TAG, page_serializer=CallLogPageSerializer
+    )
+    def get(self, request: Request) -> Response:
+        return super().get(request)

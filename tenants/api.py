@@ -1,0 +1,49 @@
+"""Customer API: the authenticated tenant and the secret in use."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apisecrets.models import ApiSecret
+from cybergate.apiviews import CustomerAPIView, problem_responses
+
+
+class SecretInfoSerializer(serializers.ModelSerializer):
+    days_left = serializers.SerializerMethodField(
+        help_text="Calendar days (UTC) until expiry: 0 means it expires today."
+    )
+
+    class Meta:
+        model = ApiSecret
+        fields = ["name", "created_at", "expires_at", "days_left"]
+        read_only_fields = fields
+
+    def get_days_left(self, obj: ApiSecret) -> int:
+        return obj.days_left()
+
+
+class TenantInfoSerializer(serializers.Serializer):
+    """Input: {"tenant": Tenant, "secret": ApiSecret}."""
+
+    id = serializers.UUIDField(source="tenant.id", read_only=True)
+    name = serializers.CharField(source="tenant.name", read_only=True)
+    api_access_enabled = serializers.BooleanField(
+        source="tenant.api_access_enabled", read_only=True
+    )
+    secret = SecretInfoSerializer(read_only=True, help_text="The API secret of this request.")
+
+
+class TenantView(CustomerAPIView):
+    @extend_schema(
+        operation_id="tenant_retrieve",
+        summary="Tenant information",
+        description="The tenant the API secret belongs to, and that secret's name and expiry.",
+        tags=["Tenant"],
+        responses={200: TenantInfoSerializer, **problem_responses()},
+    )
+    def get(self, request: Request) -> Response:
+        data = TenantInfoSerializer({"tenant": request.tenant, "secret": request.auth}).data
+        return Response(data)

@@ -1,0 +1,118 @@
+"""Every operation × every kind of caller: exact status and problem code (pretix-style matrix)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from apisecrets import tokens
+from devices.services import door_open_request
+from tenants.models import Tenant
+from tests.api.conftest import start_answered_call
+from tests.conftest import bearer_client, make_api_secret
+
+pytestmark = pytest.mark.django_db
+
+# (method, path template, success status). Placeholders are filled from the tenant's own data or,
+# for the "other tenant's ids" row, from another tenant's.
+OPERATIONS = [
+    ("get", "/api/v1/version", 200),
+    ("get", "/api/v1/tenant", 200),
+    ("get", "/api/v1/call-groups", 200),
+    ("get", "/api/v1/call-groups/{group}", 200),
+    ("put", "/api/v1/call-groups/{group}/members/{user}/availability", 200),
+    ("get", "/api/v1/active-calls/{user}", 200),
+    ("post", "/api/v1/active-calls/{user}/door-open", 202),
+    ("get", "/api/v1/door-open-commands/{command}", 200),
+    ("get", "/api/v1/call-log", 200),
+    ("get", "/api/v1/audit-trail", 200),
+]
+OPERATION_IDS = [f"{m.upper()} {p}" for m, p, _ in OPERATIONS]
+
+# What another tenant's ids give: the first unknown id in the path decides the code.
+OTHER_TENANT = {
+    "/api/v1/call-groups/{group}": (404, "not_found"),
+    "/api/v1/call-groups/{group}/members/{user}/availability": (404, "not_found"),
+    "/api/v1/active-calls/{user}": (404, "user_not_found"),
+    "/api/v1/active-calls/{user}/door-open": (404, "user_not_found"),
+    "/api/v1/door-open-commands/{command}": (404, "not_found"),
+}
+
+
+def _ids(world) -> dict[str, str]:
+    call = start_answered_call(world["front"], world["reception"], world["anna"])
+    command = door_open_request(user=world["anna"], actor=_system())
+    assert call.pk
+    return {"group": world["reception"].id, "user": world["anna"].upn, "command": command.id}
+
+
+def _system():
+    from audit.services import Actor
+
+    return Actor.system()
+
+
+def _call(client: Client, method: str, path: str):
+    if method == "put":
+        return client.put(path, {"availability": "unavailable"}, content_type="application/json")
+    return getattr(client, method)(path)
+
+
+def _assert_problem(response, status: int, code: str) -> None:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert set(body) >= {"type", "title", "status", "detail", "code"}
+    if status == 401:
+        assert response["WWW-Authenticate"] == "Bearer"
+
+
+CALLERS = ["no_header", "malformed", "unknown", "expired", "disabled", "other_ids", "valid"]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "template", "ok"), OPERATIONS, ids=OPERATION_IDS)
+def test_operation_matrix(
+    caller, method, template, ok, tenant, world, other_world, api_secret_value
+):
+    ids = _ids(world) if caller != "other_ids" else _ids(other_world)
+    path = template.format(**ids)
+
+    if caller == "no_header":
+        _assert_problem(_call(Client(), method, path), 401, "missing_credentials")
+    elif caller == "malformed":
+        for header in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer  a b", api_secret_value):
+            client = Client(headers={"Authorization": header})
+            _assert_problem(_call(client, method, path), 401, "missing_credentials")
+    elif caller == "unknown":
+        client = bearer_client(tokens.generate(tokens.API_SECRET_PREFIX))
+        _assert_problem(_call(client, method, path), 401, "invalid_secret")
+        _assert_problem(_call(bearer_client("not-a-secret"), method, path), 401, "invalid_secret")
+    elif caller == "expired":
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from apisecrets.models import ApiSecret
+
+        secret, value = make_api_secret(tenant, name="expired")
+        ApiSecret.objects.filter(pk=secret.pk).update(expires_at=timezone.now() - timedelta(1))
+        _assert_problem(_call(bearer_client(value), method, path), 401, "expired_secret")
+    elif caller == "disabled":
+        Tenant.objects.filter(pk=tenant.pk).update(api_access_enabled=False)
+        client = bearer_client(api_secret_value)
+        _assert_problem(_call(client, method, path), 403, "api_access_disabled")
+    elif caller == "other_ids":
+        response = _call(bearer_client(api_secret_value), method, path)
+        if template in OTHER_TENANT:
+            _assert_problem(response, *OTHER_TENANT[template])
+        else:
+            assert response.status_code == ok
+            assert "Globex" not in response.content.decode()
+            assert "globex" not in response.content.decode()
+    else:
+        response = _call(bearer_client(api_secret_value), method, path)
+        assert response.status_code == ok, response.content
+        assert response["Content-Type"] == "application/json"
