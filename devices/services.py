@@ -20,7 +20,8 @@ from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 
 DEVICE_CREDENTIAL_PURPOSE = "device_credential"
 # A delivered command that the device has not acknowledged after this long is handed out again
-# (while it is still valid), in case the first delivery was lost on the way.
+# (while it is still valid), in case the first delivery was lost on the way. The default; the
+# setting DOOR_OPEN_REDELIVERY_SECONDS wins.
 REDELIVERY_AFTER = timedelta(seconds=3)
 # Devices poll often; record "last seen" at most this often per device.
 LAST_SEEN_GRANULARITY = timedelta(seconds=10)
@@ -129,8 +130,9 @@ _END_RESULTS = {
 def call_end(*, call: Call, event: str = "ended") -> Call:
     """End a call, expire its queued commands and append its call log entry."""
     with transaction.atomic():
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins.
         call = (
-            Call.objects.select_for_update()
+            Call.objects.select_for_update(of=("self",))
             .select_related("device", "call_group", "answered_by")
             .get(pk=call.pk)
         )
@@ -242,19 +244,35 @@ def door_open_request(
     return command
 
 
-def pending_commands_filter(device: Device, now) -> Q:
-    """Commands `device` may be handed now: never after expiry or after the call ended."""
-    return Q(
-        device=device,
-        expires_at__gt=now,
-        call__state=Call.State.ACTIVE,
-    ) & (
+def redelivery_after() -> timedelta:
+    return timedelta(
+        seconds=getattr(settings, "DOOR_OPEN_REDELIVERY_SECONDS", REDELIVERY_AFTER.total_seconds())
+    )
+
+
+def _deliverable(now) -> Q:
+    """Commands that may be handed out now: never after expiry or after the call ended."""
+    return Q(expires_at__gt=now, call__state=Call.State.ACTIVE) & (
         Q(status=DoorOpenCommand.Status.QUEUED)
         | Q(
             status=DoorOpenCommand.Status.DELIVERED,
             acked_at__isnull=True,
-            delivered_at__lte=now - REDELIVERY_AFTER,
+            delivered_at__lte=now - redelivery_after(),
         )
+    )
+
+
+def pending_commands_filter(device: Device, now) -> Q:
+    """Commands `device` may be handed now: never after expiry or after the call ended."""
+    return Q(device=device) & _deliverable(now)
+
+
+def devices_with_pending_commands(device_ids) -> set:
+    """Which of `device_ids` have a deliverable command: the wake-up safety net, one query."""
+    return set(
+        DoorOpenCommand.objects.filter(Q(device_id__in=device_ids) & _deliverable(timezone.now()))
+        .values_list("device_id", flat=True)
+        .distinct()
     )
 
 
