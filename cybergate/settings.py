@@ -100,7 +100,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, async-capable: no middleware may hold a thread per long-poll under ASGI.
+    "cybergate.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -233,6 +234,37 @@ AUTH_FAILURE_RATE_LIMIT = _rate("AUTH_FAILURE_RATE_LIMIT", "30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
 API_SECRET_CACHE_SECONDS = _float("API_SECRET_CACHE_SECONDS", default=0.5)
 DOOR_OPEN_COMMAND_TTL_SECONDS = _read("DOOR_OPEN_COMMAND_TTL_SECONDS", env.int, default=15)
+# A delivered but unacknowledged command is handed out again after this long (while still valid).
+DOOR_OPEN_REDELIVERY_SECONDS = _float("DOOR_OPEN_REDELIVERY_SECONDS", default=3.0)
+
+# --- Device gateway: how a queued command wakes the device's long-poll (devices/wakeup.py) ---
+# auto: Redis pub/sub when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY on PostgreSQL, else
+# a database poll every GATEWAY_DB_POLL_SECONDS (the embedded SQLite default).
+GATEWAY_WAKEUP = _read("GATEWAY_WAKEUP", env.str, default="auto").strip().lower()
+if GATEWAY_WAKEUP not in ("auto", "redis", "postgres", "db-poll"):
+    raise ImproperlyConfigured(
+        f"Environment variable GATEWAY_WAKEUP is malformed: {GATEWAY_WAKEUP!r} "
+        "(expected auto, redis, postgres or db-poll)"
+    )
+if GATEWAY_WAKEUP == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("GATEWAY_WAKEUP=redis needs REDIS_URL")
+# Redis channel / PostgreSQL NOTIFY channel; give each deployment sharing a Redis its own.
+GATEWAY_WAKEUP_CHANNEL = _read("GATEWAY_WAKEUP_CHANNEL", env.str, default="cybergate_commands")
+if not GATEWAY_WAKEUP_CHANNEL.replace("_", "").replace("-", "").isalnum():
+    raise ImproperlyConfigured(
+        f"Environment variable GATEWAY_WAKEUP_CHANNEL is malformed: {GATEWAY_WAKEUP_CHANNEL!r} "
+        "(letters, digits, - and _ only)"
+    )
+GATEWAY_DB_POLL_SECONDS = _float("GATEWAY_DB_POLL_SECONDS", default=0.2)
+# With Redis or PostgreSQL the database is still polled this often, as a safety net.
+GATEWAY_SAFETY_POLL_SECONDS = _float("GATEWAY_SAFETY_POLL_SECONDS", default=1.0)
+# Threads (and so database connections) per process for the gateway's async long-poll.
+GATEWAY_DB_THREADS = _read("GATEWAY_DB_THREADS", env.int, default=4)
+for _name in ("GATEWAY_DB_POLL_SECONDS", "GATEWAY_SAFETY_POLL_SECONDS", "GATEWAY_DB_THREADS"):
+    if not vars()[_name] > 0:
+        raise ImproperlyConfigured(
+            f"Environment variable {_name} is malformed: {vars()[_name]!r} (must be above 0)"
+        )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apisecrets.authentication.ApiSecretAuthentication"],

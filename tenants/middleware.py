@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -18,17 +19,38 @@ class TenantMiddleware:
     session there); this middleware leaves `request.tenant` lazy so API requests pay nothing.
     """
 
+    # Async-capable too: under ASGI a sync-only middleware holds a thread for the whole request,
+    # which the device gateway's 30-second long-poll must not (cybergate/middleware.py).
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if self._async:
+            return self.__acall__(request)
         request.tenant = SimpleLazyObject(lambda: _tenant_of(request))
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.time_zone != "UTC":
-            try:
-                timezone.activate(user.time_zone)
-            except Exception:  # noqa: BLE001 - an unknown zone falls back to the default
-                timezone.deactivate()
+        _activate_time_zone(getattr(request, "user", None))
         response = self.get_response(request)
         timezone.deactivate()
         return response
+
+    async def __acall__(self, request):
+        request.tenant = SimpleLazyObject(lambda: _tenant_of(request))
+        if hasattr(request, "auser"):  # no session cookie: no database query
+            _activate_time_zone(await request.auser())
+        response = await self.get_response(request)
+        timezone.deactivate()
+        return response
+
+
+def _activate_time_zone(user) -> None:
+    if user is not None and user.is_authenticated and user.time_zone != "UTC":
+        try:
+            timezone.activate(user.time_zone)
+        except Exception:  # noqa: BLE001 - an unknown zone falls back to the default
+            timezone.deactivate()
