@@ -1,11 +1,353 @@
-"""Wake a device's waiting long-poll when a command is queued for it.
+"""Wake a device's waiting long-poll when a command is queued for it, in any server process.
 
-Filled in by the device gateway issue: PostgreSQL LISTEN/NOTIFY or Redis pub/sub when configured,
-a short database poll as the embedded default.
+How it fits together:
+
+- Each process has one `Hub`: a map from device id to the long-polls waiting in this process.
+  A waiting poll holds an `asyncio.Event`, not a thread and not a database connection.
+- `notify(device_id)` runs after the command's transaction commits. It wakes this process's
+  waiters directly and tells the other processes through the configured backend:
+  Redis pub/sub (`REDIS_URL` set), PostgreSQL `NOTIFY` (PostgreSQL without Redis), or nothing
+  at all for the embedded default, where every process polls the database a few times a second.
+- One background thread per process runs an event loop with the listener (one Redis or
+  PostgreSQL connection per process, reconnecting with back-off) and a safety-net poll that asks
+  the database, in one query, which waiting devices have something deliverable. The safety net
+  catches a message lost while a listener reconnects and commands that become deliverable again
+  without a new notify (redelivery of an unacknowledged command).
+
+The thread, rather than a task on the server's own loop, keeps this independent of who runs the
+view: uvicorn has one loop per process, but Django's runserver and test client run each async
+view on a loop of its own. Waking a waiter on another loop is `call_soon_threadsafe`.
+
+Waiters must register *before* they first look at the database (see `gateway.commands`): a
+notify that arrives between the look and the wait then leaves the event set, so no wake-up is
+lost.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from uuid import UUID
 
-def notify(device_id) -> None:
-    """Tell every server process that `device_id` has a new command (called after commit)."""
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+logger = logging.getLogger(__name__)
+
+REDIS = "redis"
+POSTGRES = "postgres"
+DATABASE_POLL = "db-poll"
+BACKENDS = (REDIS, POSTGRES, DATABASE_POLL)
+
+# Devices whose ids are checked per safety-net query; keeps the IN list and the query plan sane.
+_SWEEP_CHUNK = 500
+_RECONNECT_MIN_SECONDS = 0.5
+_RECONNECT_MAX_SECONDS = 10.0
+
+
+def backend_name() -> str:
+    """The configured backend; `auto` picks Redis, then PostgreSQL, then the database poll."""
+    choice = settings.GATEWAY_WAKEUP
+    if choice != "auto":
+        return choice
+    if settings.REDIS_URL:
+        return REDIS
+    if connections["default"].vendor == "postgresql":
+        return POSTGRES
+    return DATABASE_POLL
+
+
+def sweep_interval() -> float:
+    """How often the safety net polls: the whole mechanism for the embedded default."""
+    if backend_name() == DATABASE_POLL:
+        return settings.GATEWAY_DB_POLL_SECONDS
+    return settings.GATEWAY_SAFETY_POLL_SECONDS
+
+
+class Waiter:
+    """One long-poll waiting in this process. Woken from any thread."""
+
+    __slots__ = ("device_id", "event", "loop")
+
+    def __init__(self, device_id: str) -> None:
+        self.device_id = device_id
+        self.loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+
+    def wake(self) -> None:
+        # RuntimeError: its loop has closed, the request is gone.
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self.event.set)
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait until woken or `timeout` seconds pass; True if woken. Re-arms the event."""
+        try:
+            await asyncio.wait_for(self.event.wait(), timeout)
+        except TimeoutError:
+            return False
+        self.event.clear()
+        return True
+
+
+class Hub:
+    """This process's waiting long-polls, by device id, and the thread that wakes them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: dict[str, set[Waiter]] = {}
+        self._thread: _Background | None = None
+
+    # Registration runs on the request's loop; waking may come from any thread.
+    def register(self, device_id: UUID | str) -> Waiter:
+        waiter = Waiter(str(device_id))
+        with self._lock:
+            self._waiters.setdefault(waiter.device_id, set()).add(waiter)
+        self._ensure_background()
+        return waiter
+
+    def unregister(self, waiter: Waiter) -> None:
+        with self._lock:
+            waiters = self._waiters.get(waiter.device_id)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self._waiters[waiter.device_id]
+
+    def wake(self, device_id: UUID | str) -> None:
+        with self._lock:
+            waiters = list(self._waiters.get(str(device_id), ()))
+        for waiter in waiters:
+            waiter.wake()
+
+    def wake_all(self) -> None:
+        with self._lock:
+            waiters = [w for group in self._waiters.values() for w in group]
+        for waiter in waiters:
+            waiter.wake()
+
+    def waiting_device_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._waiters)
+
+    def waiting_count(self) -> int:
+        with self._lock:
+            return sum(len(group) for group in self._waiters.values())
+
+    def _ensure_background(self) -> None:
+        # Started lazily, and again in a forked child (gunicorn forks after import).
+        thread = self._thread
+        if thread is not None and thread.pid == os.getpid() and thread.is_alive():
+            return
+        with self._lock:
+            thread = self._thread
+            if thread is None or thread.pid != os.getpid() or not thread.is_alive():
+                self._thread = _Background(self)
+                self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background thread (tests switch backends between runs)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None and thread.pid == os.getpid():
+            thread.stop()
+
+
+class _Background(threading.Thread):
+    """Listener and safety-net poll, on an event loop of their own."""
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(name="cybergate-wakeup", daemon=True)
+        self.hub = hub
+        self.pid = os.getpid()
+        self.backend = backend_name()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        # One thread, so one database connection per process for the safety net.
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cybergate-wakeup-db")
+
+    def run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        tasks = [asyncio.create_task(self._sweep())]
+        if self.backend == REDIS:
+            tasks.append(asyncio.create_task(self._listen_redis()))
+        elif self.backend == POSTGRES:
+            tasks.append(asyncio.create_task(self._listen_postgres()))
+        await self._stopping.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.loop.run_in_executor(self._db, _close_connection)
+        self._db.shutdown(wait=False)
+
+    def stop(self) -> None:
+        if self.loop is not None and self._stopping is not None:
+            try:
+                self.loop.call_soon_threadsafe(self._stopping.set)
+            except RuntimeError:
+                return
+            self.join(timeout=5)
+
+    async def _sweep(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(sweep_interval())
+            device_ids = self.hub.waiting_device_ids()
+            if not device_ids:
+                continue
+            try:
+                pending = await loop.run_in_executor(self._db, _pending_among, device_ids)
+            except Exception:  # noqa: BLE001 - the database may be restarting; try again later
+                logger.warning("Wake-up safety poll failed", exc_info=True)
+                await loop.run_in_executor(self._db, _close_connection)
+                continue
+            for device_id in pending:
+                self.hub.wake(device_id)
+
+    async def _reconnecting(self, name: str, listen) -> None:
+        delay = _RECONNECT_MIN_SECONDS
+        while True:
+            try:
+                await listen()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - any failure means reconnect
+                logger.warning(
+                    "%s wake-up listener lost; reconnecting in %.1f s", name, delay, exc_info=True
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _RECONNECT_MAX_SECONDS)
+
+    def _subscribed(self) -> None:
+        # Anything committed while we were not listening: every waiter looks again.
+        self.hub.wake_all()
+
+    async def _listen_redis(self) -> None:
+        import redis.asyncio
+
+        async def listen() -> None:
+            client = redis.asyncio.Redis.from_url(
+                settings.REDIS_URL, health_check_interval=15, socket_keepalive=True
+            )
+            try:
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                await pubsub.subscribe(channel())
+                self._subscribed()
+                while True:
+                    message = await pubsub.get_message(timeout=15.0)
+                    if message is None:
+                        await pubsub.ping()  # a dead connection fails here, not silently
+                        continue
+                    data = message.get("data")
+                    if isinstance(data, bytes):
+                        self.hub.wake(data.decode())
+            finally:
+                await client.aclose()
+
+        await self._reconnecting("Redis", listen)
+
+    async def _listen_postgres(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        async def listen() -> None:
+            conn = await psycopg.AsyncConnection.connect(_postgres_conninfo(), autocommit=True)
+            try:
+                await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel())))
+                self._subscribed()
+                while True:
+                    async for notice in conn.notifies(timeout=15.0):
+                        self.hub.wake(notice.payload)
+                    await conn.execute("SELECT 1")  # a dead connection fails here
+            finally:
+                await conn.close()
+
+        await self._reconnecting("PostgreSQL", listen)
+
+
+def _postgres_conninfo() -> str:
+    from psycopg.conninfo import make_conninfo
+
+    db = connections["default"].settings_dict
+    params = {
+        "dbname": db["NAME"],
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "host": db.get("HOST") or None,
+        "port": str(db["PORT"]) if db.get("PORT") else None,
+        "application_name": "cybergate-wakeup",
+        # Notice a silently dropped connection within a minute.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    for key, value in (db.get("OPTIONS") or {}).items():
+        if isinstance(value, str | int) and key not in ("pool", "isolation_level"):
+            params.setdefault(key, value)
+    return make_conninfo(**{k: v for k, v in params.items() if v is not None})
+
+
+def _pending_among(device_ids: Iterable[str]) -> set[str]:
+    from devices.services import devices_with_pending_commands
+
+    close_old_connections()
+    ids = list(device_ids)
+    found: set[str] = set()
+    for start in range(0, len(ids), _SWEEP_CHUNK):
+        found |= {str(d) for d in devices_with_pending_commands(ids[start : start + _SWEEP_CHUNK])}
+    return found
+
+
+def _close_connection() -> None:
+    connections["default"].close()
+
+
+def channel() -> str:
+    return settings.GATEWAY_WAKEUP_CHANNEL
+
+
+hub = Hub()
+
+_redis_client = None
+_redis_lock = threading.Lock()
+
+
+def _redis():
+    global _redis_client
+    if _redis_client is None:
+        import redis
+
+        with _redis_lock:
+            if _redis_client is None:
+                _redis_client = redis.Redis.from_url(
+                    settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+                )
+    return _redis_client
+
+
+def notify(device_id: UUID | str) -> None:
+    """Tell every server process that `device_id` has a new command (called after commit).
+
+    Never raises: the command is committed already, and a lost message only costs the device
+    the safety-net interval.
+    """
+    device_id = str(device_id)
+    hub.wake(device_id)
+    backend = backend_name()
+    try:
+        if backend == REDIS:
+            _redis().publish(channel(), device_id)
+        elif backend == POSTGRES:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_notify(%s, %s)", [channel(), device_id])
+    except Exception:  # noqa: BLE001 - see docstring
+        logger.warning("Wake-up notify via %s failed", backend, exc_info=True)

@@ -1,0 +1,417 @@
+"""The device gateway API (/device-api/v1/): devices report calls and fetch door-open commands.
+
+Calls, events and acks are short, ordinary DRF views. `GET commands` is a long-poll that may wait
+up to 30 s, so it is a plain async Django view: a waiting poll costs an `asyncio.Event` in the
+process's wake-up hub (devices/wakeup.py), not a worker thread and not a database connection.
+Its database work (authenticate, claim) runs in a small, fixed pool of threads, so a process holds
+at most settings.GATEWAY_DB_THREADS connections however many devices wait. DRF is synchronous, so
+the long-poll authenticates and answers by hand; `CommandsSchemaView` only describes it to
+drf-spectacular, which reads the view class from the URL callback's `cls`.
+
+All rules live in devices/services.py; errors are problem details (cybergate/problems.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import close_old_connections
+from django.http import HttpRequest, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from callgroups.models import TeamsUser
+from cybergate.http import client_ip
+from cybergate.problems import Problem, problem_response
+from devices import services, wakeup
+from devices.gateway_auth import DeviceCredentialAuthentication, IsDevice, authenticate_device
+from devices.models import Call, Device, DoorOpenCommand
+
+TAG = "Device gateway"
+MAX_WAIT_SECONDS = 30
+
+
+# --- Serializers ----------------------------------------------------------------------------
+
+
+class TeamsUserRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    upn = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class CallSerializer(serializers.ModelSerializer):
+    call_group = serializers.UUIDField(source="call_group_id", allow_null=True)
+    device = serializers.UUIDField(source="device_id")
+    answered_by = TeamsUserRefSerializer(allow_null=True)
+    result = serializers.ChoiceField(choices=Call.Result.choices, allow_null=True)
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "state",
+            "caller",
+            "call_group",
+            "device",
+            "started_at",
+            "answered_at",
+            "answered_by",
+            "ended_at",
+            "result",
+            "door_opened",
+        ]
+
+    def to_representation(self, instance: Call) -> dict:
+        data = super().to_representation(instance)
+        data["result"] = data["result"] or None  # "" until the call ends
+        return data
+
+
+class CallStartSerializer(serializers.Serializer):
+    caller = serializers.CharField(max_length=254, help_text="SIP URI or label of the caller.")
+    call_group = serializers.UUIDField(help_text="Id of one of the tenant's call groups.")
+
+
+class CallEventSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["answered", "ended", "rejected", "failed"])
+    user = serializers.CharField(
+        required=False,
+        max_length=254,
+        help_text="For `answered`: the Teams user's UPN, Entra object id or id.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["type"] == "answered" and not attrs.get("user", "").strip():
+            raise serializers.ValidationError({"user": ["Required for an 'answered' event."]})
+        return attrs
+
+
+class CommandSerializer(serializers.ModelSerializer):
+    type = serializers.SerializerMethodField()
+    call_id = serializers.UUIDField()
+
+    class Meta:
+        model = DoorOpenCommand
+        fields = ["id", "type", "call_id", "dtmf", "expires_at"]
+
+    def get_type(self, command: DoorOpenCommand) -> str:
+        return "door_open"
+
+
+class CommandListSerializer(serializers.Serializer):
+    commands = CommandSerializer(many=True)
+
+
+class CommandAckSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=["executed", "failed"])
+
+
+class AckedCommandSerializer(CommandSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta(CommandSerializer.Meta):
+        fields = [*CommandSerializer.Meta.fields, "status", "delivered_at", "acked_at"]
+
+    def get_status(self, command: DoorOpenCommand) -> str:
+        return command.effective_status()
+
+
+def _problem_from(error: services.CallError) -> Problem:
+    return Problem(error.status, error.code, error.message)
+
+
+_ERRORS = {
+    401: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="missing_credentials, invalid_credentials"
+    ),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="not_found"),
+    429: OpenApiResponse(OpenApiTypes.OBJECT, description="rate_limited (failed authentication)"),
+}
+
+
+class GatewayView(APIView):
+    authentication_classes = [DeviceCredentialAuthentication]
+    permission_classes = [IsDevice]
+    throttle_classes: list = []
+
+    @property
+    def device(self) -> Device:
+        return self.request.auth
+
+
+# --- Calls ----------------------------------------------------------------------------------
+
+
+class CallListView(GatewayView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="device_call_start",
+        summary="A visitor rang: start a call to a call group",
+        request=CallStartSerializer,
+        responses={201: CallSerializer, 400: OpenApiTypes.OBJECT, **_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(CallStartSerializer, request)
+        call_group = self.device.tenant.call_groups.filter(id=data["call_group"]).first()
+        if call_group is None:
+            raise Problem(404, "not_found", "Call group not found.")
+        try:
+            call = services.call_start(
+                device=self.device, call_group=call_group, caller=data["caller"]
+            )
+        except services.CallError as exc:
+            raise _problem_from(exc) from exc
+        return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)
+
+
+class CallEventView(GatewayView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="device_call_event",
+        summary="Report that a call was answered, ended, rejected or failed",
+        description=(
+            "`answered` needs `user`, a member of the call's call group; only a ringing call can "
+            "be answered or rejected, and an ended call takes no event (409 "
+            "`invalid_call_state`). Ending a call appends its call log entry and cancels its "
+            "undelivered door-open commands."
+        ),
+        request=CallEventSerializer,
+        responses={
+            200: CallSerializer,
+            400: OpenApiTypes.OBJECT,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="invalid_call_state, not_a_member"
+            ),
+            **_ERRORS,
+        },
+    )
+    def post(self, request: Request, call_id) -> Response:
+        data = _valid(CallEventSerializer, request)
+        call = self.device.calls.filter(id=call_id).first()
+        if call is None:
+            raise Problem(404, "not_found", "Call not found.")
+        try:
+            if data["type"] == "answered":
+                user = (
+                    TeamsUser.objects.filter(tenant_id=self.device.tenant_id)
+                    .by_reference(data["user"])
+                    .first()
+                )
+                if user is None:
+                    raise Problem(404, "user_not_found", "No such Teams user.")
+                call = services.call_answer(call=call, user=user)
+            else:
+                call = services.call_end(call=call, event=data["type"])
+        except services.CallError as exc:
+            raise _problem_from(exc) from exc
+        call = Call.objects.select_related("answered_by").get(pk=call.pk)
+        return Response(CallSerializer(call).data)
+
+
+# --- Commands -------------------------------------------------------------------------------
+
+
+class CommandAckView(GatewayView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="device_command_ack",
+        summary="Report what the device did with a command",
+        description=(
+            "Only a delivered command can be acknowledged, once (409 `not_delivered`, "
+            "`already_acknowledged`). The integrator sees the outcome at "
+            "`GET /api/v1/door-open-commands/{id}`."
+        ),
+        request=CommandAckSerializer,
+        responses={
+            200: AckedCommandSerializer,
+            400: OpenApiTypes.OBJECT,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="not_delivered, already_acknowledged"
+            ),
+            **_ERRORS,
+        },
+    )
+    def post(self, request: Request, command_id) -> Response:
+        data = _valid(CommandAckSerializer, request)
+        try:
+            command = services.command_ack(
+                device=self.device, command_id=command_id, result=data["result"]
+            )
+        except services.CallError as exc:
+            raise _problem_from(exc) from exc
+        return Response(AckedCommandSerializer(command).data)
+
+
+class CommandsSchemaView(GatewayView):
+    """Describes `GET commands` to drf-spectacular; requests are served by `commands` below."""
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="device_commands_poll",
+        summary="Fetch this device's door-open commands (long-poll)",
+        description=(
+            "Answers at once when the device has pending commands; otherwise holds the request "
+            "until one arrives or `wait` seconds pass, then answers with an empty list. Each "
+            "command is handed out once; a command not acknowledged within a few seconds is "
+            "handed out again while it is still valid. Never returns a command after its call "
+            "ended or after `expires_at`. Poll again right after each answer."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "wait",
+                OpenApiTypes.NUMBER,
+                description=f"Seconds to wait for a command, 0 to {MAX_WAIT_SECONDS} (default 0).",
+            )
+        ],
+        responses={200: CommandListSerializer, 400: OpenApiTypes.OBJECT, **_ERRORS},
+        examples=[
+            OpenApiExample(
+                "A door-open command",
+                value={
+                    "commands": [
+                        {
+                            "id": "0b6f3c2e-4d7a-4c55-9d0e-2f0b8f6f1a11",
+                            "type": "door_open",
+                            "call_id": "6a1e2c3d-1111-4e7f-8a9b-0c1d2e3f4a5b",
+                            "dtmf": "#1",
+                            "expires_at": "2025-01-01T12:00:15Z",
+                        }
+                    ]
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:  # pragma: no cover - never routed
+        raise NotImplementedError
+
+
+def _valid(serializer_class, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# The long-poll's database work runs here: a fixed number of threads, hence of connections.
+_executor: ThreadPoolExecutor | None = None
+_executor_pid = 0
+_executor_lock = threading.Lock()
+
+
+def _db_executor() -> ThreadPoolExecutor:
+    global _executor, _executor_pid
+    if _executor is None or _executor_pid != os.getpid():
+        with _executor_lock:
+            if _executor is None or _executor_pid != os.getpid():
+                _executor = ThreadPoolExecutor(
+                    max_workers=settings.GATEWAY_DB_THREADS, thread_name_prefix="gateway-db"
+                )
+                _executor_pid = os.getpid()
+    return _executor
+
+
+def _with_connection_hygiene(func, *args, **kwargs):
+    # These threads live outside any request, so do what request_started/finished would: drop a
+    # connection that is broken or older than CONN_MAX_AGE, and re-check health before reuse.
+    close_old_connections()
+    try:
+        return func(*args, **kwargs)
+    finally:
+        close_old_connections()
+
+
+async def _db(func, *args, **kwargs):
+    return await sync_to_async(
+        partial(_with_connection_hygiene, func, *args, **kwargs),
+        thread_sensitive=False,
+        executor=_db_executor(),
+    )()
+
+
+def _parse_wait(raw: str | None) -> float:
+    if raw is None or raw == "":
+        return 0.0
+    try:
+        wait = float(raw)
+    except ValueError:
+        wait = math.nan
+    if not 0 <= wait <= MAX_WAIT_SECONDS:  # also false for nan
+        raise Problem(
+            400,
+            "invalid_request",
+            "The request is invalid: check wait.",
+            errors={"wait": [f"A number of seconds from 0 to {MAX_WAIT_SECONDS}."]},
+        )
+    return wait
+
+
+def _problem(exc: Problem) -> HttpResponse:
+    return problem_response(
+        exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, exc.headers
+    )
+
+
+async def _claim_until(device: Device, wait: float) -> list[DoorOpenCommand]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    # Register before the first look: a command committed between the look and the wait has
+    # then already set the event, so no wake-up is lost.
+    waiter = wakeup.hub.register(device.id)
+    try:
+        while True:
+            commands = await _db(services.commands_claim, device=device)
+            remaining = deadline - loop.time()
+            if commands or remaining <= 0:
+                return commands
+            await waiter.wait(remaining)
+    finally:
+        wakeup.hub.unregister(waiter)
+
+
+async def commands(request: HttpRequest) -> HttpResponse:
+    """`GET commands?wait=N` — see CommandsSchemaView for the contract."""
+    if request.method != "GET":
+        response = problem_response(
+            405, "method_not_allowed", None, f'Method "{request.method}" not allowed.'
+        )
+        response["Allow"] = "GET"
+        return response
+    try:
+        device = await _db(
+            authenticate_device, request.META.get("HTTP_AUTHORIZATION"), client_ip(request)
+        )
+        wait = _parse_wait(request.GET.get("wait"))
+    except Problem as exc:
+        return _problem(exc)
+    claimed = await _claim_until(device, wait)
+    body = CommandListSerializer({"commands": claimed}).data
+    response = HttpResponse(
+        json.dumps(body, cls=DjangoJSONEncoder), content_type="application/json"
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# drf-spectacular enumerates URL callbacks that carry a DRF view class in `cls`.
+commands.cls = CommandsSchemaView
+commands.initkwargs = {}
+commands.csrf_exempt = True

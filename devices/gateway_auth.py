@@ -1,0 +1,115 @@
+"""Bearer authentication of the device gateway: `Authorization: Bearer cgd_...`.
+
+A device credential and an API secret never stand in for each other: they carry different
+prefixes and are hashed under different purposes (apisecrets/tokens.py), so an API secret is an
+unknown credential here and a device credential an unknown secret in the customer API.
+
+One plain function does the work so that the DRF views (calls, events, acks) and the async
+long-poll, which is not a DRF view, authenticate the same way. Failed attempts count against the
+customer API's per-IP limit (settings.AUTH_FAILURE_RATE_LIMIT): over it the answer is 429.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+
+from cybergate.http import client_ip
+from cybergate.problems import Problem
+from cybergate.throttling import auth_failure_hit
+from devices.models import Device
+from devices.services import device_for_credential, device_seen
+
+SECURITY_SCHEME = "deviceCredential"
+
+
+class CredentialProblem(Problem, exceptions.AuthenticationFailed):
+    """A 401 with our code; being an AuthenticationFailed makes DRF add WWW-Authenticate."""
+
+    def __init__(self, code: str, detail: str, title: str) -> None:
+        super().__init__(401, code, detail, headers={"WWW-Authenticate": "Bearer"}, title=title)
+
+
+def _bearer_value(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value or " " in value:
+        return None
+    return value
+
+
+def _failed(ip: str | None, problem: Problem) -> Problem:
+    verdict = auth_failure_hit(ip)
+    if not verdict.allowed:
+        return Problem(
+            429,
+            "rate_limited",
+            "Too many failed authentication attempts. Try again later.",
+            headers={"Retry-After": str(verdict.retry_after)},
+        )
+    return problem
+
+
+def authenticate_device(header: str | None, ip: str | None) -> Device:
+    """The device the Authorization header proves, marked as seen; else raise a Problem.
+
+    Synchronous (one indexed lookup); the async view runs it in a database thread.
+    """
+    value = _bearer_value(header)
+    if value is None:
+        raise _failed(
+            ip,
+            CredentialProblem(
+                "missing_credentials",
+                "Send the device credential as 'Authorization: Bearer <credential>'.",
+                "Missing credentials",
+            ),
+        )
+    device = device_for_credential(value)
+    if device is None:
+        raise _failed(
+            ip,
+            CredentialProblem(
+                "invalid_credentials",
+                "The device credential is not valid.",
+                "Invalid device credential",
+            ),
+        )
+    device_seen(device)
+    return device
+
+
+class DeviceCredentialAuthentication(BaseAuthentication):
+    """DRF side: `request.auth` is the Device; `request.user` is anonymous (no portal user)."""
+
+    def authenticate(self, request) -> tuple[AnonymousUser, Device]:
+        device = authenticate_device(request.META.get("HTTP_AUTHORIZATION"), client_ip(request))
+        return AnonymousUser(), device
+
+    def authenticate_header(self, request) -> str:
+        return "Bearer"
+
+
+class IsDevice(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, Device)
+
+
+class DeviceCredentialScheme(OpenApiAuthenticationExtension):
+    target_class = DeviceCredentialAuthentication
+    name = SECURITY_SCHEME
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "The device credential (`cgd_...`) shown once when support registers or rotates "
+                "the device. An API secret is not accepted here."
+            ),
+        }
