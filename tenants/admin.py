@@ -156,6 +156,9 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # requests come from tenant admins on the API Access page
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a request is resolved, not erased: it is the record of what was asked
+
     @admin.action(description="Enable API access and resolve", permissions=["change"])
     def enable_api_access_and_resolve(
         self, request: HttpRequest, queryset: QuerySet[SupportRequest]
