@@ -233,3 +233,21 @@ def test_without_javascript_create_and_delete_work(browser, live_server, admin_u
         assert not ApiSecret.objects.exists()
     finally:
         context.close()
+
+
+def test_audit_trail_and_call_log_pages_from_the_nav(page, admin_user, tenant, actor, shot):
+    make_secret(tenant, actor, "Door app")
+    log_in(page, admin_user.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail").click()
+    expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("api_secret.created"))).to_contain_text(
+        admin_user.email
+    )
+    page.get_by_label("Actor").select_option(admin_user.email)
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"actor=alice%40acme.example"))
+    shot(page, "14-audit-trail")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Call log").click()
+    expect(page.get_by_role("heading", name="Call log")).to_be_visible()
+    expect(page.get_by_role("link", name="Download CSV")).to_have_attribute("href", "/call-log.csv")
+    shot(page, "15-call-log")
