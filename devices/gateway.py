@@ -39,8 +39,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from callgroups.models import TeamsUser
+from cybergate.apiviews import ProblemSerializer, ValidationProblemSerializer
 from cybergate.http import client_ip
-from cybergate.problems import Problem, problem_response
+from cybergate.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 from devices import services, wakeup
 from devices.gateway_auth import DeviceCredentialAuthentication, IsDevice, authenticate_device
 from devices.models import Call, Device, DoorOpenCommand
@@ -139,13 +140,22 @@ def _problem_from(error: services.CallError) -> Problem:
     return Problem(error.status, error.code, error.message)
 
 
-_ERRORS = {
-    401: OpenApiResponse(
-        OpenApiTypes.OBJECT, description="missing_credentials, invalid_credentials"
-    ),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="not_found"),
-    429: OpenApiResponse(OpenApiTypes.OBJECT, description="rate_limited (failed authentication)"),
+_PROBLEM_DESCRIPTIONS: dict[int, str] = {
+    400: "`invalid_request`, with `errors` per field.",
+    401: "`missing_credentials` or `invalid_credentials`. Carries `WWW-Authenticate: Bearer`.",
+    404: "`not_found`: not this device's (or this tenant's), or no such id.",
+    429: "`rate_limited`: too many failed authentications from this IP; see `Retry-After`.",
 }
+
+
+def _problems(*statuses: int, **descriptions: str) -> dict:
+    """Problem-details responses of a gateway operation (400, 401, 404 and 429 always)."""
+    out: dict = {}
+    for code in sorted({400, 401, 404, 429, *statuses}):
+        serializer = ValidationProblemSerializer if code == 400 else ProblemSerializer
+        description = descriptions.get(f"s{code}") or _PROBLEM_DESCRIPTIONS[code]
+        out[(code, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(serializer, description=description)
+    return out
 
 
 class GatewayView(APIView):
@@ -167,7 +177,10 @@ class CallListView(GatewayView):
         operation_id="device_call_start",
         summary="A visitor rang: start a call to a call group",
         request=CallStartSerializer,
-        responses={201: CallSerializer, 400: OpenApiTypes.OBJECT, **_ERRORS},
+        responses={
+            201: CallSerializer,
+            **_problems(s404="`not_found`: no such call group in this device's tenant."),
+        },
     )
     def post(self, request: Request) -> Response:
         data = _valid(CallStartSerializer, request)
@@ -197,11 +210,11 @@ class CallEventView(GatewayView):
         request=CallEventSerializer,
         responses={
             200: CallSerializer,
-            400: OpenApiTypes.OBJECT,
-            409: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="invalid_call_state, not_a_member"
+            **_problems(
+                409,
+                s404="`not_found` (not this device's call) or `user_not_found`.",
+                s409="`invalid_call_state` or `not_a_member`.",
             ),
-            **_ERRORS,
         },
     )
     def post(self, request: Request, call_id) -> Response:
@@ -243,11 +256,7 @@ class CommandAckView(GatewayView):
         request=CommandAckSerializer,
         responses={
             200: AckedCommandSerializer,
-            400: OpenApiTypes.OBJECT,
-            409: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="not_delivered, already_acknowledged"
-            ),
-            **_ERRORS,
+            **_problems(409, s409="`not_delivered` or `already_acknowledged`."),
         },
     )
     def post(self, request: Request, command_id) -> Response:
@@ -282,7 +291,7 @@ class CommandsSchemaView(GatewayView):
                 description=f"Seconds to wait for a command, 0 to {MAX_WAIT_SECONDS} (default 0).",
             )
         ],
-        responses={200: CommandListSerializer, 400: OpenApiTypes.OBJECT, **_ERRORS},
+        responses={200: CommandListSerializer, **_problems()},
         examples=[
             OpenApiExample(
                 "A door-open command",

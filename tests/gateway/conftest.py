@@ -1,0 +1,149 @@
+"""Fixtures of the device gateway tests: a tenant with a call group, devices and their credentials.
+
+The long-poll (`GET commands`) does its database work in the gateway's own threads, which cannot
+see rows inside a test's open transaction; tests that poll therefore use committed data
+(`django_db(transaction=True)`), like the real servers of test_two_processes.py do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from audit.services import Actor
+from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from devices import services, wakeup
+from devices.models import Call, Device
+
+
+@dataclass
+class Gateway:
+    """A device's view of the gateway through Django's test client."""
+
+    client: Client
+    device: Device
+
+    def start_call(self, call_group, caller: str = "sip:visitor@street.example"):
+        return self.client.post(
+            "/device-api/v1/calls",
+            {"caller": caller, "call_group": str(getattr(call_group, "id", call_group))},
+            content_type="application/json",
+        )
+
+    def event(self, call, type_: str, user: str | None = None):
+        body = {"type": type_} | ({"user": user} if user is not None else {})
+        return self.client.post(
+            f"/device-api/v1/calls/{getattr(call, 'id', call)}/events",
+            body,
+            content_type="application/json",
+        )
+
+    def poll(self, wait: float | str | None = 0):
+        query = "" if wait is None else f"?wait={wait}"
+        return self.client.get(f"/device-api/v1/commands{query}")
+
+    def ack(self, command_id, result: str = "executed"):
+        return self.client.post(
+            f"/device-api/v1/commands/{command_id}/ack",
+            {"result": result},
+            content_type="application/json",
+        )
+
+
+def make_device(tenant, name: str, door_open_code: str = "#1") -> tuple[Device, str]:
+    device = Device.objects.create(
+        tenant=tenant,
+        name=name,
+        sip_uri=f"sip:{name.lower().replace(' ', '-')}@door.example",
+        door_open_code=door_open_code,
+    )
+    return device, services.device_credential_rotate(device)
+
+
+def make_call_group(tenant, name: str, *users: TeamsUser) -> CallGroup:
+    group = CallGroup.objects.create(tenant=tenant, name=name)
+    for position, user in enumerate(users, start=1):
+        CallGroupMember.objects.create(call_group=group, user=user, position=position)
+    return group
+
+
+def make_teams_user(tenant, upn: str) -> TeamsUser:
+    import uuid
+
+    return TeamsUser.objects.create(
+        tenant=tenant, upn=upn, object_id=uuid.uuid4(), display_name=upn.split("@")[0].title()
+    )
+
+
+@pytest.fixture
+def member(tenant) -> TeamsUser:
+    return make_teams_user(tenant, "anna@acme.example")
+
+
+@pytest.fixture
+def outsider(tenant) -> TeamsUser:
+    """Same tenant, not a member of the call group."""
+    return make_teams_user(tenant, "olaf@acme.example")
+
+
+@pytest.fixture
+def call_group(tenant, member) -> CallGroup:
+    return make_call_group(tenant, "Reception", member)
+
+
+@pytest.fixture
+def device_pair(tenant) -> tuple[Device, str]:
+    return make_device(tenant, "Main entrance")
+
+
+@pytest.fixture
+def device(device_pair) -> Device:
+    return device_pair[0]
+
+
+@pytest.fixture
+def gateway(device_pair) -> Gateway:
+    device, credential = device_pair
+    return Gateway(Client(headers={"Authorization": f"Bearer {credential}"}), device)
+
+
+@pytest.fixture
+def other_gateway(tenant) -> Gateway:
+    """Another device of the same tenant."""
+    device, credential = make_device(tenant, "Back door", "*9")
+    return Gateway(Client(headers={"Authorization": f"Bearer {credential}"}), device)
+
+
+@pytest.fixture
+def other_tenant_gateway(other_tenant) -> Gateway:
+    device, credential = make_device(other_tenant, "Globex gate", "42")
+    return Gateway(Client(headers={"Authorization": f"Bearer {credential}"}), device)
+
+
+@pytest.fixture
+def active_call(device, call_group, member) -> Call:
+    call = services.call_start(device=device, call_group=call_group, caller="sip:visitor@x")
+    return services.call_answer(call=call, user=member)
+
+
+def request_door_open(user: TeamsUser):
+    return services.door_open_request(user=user, actor=Actor.system())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stop_wakeup_thread(django_db_setup, django_db_blocker):
+    """Close this process's wake-up listener and gateway connections before the test database
+    is dropped (PostgreSQL refuses to drop a database that has sessions)."""
+    yield
+    wakeup.hub.stop()
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
