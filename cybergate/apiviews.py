@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,6 +64,22 @@ def problem_responses(*statuses: int, **descriptions: str) -> dict[Any, OpenApiR
     return out
 
 
+class JsonNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation with a fast path for the common Accept values.
+
+    DRF reads `request.headers`, which builds a dict of every header on each request; the API
+    only ever offers JSON, so the usual cases are settled from META directly.
+    """
+
+    _FAST = frozenset({"", "*/*", "application/json", "application/*"})
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT", "")
+        if format_suffix is None and len(renderers) == 1 and accept.strip() in self._FAST:
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class CustomerAPIMixin:
     """Bearer secret, per-secret rate limit, JSON only; OPTIONS answers 405 like any other
     method we do not offer (nothing in the API needs DRF's metadata responses)."""
@@ -70,6 +87,7 @@ class CustomerAPIMixin:
     authentication_classes = [ApiSecretAuthentication]
     throttle_classes = [ApiSecretRateThrottle]
     metadata_class = None
+    content_negotiation_class = JsonNegotiation
     # Without OPTIONS here, Allow headers list only what really works.
     http_method_names = ["get", "post", "put", "head"]
 

@@ -6,6 +6,7 @@ hides client bugs; both are 400 problem details instead (`invalid_request`, `inv
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from rest_framework.exceptions import NotFound
@@ -44,6 +45,13 @@ class NamedCursorPagination(CursorPagination):
         return parse_limit(request.query_params.get(self.page_size_query_param), default=100)
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None:
+            # DRF's decoding skips characters outside base64, so junk could read as "no cursor".
+            try:
+                base64.b64decode(encoded.encode("ascii"), validate=True)
+            except (ValueError, UnicodeEncodeError):
+                raise Problem(400, "invalid_cursor", "The cursor is not valid.") from None
         try:
             cursor = super().decode_cursor(request)
         except NotFound:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
@@ -39,24 +41,51 @@ class Verdict:
     retry_after: int  # seconds until the window resets (meaningful when not allowed)
 
 
+# Counters of this process, used when the cache is Django's local-memory backend: that backend
+# is per process too, but pickles every value; a dict under a lock is the same thing, cheaper.
+_local: dict[str, tuple[int, float]] = {}
+_local_lock = threading.Lock()
+
+
+def reset_local_counters() -> None:
+    with _local_lock:
+        _local.clear()
+
+
+def _incr_local(key: str, ttl: int) -> int:
+    now = time.monotonic()
+    with _local_lock:
+        count, expires = _local.get(key, (0, 0.0))
+        if expires <= now:
+            if len(_local) > 50_000:  # drop finished windows
+                for k in [k for k, (_, e) in _local.items() if e <= now]:
+                    del _local[k]
+            count, expires = 0, now + ttl
+        _local[key] = (count + 1, expires)
+        return count + 1
+
+
 def _incr(key: str, ttl: int) -> int:
     """Increment a counter that disappears after `ttl` seconds; return the new value."""
-    raw = getattr(cache, "_cache", None)
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
+        return _incr_local(key, ttl)
+    raw = getattr(backend, "_cache", None)
     if raw is not None and hasattr(raw, "get_client"):
         # Django's RedisCache: one pipelined round trip instead of add() + incr().
-        full_key = cache.make_and_validate_key(key)
+        full_key = backend.make_and_validate_key(key)
         client = raw.get_client(full_key, write=True)
         pipe = client.pipeline(transaction=False)
         pipe.incr(full_key)
         pipe.expire(full_key, ttl)
         count, _ = pipe.execute()
         return int(count)
-    if cache.add(key, 1, ttl):
+    if backend.add(key, 1, ttl):
         return 1
     try:
-        return cache.incr(key)
+        return backend.incr(key)
     except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, ttl)
+        backend.set(key, 1, ttl)
         return 1
 
 

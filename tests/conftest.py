@@ -153,9 +153,13 @@ def other_api_secret_value(other_tenant) -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_api_secret_cache():
-    """The bearer authentication caches secrets per process; tests start without that state."""
+    """Bearer authentication caches secrets and rate limits count per process; tests start
+    without that state."""
     from apisecrets import authentication
+    from cybergate import throttling
 
     authentication.clear_cache()
+    throttling.reset_local_counters()
     yield
     authentication.clear_cache()
+    throttling.reset_local_counters()

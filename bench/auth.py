@@ -1,0 +1,202 @@
+"""Benchmark: authenticated GET /api/v1/version against unauthenticated GET /healthz (SPEC §3).
+
+Runs the app as in production (gunicorn, DEBUG off, PostgreSQL, Redis when REDIS_URL is set),
+creates a tenant and an API secret, then loads both URLs alternately in the same run and prints
+each throughput and the ratio. Target: ratio ≥ 0.75.
+
+    .venv/bin/python bench/auth.py                    # defaults below
+    DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/auth.py
+    BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_WORKER_CLASS=sync .venv/bin/python bench/auth.py
+
+Uses wrk when installed (`apt-get install wrk`), else a small Python keep-alive load generator
+(which is slower than the server, so its ratio is closer to 1 than wrk's; prefer wrk).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cybergate_bench"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+THREADS = os.environ.get("BENCH_THREADS", "4")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database if it does not exist yet."""
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", DEFAULT_DB)
+    env["DEBUG"] = "false"
+    env.setdefault("SECRET_KEY", "bench-" + os.urandom(16).hex())
+    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    # The limit must not throttle the benchmark, but its counter still runs on every request.
+    env["API_RATE_LIMIT"] = "1000000000/s"
+    env.setdefault("LOG_LEVEL", "WARNING")
+    return env
+
+
+def setup_secret(env: dict[str, str]) -> str:
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    script = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cybergate.settings")
+django.setup()
+from apisecrets.models import ApiSecret
+from apisecrets.services import api_secret_create
+from audit.services import Actor
+from tenants.models import Tenant
+tenant, _ = Tenant.objects.get_or_create(
+    name="Bench", defaults={"domain": "bench.example", "api_access_enabled": True}
+)
+ApiSecret.objects.filter(tenant=tenant).delete()
+_, value = api_secret_create(tenant=tenant, actor=Actor.system(), name="bench", validity_days=30)
+print(value)
+"""
+    out = subprocess.run(
+        [PYTHON, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    cmd = [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "cybergate.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        WORKERS,
+        "--worker-class",
+        WORKER_CLASS,
+        "--threads",
+        THREADS,
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("gunicorn did not come up")
+
+
+def run_wrk(url: str, headers: dict[str, str]) -> float:
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(1, round(SECONDS))}s", "--latency"]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"non-2xx answers from {url}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def run_python(url: str, headers: dict[str, str]) -> float:
+    parsed = urlparse(url)
+    stop = time.monotonic() + SECONDS
+    counts = [0] * CONNECTIONS
+    errors: list[str] = []
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection(parsed.hostname, parsed.port)
+        while time.monotonic() < stop:
+            conn.request("GET", parsed.path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(str(response.status))
+                return
+            counts[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise SystemExit(f"non-200 answers from {url}: {errors[:3]}")
+    return sum(counts) / (time.monotonic() - start)
+
+
+def main() -> None:
+    env = server_env()
+    ensure_database(env["DATABASE_URL"])
+    value = setup_secret(env)
+    port = free_port()
+    proc = start_server(env, port)
+    load = run_wrk if shutil.which("wrk") else run_python
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {value}"}
+    try:
+        # Warm up both paths (connections, caches, imports).
+        load(f"{base}/healthz", {})
+        load(f"{base}/api/v1/version", auth)
+        health, version = [], []
+        for _ in range(ROUNDS):
+            health.append(load(f"{base}/healthz", {}))
+            version.append(load(f"{base}/api/v1/version", auth))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    h, v = statistics.median(health), statistics.median(version)
+    print(
+        f"server: gunicorn {WORKERS} workers ({WORKER_CLASS}, {THREADS} threads), "
+        f"cache: {'Redis' if env.get('REDIS_URL') else 'local memory'}, "
+        f"load: {load.__name__.removeprefix('run_')}, {CONNECTIONS} connections, "
+        f"{ROUNDS} alternating rounds of {SECONDS:g} s"
+    )
+    print("healthz rounds (req/s):          " + ", ".join(f"{x:.0f}" for x in health))
+    print("api/v1/version rounds (req/s):   " + ", ".join(f"{x:.0f}" for x in version))
+    print(f"GET /healthz (no auth)           {h:10.0f} req/s  (median)")
+    print(f"GET /api/v1/version (bearer)     {v:10.0f} req/s  (median)")
+    print(f"ratio version/healthz            {v / h:10.2f}  (target >= 0.75)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""Bearer authentication: codes, revocation and disable within 1 s, exact expiry, last use,
+pepper rotation, rate limits."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from apisecrets import authentication, tokens
+from apisecrets.models import ApiSecret
+from apisecrets.services import api_secret_delete, hash_api_secret
+from audit.services import Actor
+from tenants.models import Tenant
+from tests.conftest import bearer_client, make_api_secret
+
+pytestmark = pytest.mark.django_db
+
+VERSION = "/api/v1/version"
+
+
+def _code(response) -> str:
+    return response.json()["code"]
+
+
+def test_valid_secret_is_accepted_and_tenant_is_resolved(api_client, tenant):
+    response = api_client.get("/api/v1/tenant")
+    assert response.status_code == 200
+    assert response.json()["id"] == str(tenant.id)
+
+
+def test_missing_header_is_401_with_www_authenticate(db):
+    response = Client().get(VERSION)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert response["Content-Type"] == "application/problem+json"
+    assert _code(response) == "missing_credentials"
+
+
+@pytest.mark.parametrize(
+    "header", ["Basic abc", "Bearer", "Bearer ", "bearer a b", "Token cgs_x", "cgs_abc"]
+)
+def test_malformed_header_is_missing_credentials(db, header):
+    response = Client(headers={"Authorization": header}).get(VERSION)
+    assert response.status_code == 401
+    assert _code(response) == "missing_credentials"
+
+
+def test_scheme_is_case_insensitive(api_secret_value):
+    response = Client(headers={"Authorization": f"bearer {api_secret_value}"}).get(VERSION)
+    assert response.status_code == 200
+
+
+def test_unknown_secret_is_invalid_secret(db):
+    response = bearer_client(tokens.generate(tokens.API_SECRET_PREFIX)).get(VERSION)
+    assert response.status_code == 401
+    assert _code(response) == "invalid_secret"
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_device_credential_is_not_an_api_secret(db):
+    response = bearer_client(tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX)).get(VERSION)
+    assert response.status_code == 401
+    assert _code(response) == "invalid_secret"
+
+
+def test_expired_secret_is_rejected(expired_secret_value):
+    response = bearer_client(expired_secret_value).get(VERSION)
+    assert response.status_code == 401
+    assert _code(response) == "expired_secret"
+
+
+def test_secret_stops_working_the_moment_it_expires_even_when_cached(
+    api_secret, api_client, monkeypatch
+):
+    expires_at = api_secret.expires_at
+    monkeypatch.setattr(
+        authentication.timezone, "now", lambda: expires_at - timedelta(microseconds=1)
+    )
+    assert api_client.get(VERSION).status_code == 200  # now cached in this process
+    monkeypatch.setattr(authentication.timezone, "now", lambda: expires_at)
+    response = api_client.get(VERSION)
+    assert response.status_code == 401
+    assert _code(response) == "expired_secret"
+
+
+def test_disabled_tenant_is_403(api_client, tenant):
+    Tenant.objects.filter(pk=tenant.pk).update(api_access_enabled=False)
+    response = api_client.get(VERSION)
+    assert response.status_code == 403
+    assert _code(response) == "api_access_disabled"
+    assert "WWW-Authenticate" not in response
+
+
+def test_deleted_secret_is_rejected_within_one_second_by_a_process_that_cached_it(
+    api_secret, api_client
+):
+    assert api_client.get(VERSION).status_code == 200  # this "other process" has it cached
+    # Deleted elsewhere: nobody tells this process (no forget_secret call).
+    ApiSecret.objects.filter(pk=api_secret.pk).delete()
+    time.sleep(1.0)
+    response = api_client.get(VERSION)
+    assert response.status_code == 401
+    assert _code(response) == "invalid_secret"
+
+
+def test_deleting_through_the_service_evicts_this_process_at_once(
+    api_secret, api_client, django_capture_on_commit_callbacks
+):
+    assert api_client.get(VERSION).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        api_secret_delete(secret=api_secret, actor=Actor.system())
+    response = api_client.get(VERSION)
+    assert response.status_code == 401
+    assert _code(response) == "invalid_secret"
+
+
+def test_disabling_api_access_holds_within_one_second_on_a_process_that_cached_it(
+    api_client, tenant
+):
+    assert api_client.get(VERSION).status_code == 200
+    Tenant.objects.filter(pk=tenant.pk).update(api_access_enabled=False)
+    time.sleep(1.0)
+    response = api_client.get(VERSION)
+    assert response.status_code == 403
+    assert _code(response) == "api_access_disabled"
+
+
+def test_cached_secret_costs_no_query(api_client, django_assert_num_queries):
+    assert api_client.get(VERSION).status_code == 200
+    with django_assert_num_queries(0):
+        assert api_client.get(VERSION).status_code == 200
+
+
+def test_last_use_is_recorded_with_ip(api_secret, api_client):
+    assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at is None
+    before = timezone.now()
+    assert api_client.get(VERSION, REMOTE_ADDR="192.0.2.7").status_code == 200
+    secret = ApiSecret.objects.get(pk=api_secret.pk)
+    assert secret.last_used_at >= before
+    assert secret.last_used_ip == "192.0.2.7"
+
+
+def test_last_use_is_written_at_most_once_a_minute_across_processes(
+    api_secret, api_client, django_assert_num_queries
+):
+    assert api_client.get(VERSION).status_code == 200
+    first = ApiSecret.objects.get(pk=api_secret.pk).last_used_at
+    # Same process: no query at all.
+    with django_assert_num_queries(0):
+        api_client.get(VERSION)
+    # A "fresh process" (empty cache) loads the secret and sees the recent use: no write.
+    authentication.clear_cache()
+    with django_assert_num_queries(1):
+        api_client.get(VERSION)
+    assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at == first
+    # A minute later the next request writes again (one conditional UPDATE).
+    ApiSecret.objects.filter(pk=api_secret.pk).update(last_used_at=first - timedelta(seconds=61))
+    authentication.clear_cache()
+    assert api_client.get(VERSION).status_code == 200
+    assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at > first
+
+
+def test_conditional_update_lets_only_one_process_write(api_secret):
+    """Two processes both believe the last use is old; the second UPDATE matches no row."""
+    now = timezone.now()
+    entry = authentication._load(api_secret.hashed_value, "unused")
+    assert entry is not None
+    authentication.ApiSecretAuthentication._record_use(entry, api_secret, _FakeRequest(), now)
+    stale = authentication._load(api_secret.hashed_value, "unused")
+    stale.last_used_at = None  # another process's outdated view
+    later = now + timedelta(seconds=5)
+    authentication.ApiSecretAuthentication._record_use(stale, api_secret, _FakeRequest(), later)
+    assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at == now
+
+
+class _FakeRequest:
+    META = {"REMOTE_ADDR": "127.0.0.1"}
+
+
+def test_secret_hashed_with_a_retired_pepper_works_and_is_rehashed(tenant, settings):
+    settings.SECRET_PEPPER = "old pepper"
+    secret, value = make_api_secret(tenant)
+    settings.SECRET_PEPPER = "new pepper"
+    settings.SECRET_PEPPER_OLD = ["old pepper"]
+    assert bearer_client(value).get(VERSION).status_code == 200
+    assert ApiSecret.objects.get(pk=secret.pk).hashed_value == hash_api_secret(value)
+    settings.SECRET_PEPPER_OLD = []
+    authentication.clear_cache()
+    assert bearer_client(value).get(VERSION).status_code == 200
+
+
+def test_rate_limit_per_secret_is_429_with_retry_after(tenant, settings):
+    settings.API_RATE_LIMIT = "3/min"
+    _, value = make_api_secret(tenant, name="one")
+    _, other = make_api_secret(tenant, name="two")
+    client = bearer_client(value)
+    for _ in range(3):
+        assert client.get(VERSION).status_code == 200
+    response = client.get(VERSION)
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/problem+json"
+    assert _code(response) == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    # The limit is per secret.
+    assert bearer_client(other).get(VERSION).status_code == 200
+
+
+def test_failed_authentication_is_rate_limited_per_ip(api_secret_value, settings):
+    settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
+    bad = bearer_client(tokens.generate(tokens.API_SECRET_PREFIX))
+    for _ in range(3):
+        assert bad.get(VERSION).status_code == 401
+    response = bad.get(VERSION)
+    assert response.status_code == 429
+    assert _code(response) == "rate_limited"
+    assert int(response["Retry-After"]) >= 1
+    assert Client().get(VERSION).status_code == 429  # missing header counts as a failure too
+    # Another address is not affected, and a valid secret from this one still works.
+    assert bad.get(VERSION, REMOTE_ADDR="198.51.100.9").status_code == 401
+    assert bearer_client(api_secret_value).get(VERSION).status_code == 200
+
+
+def test_rate_limit_counts_in_redis_when_configured(settings, tenant):
+    """One pipelined round trip per request in Redis (db 9 here: other suites use 1–3)."""
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/9").ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+        }
+    }
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    settings.API_RATE_LIMIT = "2/min"
+    client = bearer_client(make_api_secret(tenant, name="redis")[1])
+    assert [client.get(VERSION).status_code for _ in range(3)] == [200, 200, 429]
+    caches["default"].clear()
