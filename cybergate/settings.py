@@ -7,6 +7,7 @@ the variable.
 
 from __future__ import annotations
 
+import warnings
 import zoneinfo
 from pathlib import Path
 
@@ -203,6 +204,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or not _bool("STATIC_MANIFEST", default=False)
+if WHITENOISE_USE_FINDERS:
+    # Without collectstatic, files come from the app folders; STATIC_ROOT need not exist yet.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
