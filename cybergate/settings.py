@@ -206,7 +206,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or not _bool("STATIC_MANIFEST", default=False)
 if WHITENOISE_USE_FINDERS:
     # Without collectstatic, files come from the app folders; STATIC_ROOT need not exist yet.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
