@@ -1,0 +1,286 @@
+""" "Get new entries" of the call log and the audit trail (SPEC §3)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from apisecrets.models import ApiSecret
+from audit.api import AUDIT_FEED
+from audit.services import Actor, record
+from cybergate.feeds import encode_cursor
+from devices.services import call_end
+from tests.api.conftest import start_answered_call
+from tests.conftest import bearer_client, make_api_secret
+
+pytestmark = pytest.mark.django_db
+
+AUDIT = "/api/v1/audit-trail"
+CALL_LOG = "/api/v1/call-log"
+
+
+def add_audit(tenant, n: int, action: str = "test.event") -> None:
+    for i in range(n):
+        record(tenant=tenant, actor=Actor.system(), action=action, target=f"t{i}")
+
+
+def actions(body) -> list[str]:
+    return [e["target"] for e in body["entries"]]
+
+
+def test_audit_entry_shape(api_client, tenant):
+    record(
+        tenant=tenant,
+        actor=Actor("user", "alice@acme.example"),
+        action="thing.done",
+        target="thing:1",
+        details={"a": 1, "secret": "hidden"},
+        ip="192.0.2.1",
+    )
+    entries = api_client.get(AUDIT).json()["entries"]
+    entry = entries[-1]
+    assert set(entry) == {"id", "at", "actor", "action", "target", "details", "ip"}
+    assert entry["actor"] == {"type": "user", "name": "alice@acme.example"}
+    assert entry["action"] == "thing.done"
+    assert entry["details"] == {"a": 1, "secret": "***"}
+    assert entry["ip"] == "192.0.2.1"
+    assert len(entry["id"]) == 36  # the public uuid, never the integer key
+
+
+def test_call_log_entry_shape(api_client, world):
+    call = start_answered_call(world["front"], world["reception"], world["anna"])
+    call_end(call=call)
+    body = api_client.get(CALL_LOG).json()
+    assert body["has_more"] is False
+    (entry,) = body["entries"]
+    assert set(entry) == {
+        "id",
+        "started_at",
+        "answered_at",
+        "ended_at",
+        "duration_seconds",
+        "device",
+        "call_group",
+        "caller",
+        "answered_by",
+        "result",
+        "door_opened",
+    }
+    assert entry["device"] == {"id": str(world["front"].id), "name": "Front door"}
+    assert entry["call_group"] == {"id": str(world["reception"].id), "name": "reception"}
+    assert entry["answered_by"] == {
+        "id": str(world["anna"].id),
+        "upn": "anna@acme.example",
+        "display_name": "Anna",
+    }
+    assert entry["result"] == "answered"
+    assert entry["caller"] == "sip:visitor@example.org"
+    assert entry["door_opened"] is False
+    assert entry["duration_seconds"] >= 0
+
+
+def test_missed_call_has_null_answered_by(api_client, world):
+    from devices.services import call_start
+
+    call = call_start(device=world["back"], call_group=world["garage"], caller="x")
+    call_end(call=call)
+    (entry,) = api_client.get(CALL_LOG).json()["entries"]
+    assert entry["answered_by"] is None
+    assert entry["answered_at"] is None
+    assert entry["result"] == "missed"
+
+
+def test_without_after_each_entry_is_given_once_and_oldest_first(api_client, tenant):
+    api_client.get(AUDIT)  # skip the secret's own creation entry
+    add_audit(tenant, 3)
+    first = api_client.get(AUDIT).json()
+    assert actions(first) == ["t0", "t1", "t2"]
+    assert first["has_more"] is False
+    again = api_client.get(AUDIT).json()
+    assert again["entries"] == []
+    add_audit(tenant, 1, "later")
+    assert actions(api_client.get(AUDIT).json()) == ["t0"]
+
+
+def test_two_secrets_keep_separate_positions(tenant, api_client):
+    _, other_value = make_api_secret(tenant, name="second")
+    other = bearer_client(other_value)
+    add_audit(tenant, 2)
+    mine = api_client.get(AUDIT).json()
+    assert actions(mine)[-2:] == ["t0", "t1"]
+    assert api_client.get(AUDIT).json()["entries"] == []
+    # A new secret starts at the oldest kept entry, whatever other secrets have read.
+    theirs = other.get(AUDIT).json()
+    assert [e["id"] for e in theirs["entries"]][: len(mine["entries"])] == [
+        e["id"] for e in mine["entries"]
+    ]
+
+
+def test_after_replays_without_moving_the_position(api_client, api_secret, tenant):
+    start = api_client.get(AUDIT).json()["cursor"]
+    add_audit(tenant, 3)
+    replay = api_client.get(AUDIT, {"after": start}).json()
+    assert actions(replay) == ["t0", "t1", "t2"]
+    position = ApiSecret.objects.get(pk=api_secret.pk).audit_position
+    replay_again = api_client.get(AUDIT, {"after": start, "limit": 2}).json()
+    assert actions(replay_again) == ["t0", "t1"]
+    assert replay_again["has_more"] is True
+    rest = api_client.get(AUDIT, {"after": replay_again["cursor"]}).json()
+    assert actions(rest) == ["t2"]
+    assert ApiSecret.objects.get(pk=api_secret.pk).audit_position == position
+    # The position did not move: the entries are still new for this secret.
+    assert actions(api_client.get(AUDIT).json()) == ["t0", "t1", "t2"]
+
+
+def test_has_more_and_paging_by_position(api_client, tenant):
+    api_client.get(AUDIT)
+    add_audit(tenant, 5)
+    page = api_client.get(AUDIT, {"limit": 2}).json()
+    assert actions(page) == ["t0", "t1"] and page["has_more"] is True
+    page = api_client.get(AUDIT, {"limit": 2}).json()
+    assert actions(page) == ["t2", "t3"] and page["has_more"] is True
+    page = api_client.get(AUDIT, {"limit": 2}).json()
+    assert actions(page) == ["t4"] and page["has_more"] is False
+
+
+@pytest.mark.parametrize(
+    ("limit", "ok"), [("0", False), ("1", True), ("500", True), ("501", False)]
+)
+@pytest.mark.parametrize("url", [AUDIT, CALL_LOG])
+def test_limit_bounds(api_client, tenant, url, limit, ok):
+    add_audit(tenant, 2)
+    response = api_client.get(url, {"limit": limit})
+    if ok:
+        assert response.status_code == 200
+        assert len(response.json()["entries"]) <= int(limit)
+    else:
+        assert response.status_code == 400
+        body = response.json()
+        assert body["code"] == "invalid_request"
+        assert "limit" in body["errors"]
+
+
+def test_limit_one_returns_one(api_client, tenant):
+    add_audit(tenant, 3)
+    assert len(api_client.get(AUDIT, {"limit": 1}).json()["entries"]) == 1
+
+
+@pytest.mark.parametrize("cursor", ["", "abc", "abc:def", "a" * 200, "\x00"])
+@pytest.mark.parametrize("url", [AUDIT, CALL_LOG])
+def test_garbage_cursor_is_invalid_cursor(api_client, url, cursor):
+    response = api_client.get(url, {"after": cursor})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_cursor"
+
+
+def test_cursor_of_another_log_or_tenant_or_tampered_is_invalid(api_client, tenant, other_tenant):
+    audit_cursor = api_client.get(AUDIT).json()["cursor"]
+    assert api_client.get(CALL_LOG, {"after": audit_cursor}).json()["code"] == "invalid_cursor"
+    other = encode_cursor(AUDIT_FEED, other_tenant.id, 0)
+    assert api_client.get(AUDIT, {"after": other}).json()["code"] == "invalid_cursor"
+    tampered = audit_cursor[:-2] + ("A" if audit_cursor[-2] != "A" else "B") + audit_cursor[-1]
+    assert api_client.get(AUDIT, {"after": tampered}).json()["code"] == "invalid_cursor"
+
+
+def test_cursor_does_not_reveal_the_integer_position(api_client, tenant):
+    add_audit(tenant, 1)
+    cursors = {
+        api_client.get(AUDIT, {"after": encode_cursor(AUDIT_FEED, tenant.id, 0)}).json()["cursor"]
+        for _ in range(3)
+    }
+    assert len(cursors) == 3  # fresh nonce each time: nothing to read or compare
+
+
+def test_other_tenants_entries_are_never_given(api_client, tenant, other_tenant, other_world):
+    add_audit(other_tenant, 3, "theirs")
+    call = start_answered_call(other_world["front"], other_world["reception"], other_world["anna"])
+    call_end(call=call)
+    assert all(e["action"] != "test.event" for e in api_client.get(AUDIT).json()["entries"])
+    assert api_client.get(CALL_LOG).json()["entries"] == []
+
+
+def test_page_cost_does_not_depend_on_log_size(api_client, tenant, django_assert_max_num_queries):
+    """Keyset read: a fixed number of queries whatever the log holds (savepoint, lock the
+    secret's row, read the page, move the position, release). bench/new_entries.py times it."""
+    add_audit(tenant, 50)
+    api_client.get(AUDIT, {"limit": 10})
+    with django_assert_max_num_queries(5):
+        api_client.get(AUDIT, {"limit": 10})
+
+
+# --- Concurrency (real transactions, separate connections) -----------------------------------
+
+
+def _in_thread(target, *args):
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            target(*args)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_late_committed_entry_is_not_lost(tenant, api_secret_value):
+    """Writer A takes an id and holds its transaction; writer B (a later id) waits for A's
+    per-tenant lock. A reader in between must not move past A's id; after both commit it gets
+    A's and B's entries, in order."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the advisory lock is PostgreSQL's")
+    client = bearer_client(api_secret_value)
+    client.get(AUDIT)  # start from "nothing new"
+    a_inserted, release_a = threading.Event(), threading.Event()
+
+    def writer_a():
+        with transaction.atomic():
+            record(tenant=tenant, actor=Actor.system(), action="late", target="A")
+            a_inserted.set()
+            assert release_a.wait(10)
+
+    def writer_b():
+        record(tenant=tenant, actor=Actor.system(), action="late", target="B")
+
+    thread_a, errors_a = _in_thread(writer_a)
+    assert a_inserted.wait(10)
+    thread_b, errors_b = _in_thread(writer_b)
+    time.sleep(0.3)  # B is now blocked on A's lock (or not yet started: both are fine)
+    during = client.get(AUDIT).json()
+    assert during["entries"] == []
+    release_a.set()
+    thread_a.join(10)
+    thread_b.join(10)
+    assert not errors_a and not errors_b
+    after = client.get(AUDIT).json()
+    assert actions(after) == ["A", "B"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_readers_with_one_secret_never_get_the_same_entry(tenant, api_secret_value):
+    add_audit(tenant, 60)
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def reader():
+        client = bearer_client(api_secret_value)
+        for _ in range(10):
+            ids = [e["id"] for e in client.get(AUDIT, {"limit": 5}).json()["entries"]]
+            with lock:
+                seen.extend(ids)
+
+    threads = [_in_thread(reader) for _ in range(3)]
+    for thread, errors in threads:
+        thread.join(30)
+        assert not errors
+    assert len(seen) == len(set(seen))
+    assert len(seen) == 61  # 60 plus the secret's own creation entry
