@@ -1,0 +1,67 @@
+"""A minimal device-side client of the gateway API, shared by simulate_device and simulate_call.
+
+Speaks plain HTTP with httpx, as a door station's firmware (or the call bridge) would; it imports
+nothing of the server, so it works against any CyberGate server, local or remote.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from django.core.management.base import CommandError
+
+
+class GatewayError(CommandError):
+    """The gateway answered with a problem; `code` is its stable error code."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"{status} {code}: {detail}")
+        self.status = status
+        self.code = code
+
+
+class DeviceClient:
+    def __init__(self, url: str, credential: str, *, timeout: float = 10.0) -> None:
+        if not credential:
+            raise CommandError("A device credential is required (--credential cgd_...).")
+        # httpx logs every request at INFO; the simulators print what matters themselves.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        self.base = url.rstrip("/") + "/device-api/v1"
+        self.http = httpx.Client(headers={"Authorization": f"Bearer {credential}"}, timeout=timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _json(self, response: httpx.Response) -> Any:
+        if response.is_success:
+            return response.json()
+        try:
+            body = response.json()
+            raise GatewayError(response.status_code, body.get("code", "?"), body.get("detail", ""))
+        except ValueError:
+            raise GatewayError(response.status_code, "http_error", response.text[:200]) from None
+
+    def start_call(self, *, call_group: str, caller: str) -> dict:
+        return self._json(
+            self.http.post(f"{self.base}/calls", json={"caller": caller, "call_group": call_group})
+        )
+
+    def call_event(self, call_id: str, type_: str, user: str | None = None) -> dict:
+        body = {"type": type_} | ({"user": user} if user else {})
+        return self._json(self.http.post(f"{self.base}/calls/{call_id}/events", json=body))
+
+    def poll(self, wait: float) -> list[dict]:
+        # The server may hold the request for `wait` seconds: allow that plus the usual timeout.
+        response = self.http.get(
+            f"{self.base}/commands",
+            params={"wait": f"{wait:g}"},
+            timeout=wait + self.http.timeout.read if self.http.timeout.read else None,
+        )
+        return self._json(response)["commands"]
+
+    def ack(self, command_id: str, result: str) -> dict:
+        return self._json(
+            self.http.post(f"{self.base}/commands/{command_id}/ack", json={"result": result})
+        )
