@@ -235,7 +235,10 @@ class _Background(threading.Thread):
 
         async def listen() -> None:
             client = redis.asyncio.Redis.from_url(
-                settings.REDIS_URL, health_check_interval=15, socket_keepalive=True
+                settings.REDIS_URL,
+                health_check_interval=15,
+                socket_keepalive=True,
+                client_name=f"cybergate-wakeup-{channel()}",
             )
             try:
                 pubsub = client.pubsub(ignore_subscribe_messages=True)

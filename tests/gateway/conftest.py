@@ -138,12 +138,15 @@ def _stop_wakeup_thread(django_db_setup, django_db_blocker):
     is dropped (PostgreSQL refuses to drop a database that has sessions)."""
     yield
     wakeup.hub.stop()
-    with django_db_blocker.unblock():
-        from django.db import connection
+    from django.db import connection
 
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+    # Only the test database, and only if this run created it (no test may have needed it).
+    if (
+        connection.vendor == "postgresql"
+        and connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+    ):
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

@@ -1,0 +1,208 @@
+"""End to end over real HTTP: a command issued on one server process reaches a device polling on
+another, through each wake-up backend (PostgreSQL NOTIFY, Redis pub/sub, database poll).
+
+The servers are uvicorn processes on the test database; the test commits its rows
+(`transaction=True`) so they see them. The safety-net poll of the NOTIFY and Redis servers is
+set to a minute, so a delivery within a second proves the notification did it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from tests.conftest import make_api_secret
+from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.gateway.servers import base_environment, database_url, start_server
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="module", params=["postgres", "redis", "db-poll"])
+def servers(request, django_db_setup, django_db_blocker):
+    """Two server processes, A and B, on the test database with one wake-up backend."""
+    backend = request.param
+    db = settings.DATABASES["default"]
+    if backend != "db-poll" and not db["ENGINE"].endswith("postgresql"):
+        pytest.skip(f"the {backend} backend needs PostgreSQL")
+    if backend == "redis" and not _redis_available():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    # A channel of our own: Redis pub/sub is shared by every database number and every test run.
+    channel = f"cg_test_{uuid.uuid4().hex[:12]}"
+    env = base_environment(
+        DATABASE_URL=database_url(db),
+        GATEWAY_WAKEUP=backend,
+        GATEWAY_WAKEUP_CHANNEL=channel,
+        GATEWAY_SAFETY_POLL_SECONDS="60",
+        GATEWAY_DB_POLL_SECONDS="0.2",
+    )
+    if backend == "redis":
+        env["REDIS_URL"] = REDIS_TEST_URL
+    started = []
+    try:
+        for _ in range(2):
+            started.append(start_server(env))
+        for server in started:
+            server.extra.update(backend=backend, channel=channel)
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture
+def world(tenant, other_tenant):
+    anna = make_teams_user(tenant, "anna@acme.example")
+    group = make_call_group(tenant, "Reception", anna)
+    front, front_credential = make_device(tenant, "Front door")
+    _, back_credential = make_device(tenant, "Back door")
+    _, foreign_credential = make_device(other_tenant, "Globex gate")
+    return {
+        "anna": anna,
+        "group": group,
+        "front": front,
+        "front_credential": front_credential,
+        "back_credential": back_credential,
+        "foreign_credential": foreign_credential,
+        "api_secret": make_api_secret(tenant)[1],
+    }
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+def answered_call(url: str, world: dict) -> str:
+    device = bearer(world["front_credential"])
+    call = httpx.post(
+        f"{url}/device-api/v1/calls",
+        json={"caller": "sip:visitor@street", "call_group": str(world["group"].id)},
+        headers=device,
+    )
+    assert call.status_code == 201, call.text
+    answered = httpx.post(
+        f"{url}/device-api/v1/calls/{call.json()['id']}/events",
+        json={"type": "answered", "user": "anna@acme.example"},
+        headers=device,
+    )
+    assert answered.status_code == 200, answered.text
+    return call.json()["id"]
+
+
+def poll(url: str, credential: str, wait: float) -> tuple[list[dict], float]:
+    response = httpx.get(
+        f"{url}/device-api/v1/commands",
+        params={"wait": wait},
+        headers=bearer(credential),
+        timeout=wait + 10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["commands"], time.monotonic()
+
+
+def open_door(url: str, world: dict) -> tuple[dict, float]:
+    issued_at = time.monotonic()
+    response = httpx.post(
+        f"{url}/api/v1/active-calls/anna@acme.example/door-open",
+        headers=bearer(world["api_secret"]),
+    )
+    assert response.status_code == 202, response.text
+    return response.json(), issued_at
+
+
+def test_a_command_issued_on_one_process_reaches_the_device_polling_on_another(servers, world):
+    a, b = servers
+    call_id = answered_call(a.url, world)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        front = pool.submit(poll, a.url, world["front_credential"], 10)
+        back = pool.submit(poll, a.url, world["back_credential"], 3)
+        foreign = pool.submit(poll, b.url, world["foreign_credential"], 3)
+        time.sleep(1.0)  # all three are waiting, listeners are up
+        issued, issued_at = open_door(b.url, world)
+
+        commands, received_at = front.result(timeout=15)
+        assert [c["id"] for c in commands] == [issued["command_id"]], a.output()
+        assert commands[0]["call_id"] == call_id and commands[0]["dtmf"] == "#1"
+        assert received_at - issued_at < 1.0, f"took {received_at - issued_at:.3f} s"
+        assert back.result(timeout=15)[0] == []  # the tenant's other device: nothing
+        assert foreign.result(timeout=15)[0] == []
+
+    ack = httpx.post(
+        f"{b.url}/device-api/v1/commands/{issued['command_id']}/ack",
+        json={"result": "executed"},
+        headers=bearer(world["front_credential"]),
+    )
+    assert ack.status_code == 200, ack.text
+    outcome = httpx.get(
+        f"{a.url}/api/v1/door-open-commands/{issued['command_id']}",
+        headers=bearer(world["api_secret"]),
+    )
+    assert outcome.json()["status"] == "executed"
+
+
+def test_a_second_poll_elsewhere_does_not_get_the_command_again(servers, world):
+    a, b = servers
+    answered_call(a.url, world)
+    issued, _ = open_door(b.url, world)
+
+    first, _ = poll(a.url, world["front_credential"], 0)
+    again, _ = poll(b.url, world["front_credential"], 1)
+
+    assert [c["id"] for c in first] == [issued["command_id"]]
+    assert again == []
+
+
+def test_delivery_survives_a_lost_listener_connection(servers, world):
+    a, b = servers
+    backend = a.extra["backend"]
+    if backend == "db-poll":
+        pytest.skip("the database poll has no listener connection")
+    answered_call(a.url, world)
+    poll(a.url, world["front_credential"], 0.1)  # starts the listeners
+
+    time.sleep(0.5)
+    killed = _kill_listeners(backend, a.extra["channel"])
+    assert killed >= 1
+    time.sleep(2.0)  # reconnect with back-off
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        front = pool.submit(poll, a.url, world["front_credential"], 10)
+        time.sleep(0.5)
+        issued, issued_at = open_door(b.url, world)
+        commands, received_at = front.result(timeout=15)
+
+    assert [c["id"] for c in commands] == [issued["command_id"]]
+    assert received_at - issued_at < 1.0, a.output()
+
+
+def _kill_listeners(backend: str, channel: str) -> int:
+    if backend == "postgres":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = 'cybergate-wakeup'"
+            )
+            return cursor.fetchone()[0]
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    killed = 0
+    for info in client.client_list(_type="pubsub"):
+        if info.get("name") == f"cybergate-wakeup-{channel}":
+            killed += client.client_kill_filter(_id=info["id"])
+    return killed
