@@ -146,6 +146,22 @@ if DATABASES["default"].get("ENGINE") not in (
     )
 DATABASES["default"].setdefault("CONN_MAX_AGE", _read("CONN_MAX_AGE", env.int, default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Under ASGI (gunicorn with uvicorn workers, which the device gateway's long-poll needs) Django
+# runs each request's synchronous part in a thread of its own, so persistent per-thread
+# connections would pile up past PostgreSQL's max_connections. DATABASE_POOL_SIZE > 0 gives each
+# process a bounded psycopg pool instead (connections return to it at the end of each request).
+DATABASE_POOL_SIZE = _read("DATABASE_POOL_SIZE", env.int, default=0)
+if DATABASE_POOL_SIZE < 0:
+    raise ImproperlyConfigured(
+        f"Environment variable DATABASE_POOL_SIZE is malformed: {DATABASE_POOL_SIZE} (0 = off)"
+    )
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # "closing" returns the connection to the pool
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL + immediate transactions: concurrent writers wait instead of failing with "locked".
