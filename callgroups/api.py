@@ -51,6 +51,7 @@ def call_groups_of(tenant: Tenant) -> QuerySet[CallGroup]:
 class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):
     serializer_class = CallGroupSerializer
     pagination_class = NamedCursorPagination
+    query_parameters = frozenset({"cursor", "limit"})
 
     def get_queryset(self) -> QuerySet[CallGroup]:
         return call_groups_of(self.request.tenant)

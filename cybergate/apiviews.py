@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from apisecrets.authentication import ApiSecretAuthentication
 from cybergate.feeds import LIMIT_DEFAULT, Feed, read_new_entries
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
-from cybergate.problems import PROBLEM_CONTENT_TYPE
+from cybergate.problems import PROBLEM_CONTENT_TYPE, Problem
 from cybergate.throttling import ApiSecretRateThrottle
 
 
@@ -42,7 +42,10 @@ class ValidationProblemSerializer(ProblemSerializer):
 
 
 _DESCRIPTIONS: dict[int, str] = {
-    400: "Invalid request (`invalid_request`, with `errors` per field; `invalid_cursor`).",
+    400: (
+        "`invalid_request` (with `errors` per field or query parameter; unknown query "
+        "parameters are refused too) or `invalid_cursor`."
+    ),
     401: (
         "`missing_credentials`, `invalid_secret` or `expired_secret`. "
         "Carries `WWW-Authenticate: Bearer`."
@@ -55,9 +58,9 @@ _DESCRIPTIONS: dict[int, str] = {
 
 
 def problem_responses(*statuses: int, **descriptions: str) -> dict[Any, OpenApiResponse]:
-    """Schema entries for error statuses an operation can return (401, 403, 429 always)."""
+    """Schema entries for error statuses an operation can return (400, 401, 403, 429 always)."""
     out: dict[Any, OpenApiResponse] = {}
-    for status in sorted({401, 403, 429, *statuses}):
+    for status in sorted({400, 401, 403, 429, *statuses}):
         serializer = ValidationProblemSerializer if status == 400 else ProblemSerializer
         description = descriptions.get(f"s{status}") or _DESCRIPTIONS.get(status, "Error.")
         out[(status, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(serializer, description=description)
@@ -90,6 +93,22 @@ class CustomerAPIMixin:
     content_negotiation_class = JsonNegotiation
     # Without OPTIONS here, Allow headers list only what really works.
     http_method_names = ["get", "post", "put", "head"]
+    # Query parameters an operation takes; any other is a 400, so that a typo (`?limt=5`) is
+    # an error rather than silently ignored.
+    query_parameters: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        # (Only for methods the view has: the others are 405 whatever their query.)
+        if request.META.get("QUERY_STRING") and hasattr(self, request.method.lower()):
+            unknown = set(request.query_params) - self.query_parameters
+            if unknown:
+                raise Problem(
+                    400,
+                    "invalid_request",
+                    "Unknown query parameter: " + ", ".join(sorted(map(repr, unknown))) + ".",
+                    errors={name: ["Unknown query parameter."] for name in sorted(unknown)},
+                )
 
 
 class CustomerAPIView(CustomerAPIMixin, APIView):
@@ -124,6 +143,7 @@ class NewEntriesAPIView(CustomerAPIView):
 
     feed: Feed
     page_serializer_class: type[serializers.Serializer]
+    query_parameters = frozenset({"limit", "after"})
 
     def get(self, request: Request) -> Response:
         limit = parse_limit(request.query_params.get("limit"), default=LIMIT_DEFAULT)

@@ -49,7 +49,8 @@ class NamedCursorPagination(CursorPagination):
         if encoded is not None:
             # DRF's decoding skips characters outside base64, so junk could read as "no cursor".
             try:
-                base64.b64decode(encoded.encode("ascii"), validate=True)
+                if not base64.b64decode(encoded.encode("ascii"), validate=True):
+                    raise ValueError("empty cursor")
             except (ValueError, UnicodeEncodeError):
                 raise Problem(400, "invalid_cursor", "The cursor is not valid.") from None
         try:

@@ -396,3 +396,15 @@ def test_schema_validates_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/version?x=1", "/api/v1/call-groups?limt=5", "/api/v1/audit-trail?cursor=a"]
+)
+def test_unknown_query_parameters_are_invalid_request(api_client, path):
+    body = assert_problem(api_client.get(path), 400, "invalid_request")
+    assert body["errors"]
+
+
+def test_empty_call_group_cursor_is_invalid(api_client):
+    assert_problem(api_client.get("/api/v1/call-groups?cursor="), 400, "invalid_cursor")
