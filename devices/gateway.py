@@ -379,21 +379,36 @@ def _problem(exc: Problem) -> HttpResponse:
     )
 
 
-async def _claim_until(device: Device, wait: float) -> list[DoorOpenCommand]:
+def _open_poll(
+    header: str | None, ip: str | None, loop, opened: list
+) -> tuple[Device, list[DoorOpenCommand]]:
+    """Authenticate, register the waiter, take what is pending: one trip to a database thread.
+
+    The waiter is registered before the first look, so a command committed between the look and
+    the wait has already set its event: no wake-up is lost. It is handed back through `opened`
+    so that the caller can unregister it even if it was cancelled meanwhile.
+    """
+    device = authenticate_device(header, ip)
+    opened.append(wakeup.hub.register(device.id, loop))
+    return device, services.commands_claim(device=device)
+
+
+async def _poll(request: HttpRequest, wait: float) -> list[DoorOpenCommand]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    # Register before the first look: a command committed between the look and the wait has
-    # then already set the event, so no wake-up is lost.
-    waiter = wakeup.hub.register(device.id)
+    opened: list[wakeup.Waiter] = []
     try:
-        while True:
-            commands = await _db(services.commands_claim, device=device)
-            remaining = deadline - loop.time()
-            if commands or remaining <= 0:
-                return commands
-            await waiter.wait(remaining)
+        device, commands = await _db(
+            _open_poll, request.META.get("HTTP_AUTHORIZATION"), client_ip(request), loop, opened
+        )
+        (waiter,) = opened
+        while not commands and (remaining := deadline - loop.time()) > 0:
+            if await waiter.wait(remaining):
+                commands = await _db(services.commands_claim, device=device)
+        return commands
     finally:
-        wakeup.hub.unregister(waiter)
+        for waiter in opened:
+            wakeup.hub.unregister(waiter)
 
 
 async def commands(request: HttpRequest) -> HttpResponse:
@@ -405,13 +420,17 @@ async def commands(request: HttpRequest) -> HttpResponse:
         response["Allow"] = "GET"
         return response
     try:
-        device = await _db(
-            authenticate_device, request.META.get("HTTP_AUTHORIZATION"), client_ip(request)
-        )
-        wait = _parse_wait(request.GET.get("wait"))
+        try:
+            wait = _parse_wait(request.GET.get("wait"))
+        except Problem as invalid:
+            # Authentication answers first (401 before 400), as in every other operation.
+            await _db(
+                authenticate_device, request.META.get("HTTP_AUTHORIZATION"), client_ip(request)
+            )
+            raise invalid from None
+        claimed = await _poll(request, wait)
     except Problem as exc:
         return _problem(exc)
-    claimed = await _claim_until(device, wait)
     body = CommandListSerializer({"commands": claimed}).data
     response = HttpResponse(
         json.dumps(body, cls=DjangoJSONEncoder), content_type="application/json"

@@ -74,9 +74,9 @@ class Waiter:
 
     __slots__ = ("device_id", "event", "loop")
 
-    def __init__(self, device_id: str) -> None:
+    def __init__(self, device_id: str, loop: asyncio.AbstractEventLoop) -> None:
         self.device_id = device_id
-        self.loop = asyncio.get_running_loop()
+        self.loop = loop
         self.event = asyncio.Event()
 
     def wake(self) -> None:
@@ -102,9 +102,11 @@ class Hub:
         self._waiters: dict[str, set[Waiter]] = {}
         self._thread: _Background | None = None
 
-    # Registration runs on the request's loop; waking may come from any thread.
-    def register(self, device_id: UUID | str) -> Waiter:
-        waiter = Waiter(str(device_id))
+    # Registration and waking may run in any thread; the waiter waits on `loop`.
+    def register(
+        self, device_id: UUID | str, loop: asyncio.AbstractEventLoop | None = None
+    ) -> Waiter:
+        waiter = Waiter(str(device_id), loop or asyncio.get_running_loop())
         with self._lock:
             self._waiters.setdefault(waiter.device_id, set()).add(waiter)
         self._ensure_background()

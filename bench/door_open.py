@@ -1,0 +1,398 @@
+"""Benchmark: door-open delivery latency, and idle long-polls held by one worker (SPEC §4).
+
+Runs the production setup: gunicorn with uvicorn workers (`uvicorn_worker.UvicornWorker`),
+DEBUG off, PostgreSQL with a per-process pool, Redis pub/sub wake-ups when Redis answers
+(else PostgreSQL LISTEN/NOTIFY). Prints:
+
+1. delivery latency — `POST /api/v1/active-calls/{user}/door-open` sent → the device's waiting
+   `GET /device-api/v1/commands?wait=30` answered with that command — over BENCH_TRIES tries
+   against 2 worker processes (so the command often crosses processes): p50/p95/p99.
+   Target p95 ≤ 100 ms; aim ≤ 20 ms.
+2. the same with BENCH_IDLE (default 1000) other devices holding long-polls on ONE worker
+   process, plus that worker's memory per waiting poll (RSS delta / N), threads and database
+   connections.
+
+    .venv/bin/python bench/door_open.py
+    BENCH_TRIES=300 BENCH_IDLE=2000 .venv/bin/python bench/door_open.py
+    BENCH_REDIS_URL= .venv/bin/python bench/door_open.py        # PostgreSQL NOTIFY instead
+
+The client is a small raw-asyncio HTTP/1.1 client in this process (httpx would cost more CPU
+than the server on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cybergate_bench_gateway"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+TRIES = int(os.environ.get("BENCH_TRIES", "200"))
+IDLE = int(os.environ.get("BENCH_IDLE", "1000"))
+POOL_SIZE = os.environ.get("BENCH_POOL_SIZE", "10")
+# Idle devices start over this many seconds, as real ones do (they poll with wait=30, so this
+# spreads their re-polls evenly). 0 starts them all at once: a re-poll storm every 30 s.
+RAMP_SECONDS = float(os.environ.get("BENCH_RAMP_SECONDS", "30"))
+
+
+# --- setup ------------------------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def redis_ok(url: str) -> bool:
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def server_env(redis_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        DATABASE_POOL_SIZE=POOL_SIZE,
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        API_RATE_LIMIT="1000000/min",
+        GATEWAY_WAKEUP_CHANNEL=f"cg_bench_{uuid.uuid4().hex[:8]}",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="cybergate.settings",
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+SETUP = r"""
+import json, sys, django
+django.setup()
+from apisecrets import tokens
+from apisecrets.services import api_secret_create
+from audit.services import Actor
+from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from devices import services
+from devices.models import Device
+from tenants.models import Tenant
+import uuid
+
+idle = int(sys.argv[1])
+tag = uuid.uuid4().hex[:8]
+tenant = Tenant.objects.create(name=f"Bench {tag}", domain="bench.example", api_access_enabled=True)
+_, secret = api_secret_create(tenant=tenant, actor=Actor.system(), name="bench", validity_days=10)
+user = TeamsUser.objects.create(tenant=tenant, upn=f"door-{tag}@bench.example",
+                                object_id=uuid.uuid4(), display_name="Door opener")
+group = CallGroup.objects.create(tenant=tenant, name="Bench")
+CallGroupMember.objects.create(call_group=group, user=user, position=1)
+device = Device.objects.create(tenant=tenant, name="Bench door", sip_uri="sip:d@x",
+                               door_open_code="#1")
+credential = services.device_credential_rotate(device)
+call = services.call_start(device=device, call_group=group, caller="bench")
+services.call_answer(call=call, user=user)
+# Idle devices: credentials straight into the table (no audit entry per bench device).
+idle_credentials, rows = [], []
+for i in range(idle):
+    value = tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX)
+    idle_credentials.append(value)
+    rows.append(Device(tenant=tenant, name=f"Idle {i}", sip_uri=f"sip:idle{i}@x",
+                       credential_prefix=value[:8],
+                       credential_hash=services.hash_device_credential(value)))
+Device.objects.bulk_create(rows, batch_size=1000)
+print(json.dumps({"secret": secret, "upn": user.upn, "credential": credential,
+                  "idle": idle_credentials}))
+"""
+
+
+def prepare(env: dict[str, str]) -> dict:
+    ensure_database(DATABASE_URL)
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    out = subprocess.run(
+        [PYTHON, "-c", SETUP, str(IDLE)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "cybergate.asgi:application",
+            "-k",
+            "uvicorn_worker.UvicornWorker",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                    return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not come up")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+def db_connections() -> int:
+    import psycopg
+
+    name = urlparse(DATABASE_URL).path.lstrip("/")
+    admin = urlparse(DATABASE_URL)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchone()[0]
+
+
+# --- a minimal keep-alive HTTP/1.1 client ------------------------------------------------------
+
+
+class Connection:
+    def __init__(self, port: int, authorization: str) -> None:
+        self.port = port
+        self.authorization = authorization
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        content_type = "Content-Type: application/json\r\n" if body else ""
+        for attempt in range(2):  # the server may have closed an idle keep-alive connection
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            try:
+                self.writer.write(
+                    f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    f"Authorization: Bearer {self.authorization}\r\n{content_type}"
+                    f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+                head = await self.reader.readuntil(b"\r\n\r\n")
+                break
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.writer = None
+                if attempt:
+                    raise
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        body = await self.reader.readexactly(length)
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def timed_poll(device: Connection) -> tuple[float, int, bytes]:
+    status, body = await device.request("GET", "/device-api/v1/commands?wait=30")
+    return time.perf_counter(), status, body
+
+
+async def measure(port: int, data: dict, tries: int) -> list[float]:
+    device = Connection(port, data["credential"])
+    api = Connection(port, data["secret"])
+    latencies = []
+    after_answer: list[float] = []
+    for _ in range(tries):
+        poll = asyncio.create_task(timed_poll(device))
+        await asyncio.sleep(0.05)  # the poll is parked on the server
+        sent = time.perf_counter()
+        status, body = await api.request("POST", f"/api/v1/active-calls/{data['upn']}/door-open")
+        answered = time.perf_counter()
+        assert status == 202, body
+        command_id = json.loads(body)["command_id"]
+        received, status, body = await poll
+        assert status == 200, body
+        commands = json.loads(body)["commands"]
+        assert [c["id"] for c in commands] == [command_id], commands
+        latencies.append((received - sent) * 1000)
+        after_answer.append((received - answered) * 1000)
+        status, body = await device.request(
+            "POST", f"/device-api/v1/commands/{command_id}/ack", b'{"result": "executed"}'
+        )
+        assert status == 200, body
+    device.close()
+    api.close()
+    return latencies, after_answer
+
+
+async def idle_device(port: int, credential: str, started: asyncio.Event, stop: asyncio.Event):
+    connection = Connection(port, credential)
+    first = True
+    try:
+        while not stop.is_set():
+            task = asyncio.create_task(connection.request("GET", "/device-api/v1/commands?wait=30"))
+            if first:
+                await asyncio.sleep(0)  # request written
+                started.set()
+                first = False
+            done, _ = await asyncio.wait(
+                {task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if task not in done:
+                task.cancel()
+                break
+            task.result()
+    finally:
+        connection.close()
+
+
+def percentiles(values: list[float]) -> str:
+    ordered = sorted(values)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return (
+        f"p50 {q[49]:6.1f} ms   p95 {q[94]:6.1f} ms   p99 {q[98]:6.1f} ms   "
+        f"max {ordered[-1]:6.1f} ms   (n={len(values)})"
+    )
+
+
+async def phase_idle(port: int, worker: int, data: dict) -> None:
+    await measure(port, data, 20)  # warm up: imports, pools, listener
+    baseline = rss_kib(worker)
+    stop_event = asyncio.Event()
+    events = []
+    tasks = []
+    for credential in data["idle"]:
+        started = asyncio.Event()
+        events.append(started)
+        tasks.append(asyncio.create_task(idle_device(port, credential, started, stop_event)))
+        if RAMP_SECONDS and len(tasks) % 10 == 0:
+            await asyncio.sleep(RAMP_SECONDS * 10 / max(IDLE, 1))
+    await asyncio.gather(*(e.wait() for e in events))
+    await asyncio.sleep(5)  # every idle poll authenticated and parked
+    held = rss_kib(worker)
+    held_threads = threads(worker)
+    held_db = db_connections()
+    latencies, after_answer = await measure(port, data, TRIES)
+    print(f"  POST sent → device has it:  {percentiles(latencies)}")
+    print(f"  202 received → device has it: {percentiles(after_answer)}")
+    print(
+        f"  worker RSS {baseline / 1024:.1f} MiB → {held / 1024:.1f} MiB with {IDLE} waiting "
+        f"polls: {(held - baseline) / max(IDLE, 1):.1f} KiB per waiting poll"
+    )
+    print(
+        f"  worker threads while holding them: {held_threads}; "
+        f"database connections (all processes): {held_db}"
+    )
+    stop_event.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def main() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < IDLE * 2 + 256:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, IDLE * 2 + 1024), hard))
+    redis_url = REDIS_URL if redis_ok(REDIS_URL) else ""
+    env = server_env(redis_url)
+    data = prepare(env)
+    wakeup = "Redis pub/sub" if redis_url else "PostgreSQL LISTEN/NOTIFY"
+    print(f"door-open delivery, gunicorn + uvicorn workers, PostgreSQL, wake-ups: {wakeup}")
+
+    process, port = start_gunicorn(env, workers=2)
+    try:
+        asyncio.run(measure(port, data, 20))  # warm up both workers
+        latencies, after_answer = asyncio.run(measure(port, data, TRIES))
+        print(f"  2 workers, POST sent → device has it:  {percentiles(latencies)}")
+        print(f"  2 workers, 202 received → device has it: {percentiles(after_answer)}")
+    finally:
+        stop(process)
+
+    process, port = start_gunicorn(env, workers=1)
+    try:
+        (worker,) = children(process.pid)
+        print(
+            f"1 worker process (pid {worker}), {IDLE} idle devices long-polling it "
+            f"(started over {RAMP_SECONDS:g} s):"
+        )
+        asyncio.run(phase_idle(port, worker, data))
+    finally:
+        stop(process)
+
+
+if __name__ == "__main__":
+    main()
