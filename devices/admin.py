@@ -4,8 +4,15 @@ calls, call log entries and door-open commands (those change only through device
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
+from audit.services import Actor
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
+from devices.services import device_credential_rotate
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,6 +46,41 @@ class DeviceAdmin(admin.ModelAdmin):
         "last_seen_at",
     ]
     readonly_fields = ["credential", "last_seen_at"]
+
+    actions = ["rotate_credential"]
+
+    @admin.action(description="Rotate credential (shows the new one once)", permissions=["change"])
+    def rotate_credential(
+        self, request: HttpRequest, queryset: QuerySet[Device]
+    ) -> TemplateResponse:
+        """Confirm, then issue new credentials and show them on this one response only.
+
+        The value is rendered straight into the action's response (no redirect, no message, which
+        would sit in the session or a cookie) and the response is marked no-store, so it exists
+        nowhere after this page. Also how a newly registered device gets its first credential.
+        """
+        devices = list(queryset.select_related("tenant"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "devices": devices,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        if request.POST.get("confirmed") != "yes":
+            context["title"] = "Rotate device credentials?"
+            return TemplateResponse(
+                request, "admin/devices/device/rotate_credential_confirm.html", context
+            )
+        actor = Actor.for_user(request.user)
+        context["title"] = "New device credentials"
+        context["rotated"] = [
+            (device, device_credential_rotate(device, actor=actor)) for device in devices
+        ]
+        response = TemplateResponse(
+            request, "admin/devices/device/rotate_credential_done.html", context
+        )
+        add_never_cache_headers(response)
+        return response
 
     @admin.display(description="Credential")
     def credential(self, obj: Device) -> str:
