@@ -16,6 +16,7 @@ it must not lock out a customer whose other client is misconfigured.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ from cybergate.throttling import auth_failure_hit
 from tenants.models import Tenant
 
 LAST_USED_GRANULARITY = timedelta(seconds=60)
+_SECRET_SHAPE = re.compile(re.escape(tokens.API_SECRET_PREFIX) + r"[A-Za-z0-9_\-]{32,64}")
 _MAX_CACHED = 10_000
 
 # The columns a request may need, in model field order (Model.from_db wants that order). The read
@@ -149,16 +151,16 @@ class ApiSecretAuthentication(BaseAuthentication):
     """Sets request.auth (the ApiSecret), request.user (ApiClient) and request.tenant."""
 
     def authenticate(self, request) -> tuple[ApiClient, ApiSecret]:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, value = header.strip().partition(" ")
-        value = value.strip()
-        if scheme.lower() != "bearer" or not value or any(c.isspace() for c in value):
+        parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+        if len(parts) != 2 or parts[0].lower() != "bearer":
             self._fail(
                 request,
                 "missing_credentials",
                 "Send an API secret in the header 'Authorization: Bearer <secret>'.",
             )
-        if not tokens.looks_like(value, tokens.API_SECRET_PREFIX):
+        value = parts[1]
+        # Shape check before any hashing or lookup (same rule as tokens.looks_like, compiled).
+        if _SECRET_SHAPE.fullmatch(value) is None:
             self._fail(request, "invalid_secret", "The API secret is not valid.")
 
         hashed = hash_api_secret(value)

@@ -7,7 +7,7 @@ path under /api/ so that it is a 404 problem details answer, never Django's HTML
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import include, path, re_path
+from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
@@ -39,27 +39,26 @@ class VersionView(CustomerAPIView):
         return Response({"api_version": settings.API_VERSION, "server_version": settings.VERSION})
 
 
-v1 = [
-    path("version", VersionView.as_view(), name="api-version"),
-    path("tenant", TenantView.as_view(), name="api-tenant"),
-    path("call-groups", CallGroupListView.as_view(), name="api-call-groups"),
-    path("call-groups/<uuid:id>", CallGroupDetailView.as_view(), name="api-call-group"),
+# Flat (no nested include): one resolver level less on every request.
+urlpatterns = [
+    path("v1/version", VersionView.as_view(), name="api-version"),
+    path("v1/tenant", TenantView.as_view(), name="api-tenant"),
+    path("v1/call-groups", CallGroupListView.as_view(), name="api-call-groups"),
+    path("v1/call-groups/<uuid:id>", CallGroupDetailView.as_view(), name="api-call-group"),
     path(
-        "call-groups/<uuid:id>/members/<str:user>/availability",
+        "v1/call-groups/<uuid:id>/members/<str:user>/availability",
         MemberAvailabilityView.as_view(),
         name="api-member-availability",
     ),
-    path("active-calls/<str:user>", ActiveCallView.as_view(), name="api-active-call"),
-    path("active-calls/<str:user>/door-open", DoorOpenView.as_view(), name="api-door-open"),
+    path("v1/active-calls/<str:user>", ActiveCallView.as_view(), name="api-active-call"),
+    path("v1/active-calls/<str:user>/door-open", DoorOpenView.as_view(), name="api-door-open"),
     path(
-        "door-open-commands/<uuid:id>", DoorOpenCommandView.as_view(), name="api-door-open-command"
+        "v1/door-open-commands/<uuid:id>",
+        DoorOpenCommandView.as_view(),
+        name="api-door-open-command",
     ),
-    path("call-log", CallLogView.as_view(), name="api-call-log"),
-    path("audit-trail", AuditTrailView.as_view(), name="api-audit-trail"),
-]
-
-urlpatterns = [
-    path("v1/", include(v1)),
+    path("v1/call-log", CallLogView.as_view(), name="api-call-log"),
+    path("v1/audit-trail", AuditTrailView.as_view(), name="api-audit-trail"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^.*$", not_found_view, name="api-not-found"),

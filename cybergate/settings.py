@@ -103,14 +103,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise, async-capable: no middleware may hold a thread per long-poll under ASGI.
     "cybergate.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
+    # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
+    "cybergate.apimiddleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "cybergate.apimiddleware.AuthenticationMiddleware",
+    "cybergate.apimiddleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
-    "tenants.middleware.TenantMiddleware",
+    "cybergate.apimiddleware.HtmxMiddleware",
+    "cybergate.apimiddleware.TenantMiddleware",
 ]
 
 ROOT_URLCONF = "cybergate.urls"

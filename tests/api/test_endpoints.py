@@ -408,3 +408,11 @@ def test_unknown_query_parameters_are_invalid_request(api_client, path):
 
 def test_empty_call_group_cursor_is_invalid(api_client):
     assert_problem(api_client.get("/api/v1/call-groups?cursor="), 400, "invalid_cursor")
+
+
+def test_api_requests_skip_the_portal_session_machinery(api_client, admin_client):
+    response = api_client.get("/api/v1/version")
+    assert "Cookie" not in response.get("Vary", "")
+    assert "sessionid" not in response.cookies
+    # A logged-in browser gets no portal identity on the API: the bearer secret is all.
+    assert admin_client.get("/api/v1/version").json()["code"] == "missing_credentials"
