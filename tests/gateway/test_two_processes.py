@@ -206,3 +206,62 @@ def _kill_listeners(backend: str, channel: str) -> int:
         if info.get("name") == f"cybergate-wakeup-{channel}":
             killed += client.client_kill_filter(_id=info["id"])
     return killed
+
+
+def test_waiting_polls_hold_no_thread_and_no_database_connection(servers, world):
+    a, _ = servers
+    process = a.process.pid
+    answered_call(a.url, world)
+    poll(a.url, world["front_credential"], 0)  # start the pools and listeners
+    before = _threads(process)
+
+    with ThreadPoolExecutor(max_workers=60) as pool:
+        waiting = [pool.submit(poll, a.url, world["back_credential"], 4) for _ in range(60)]
+        time.sleep(2.0)
+        during = _threads(process)
+        connections = _connections_of(process)
+        assert all(f.result(timeout=15)[0] == [] for f in waiting)
+
+    assert during - before <= 4, (before, during)
+    # The gateway's database threads, the safety net and the listener; measured, not assumed.
+    assert connection.vendor != "postgresql" or 1 <= connections
+    assert connections <= settings.GATEWAY_DB_THREADS + 2
+
+
+def _threads(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("Threads:"))
+
+
+def _connections_of(pid: int) -> int:
+    """Database sessions opened by the server process `pid` (matched by client TCP port)."""
+    if connection.vendor != "postgresql":
+        return 0
+    ports = _local_ports(pid)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_port FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        return sum(1 for (port,) in cursor.fetchall() if port in ports)
+
+
+def _local_ports(pid: int) -> set[int]:
+    """Local TCP ports of the sockets `pid` holds (from /proc, no extra package)."""
+    import os
+
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                if fields[9] in inodes:
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
