@@ -169,6 +169,7 @@ class _Background(threading.Thread):
         self.backend = backend_name()
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
+        self._ready = threading.Event()  # loop and _stopping exist
         # One thread, so one database connection per process for the safety net.
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cybergate-wakeup-db")
 
@@ -178,6 +179,7 @@ class _Background(threading.Thread):
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
+        self._ready.set()
         tasks = [asyncio.create_task(self._sweep())]
         if self.backend == REDIS:
             tasks.append(asyncio.create_task(self._listen_redis()))
@@ -191,12 +193,13 @@ class _Background(threading.Thread):
         self._db.shutdown(wait=False)
 
     def stop(self) -> None:
-        if self.loop is not None and self._stopping is not None:
-            try:
-                self.loop.call_soon_threadsafe(self._stopping.set)
-            except RuntimeError:
-                return
-            self.join(timeout=5)
+        if not self._ready.wait(timeout=5):
+            return
+        try:
+            self.loop.call_soon_threadsafe(self._stopping.set)
+        except RuntimeError:  # already finished
+            return
+        self.join(timeout=5)
 
     async def _sweep(self) -> None:
         loop = asyncio.get_running_loop()
