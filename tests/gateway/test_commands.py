@@ -75,7 +75,7 @@ def test_a_waiting_poll_returns_when_a_command_arrives(gateway, active_call, api
     thread.join(timeout=15)
 
     assert [c["id"] for c in result["commands"]] == [issued["command_id"]]
-    assert result["returned_at"] - issued_at < 1.0  # woken, not timed out
+    assert result["returned_at"] - issued_at < 5.0  # woken, not timed out (wait=10)
 
 
 def test_a_poll_without_commands_waits_then_answers_empty(gateway, active_call):

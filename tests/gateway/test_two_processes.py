@@ -3,7 +3,8 @@ another, through each wake-up backend (PostgreSQL NOTIFY, Redis pub/sub, databas
 
 The servers are uvicorn processes on the test database; the test commits its rows
 (`transaction=True`) so they see them. The safety-net poll of the NOTIFY and Redis servers is
-set to a minute, so a delivery within a second proves the notification did it.
+set to a minute, so a delivery within a few seconds proves the notification did it (typically
+it takes milliseconds; the bound leaves room for a loaded CI machine).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def test_a_command_issued_on_one_process_reaches_the_device_polling_on_another(s
         commands, received_at = front.result(timeout=15)
         assert [c["id"] for c in commands] == [issued["command_id"]], a.output()
         assert commands[0]["call_id"] == call_id and commands[0]["dtmf"] == "#1"
-        assert received_at - issued_at < 1.0, f"took {received_at - issued_at:.3f} s"
+        assert received_at - issued_at < 3.0, f"took {received_at - issued_at:.3f} s"
         assert back.result(timeout=15)[0] == []  # the tenant's other device: nothing
         assert foreign.result(timeout=15)[0] == []
 
@@ -189,7 +190,7 @@ def test_delivery_survives_a_lost_listener_connection(servers, world):
         commands, received_at = front.result(timeout=15)
 
     assert [c["id"] for c in commands] == [issued["command_id"]]
-    assert received_at - issued_at < 1.0, a.output()
+    assert received_at - issued_at < 3.0, a.output()
 
 
 def _kill_listeners(backend: str, channel: str) -> int:
@@ -224,7 +225,7 @@ def test_waiting_polls_hold_no_thread_and_no_database_connection(servers, world)
 
     assert during - before <= 4, (before, during)
     # The gateway's database threads, the safety net and the listener; measured, not assumed.
-    assert connection.vendor != "postgresql" or 1 <= connections
+    assert connection.vendor != "postgresql" or connections >= 1
     assert connections <= settings.GATEWAY_DB_THREADS + 2
 
 
