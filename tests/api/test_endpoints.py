@@ -416,3 +416,22 @@ def test_api_requests_skip_the_portal_session_machinery(api_client, admin_client
     assert "sessionid" not in response.cookies
     # A logged-in browser gets no portal identity on the API: the bearer secret is all.
     assert admin_client.get("/api/v1/version").json()["code"] == "missing_credentials"
+
+
+def test_unexpected_error_is_a_500_problem_not_html(api_client, monkeypatch, caplog):
+    from cybergate.api import VersionView
+
+    def boom(self, request):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(VersionView, "get", boom)
+    response = api_client.get("/api/v1/version")
+    assert_problem(response, 500, "server_error")
+    assert "bug" not in response.content.decode()  # no internals leak
+    assert "RuntimeError" in caplog.text  # but the traceback is logged
+
+
+def test_bad_host_under_api_is_a_400_problem(api_client, settings):
+    settings.ALLOWED_HOSTS = ["only.example"]
+    response = api_client.get("/api/v1/version", headers={"Host": "evil.example"})
+    assert_problem(response, 400, "invalid_request")
