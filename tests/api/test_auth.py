@@ -224,50 +224,39 @@ def test_failed_authentication_is_rate_limited_per_ip(api_secret_value, settings
     assert bearer_client(api_secret_value).get(VERSION).status_code == 200
 
 
-def test_rate_limit_counts_in_redis_when_configured(settings, tenant):
-    """One pipelined round trip per request in Redis (db 9 here: other suites use 1–3)."""
+@pytest.fixture
+def redis_cache(settings, worker_id):
+    """Django's cache in Redis, db 9 + xdist worker (the other suites use 1–3)."""
     import redis
+    from django.core.cache import caches
 
+    index = 9 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    url = f"redis://127.0.0.1:6379/{index}"
     try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/9").ping()
+        redis.Redis.from_url(url).ping()
     except redis.RedisError:
         pytest.skip("no Redis on 127.0.0.1:6379")
     settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/9",
-        }
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     }
-    from django.core.cache import caches
-
     caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def test_rate_limit_counts_in_redis_when_configured(settings, tenant, redis_cache):
+    """Counted in Redis, shared by every process."""
     settings.API_RATE_LIMIT = "2/min"
     client = bearer_client(make_api_secret(tenant, name="redis")[1])
     assert [client.get(VERSION).status_code for _ in range(3)] == [200, 200, 429]
-    caches["default"].clear()
 
 
-def test_batched_secret_counter_is_exact_near_the_limit_across_processes(settings):
+def test_batched_secret_counter_is_exact_near_the_limit_across_processes(redis_cache):
     """Two processes sharing Redis (simulated by swapping their local batch state): far from
     the limit they add to Redis in batches, near it on every request — so together they let
     through the limit, give or take what one process had not yet added."""
-    import redis
-
     from cybergate import throttling
 
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/9").ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/9",
-        }
-    }
-    from django.core.cache import caches
-
-    caches["default"].clear()
     states = [{}, {}]
     allowed = 0
     now = 1_000_000.0  # one fixed window
@@ -276,4 +265,3 @@ def test_batched_secret_counter_is_exact_near_the_limit_across_processes(setting
         allowed += throttling.hit("secret", "s1", "20/min", now=now, batched=True).allowed
     throttling._batches = {}
     assert 20 <= allowed <= 22
-    caches["default"].clear()
