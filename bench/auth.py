@@ -32,8 +32,8 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cybergate_bench"
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
@@ -202,8 +202,11 @@ def main() -> None:
     print(f"GET /healthz (no auth)           {h:10.0f} req/s  (median)")
     print(f"GET /api/v1/version (bearer)     {v:10.0f} req/s  (median)")
     pairs = statistics.median(b / a for a, b in zip(health, version, strict=True))
-    print(f"ratio version/healthz            {v / h:10.2f}  (target >= 0.75)")
-    print(f"median of per-round ratios       {pairs:10.2f}  (less sensitive to a noisy machine)")
+    print(f"ratio of the medians             {v / h:10.2f}  (target >= 0.75)")
+    print(f"median of per-round ratios       {pairs:10.2f}")
+    # Other load on the machine only ever lowers a round; the best round of each is the
+    # closest to what the server can do.
+    print(f"ratio of the best rounds         {max(version) / max(health):10.2f}")
 
 
 if __name__ == "__main__":
