@@ -22,7 +22,7 @@ from audit.services import Actor
 from devices.services import door_open_request
 from tenants.models import Tenant
 from tests.api.conftest import make_world, start_answered_call
-from tests.conftest import make_api_secret
+from tests.conftest import make_api_secret, needs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,8 +122,10 @@ def _free_port() -> int:
 @pytest.fixture
 def gunicorn_url(transactional_db):
     """gunicorn with 2 worker processes on this test database (PostgreSQL only)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("separate processes cannot share SQLite's in-memory test database")
+    needs(
+        connection.vendor == "postgresql",
+        "separate processes cannot share SQLite's in-memory test database",
+    )
     db = connection.settings_dict
     env = dict(os.environ)
     env["DATABASE_URL"] = (

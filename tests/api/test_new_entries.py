@@ -14,7 +14,7 @@ from audit.services import Actor, record
 from cybergate.feeds import encode_cursor
 from devices.services import call_end
 from tests.api.conftest import start_answered_call
-from tests.conftest import bearer_client, make_api_secret
+from tests.conftest import bearer_client, make_api_secret, needs
 
 pytestmark = pytest.mark.django_db
 
@@ -236,8 +236,10 @@ def test_late_committed_entry_is_not_lost(tenant, api_secret_value):
     """Writer A takes an id and holds its transaction; writer B (a later id) waits for A's
     per-tenant lock. A reader in between must not move past A's id; after both commit it gets
     A's and B's entries, in order."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers; the advisory lock is PostgreSQL's")
+    needs(
+        connection.vendor == "postgresql",
+        "SQLite serialises writers; the advisory lock is PostgreSQL's",
+    )
     client = bearer_client(api_secret_value)
     client.get(AUDIT)  # start from "nothing new"
     a_inserted, release_a = threading.Event(), threading.Event()
