@@ -13,8 +13,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SETUP = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without what tests set for themselves (the browser tests
+    allow async-unsafe ORM calls, which `check --deploy` rightly refuses)."""
+    ignored = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {k: v for k, v in os.environ.items() if k not in ignored}
+
+
 def start(**variables: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    environment = clean_environment()
     environment.update(DJANGO_SETTINGS_MODULE="cybergate.settings", **variables)
     return subprocess.run(
         [sys.executable, "-c", SETUP], cwd=ROOT, env=environment, capture_output=True, text=True
@@ -52,7 +59,7 @@ def test_debug_is_on_when_asked():
 
 
 def test_production_settings_pass_deploy_checks():
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    environment = clean_environment()
     environment.update(
         DEBUG="false",
         HTTPS="true",
