@@ -1,16 +1,17 @@
 """Benchmark: door-open delivery latency, and idle long-polls held by one worker (SPEC §4).
 
-Runs the production setup: gunicorn with uvicorn workers (`uvicorn_worker.UvicornWorker`),
-DEBUG off, PostgreSQL with a per-process pool, Redis pub/sub wake-ups when Redis answers
-(else PostgreSQL LISTEN/NOTIFY). Prints:
+Runs the production setup (README "Deploying"): the web pool — gunicorn `gthread` workers
+(WSGI) serving the customer API — and the gateway pool — gunicorn with uvicorn workers (ASGI)
+serving `/device-api/` —, DEBUG off, PostgreSQL, Redis pub/sub wake-ups when Redis answers
+(else PostgreSQL LISTEN/NOTIFY). The command always crosses processes: it is issued in a web
+worker and delivered by a gateway worker. Prints:
 
 1. delivery latency — `POST /api/v1/active-calls/{user}/door-open` sent → the device's waiting
-   `GET /device-api/v1/commands?wait=30` answered with that command — over BENCH_TRIES tries
-   against 2 worker processes (so the command often crosses processes): p50/p95/p99.
-   Target p95 ≤ 100 ms; aim ≤ 20 ms.
-2. the same with BENCH_IDLE (default 1000) other devices holding long-polls on ONE worker
-   process, plus that worker's memory per waiting poll (RSS delta / N), threads and database
-   connections.
+   `GET /device-api/v1/commands?wait=30` answered with that command — over BENCH_TRIES tries,
+   2 web and 2 gateway worker processes: p50/p95/p99. Target p95 ≤ 100 ms; aim ≤ 20 ms.
+2. the same with BENCH_IDLE (default 1000) other devices holding long-polls on ONE gateway
+   worker process, plus that worker's memory per waiting poll (RSS delta / N), threads and
+   database connections.
 
     .venv/bin/python bench/door_open.py
     BENCH_TRIES=300 BENCH_IDLE=2000 .venv/bin/python bench/door_open.py
@@ -152,16 +153,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, int]:
+POOLS = {
+    # The commands of README "Deploying".
+    "web": ["cybergate.wsgi:application", "-k", "gthread", "--threads", "4"],
+    "gateway": ["cybergate.asgi:application", "-k", "uvicorn_worker.UvicornWorker"],
+}
+
+
+def start_gunicorn(env: dict[str, str], workers: int, pool: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = subprocess.Popen(
         [
             PYTHON,
             "-m",
             "gunicorn",
-            "cybergate.asgi:application",
-            "-k",
-            "uvicorn_worker.UvicornWorker",
+            *POOLS[pool],
             "-w",
             str(workers),
             "-b",
@@ -273,9 +279,10 @@ async def timed_poll(device: Connection) -> tuple[float, int, bytes]:
     return time.perf_counter(), status, body
 
 
-async def measure(port: int, data: dict, tries: int) -> list[float]:
-    device = Connection(port, data["credential"])
-    api = Connection(port, data["secret"])
+async def measure(ports: tuple[int, int], data: dict, tries: int) -> list[float]:
+    web_port, gateway_port = ports
+    device = Connection(gateway_port, data["credential"])
+    api = Connection(web_port, data["secret"])
     latencies = []
     after_answer: list[float] = []
     for _ in range(tries):
@@ -331,8 +338,9 @@ def percentiles(values: list[float]) -> str:
     )
 
 
-async def phase_idle(port: int, worker: int, data: dict) -> None:
-    await measure(port, data, 20)  # warm up: imports, pools, listener
+async def phase_idle(ports: tuple[int, int], worker: int, data: dict) -> None:
+    port = ports[1]
+    await measure(ports, data, 20)  # warm up: imports, pools, listener
     baseline = rss_kib(worker)
     stop_event = asyncio.Event()
     events = []
@@ -348,7 +356,7 @@ async def phase_idle(port: int, worker: int, data: dict) -> None:
     held = rss_kib(worker)
     held_threads = threads(worker)
     held_db = db_connections()
-    latencies, after_answer = await measure(port, data, TRIES)
+    latencies, after_answer = await measure(ports, data, TRIES)
     print(f"  POST sent → device has it:  {percentiles(latencies)}")
     print(f"  202 received → device has it: {percentiles(after_answer)}")
     print(
@@ -371,27 +379,35 @@ def main() -> None:
     env = server_env(redis_url)
     data = prepare(env)
     wakeup = "Redis pub/sub" if redis_url else "PostgreSQL LISTEN/NOTIFY"
-    print(f"door-open delivery, gunicorn + uvicorn workers, PostgreSQL, wake-ups: {wakeup}")
+    print(
+        "door-open delivery: API on gunicorn gthread (WSGI), gateway on gunicorn + uvicorn "
+        f"workers (ASGI), PostgreSQL, wake-ups: {wakeup}"
+    )
 
-    process, port = start_gunicorn(env, workers=2)
+    web, web_port = start_gunicorn(env, workers=2, pool="web")
     try:
-        asyncio.run(measure(port, data, 20))  # warm up both workers
-        latencies, after_answer = asyncio.run(measure(port, data, TRIES))
-        print(f"  2 workers, POST sent → device has it:  {percentiles(latencies)}")
-        print(f"  2 workers, 202 received → device has it: {percentiles(after_answer)}")
-    finally:
-        stop(process)
+        gateway, gateway_port = start_gunicorn(env, workers=2, pool="gateway")
+        try:
+            ports = (web_port, gateway_port)
+            asyncio.run(measure(ports, data, 20))  # warm up every worker
+            latencies, after_answer = asyncio.run(measure(ports, data, TRIES))
+            print(f"  2+2 workers, POST sent → device has it:  {percentiles(latencies)}")
+            print(f"  2+2 workers, 202 received → device has it: {percentiles(after_answer)}")
+        finally:
+            stop(gateway)
 
-    process, port = start_gunicorn(env, workers=1)
-    try:
-        (worker,) = children(process.pid)
-        print(
-            f"1 worker process (pid {worker}), {IDLE} idle devices long-polling it "
-            f"(started over {RAMP_SECONDS:g} s):"
-        )
-        asyncio.run(phase_idle(port, worker, data))
+        gateway, gateway_port = start_gunicorn(env, workers=1, pool="gateway")
+        try:
+            (worker,) = children(gateway.pid)
+            print(
+                f"1 gateway worker process (pid {worker}), {IDLE} idle devices long-polling it "
+                f"(started over {RAMP_SECONDS:g} s):"
+            )
+            asyncio.run(phase_idle((web_port, gateway_port), worker, data))
+        finally:
+            stop(gateway)
     finally:
-        stop(process)
+        stop(web)
 
 
 if __name__ == "__main__":
