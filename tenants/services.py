@@ -37,27 +37,27 @@ def support_request_create(
     return request
 
 
-def tenant_enable_api_access(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> bool:
-    """Turn API access on; return whether anything changed."""
+def tenant_set_api_access(
+    *, tenant: Tenant, enabled: bool, actor: Actor, ip: str | None = None
+) -> bool:
+    """Switch API access on or off; return whether anything changed (audited only then)."""
     with transaction.atomic():
-        changed = Tenant.objects.filter(pk=tenant.pk, api_access_enabled=False).update(
-            api_access_enabled=True
+        changed = Tenant.objects.filter(pk=tenant.pk, api_access_enabled=not enabled).update(
+            api_access_enabled=enabled
         )
         if changed:
-            tenant.api_access_enabled = True
-            record(tenant=tenant, actor=actor, action="tenant.api_access_enabled", ip=ip)
+            tenant.api_access_enabled = enabled
+            action = "tenant.api_access_enabled" if enabled else "tenant.api_access_disabled"
+            record(tenant=tenant, actor=actor, action=action, ip=ip)
     return bool(changed)
+
+
+def tenant_enable_api_access(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> bool:
+    return tenant_set_api_access(tenant=tenant, enabled=True, actor=actor, ip=ip)
 
 
 def tenant_disable_api_access(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> bool:
-    with transaction.atomic():
-        changed = Tenant.objects.filter(pk=tenant.pk, api_access_enabled=True).update(
-            api_access_enabled=False
-        )
-        if changed:
-            tenant.api_access_enabled = False
-            record(tenant=tenant, actor=actor, action="tenant.api_access_disabled", ip=ip)
-    return bool(changed)
+    return tenant_set_api_access(tenant=tenant, enabled=False, actor=actor, ip=ip)
 
 
 def support_request_resolve_enabling_access(
