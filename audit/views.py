@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,7 +22,12 @@ ACTOR_CHOICES_LIMIT = 200
 @require_GET
 def audit_trail(request: HttpRequest) -> HttpResponse:
     entries = request.tenant.audit_entries.order_by("-id")
-    actor = request.GET.get("actor", "").strip()
+    # Through a form field: it trims and refuses what the database would choke on (NUL).
+    actor_field = forms.CharField(required=False, max_length=300)
+    try:
+        actor = actor_field.clean(request.GET.get("actor", ""))
+    except ValidationError:
+        actor = ""
     if actor:
         entries = entries.filter(actor_name=actor)
     actors = list(
