@@ -15,11 +15,7 @@ from audit.models import AuditEntry
 from audit.services import Actor
 from cybergate.http import client_ip
 from tenants.models import SupportRequest, Tenant, User
-from tenants.services import (
-    support_request_resolve_enabling_access,
-    tenant_disable_api_access,
-    tenant_enable_api_access,
-)
+from tenants.services import support_request_resolve_enabling_access, tenant_set_api_access
 
 admin.site.site_header = "CyberGate support"
 admin.site.site_title = "CyberGate support"
@@ -43,25 +39,22 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.action(description="Enable API access", permissions=["change"])
     def enable_api_access(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
-        changed = sum(
-            tenant_enable_api_access(
-                tenant=tenant, actor=support_actor(request), ip=client_ip(request)
-            )
-            for tenant in queryset
-        )
-        self.message_user(request, f"API access enabled for {changed} tenant(s).", messages.SUCCESS)
+        self._set_api_access(request, queryset, enabled=True)
 
     @admin.action(description="Disable API access", permissions=["change"])
     def disable_api_access(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        self._set_api_access(request, queryset, enabled=False)
+
+    def _set_api_access(
+        self, request: HttpRequest, queryset: QuerySet[Tenant], *, enabled: bool
+    ) -> None:
+        actor, ip = support_actor(request), client_ip(request)
         changed = sum(
-            tenant_disable_api_access(
-                tenant=tenant, actor=support_actor(request), ip=client_ip(request)
-            )
+            tenant_set_api_access(tenant=tenant, enabled=enabled, actor=actor, ip=ip)
             for tenant in queryset
         )
-        self.message_user(
-            request, f"API access disabled for {changed} tenant(s).", messages.SUCCESS
-        )
+        state = "enabled" if enabled else "disabled"
+        self.message_user(request, f"API access {state} for {changed} tenant(s).", messages.SUCCESS)
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:

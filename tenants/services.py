@@ -52,20 +52,12 @@ def tenant_set_api_access(
     return bool(changed)
 
 
-def tenant_enable_api_access(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> bool:
-    return tenant_set_api_access(tenant=tenant, enabled=True, actor=actor, ip=ip)
-
-
-def tenant_disable_api_access(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> bool:
-    return tenant_set_api_access(tenant=tenant, enabled=False, actor=actor, ip=ip)
-
-
 def support_request_resolve_enabling_access(
     *, support_request: SupportRequest, actor: Actor, ip: str | None = None
 ) -> None:
     """Support's one action: enable the tenant's API access and resolve the request."""
     with transaction.atomic():
-        tenant_enable_api_access(tenant=support_request.tenant, actor=actor, ip=ip)
+        tenant_set_api_access(tenant=support_request.tenant, enabled=True, actor=actor, ip=ip)
         SupportRequest.objects.filter(pk=support_request.pk).update(
             status=SupportRequest.Status.RESOLVED, resolved_at=timezone.now()
         )

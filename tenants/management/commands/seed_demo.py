@@ -22,7 +22,7 @@ from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from devices.models import Device
 from devices.services import device_credential_rotate
 from tenants.models import Tenant, User
-from tenants.services import tenant_enable_api_access
+from tenants.services import tenant_set_api_access
 
 TENANT_NAME = "Demo"
 TENANT_DOMAIN = "demo.cybergate.example"
@@ -110,7 +110,7 @@ class Command(BaseCommand):
             tenant.domain = TENANT_DOMAIN
             tenant.save(update_fields=["domain"])
         # Through the service, so a re-enable after someone switched it off is audited.
-        tenant_enable_api_access(tenant=tenant, actor=actor)
+        tenant_set_api_access(tenant=tenant, enabled=True, actor=actor)
         return tenant
 
     def _admin(self, tenant: Tenant, password: str) -> User:
