@@ -34,9 +34,9 @@ from rest_framework.authentication import BaseAuthentication
 from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret
-from cybergate.http import client_ip
+from cybergate.http import bearer_value, client_ip
 from cybergate.problems import Problem
-from cybergate.throttling import auth_failure_hit
+from cybergate.throttling import failed_authentication
 from tenants.models import Tenant
 
 LAST_USED_GRANULARITY = timedelta(seconds=60)
@@ -151,14 +151,13 @@ class ApiSecretAuthentication(BaseAuthentication):
     """Sets request.auth (the ApiSecret), request.user (ApiClient) and request.tenant."""
 
     def authenticate(self, request) -> tuple[ApiClient, ApiSecret]:
-        parts = request.META.get("HTTP_AUTHORIZATION", "").split()
-        if len(parts) != 2 or parts[0].lower() != "bearer":
+        value = bearer_value(request.META.get("HTTP_AUTHORIZATION"))
+        if value is None:
             self._fail(
                 request,
                 "missing_credentials",
                 "Send an API secret in the header 'Authorization: Bearer <secret>'.",
             )
-        value = parts[1]
         # Shape check before any hashing or lookup (same rule as tokens.looks_like, compiled).
         if _SECRET_SHAPE.fullmatch(value) is None:
             self._fail(request, "invalid_secret", "The API secret is not valid.")
@@ -197,16 +196,7 @@ class ApiSecretAuthentication(BaseAuthentication):
 
     @staticmethod
     def _fail(request, code: str, detail: str) -> None:
-        verdict = auth_failure_hit(client_ip(request))
-        if not verdict.allowed:
-            raise Problem(
-                429,
-                "rate_limited",
-                "Too many failed authentication attempts from this address. "
-                f"Retry in {verdict.retry_after} seconds.",
-                headers={"Retry-After": str(verdict.retry_after)},
-            )
-        raise AuthenticationProblem(code, detail)
+        raise failed_authentication(client_ip(request), AuthenticationProblem(code, detail))
 
     @staticmethod
     def _record_use(entry: _Entry, secret: ApiSecret, request, now: datetime) -> None:

@@ -14,3 +14,11 @@ def client_ip(request: HttpRequest) -> str | None:
     that names the number of trusted hops).
     """
     return request.META.get("REMOTE_ADDR") or None
+
+
+def bearer_value(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None if it is not one."""
+    parts = (header or "").split()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    return parts[1]

@@ -31,6 +31,8 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import BaseThrottle
 
+from cybergate.problems import Problem
+
 logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -168,3 +170,20 @@ class ApiSecretRateThrottle(BaseThrottle):
 def auth_failure_hit(ip: str | None) -> Verdict:
     """Count one failed authentication from `ip` against settings.AUTH_FAILURE_RATE_LIMIT."""
     return hit("authfail", ip or "unknown", settings.AUTH_FAILURE_RATE_LIMIT)
+
+
+def failed_authentication(ip: str | None, problem: Problem) -> Problem:
+    """What to raise for a failed authentication: `problem`, or 429 once `ip` is over the limit.
+
+    Shared by the customer API and the device gateway: both count against the same per-IP limit.
+    """
+    verdict = auth_failure_hit(ip)
+    if verdict.allowed:
+        return problem
+    return Problem(
+        429,
+        "rate_limited",
+        "Too many failed authentication attempts from this address. "
+        f"Retry in {verdict.retry_after} seconds.",
+        headers={"Retry-After": str(verdict.retry_after)},
+    )

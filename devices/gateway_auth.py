@@ -17,9 +17,9 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from cybergate.http import client_ip
+from cybergate.http import bearer_value, client_ip
 from cybergate.problems import Problem
-from cybergate.throttling import auth_failure_hit
+from cybergate.throttling import failed_authentication
 from devices.models import Device
 from devices.services import device_for_credential, device_seen
 
@@ -33,36 +33,14 @@ class CredentialProblem(Problem, exceptions.AuthenticationFailed):
         super().__init__(401, code, detail, headers={"WWW-Authenticate": "Bearer"}, title=title)
 
 
-def _bearer_value(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, value = header.strip().partition(" ")
-    value = value.strip()
-    if scheme.lower() != "bearer" or not value or " " in value:
-        return None
-    return value
-
-
-def _failed(ip: str | None, problem: Problem) -> Problem:
-    verdict = auth_failure_hit(ip)
-    if not verdict.allowed:
-        return Problem(
-            429,
-            "rate_limited",
-            "Too many failed authentication attempts. Try again later.",
-            headers={"Retry-After": str(verdict.retry_after)},
-        )
-    return problem
-
-
 def authenticate_device(header: str | None, ip: str | None) -> Device:
     """The device the Authorization header proves, marked as seen; else raise a Problem.
 
     Synchronous (one indexed lookup); the async view runs it in a database thread.
     """
-    value = _bearer_value(header)
+    value = bearer_value(header)
     if value is None:
-        raise _failed(
+        raise failed_authentication(
             ip,
             CredentialProblem(
                 "missing_credentials",
@@ -72,7 +50,7 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
         )
     device = device_for_credential(value)
     if device is None:
-        raise _failed(
+        raise failed_authentication(
             ip,
             CredentialProblem(
                 "invalid_credentials",
