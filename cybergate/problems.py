@@ -41,7 +41,7 @@ TITLES: dict[str, str] = {
     "missing_credentials": "Missing credentials",
     "invalid_secret": "Invalid API secret",
     "expired_secret": "Expired API secret",
-    "invalid_credential": "Invalid device credential",
+    "invalid_credentials": "Invalid device credential",
     "api_access_disabled": "API access disabled",
     "permission_denied": "Permission denied",
     "not_found": "Not found",

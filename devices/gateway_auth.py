@@ -29,8 +29,8 @@ SECURITY_SCHEME = "deviceCredential"
 class CredentialProblem(Problem, exceptions.AuthenticationFailed):
     """A 401 with our code; being an AuthenticationFailed makes DRF add WWW-Authenticate."""
 
-    def __init__(self, code: str, detail: str, title: str) -> None:
-        super().__init__(401, code, detail, headers={"WWW-Authenticate": "Bearer"}, title=title)
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(401, code, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def authenticate_device(header: str | None, ip: str | None) -> Device:
@@ -45,7 +45,6 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
             CredentialProblem(
                 "missing_credentials",
                 "Send the device credential as 'Authorization: Bearer <credential>'.",
-                "Missing credentials",
             ),
         )
     device = device_for_credential(value)
@@ -55,7 +54,6 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
             CredentialProblem(
                 "invalid_credentials",
                 "The device credential is not valid.",
-                "Invalid device credential",
             ),
         )
     device_seen(device)
