@@ -301,10 +301,6 @@ def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
     return commands
 
 
-def has_pending_commands(device: Device) -> bool:
-    return DoorOpenCommand.objects.filter(pending_commands_filter(device, timezone.now())).exists()
-
-
 def command_ack(*, device: Device, command_id, result: str) -> DoorOpenCommand:
     """The device reports the outcome. Only the device a command went to can acknowledge it."""
     if result not in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
