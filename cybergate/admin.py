@@ -57,8 +57,8 @@ def initial_value(form: ModelForm, name: str) -> Any:
     """A field's value before the change; a form keeps related rows' initial values as keys."""
     value = form.initial.get(name)
     field = form.fields.get(name)
-    if isinstance(field, ModelMultipleChoiceField) and value:
-        keys = [item.pk if isinstance(item, models.Model) else item for item in value]
+    if isinstance(field, ModelMultipleChoiceField):
+        keys = [item.pk if isinstance(item, models.Model) else item for item in value or []]
         return field.queryset.model._default_manager.filter(pk__in=keys)
     if isinstance(field, ModelChoiceField) and value is not None:
         if isinstance(value, models.Model):
