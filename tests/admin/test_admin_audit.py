@@ -321,3 +321,23 @@ def test_renaming_a_call_group_to_a_taken_name_is_a_form_error(superuser_client,
     assert response.status_code == 200
     group.refresh_from_db()
     assert group.name == "garage"
+
+
+def test_moving_a_login_to_another_tenant_is_recorded_in_both_trails(
+    superuser_client, admin_user, tenant, other_tenant
+):
+    response = superuser_client.post(
+        f"/admin/tenants/user/{admin_user.pk}/change/",
+        {
+            "email": admin_user.email,
+            "tenant": str(other_tenant.pk),
+            "time_zone": "UTC",
+            "is_active": "on",
+            "date_joined_0": admin_user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": admin_user.date_joined.strftime("%H:%M:%S"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entries = AuditEntry.objects.filter(action="user.changed")
+    assert {e.tenant for e in entries} == {tenant, other_tenant}
+    assert entries[0].details["fields"]["tenant"] == {"old": "Acme", "new": "Globex"}
