@@ -8,14 +8,15 @@ from django.http import HttpRequest
 
 from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_delete
+from audit.services import Actor
+from cybergate.admin import SupportAdmin
 from cybergate.http import client_ip
-from tenants.admin import support_actor
 
 REVOKED = "api_secret.revoked"
 
 
 @admin.register(ApiSecret)
-class ApiSecretAdmin(admin.ModelAdmin):
+class ApiSecretAdmin(SupportAdmin):
     list_display = [
         "name",
         "tenant",
@@ -68,7 +69,10 @@ class ApiSecretAdmin(admin.ModelAdmin):
         count = 0
         for secret in queryset.select_related("tenant"):
             api_secret_delete(
-                secret=secret, actor=support_actor(request), ip=client_ip(request), action=REVOKED
+                secret=secret,
+                actor=Actor.for_support(request.user),
+                ip=client_ip(request),
+                action=REVOKED,
             )
             count += 1
         self.message_user(request, f"Revoked {count} API secret(s).", messages.SUCCESS)
@@ -76,7 +80,7 @@ class ApiSecretAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: ApiSecret) -> None:
         """The change page's Delete link revokes through the service too, so it is audited."""
         api_secret_delete(
-            secret=obj, actor=support_actor(request), ip=client_ip(request), action=REVOKED
+            secret=obj, actor=Actor.for_support(request.user), ip=client_ip(request), action=REVOKED
         )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApiSecret]) -> None:

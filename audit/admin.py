@@ -6,10 +6,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from audit.models import AuditEntry
+from cybergate.admin import SupportAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(SupportAdmin):
     list_display = ["at", "tenant", "actor_type", "actor_name", "action", "target", "ip"]
     list_filter = ["action", "actor_type", "tenant"]
     list_select_related = ["tenant"]

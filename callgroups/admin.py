@@ -15,10 +15,12 @@ from callgroups.models import (
     CallGroupMember,
     TeamsUser,
 )
+from cybergate.admin import AuditedAdmin
 
 
 @admin.register(TeamsUser)
-class TeamsUserAdmin(admin.ModelAdmin):
+class TeamsUserAdmin(AuditedAdmin):
+    audit_name = "teams_user"
     list_display = ["display_name", "upn", "tenant", "object_id"]
     list_filter = ["tenant"]
     search_fields = ["display_name", "upn", "object_id"]
@@ -84,7 +86,8 @@ class CallGroupAdminForm(forms.ModelForm):
 
 
 @admin.register(CallGroup)
-class CallGroupAdmin(admin.ModelAdmin):
+class CallGroupAdmin(AuditedAdmin):
+    audit_name = "call_group"
     form = CallGroupAdminForm
     inlines = [CallGroupMemberInline]
     list_display = ["name", "tenant", "ring_strategy", "member_count", "sip_address"]

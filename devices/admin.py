@@ -11,11 +11,12 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from audit.services import Actor
+from cybergate.admin import AuditedAdmin, SupportAdmin
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 from devices.services import device_credential_rotate
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SupportAdmin):
     """View only: rows written by the call flow are records, not settings."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -29,7 +30,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(AuditedAdmin):
+    audit_name = "device"
     list_display = ["name", "tenant", "sip_uri", "has_door_open_code", "credential", "online"]
     list_filter = ["tenant"]
     search_fields = ["name", "sip_uri", "tenant__name"]
@@ -71,7 +73,7 @@ class DeviceAdmin(admin.ModelAdmin):
             return TemplateResponse(
                 request, "admin/devices/device/rotate_credential_confirm.html", context
             )
-        actor = Actor.for_user(request.user)
+        actor = Actor.for_support(request.user)
         context["title"] = "New device credentials"
         context["rotated"] = [
             (device, device_credential_rotate(device, actor=actor)) for device in devices

@@ -6,36 +6,73 @@ import zoneinfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
-from audit.models import AuditEntry
-from audit.services import Actor
+from audit.services import Actor, record
+from cybergate.admin import AuditedAdmin, AuditedAdminMixin, SupportAdmin, SupportAdminMixin
 from cybergate.http import client_ip
 from tenants.models import SupportRequest, Tenant, User
-from tenants.services import support_request_resolve_enabling_access, tenant_set_api_access
+from tenants.services import (
+    support_request_resolve_enabling_access,
+    tenant_offboard,
+    tenant_set_api_access,
+)
 
 admin.site.site_header = "CyberGate support"
 admin.site.site_title = "CyberGate support"
 admin.site.index_title = "Tenants, secrets, call groups, devices and the audit trail"
 
-
-def support_actor(request: HttpRequest) -> Actor:
-    """Admin actions are support's, whatever the staff user's own tenant field says."""
-    return Actor(AuditEntry.ActorType.SUPPORT, request.user.email)
+# Fields that grant power in admin. Only a superuser sees or changes them (for anyone, itself
+# included); for other staff they are read-only, so a crafted POST cannot set them either.
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(AuditedAdmin):
+    audit_name = "tenant"
     list_display = ["name", "domain", "api_access_enabled", "created", "id"]
     list_filter = ["api_access_enabled"]
     search_fields = ["name", "domain", "=id"]
     # API access changes only through the actions below, so each one is audited.
     readonly_fields = ["id", "api_access_enabled", "created"]
     fields = ["id", "name", "domain", "api_access_enabled", "created"]
-    actions = ["enable_api_access", "disable_api_access"]
+    actions = ["enable_api_access", "disable_api_access", "offboard"]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Its audit entries protect a tenant (and must outlive it): "Offboard" ends its access.
+        return False
+
+    def audit_tenants(self, obj: Tenant, form=None) -> list[Tenant]:
+        return [obj]
+
+    @admin.action(
+        description="Offboard (revoke all access, keep the audit trail)", permissions=["change"]
+    )
+    def offboard(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse | None:
+        """Confirm first; then end each tenant's access through tenant_offboard."""
+        tenants = list(queryset)
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Offboard tenants?",
+                "tenants": tenants,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/tenants/tenant/offboard_confirm.html", context)
+        actor, ip = Actor.for_support(request.user), client_ip(request)
+        for tenant in tenants:
+            tenant_offboard(tenant=tenant, actor=actor, ip=ip)
+        self.message_user(request, f"Offboarded {len(tenants)} tenant(s).", messages.SUCCESS)
+        return None
 
     @admin.action(description="Enable API access", permissions=["change"])
     def enable_api_access(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
@@ -48,7 +85,7 @@ class TenantAdmin(admin.ModelAdmin):
     def _set_api_access(
         self, request: HttpRequest, queryset: QuerySet[Tenant], *, enabled: bool
     ) -> None:
-        actor, ip = support_actor(request), client_ip(request)
+        actor, ip = Actor.for_support(request.user), client_ip(request)
         changed = sum(
             tenant_set_api_access(tenant=tenant, enabled=enabled, actor=actor, ip=ip)
             for tenant in queryset
@@ -84,7 +121,9 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    audit_name = "user"
+    fixed_on_change = ()  # a login put in the wrong tenant may be moved; both trails record it
     form = UserEditForm
     add_form = UserCreateForm
     list_display = ["email", "full_name", "tenant", "is_staff", "is_active", "last_login"]
@@ -123,9 +162,66 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += PRIVILEGE_FIELDS
+        return fields
+
+    def _may_edit(self, request: HttpRequest, obj: User | None) -> bool:
+        """Staff without superuser status edit tenant logins and themselves, not other staff:
+        setting another staff member's email or password would be taking over its powers."""
+        return (
+            obj is None
+            or request.user.is_superuser
+            or obj.pk == request.user.pk
+            or not (obj.is_staff or obj.is_superuser)
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may_edit(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may_edit(request, obj) and super().has_delete_permission(request, obj)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Support setting a login's password is audited (never the password itself)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, id)
+                record(
+                    tenant=user.tenant,
+                    actor=Actor.for_support(request.user),
+                    action="user.password_changed",
+                    target=f"user:{user}",
+                    details={"id": str(user.pk)},
+                    ip=client_ip(request),
+                )
+        return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(SupportAdminMixin, DjangoGroupAdmin):
+    """A group's permissions are privileges: only superusers change groups."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(admin.ModelAdmin):
+class SupportRequestAdmin(SupportAdmin):
     list_display = ["subject", "tenant", "contact_email", "status", "created_at", "resolved_at"]
     list_filter = ["status"]
     list_select_related = ["tenant"]
@@ -162,7 +258,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
         ):
             support_request_resolve_enabling_access(
                 support_request=support_request,
-                actor=support_actor(request),
+                actor=Actor.for_support(request.user),
                 ip=client_ip(request),
             )
             count += 1

@@ -1,0 +1,198 @@
+"""What every support admin page shares: no filtering on stored hashes, and an audit entry in the
+affected tenant's trail for each add, change and delete made through a form.
+
+The apps' ModelAdmins mix these in (`class DeviceAdmin(AuditedAdmin)`), so a new admin gets the
+rules by inheriting, not by copying them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import admin
+from django.db import models, transaction
+from django.db.models.constants import LOOKUP_SEP
+from django.forms import BaseFormSet, ModelChoiceField, ModelForm, ModelMultipleChoiceField
+from django.http import HttpRequest
+
+from audit.services import Actor, record
+from cybergate.http import client_ip
+
+# Stored one-way hashes. Filtering on them (`?hashed_value__startswith=dc8e`) answers "yes/no"
+# per guessed prefix, which recovers the whole hash in a few hundred requests.
+HASH_FIELDS = frozenset({"hashed_value", "credential_hash", "password"})
+
+# Form fields whose values never go into an audit entry: only that they were set or changed.
+# Matched by substring too, so a new `..._secret` or `..._code` field is masked by default.
+SECRET_FIELD_MARKERS = ("password", "secret", "code", "credential", "hash", "token")
+
+
+def lookup_touches_hash(lookup: str) -> bool:
+    return any(part in HASH_FIELDS for part in lookup.split(LOOKUP_SEP))
+
+
+def is_secret_field(name: str) -> bool:
+    return any(marker in name.lower() for marker in SECRET_FIELD_MARKERS)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe, human-readable form of a form value for the audit trail."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Iterable):  # many-to-many: a queryset or a list of objects
+        return sorted(str(item) for item in value)
+    return str(value)
+
+
+def initial_value(form: ModelForm, name: str) -> Any:
+    """A field's value before the change; a form keeps related rows' initial values as keys."""
+    value = form.initial.get(name)
+    field = form.fields.get(name)
+    if isinstance(field, ModelMultipleChoiceField):
+        keys = [item.pk if isinstance(item, models.Model) else item for item in value or []]
+        return field.queryset.model._default_manager.filter(pk__in=keys)
+    if isinstance(field, ModelChoiceField) and value is not None:
+        if isinstance(value, models.Model):
+            return value
+        return field.queryset.model._default_manager.filter(pk=value).first()
+    return value
+
+
+def form_changes(form: ModelForm, *, adding: bool) -> dict[str, Any]:
+    """Changed fields of a validated form: new values on add, {old, new} on change; secrets
+    only as "set"/"changed"."""
+    changes: dict[str, Any] = {}
+    for name in form.changed_data:
+        if is_secret_field(name):
+            changes[name] = "set" if adding else "changed"
+        elif adding:
+            changes[name] = plain(form.cleaned_data.get(name))
+        else:
+            changes[name] = {
+                "old": plain(initial_value(form, name)),
+                "new": plain(form.cleaned_data.get(name)),
+            }
+    return changes
+
+
+def formset_changes(formset: BaseFormSet) -> dict[str, Any]:
+    """What a saved inline formset did: rows added, changed (with their fields) and removed."""
+    forms_by_instance = {id(form.instance): form for form in formset.initial_forms}
+    changed = []
+    for obj, _fields in formset.changed_objects:
+        form = forms_by_instance.get(id(obj))
+        if form is not None:
+            changed.append({"row": str(obj), "fields": form_changes(form, adding=False)})
+    result = {
+        "added": [str(obj) for obj in formset.new_objects],
+        "changed": changed,
+        "removed": [str(obj) for obj in formset.deleted_objects],
+    }
+    return {key: value for key, value in result.items() if value}
+
+
+class SupportAdminMixin:
+    """Refuses list filters that reach a stored hash, on this model or through any relation.
+
+    Django allows any lookup on the model's own fields (so `hashed_value__startswith` passes its
+    default check); a refused one answers 400 (DisallowedModelAdminLookup), never a 500.
+    """
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        if lookup_touches_hash(lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class AuditedAdminMixin(SupportAdminMixin):
+    """Writes `<audit_name>.created|changed|deleted` in the affected tenant's audit trail, in the
+    admin's own transaction, with the changed fields (secrets masked) and inline rows.
+
+    `tenant` cannot be changed once a row exists (`fixed_on_change`): a device, Teams user or
+    call group moved to another tenant would keep being referenced by the old tenant's call
+    groups, members and calls. A move is not something support does; delete and recreate instead.
+    """
+
+    audit_name: str = ""
+    fixed_on_change: tuple[str, ...] = ("tenant",)
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            for name in self.fixed_on_change:
+                if name in form.base_fields:
+                    # Disabled rather than read-only: the value stays in the form, so unique
+                    # constraints that include it are still validated (no IntegrityError).
+                    form.base_fields[name].disabled = True
+                    form.base_fields[name].help_text = "Fixed once created."
+        return form
+
+    def audit_tenants(self, obj: models.Model, form: ModelForm | None = None) -> list:
+        """The trails an entry goes to: the row's tenant, and the previous one if it moved."""
+        tenant = getattr(obj, "tenant", None)
+        tenants = [tenant]
+        if form is not None and "tenant" in getattr(form, "changed_data", ()):
+            previous = initial_value(form, "tenant")
+            if previous is not None and previous != tenant:
+                tenants.append(previous)
+        return tenants
+
+    def audit(
+        self,
+        request: HttpRequest,
+        obj: models.Model,
+        verb: str,
+        details: dict[str, Any],
+        form: ModelForm | None = None,
+    ) -> None:
+        for tenant in self.audit_tenants(obj, form):
+            record(
+                tenant=tenant,
+                actor=Actor.for_support(request.user),
+                action=f"{self.audit_name or obj._meta.model_name}.{verb}",
+                target=f"{self.audit_name or obj._meta.model_name}:{obj}",
+                details={"id": str(obj.pk), **details},
+                ip=client_ip(request),
+            )
+
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets, change: bool) -> None:
+        # Called after save_model, once the row and its inlines are saved: one entry for both.
+        super().save_related(request, form, formsets, change)
+        details: dict[str, Any] = {}
+        fields = form_changes(form, adding=not change)
+        if fields:
+            details["fields"] = fields
+        for formset in formsets:
+            rows = formset_changes(formset)
+            if rows:
+                details[formset.prefix] = rows
+        if change and not details:
+            return  # "Save" with nothing changed changes nothing
+        self.audit(request, form.instance, "changed" if change else "created", details, form)
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        self.audit(request, obj, "deleted", {})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        """ "Delete selected": one entry per row, all or nothing."""
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+
+class SupportAdmin(SupportAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    pass
