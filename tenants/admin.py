@@ -34,7 +34,7 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["name", "domain", "=id"]
     # API access changes only through the actions below, so each one is audited.
     readonly_fields = ["id", "api_access_enabled", "created"]
-    fields = ["id", "name", "domain", "api_access_enabled", "created"]
+    fields = ["id", "name", "domain", "api_access_enabled", "mfa_required", "created"]
     actions = ["enable_api_access", "disable_api_access"]
 
     @admin.action(description="Enable API access", permissions=["change"])
