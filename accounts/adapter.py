@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import math
 import time
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -35,16 +34,15 @@ class AccountAdapter(DefaultAccountAdapter):
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
-            login = credentials.get("email", "")
-            retry_in = lockout.seconds_until_allowed(
+            email = credentials.get("email", "")
+            waits = lockout.seconds_until_allowed(
                 request, key=self._get_login_attempts_cache_key(request, **credentials)
             )
-            lockout.record_once(request, email=login, retry_in=retry_in)
-            minutes = max(1, math.ceil(retry_in / 60))
+            retry_in = max(waits.values(), default=60.0)
+            lockout.lock(request, email=email, waits=waits)
+            lockout.record_once(request, email=email, retry_in=retry_in)
             raise ValidationError(
-                f"Too many failed sign-in attempts. Try again in {minutes} "
-                f"minute{'s' if minutes != 1 else ''}.",
-                code="too_many_login_attempts",
+                lockout.message(retry_in), code="too_many_login_attempts"
             ) from None
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:

@@ -6,6 +6,7 @@ aside at once for the customer API and the device gateway, which use no sessions
 
 from __future__ import annotations
 
+import math
 import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -13,11 +14,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import lockout
 from accounts.mfa import mfa_enrolled, mfa_required_for
 from accounts.sessions import LAST_SEEN_AT, expiry_reason
 
@@ -53,6 +55,24 @@ class _Middleware:
 
     def check(self, request: HttpRequest) -> HttpResponse | None:
         raise NotImplementedError
+
+
+class SignInLockoutMiddleware(_Middleware):
+    """Refuse a sign-in from a locked-out address or for a locked-out account with one cache
+    read, before sessions, allauth's rate-limit locks or any password hash (accounts/lockout.py).
+    """
+
+    def check(self, request: HttpRequest) -> HttpResponse | None:
+        if request.method != "POST" or request.path_info != reverse("account_login"):
+            return None
+        wait = lockout.locked_for(request, email=request.POST.get("login", ""))
+        if not wait:
+            return None
+        response = render(
+            request, "account/locked_out.html", {"message": lockout.message(wait)}, status=429
+        )
+        response["Retry-After"] = str(math.ceil(wait))
+        return response
 
 
 class SessionLimitsMiddleware(_Middleware):

@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "cybergate.middleware.WhiteNoiseMiddleware",
     # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
     # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
+    # A locked-out sign-in is refused here, before sessions (accounts/lockout.py).
+    "accounts.middleware.SignInLockoutMiddleware",
     "cybergate.apimiddleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -64,8 +64,10 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, admi
     assert actions(tenant=tenant) == ["user.sign_in_failed"] * 5 + ["user.locked_out"]
     failed = AuditEntry.objects.filter(action="user.sign_in_failed").first()
     assert failed.ip == "127.0.0.1" and "wrong password" not in json.dumps(failed.details)
-    # Refused again: still one lockout entry, not one per refused attempt.
-    sign_in(client, admin_user.email)
+    # Refused again, now at the door (one cache read): 429 with Retry-After, one lockout entry.
+    response = sign_in(client, admin_user.email)
+    assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 300
+    assert LOCKED in response.content.decode()
     assert actions(action="user.locked_out") == ["user.locked_out"]
 
 
