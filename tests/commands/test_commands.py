@@ -37,7 +37,7 @@ def test_seed_demo_twice_gives_the_same_data(db):
     assert counts() == first
     assert first == {
         "Tenant": 1,
-        "User": 1,
+        "User": 2,  # the demo admin and the support login
         "TeamsUser": 5,
         "CallGroup": 2,
         "CallGroupMember": 5,
