@@ -9,6 +9,7 @@ tripped, a single cache read answers the rest until it lifts.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
@@ -21,6 +22,7 @@ from audit.services import Actor, record
 from cybergate.http import client_ip
 from tenants.models import User
 
+logger = logging.getLogger("cybergate.security")
 APP = "allauth.account"
 ACTION = "login_failed"
 
@@ -74,6 +76,13 @@ def record_once(request: HttpRequest, *, email: str, retry_in: float) -> None:
         return
     user = User.objects.filter(email__iexact=email).select_related("tenant").first()
     actor = Actor.for_user(user) if user else Actor(AuditEntry.ActorType.USER, email[:300])
+    logger.warning(
+        "user.locked_out email=%s ip=%s retry_in=%d",
+        email,
+        ip,
+        retry_in,
+        extra={"event": "user.locked_out", "email": email, "ip": ip},
+    )
     record(
         tenant=user.tenant if user else None,
         actor=actor,

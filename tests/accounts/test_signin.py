@@ -143,6 +143,12 @@ def test_admin_login_is_the_portal_sign_in(client, db):
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
 
 
+def test_admin_password_change_is_the_portal_one(client, staff_user):
+    client.force_login(staff_user)
+    assert client.get("/admin/password_change/")["Location"] == "/accounts/password/change/"
+    assert b"Change password" in client.get("/accounts/2fa/").content
+
+
 def test_staff_signs_in_with_a_totp_code_and_reaches_admin(client, staff_user):
     response = sign_in(client, staff_user.email, **{"QUERY_STRING": "next=/admin/"})
     assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
