@@ -18,11 +18,12 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
+from accounts.decorators import recent_sign_in_required
 from apisecrets.forms import ApiSecretCreateForm
 from apisecrets.services import api_secret_create, api_secret_delete
 from audit.services import Actor
@@ -44,6 +45,8 @@ SORT_COLUMNS: dict[str, tuple[str, object]] = {
 }
 DEFAULT_SORT = "created"
 DIRECTIONS = ("asc", "desc")
+# Where an HTMX create or delete returns after re-authentication (the dialog cannot resume).
+API_ACCESS_URL = reverse_lazy("api_access")
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ def _create_blocked_reason(tenant: Tenant) -> str | None:
 
 
 @tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["GET", "POST"])
 def api_secret_new(request: HttpRequest) -> HttpResponse:
     """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret."""
@@ -175,6 +179,7 @@ def _secret_created_response(request: HttpRequest, secret, value: str) -> HttpRe
 
 
 @tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["GET", "POST"])
 def api_secret_delete_view(request: HttpRequest, secret_id) -> HttpResponse:
     """GET: the confirmation page (no JavaScript). POST: revoke at once."""

@@ -7,6 +7,7 @@ the variable.
 
 from __future__ import annotations
 
+import re
 import warnings
 import zoneinfo
 from pathlib import Path
@@ -92,7 +93,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    # Sign-in (django-allauth): see "Sign-in" below. A social sign-in adds
+    # "allauth.socialaccount" and its providers here.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "tenants",
+    "accounts",
     "apisecrets",
     "audit",
     "callgroups",
@@ -105,14 +112,21 @@ MIDDLEWARE = [
     "cybergate.middleware.WhiteNoiseMiddleware",
     # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
     # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
+    # A locked-out sign-in is refused here, before sessions (accounts/lockout.py).
+    "accounts.middleware.SignInLockoutMiddleware",
     "cybergate.apimiddleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "cybergate.apimiddleware.AuthenticationMiddleware",
+    # Sign-in: allauth's request context, then the session limits (12 h, 30 min idle) and the
+    # MFA requirement of staff and of tenants that ask for it (accounts/middleware.py).
+    "allauth.account.middleware.AccountMiddleware",
     "cybergate.apimiddleware.MessageMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cybergate.apimiddleware.HtmxMiddleware",
     "cybergate.apimiddleware.TenantMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "cybergate.urls"
@@ -197,9 +211,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = _read(
@@ -247,6 +261,50 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Sign-in (django-allauth: account + mfa) -----------------------------------------------
+# allauth's backend alone: it signs in by email (and checks permissions like ModelBackend);
+# with ModelBackend beside it a wrong password would be hashed twice.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+MFA_ADAPTER = "accounts.adapter.MfaAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "none"  # logins are made by support, not by sign-up
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False  # the cookie ends with the browser; the server limits below
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CyberGate] "
+# Creating or deleting an API secret and any MFA change need a sign-in this recent.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = _read("REAUTHENTICATION_MINUTES", env.int, default=15) * 60
+# Failed sign-ins per client address and per account (email typed), in allauth's syntax
+# ("amount/period/per"); counted in the cache, so Redis shares them across processes.
+LOGIN_FAILED_RATE_LIMIT = _read(
+    "LOGIN_FAILED_RATE_LIMIT", env.str, default="10/m/ip,5/5m/key"
+).strip()
+if not re.fullmatch(r"\d+/\d*[smhd]/(ip|key)(,\d+/\d*[smhd]/(ip|key))*", LOGIN_FAILED_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"Environment variable LOGIN_FAILED_RATE_LIMIT is malformed: {LOGIN_FAILED_RATE_LIMIT!r} "
+        "(expected e.g. '10/m/ip,5/5m/key')"
+    )
+ACCOUNT_RATE_LIMITS = {"login_failed": LOGIN_FAILED_RATE_LIMIT}
+PASSWORD_RESET_TIMEOUT = _read("PASSWORD_RESET_MINUTES", env.int, default=60) * 60
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "CyberGate"
+# WebAuthn needs a secure origin; http://localhost counts in browsers, allauth asks to be told.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = _bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=not HTTPS)
+# Sessions: at most SESSION_MAX_AGE_HOURS after sign-in, and SESSION_IDLE_MINUTES without a
+# request (accounts/middleware.py); a password change signs out every other session too.
+SESSION_MAX_AGE_HOURS = _float("SESSION_MAX_AGE_HOURS", default=12)
+SESSION_IDLE_MINUTES = _float("SESSION_IDLE_MINUTES", default=30)
+if SESSION_MAX_AGE_HOURS <= 0 or SESSION_IDLE_MINUTES <= 0:
+    raise ImproperlyConfigured("SESSION_MAX_AGE_HOURS and SESSION_IDLE_MINUTES must be above 0")
+SESSION_COOKIE_AGE = int(SESSION_MAX_AGE_HOURS * 3600)
 
 # --- Product rules -------------------------------------------------------------------------
 API_SECRET_MAX_PER_TENANT = 4

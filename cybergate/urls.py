@@ -9,7 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("cybergate.api")),
     path("device-api/v1/", include("devices.gateway_urls")),
-    path("accounts/", include("tenants.urls")),
+    # Sign-in, sign-out, password reset and change, MFA (django-allauth).
+    path("accounts/", include("allauth.urls")),
     path("", include("audit.urls")),
     path("", include("devices.urls")),
     path("", include("apisecrets.urls")),

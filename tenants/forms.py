@@ -1,20 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 
 from cybergate.forms import DescribedErrorsMixin
 from tenants.models import SupportRequest, Tenant, User
-
-
-class LoginForm(AuthenticationForm):
-    """Django's login form, asking for an email address (the user model's USERNAME_FIELD)."""
-
-    username = forms.EmailField(
-        label="Email",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
-    )
 
 
 class SupportRequestForm(DescribedErrorsMixin, forms.ModelForm):

@@ -16,6 +16,11 @@ class Tenant(models.Model):
         max_length=253, blank=True, help_text="SIP domain of the tenant's call groups."
     )
     api_access_enabled = models.BooleanField(default=False)
+    mfa_required = models.BooleanField(
+        "MFA required",
+        default=False,
+        help_text="Every user of this tenant must set up two-factor authentication.",
+    )
     created = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

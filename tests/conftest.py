@@ -59,9 +59,22 @@ def other_admin_user(other_tenant) -> User:
     return User.objects.create_user("bob@globex.example", PASSWORD, tenant=other_tenant)
 
 
+# The TOTP secret of `staff_user` (support staff must have MFA to reach admin).
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
 @pytest.fixture
 def staff_user(db) -> User:
-    return User.objects.create_superuser("support@cybergate.example", PASSWORD)
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    user = User.objects.create_superuser("support@cybergate.example", PASSWORD)
+    TOTP.activate(user, STAFF_TOTP_SECRET)
+    return user
+
+
+@pytest.fixture
+def staff_user_without_mfa(db) -> User:
+    return User.objects.create_superuser("new.support@cybergate.example", PASSWORD)
 
 
 @pytest.fixture

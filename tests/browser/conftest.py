@@ -68,11 +68,16 @@ def shot():
     return take
 
 
+def submit_sign_in(page, email: str, password: str = PASSWORD, next_url: str = "") -> None:
+    """Fill and send the sign-in form (allauth's, at the same URL as before)."""
+    page.goto("/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
 def log_in(page, email: str, password: str = PASSWORD) -> None:
     from playwright.sync_api import expect
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    submit_sign_in(page, email, password)
     expect(page).to_have_url(re.compile(r"/api-access/$"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -13,6 +14,7 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_create, hash_api_secret
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD, STAFF_TOTP_SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -178,10 +180,15 @@ def test_support_request_flow_with_api_access_off(
 
     # Support resolves it in Django admin with the one action.
     support = browser.new_context(base_url=live_server.url).new_page()
-    support.goto("/admin/login/")
+    # Admin sign-in is the portal's, with the staff login's second factor.
+    support.goto("/admin/")
+    expect(support).to_have_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F"))
     support.get_by_label("Email").fill(staff_user.email)
-    support.get_by_label("Password").fill("correct horse battery staple")
-    support.get_by_role("button", name="Log in").click()
+    support.get_by_label("Password", exact=True).fill(PASSWORD)
+    support.get_by_role("button", name="Sign in", exact=True).click()
+    support.get_by_label("Code").fill(pyotp.TOTP(STAFF_TOTP_SECRET).now())
+    support.get_by_role("button", name="Sign In").click()
+    expect(support).to_have_url(re.compile(r"/admin/$"))
     support.goto("/admin/tenants/supportrequest/")
     support.get_by_role("row", name=re.compile("Enable API access for Acme")).get_by_role(
         "checkbox"

@@ -37,7 +37,7 @@ def test_seed_demo_twice_gives_the_same_data(db):
     assert counts() == first
     assert first == {
         "Tenant": 1,
-        "User": 1,
+        "User": 2,  # the demo admin and the support login
         "TeamsUser": 5,
         "CallGroup": 2,
         "CallGroupMember": 5,
@@ -55,7 +55,16 @@ def test_seed_demo_twice_gives_the_same_data(db):
 
 def test_seed_demo_json_is_one_object_with_exactly_the_keys(db):
     data = json.loads(seed("--json", "--password", "s3cret-demo"))
-    assert set(data) == {"tenant", "admin", "api_secret", "devices", "call_groups", "teams_users"}
+    assert set(data) == {
+        "tenant",
+        "admin",
+        "api_secret",
+        "devices",
+        "call_groups",
+        "teams_users",
+        "support",
+    }
+    assert set(data["support"]) == {"email", "password", "totp_secret"}
     assert set(data["tenant"]) == {"id", "name"} and data["tenant"]["name"] == "Demo"
     assert data["admin"]["password"] == "s3cret-demo"
     assert User.objects.get(email=data["admin"]["email"]).check_password("s3cret-demo")

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from accounts.services import mfa_enrol_totp
 from apisecrets.services import api_secret_create, api_secret_delete
 from audit.models import AuditEntry
 from audit.services import Actor
@@ -27,6 +28,8 @@ from tenants.services import tenant_set_api_access
 TENANT_NAME = "Demo"
 TENANT_DOMAIN = "demo.cybergate.example"
 ADMIN_EMAIL = "admin@demo.example"
+# A support login (staff) for /admin/, with an authenticator app enrolled: staff must use MFA.
+SUPPORT_EMAIL = "support@demo.example"
 # Documented in the README; printed by every run. Override with --password (or DEMO_PASSWORD in
 # `make run`) on any machine other people can reach.
 DEFAULT_PASSWORD = "cybergate-demo"
@@ -76,6 +79,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             tenant = self._tenant(actor)
             admin = self._admin(tenant, password)
+            support, totp_secret = self._support(password, actor)
             teams_users = self._teams_users(tenant)
             call_groups = self._call_groups(tenant, teams_users)
             devices = [
@@ -94,6 +98,7 @@ class Command(BaseCommand):
             ],
             "call_groups": [{"id": str(group.id), "name": group.name} for group in call_groups],
             "teams_users": [{"id": str(user.id), "upn": user.upn} for user in teams_users],
+            "support": {"email": support.email, "password": password, "totp_secret": totp_secret},
         }
         if json:
             self.stdout.write(_dumps(result))
@@ -123,6 +128,18 @@ class Command(BaseCommand):
         admin.set_password(password)
         admin.save()
         return admin
+
+    def _support(self, password: str, actor: Actor) -> tuple[User, str]:
+        """The support login, with a fresh TOTP secret each run (printed, like the secrets)."""
+        support = User.objects.filter(email__iexact=SUPPORT_EMAIL).first()
+        if support is None:
+            support = User(email=SUPPORT_EMAIL)
+        support.tenant = None
+        support.full_name = "Demo Support"
+        support.is_active = support.is_staff = support.is_superuser = True
+        support.set_password(password)
+        support.save()
+        return support, mfa_enrol_totp(user=support, actor=actor)
 
     def _teams_users(self, tenant: Tenant) -> list[TeamsUser]:
         users = []
@@ -190,7 +207,9 @@ class Command(BaseCommand):
         write("")
         write(f"  Portal:    {PORTAL_URL}")
         write(f"  Log in:    {result['admin']['email']}  /  {result['admin']['password']}")
-        write(f"  Admin:     {PORTAL_URL}admin/ (create a support login: createsuperuser)")
+        support = result["support"]
+        write(f"  Admin:     {PORTAL_URL}admin/  {support['email']}  /  {support['password']}")
+        write(f"             TOTP secret (authenticator app): {support['totp_secret']}")
         write(f"  API docs:  {PORTAL_URL}api/docs/")
         write("")
         if result["api_secret"]:

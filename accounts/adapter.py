@@ -1,0 +1,67 @@
+"""Our rules for django-allauth: no sign-up, our client address, lockout messages, encrypted
+MFA secrets, and "recent sign-in" meaning the last authentication of any kind."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from accounts import lockout
+from accounts.sessions import signed_in_recently
+from cybergate.http import client_ip
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False  # support creates logins in admin
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # The same address audit entries and the API's limits use.
+        return client_ip(request) or "0.0.0.0"  # noqa: S104 - a placeholder, never a bind
+
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        """Refuse a throttled attempt before any password hash is computed, saying when to
+        retry. The same answer for existing and unknown accounts (the key is what was typed)."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            email = credentials.get("email", "")
+            waits = lockout.seconds_until_allowed(
+                request, key=self._get_login_attempts_cache_key(request, **credentials)
+            )
+            retry_in = max(waits.values(), default=60.0)
+            lockout.lock(request, email=email, waits=waits)
+            lockout.record_once(request, email=email, retry_in=retry_in)
+            raise ValidationError(
+                lockout.message(retry_in), code="too_many_login_attempts"
+            ) from None
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Sensitive changes need the last sign-in or re-authentication to be recent."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = context.request
+        return not signed_in_recently(request, now=time.time())
+
+
+def _fernet() -> Fernet:
+    # A key of its own, derived from SECRET_KEY: TOTP seeds are not stored in clear text.
+    digest = hashlib.sha256(b"cybergate.mfa-secrets:" + settings.SECRET_KEY.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        return _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return _fernet().decrypt(encrypted_text.encode()).decode()

@@ -1,0 +1,93 @@
+"""Lockout after failed sign-ins: when the next attempt is allowed, one audit entry per lockout,
+and a flag in the cache that refuses further attempts at the door (SignInLockoutMiddleware).
+
+allauth's counters take a cache lock per attempt; under a flood from one address those locks
+queue the attempts (each holding a server thread) and slow every other request. Once a limit has
+tripped, a single cache read answers the rest until it lifts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+
+from allauth.core.internal import ratelimit
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from audit.models import AuditEntry
+from audit.services import Actor, record
+from cybergate.http import client_ip
+from tenants.models import User
+
+logger = logging.getLogger("cybergate.security")
+APP = "allauth.account"
+ACTION = "login_failed"
+
+
+def seconds_until_allowed(request: HttpRequest, *, key: str) -> dict[str, float]:
+    """Per tripped limit ("ip" or "key"): seconds until it lets an attempt through again."""
+    now = time.time()
+    waits: dict[str, float] = {}
+    for rate in ratelimit.get_rates(app=APP, action=ACTION):
+        cache_key = ratelimit.get_cache_key(request, app=APP, action=ACTION, rate=rate, key=key)
+        history = [ts for ts in cache.get(cache_key, []) if ts > now - rate.duration]
+        if len(history) >= rate.amount:
+            # Newest first: the attempt `amount` places back must age out of the window.
+            wait = history[rate.amount - 1] + rate.duration - now
+            waits[rate.per] = max(waits.get(rate.per, 0.0), wait)
+    return waits
+
+
+def _flag_keys(*, ip: str | None, email: str) -> dict[str, str]:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return {"ip": f"cybergate:signin-locked:ip:{ip}", "key": f"cybergate:signin-locked:{digest}"}
+
+
+def lock(request: HttpRequest, *, email: str, waits: dict[str, float]) -> None:
+    keys = _flag_keys(ip=client_ip(request), email=email)
+    now = time.time()
+    cache.set_many(
+        {keys[per]: now + wait for per, wait in waits.items() if wait > 0},
+        timeout=math.ceil(max(waits.values(), default=1)),
+    )
+
+
+def locked_for(request: HttpRequest, *, email: str) -> float:
+    """Seconds this address or this account is still locked out (0 when it is not)."""
+    keys = _flag_keys(ip=client_ip(request), email=email)
+    until = max(cache.get_many(list(keys.values())).values(), default=0)
+    return max(0.0, until - time.time())
+
+
+def message(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return (
+        f"Too many failed sign-in attempts. Try again in {minutes} "
+        f"minute{'s' if minutes != 1 else ''}."
+    )
+
+
+def record_once(request: HttpRequest, *, email: str, retry_in: float) -> None:
+    ip = client_ip(request)
+    if not cache.add(f"cybergate:locked-out:{email.lower()}:{ip}", 1, timeout=max(1, retry_in)):
+        return
+    user = User.objects.filter(email__iexact=email).select_related("tenant").first()
+    actor = Actor.for_user(user) if user else Actor(AuditEntry.ActorType.USER, email[:300])
+    logger.warning(
+        "user.locked_out email=%s ip=%s retry_in=%d",
+        email,
+        ip,
+        retry_in,
+        extra={"event": "user.locked_out", "email": email, "ip": ip},
+    )
+    record(
+        tenant=user.tenant if user else None,
+        actor=actor,
+        action="user.locked_out",
+        target=email,
+        details={"retry_in_seconds": round(retry_in)},
+        ip=ip,
+    )

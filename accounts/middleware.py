@@ -1,0 +1,141 @@
+"""Session limits and the MFA requirement, for portal and admin pages.
+
+Both are sync- and async-capable like every middleware here (cybergate/middleware.py), and step
+aside at once for the customer API and the device gateway, which use no sessions.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts import lockout
+from accounts.mfa import mfa_enrolled, mfa_required_for
+from accounts.sessions import LAST_SEEN_AT, expiry_reason
+
+SESSIONLESS_PREFIXES = ("/api/", "/device-api/", "/healthz", "/readyz", "/" + settings.STATIC_URL)
+# Writing "last seen" on every request would save the session on every request; a minute of
+# slack in a 30-minute idle limit is fine.
+LAST_SEEN_RESOLUTION = 60
+
+
+class _Middleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        if self._async:
+            return self.__acall__(request)
+        if request.path_info.startswith(SESSIONLESS_PREFIXES):
+            return self.get_response(request)
+        return self.check(request) or self.get_response(request)
+
+    async def __acall__(self, request: HttpRequest):
+        if not request.path_info.startswith(SESSIONLESS_PREFIXES):
+            response = await sync_to_async(self.check)(request)
+            if response is not None:
+                return response
+        return await self.get_response(request)
+
+    def check(self, request: HttpRequest) -> HttpResponse | None:
+        raise NotImplementedError
+
+
+LOCKED_OUT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · CyberGate portal</title><link rel="stylesheet" href="{stylesheet}"></head>
+<body><main id="main" class="page page-entrance"><h1>Sign in to CyberGate</h1>
+<div class="form-error" role="alert"><p>{message}</p></div>
+<p><a class="button" href="{login_url}">Back to sign in</a></p></main></body></html>
+"""
+
+
+class SignInLockoutMiddleware(_Middleware):
+    """Refuse a sign-in from a locked-out address or for a locked-out account with one cache
+    read, before sessions, allauth's rate-limit locks or any password hash (accounts/lockout.py).
+    """
+
+    def check(self, request: HttpRequest) -> HttpResponse | None:
+        if request.method != "POST" or request.path_info != reverse("account_login"):
+            return None
+        wait = lockout.locked_for(request, email=request.POST.get("login", ""))
+        if not wait:
+            return None
+        # A small page without the template engine: this answer is what a flood gets, so it
+        # must cost next to nothing (the full layout took ~5 ms of CPU per refusal).
+        response = HttpResponse(
+            format_html(
+                LOCKED_OUT_PAGE,
+                stylesheet=static("css/portal.css"),
+                message=lockout.message(wait),
+                login_url=request.path,
+            ),
+            status=429,
+        )
+        response["Retry-After"] = str(math.ceil(wait))
+        return response
+
+
+class SessionLimitsMiddleware(_Middleware):
+    """Sign out a session 12 hours after sign-in, or after 30 minutes without a request."""
+
+    def check(self, request: HttpRequest) -> HttpResponse | None:
+        if not request.user.is_authenticated:
+            return None
+        now = time.time()
+        reason = expiry_reason(request, now=now)
+        if reason is not None:
+            logout(request)
+            messages.info(request, reason)
+            login_url = reverse(settings.LOGIN_URL)
+            return _redirect(request, f"{login_url}?{urlencode({'next': request.get_full_path()})}")
+        if now - request.session.get(LAST_SEEN_AT, 0) >= LAST_SEEN_RESOLUTION:
+            request.session[LAST_SEEN_AT] = now
+        return None
+
+
+class MfaRequiredMiddleware(_Middleware):
+    """Support staff, and everyone in a tenant that requires it, enrol MFA before anything else.
+
+    Sign-in pages, the MFA pages themselves and sign-out stay reachable (all under /accounts/).
+    """
+
+    def check(self, request: HttpRequest) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or request.path_info.startswith("/accounts/"):
+            return None
+        if not mfa_required_for(user) or mfa_enrolled(user):
+            return None
+        messages.warning(
+            request,
+            "Set up two-factor authentication to continue: an authenticator app or a passkey.",
+        )
+        return _redirect(
+            request, f"{reverse('mfa_index')}?{urlencode({'next': request.get_full_path()})}"
+        )
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    # An HTMX request would swap the page it is redirected to into a fragment: go there whole.
+    if request.headers.get("HX-Request") == "true":
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
