@@ -7,12 +7,16 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from tenants.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, STAFF_TOTP_SECRET
 
 
 def staff_with(email: str, *codenames: str) -> User:
-    """A staff member (no superuser) holding exactly these permissions."""
+    """A staff member (no superuser) holding exactly these permissions, with TOTP enrolled
+    (support staff cannot reach admin without MFA)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
     user = User.objects.create_user(email, PASSWORD, is_staff=True)
+    TOTP.activate(user, STAFF_TOTP_SECRET)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return user
 

@@ -132,3 +132,14 @@ def test_no_admin_exposes_a_hash_in_lookups_search_ordering_or_filters(model_adm
         model_admin.date_hierarchy or "",
     ]
     assert not [path for path in exposed if _mentions_hash(path)]
+
+
+def test_authenticator_data_cannot_be_filtered(staff_user):
+    """An authenticator's `data` holds the TOTP seed: filtering on it would be an oracle too."""
+    from allauth.mfa.models import Authenticator
+
+    model_admin = admin.site.get_model_admin(Authenticator)
+    request = RequestFactory().get("/")
+    request.user = staff_user
+    assert not model_admin.lookup_allowed("data__icontains", "JBSW", request)
+    assert model_admin.lookup_allowed("type", "totp", request)
