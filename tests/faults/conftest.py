@@ -17,6 +17,7 @@ WSGI, gthread) and the gateway pool (gunicorn with uvicorn workers and a connect
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -26,6 +27,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,21 +218,20 @@ def stack():
         )
         manage("migrate", "--noinput", env=env)
         demo = json.loads(manage("seed_demo", "--json", env=env))
-        servers.append(
-            start_server(
-                env,
-                gunicorn_command("cybergate.wsgi", "-k", "gthread", "-w", "1", "--threads", "4"),
-            )
-        )
-        servers.append(
-            start_server(
-                {**env, "DATABASE_POOL_SIZE": "4"},
-                gunicorn_command(
-                    "cybergate.asgi", "-k", "uvicorn_worker.UvicornWorker", "-w", "1",
-                    "--graceful-timeout", "2",
-                ),
-            )
-        )  # fmt: skip
+        web = gunicorn_command("cybergate.wsgi", "-k", "gthread", "-w", "1", "--threads", "4",
+                               "--graceful-timeout", "2")  # fmt: skip
+        gateway = gunicorn_command("cybergate.asgi", "-k", "uvicorn_worker.UvicornWorker",
+                                   "-w", "1", "--graceful-timeout", "2")  # fmt: skip
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            starting = [
+                pool.submit(start_server, env, web),
+                pool.submit(start_server, {**env, "DATABASE_POOL_SIZE": "4"}, gateway),
+            ]
+            for future in starting:
+                with contextlib.suppress(Exception):  # raised again below
+                    servers.append(future.result())
+            for future in starting:
+                future.result()
         yield Stack(postgres, redis_server, servers[0], servers[1], demo, channel)
     finally:
         for server in servers:

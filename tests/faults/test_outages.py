@@ -149,23 +149,31 @@ def test_a_postgres_outage_answers_503_and_the_same_processes_recover(stack_up: 
     secret, device = bearer(stack.api_secret), bearer(stack.device_credential(0))
     fresh_secret = bearer(tokens.generate(tokens.API_SECRET_PREFIX))  # looked up in the database
     time.sleep(0.6)  # past the per-process cache of a known secret: authentication asks the db
-    with httpx.Client(timeout=30) as http:
-        assert_unavailable(http.get(f"{api}/api/v1/call-groups", headers=secret))
-        assert_unavailable(http.post(f"{api}/api/v1/active-calls/{ANNA}/door-open", headers=secret))
-        assert_unavailable(http.get(f"{api}/api/v1/version", headers=fresh_secret))
-        assert_unavailable(http.get(f"{gateway}/device-api/v1/commands", headers=device))
-        assert_unavailable(
-            http.post(
-                f"{gateway}/device-api/v1/calls/{active_call}/events",
-                json={"type": "ended"},
-                headers=device,
-            )
-        )
-    for server in (stack.web, stack.gateway):
-        response = readyz(server)
-        assert response.status_code == 503
-        assert response.json()["status"] == "unavailable"
-        assert response.json()["database"] == "unavailable"
+    requests = [
+        ("GET", f"{api}/api/v1/call-groups", secret, None),
+        ("POST", f"{api}/api/v1/active-calls/{ANNA}/door-open", secret, None),
+        ("GET", f"{api}/api/v1/version", fresh_secret, None),  # at authentication
+        ("GET", f"{gateway}/device-api/v1/commands", device, None),
+        ("POST", f"{gateway}/device-api/v1/calls/{active_call}/events", device, {"type": "ended"}),
+    ]
+    # At once: the gateway pool's connection pool waits its timeout (10 s) before giving up.
+    with ThreadPoolExecutor(max_workers=len(requests) + 2) as pool:
+        answers = [
+            pool.submit(httpx.request, method, url, headers=headers, json=body, timeout=30)
+            for method, url, headers, body in requests
+        ]
+        probes = [pool.submit(readyz, server) for server in (stack.web, stack.gateway)]
+        for answer in answers:
+            response = answer.result()
+            assert response.status_code == 503, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == "service_unavailable"
+            assert int(response.headers["retry-after"]) > 0
+        for probe in probes:
+            response = probe.result()
+            assert response.status_code == 503
+            assert response.json()["status"] == "unavailable"
+            assert response.json()["database"] == "unavailable"
 
     stack.postgres.start()
 
