@@ -234,6 +234,8 @@ def stack():
                 future.result()
         yield Stack(postgres, redis_server, servers[0], servers[1], demo, channel)
     finally:
+        for server in servers:  # all at once: each may wait out its graceful timeout
+            server.process.terminate()
         for server in servers:
             server.stop()
         redis_server.stop()
