@@ -152,12 +152,16 @@ def test_a_postgres_outage_answers_503_and_the_same_processes_recover(stack_up: 
     api, gateway = stack.web.url, stack.gateway.url
     secret, device = bearer(stack.api_secret), bearer(stack.device_credential(0))
     fresh_secret = bearer(tokens.generate(tokens.API_SECRET_PREFIX))  # looked up in the database
+    session = {"Cookie": "sessionid=" + "x" * 32}
     time.sleep(0.6)  # past the per-process cache of a known secret: authentication asks the db
     requests = [
         ("GET", f"{api}/api/v1/call-groups", secret, None),
         ("POST", f"{api}/api/v1/active-calls/{ANNA}/door-open", secret, None),
         ("GET", f"{api}/api/v1/version", fresh_secret, None),  # at authentication
         ("GET", f"{gateway}/device-api/v1/commands", device, None),
+        # A session cookie makes the portal middleware load the session, before any view.
+        ("GET", f"{gateway}/device-api/v1/commands", {**device, **session}, None),
+        ("GET", f"{api}/device-api/v1/commands", {**device, **session}, None),
         ("POST", f"{gateway}/device-api/v1/calls/{active_call}/events", device, {"type": "ended"}),
     ]
     # At once: the gateway pool's connection pool waits its timeout (10 s) before giving up.
