@@ -15,8 +15,8 @@ How it fits together:
   (redelivery of an unacknowledged command).
 - Outages: while the listener is down (Redis or PostgreSQL gone) the safety net polls as often
   as the embedded default does, so door-opens keep arriving quickly. The listener retries every
-  second at most, so it is back within about a second of its server; on (re)subscribing it wakes
-  every waiter to look at once, so nothing queued meanwhile waits for the next poll.
+  second at most, so it is back within about a second of its server; on (re)subscribing the
+  safety net looks at once, so nothing queued meanwhile waits for the next poll.
 
 The thread, rather than a task on the server's own loop, keeps this independent of who runs the
 view: uvicorn has one loop per process, but Django's runserver and test client run each async
@@ -133,12 +133,6 @@ class Hub:
         for waiter in waiters:
             waiter.wake()
 
-    def wake_all(self) -> None:
-        with self._lock:
-            waiters = [w for group in self._waiters.values() for w in group]
-        for waiter in waiters:
-            waiter.wake()
-
     def waiting_device_ids(self) -> list[str]:
         with self._lock:
             return list(self._waiters)
@@ -252,8 +246,9 @@ class _Background(threading.Thread):
                 logger.warning("%s wake-up listener is back after %d attempts", name, failures)
             delay, failures = _RECONNECT_MIN_SECONDS, 0
             self.listening = True
-            # Anything committed while we were not listening: every waiter looks again, now.
-            self.hub.wake_all()
+            # Anything committed while we were not listening: look now, in one query for all
+            # waiting devices (rather than waking every waiter to query for itself).
+            self._sweep_now.set()
 
         while True:
             try:
