@@ -1,4 +1,10 @@
-"""Load-balancer probes: liveness without the database, readiness with it (and Redis)."""
+"""Load-balancer probes: liveness without the database, readiness with it (and Redis).
+
+Readiness answers 503 only when this process cannot serve: the database is unreachable. Without
+Redis the app keeps working (rate limits and caches fall back, door-opens reach devices through
+the database safety poll), so a Redis outage is `degraded` with 200: taking every server out of
+the load balancer for a cache outage would turn it into a full one.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +38,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks["redis"] = "ok" if cache.get("readyz") == "1" else "unavailable"
         except Exception:  # noqa: BLE001
             checks["redis"] = "unavailable"
-    ready = all(v == "ok" for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
-    )
+    if checks["database"] != "ok":
+        status, code = "unavailable", 503
+    elif any(value != "ok" for value in checks.values()):
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    return JsonResponse({"status": status, **checks}, status=code)

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -52,6 +54,9 @@ TITLES: dict[str, str] = {
     "rate_limited": "Too many requests",
     "not_in_active_call": "Not in an active call",
     "no_door_open_code": "No door-open code configured",
+    "user_busy": "Teams user busy",
+    "member_unavailable": "Member unavailable",
+    "service_unavailable": "Service unavailable",
     "server_error": "Internal server error",
 }
 
@@ -244,6 +249,10 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
             )
         return problem_response(exc.status_code, _code_of(exc), None, str(detail), headers=headers)
 
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        set_rollback()
+        return service_unavailable_response(exc)
+
     # Last resort: a bug. Log it with its traceback, roll back, and still answer in the API's
     # format rather than with Django's HTML 500 page.
     set_rollback()
@@ -255,6 +264,26 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
         exc_info=exc,
     )
     return problem_response(500, "server_error", None, "An unexpected error occurred.")
+
+
+# --- Database outages ----------------------------------------------------------------------
+# A lost or refused database connection (PostgreSQL down, restarting, out of connections) is not
+# a bug in the request: the answer is 503 with Retry-After, so that clients retry and nobody
+# mistakes an outage for a server error. The broken connection is dropped at the end of the
+# request (Django's close_if_unusable_or_obsolete), so the process recovers by itself.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_UNAVAILABLE_SECONDS = 5
+
+
+def service_unavailable_response(exc: BaseException | None = None) -> HttpResponse:
+    logger.warning("Database unavailable: %s", exc)
+    return problem_response(
+        503,
+        "service_unavailable",
+        None,
+        "The service is temporarily unavailable; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
+    )
 
 
 def is_api_path(path: str) -> bool:
@@ -292,5 +321,10 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 def handler500(request: HttpRequest) -> HttpResponse:
     if is_api_path(request.path):
+        # Django calls this while handling the exception (also under ASGI, where asgiref
+        # re-raises it in the handler's thread), so sys.exc_info() is the error.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            return service_unavailable_response(exc)
         return problem_response(500, "server_error", None, "An unexpected error occurred.")
     return defaults.server_error(request)

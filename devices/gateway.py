@@ -41,7 +41,13 @@ from rest_framework.views import APIView
 from callgroups.models import TeamsUser
 from cybergate.apiviews import ProblemSerializer, ValidationProblemSerializer
 from cybergate.http import client_ip
-from cybergate.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
+from cybergate.problems import (
+    DATABASE_UNAVAILABLE,
+    PROBLEM_CONTENT_TYPE,
+    Problem,
+    problem_response,
+    service_unavailable_response,
+)
 from devices import services, wakeup
 from devices.gateway_auth import DeviceCredentialAuthentication, IsDevice, authenticate_device
 from devices.models import Call, Device, DoorOpenCommand
@@ -202,8 +208,9 @@ class CallEventView(GatewayView):
         operation_id="device_call_event",
         summary="Report that a call was answered, ended, rejected or failed",
         description=(
-            "`answered` needs `user`, a member of the call's call group; only a ringing call can "
-            "be answered or rejected, and an ended call takes no event (409 "
+            "`answered` needs `user`, an available member of the call's call group who is in no "
+            "other active call (409 `not_a_member`, `member_unavailable`, `user_busy`); only a "
+            "ringing call can be answered or rejected, and an ended call takes no event (409 "
             "`invalid_call_state`). Ending a call appends its call log entry and cancels its "
             "undelivered door-open commands."
         ),
@@ -213,7 +220,7 @@ class CallEventView(GatewayView):
             **_problems(
                 409,
                 s404="`not_found` (not this device's call) or `user_not_found`.",
-                s409="`invalid_call_state` or `not_a_member`.",
+                s409="`invalid_call_state`, `not_a_member`, `member_unavailable` or `user_busy`.",
             ),
         },
     )
@@ -431,6 +438,10 @@ async def commands(request: HttpRequest) -> HttpResponse:
         claimed = await _poll(request, wait)
     except Problem as exc:
         return _problem(exc)
+    except DATABASE_UNAVAILABLE as exc:
+        # The database threads drop the broken connection (_with_connection_hygiene); the next
+        # poll reconnects.
+        return service_unavailable_response(exc)
     body = CommandListSerializer({"commands": claimed}).data
     response = HttpResponse(
         json.dumps(body, cls=DjangoJSONEncoder), content_type="application/json"

@@ -77,6 +77,16 @@ class Call(models.Model):
         indexes = [
             models.Index(fields=["tenant", "answered_by", "state"], name="call_active_by_user"),
         ]
+        constraints = [
+            # A Teams user is in at most one active call, or a door-open could reach the wrong
+            # door. In the database, so that two answers racing on two processes cannot both win.
+            models.UniqueConstraint(
+                fields=["answered_by"],
+                condition=models.Q(state="active"),
+                name="call_one_active_per_user",
+                violation_error_message="This Teams user is already in an active call.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.caller or 'call'} → {self.device} ({self.state})"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -99,24 +99,42 @@ def call_start(*, device: Device, call_group: CallGroup, caller: str) -> Call:
     )
 
 
+_USER_BUSY = "user_busy"
+_USER_BUSY_MESSAGE = "The Teams user is already in another active call."
+
+
 def call_answer(*, call: Call, user: TeamsUser) -> Call:
+    """`user` answered `call`. A user in another active call is busy (a door-open must reach the
+    door of the call they are really in), and an unavailable member is not rung, so cannot answer.
+    """
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call.pk)
         if call.state != Call.State.RINGING:
             raise CallError(
                 "invalid_call_state", f"The call is {call.state}; it cannot be answered."
             )
-        is_member = CallGroupMember.objects.filter(
-            call_group_id=call.call_group_id, user=user
-        ).exists()
-        if not is_member:
+        member = CallGroupMember.objects.filter(call_group_id=call.call_group_id, user=user).first()
+        if member is None:
             raise CallError(
                 "not_a_member", "Only a member of the call's call group can answer it.", 409
             )
+        if member.availability != CallGroupMember.Availability.AVAILABLE:
+            raise CallError(
+                "member_unavailable", "The Teams user is unavailable in this call group.", 409
+            )
+        if Call.objects.filter(answered_by=user, state=Call.State.ACTIVE).exists():
+            raise CallError(_USER_BUSY, _USER_BUSY_MESSAGE, 409)
         call.state = Call.State.ACTIVE
         call.answered_by = user
         call.answered_at = timezone.now()
-        call.save(update_fields=["state", "answered_by", "answered_at"])
+        try:
+            # The check above cannot see an answer that another transaction has not committed
+            # yet; the constraint call_one_active_per_user can (PostgreSQL waits for that
+            # transaction, then refuses this row).
+            with transaction.atomic():
+                call.save(update_fields=["state", "answered_by", "answered_at"])
+        except IntegrityError as exc:
+            raise CallError(_USER_BUSY, _USER_BUSY_MESSAGE, 409) from exc
     return call
 
 

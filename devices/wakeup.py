@@ -9,10 +9,14 @@ How it fits together:
   Redis pub/sub (`REDIS_URL` set), PostgreSQL `NOTIFY` (PostgreSQL without Redis), or nothing
   at all for the embedded default, where every process polls the database a few times a second.
 - One background thread per process runs an event loop with the listener (one Redis or
-  PostgreSQL connection per process, reconnecting with back-off) and a safety-net poll that asks
-  the database, in one query, which waiting devices have something deliverable. The safety net
-  catches a message lost while a listener reconnects and commands that become deliverable again
-  without a new notify (redelivery of an unacknowledged command).
+  PostgreSQL connection per process) and a safety-net poll that asks the database, in one query,
+  which waiting devices have something deliverable. The safety net catches a message lost while
+  a listener reconnects and commands that become deliverable again without a new notify
+  (redelivery of an unacknowledged command).
+- Outages: while the listener is down (Redis or PostgreSQL gone) the safety net polls as often
+  as the embedded default does, so door-opens keep arriving quickly. The listener retries every
+  second at most, so it is back within about a second of its server; on (re)subscribing the
+  safety net looks at once, so nothing queued meanwhile waits for the next poll.
 
 The thread, rather than a task on the server's own loop, keeps this independent of who runs the
 view: uvicorn has one loop per process, but Django's runserver and test client run each async
@@ -46,8 +50,10 @@ BACKENDS = (REDIS, POSTGRES, DATABASE_POLL)
 
 # Devices whose ids are checked per safety-net query; keeps the IN list and the query plan sane.
 _SWEEP_CHUNK = 500
-_RECONNECT_MIN_SECONDS = 0.5
-_RECONNECT_MAX_SECONDS = 10.0
+# Listener back-off: short, because a refused connect costs nothing and every second without the
+# listener is a second of slower wake-ups.
+_RECONNECT_MIN_SECONDS = 0.1
+_RECONNECT_MAX_SECONDS = 1.0
 
 
 def backend_name() -> str:
@@ -62,9 +68,10 @@ def backend_name() -> str:
     return DATABASE_POLL
 
 
-def sweep_interval() -> float:
-    """How often the safety net polls: the whole mechanism for the embedded default."""
-    if backend_name() == DATABASE_POLL:
+def sweep_interval(*, listening: bool = True) -> float:
+    """How often the safety net polls: the whole mechanism for the embedded default, and for
+    the others while their listener is down."""
+    if backend_name() == DATABASE_POLL or not listening:
         return settings.GATEWAY_DB_POLL_SECONDS
     return settings.GATEWAY_SAFETY_POLL_SECONDS
 
@@ -126,12 +133,6 @@ class Hub:
         for waiter in waiters:
             waiter.wake()
 
-    def wake_all(self) -> None:
-        with self._lock:
-            waiters = [w for group in self._waiters.values() for w in group]
-        for waiter in waiters:
-            waiter.wake()
-
     def waiting_device_ids(self) -> list[str]:
         with self._lock:
             return list(self._waiters)
@@ -170,6 +171,10 @@ class _Background(threading.Thread):
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()  # loop and _stopping exist
+        # Whether the listener is subscribed now, and a nudge for the safety poll when it stops
+        # being (both only touched on this thread's loop).
+        self.listening = False
+        self._sweep_now: asyncio.Event | None = None
         # One thread, so one database connection per process for the safety net.
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cybergate-wakeup-db")
 
@@ -179,6 +184,7 @@ class _Background(threading.Thread):
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
+        self._sweep_now = asyncio.Event()
         self._ready.set()
         tasks = [asyncio.create_task(self._sweep())]
         if self.backend == REDIS:
@@ -203,52 +209,82 @@ class _Background(threading.Thread):
 
     async def _sweep(self) -> None:
         loop = asyncio.get_running_loop()
+        failing = False
         while True:
-            await asyncio.sleep(sweep_interval())
+            # contextlib.suppress: a timeout is the normal way to the next poll.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._sweep_now.wait(), sweep_interval(listening=self.listening)
+                )
+            self._sweep_now.clear()
             device_ids = self.hub.waiting_device_ids()
             if not device_ids:
                 continue
             try:
                 pending = await loop.run_in_executor(self._db, _pending_among, device_ids)
             except Exception:  # noqa: BLE001 - the database may be restarting; try again later
-                logger.warning("Wake-up safety poll failed", exc_info=True)
+                if not failing:  # once per outage, not every poll
+                    logger.warning("Wake-up safety poll failed", exc_info=True)
+                failing = True
                 await loop.run_in_executor(self._db, _close_connection)
                 continue
+            if failing:
+                logger.warning("Wake-up safety poll works again")
+                failing = False
             for device_id in pending:
                 self.hub.wake(device_id)
 
     async def _reconnecting(self, name: str, listen) -> None:
+        """Run `listen` for ever: after a failure, retry with a short back-off that starts over
+        once a subscription succeeded. One warning per outage, not one per attempt."""
         delay = _RECONNECT_MIN_SECONDS
+        failures = 0
+
+        def subscribed() -> None:
+            nonlocal delay, failures
+            if failures:
+                logger.warning("%s wake-up listener is back after %d attempts", name, failures)
+            delay, failures = _RECONNECT_MIN_SECONDS, 0
+            self.listening = True
+            # Anything committed while we were not listening: look now, in one query for all
+            # waiting devices (rather than waking every waiter to query for itself).
+            self._sweep_now.set()
+
         while True:
             try:
-                await listen()
+                await listen(subscribed)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - any failure means reconnect
-                logger.warning(
-                    "%s wake-up listener lost; reconnecting in %.1f s", name, delay, exc_info=True
-                )
+                if self.listening:
+                    # Look now and then poll often: nothing else wakes the waiters meanwhile.
+                    self.listening = False
+                    self._sweep_now.set()
+                failures += 1
+                if failures == 1:
+                    logger.warning(
+                        "%s wake-up listener lost; reconnecting (polling the database meanwhile)",
+                        name,
+                        exc_info=True,
+                    )
             await asyncio.sleep(delay)
             delay = min(delay * 2, _RECONNECT_MAX_SECONDS)
-
-    def _subscribed(self) -> None:
-        # Anything committed while we were not listening: every waiter looks again.
-        self.hub.wake_all()
 
     async def _listen_redis(self) -> None:
         import redis.asyncio
 
-        async def listen() -> None:
+        async def listen(subscribed) -> None:
             client = redis.asyncio.Redis.from_url(
                 settings.REDIS_URL,
                 health_check_interval=15,
                 socket_keepalive=True,
+                socket_connect_timeout=2,
                 client_name=f"cybergate-wakeup-{channel()}",
             )
             try:
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(channel())
-                self._subscribed()
+                subscribed()
                 while True:
                     message = await pubsub.get_message(timeout=15.0)
                     if message is None:
@@ -266,11 +302,13 @@ class _Background(threading.Thread):
         import psycopg
         from psycopg import sql
 
-        async def listen() -> None:
-            conn = await psycopg.AsyncConnection.connect(_postgres_conninfo(), autocommit=True)
+        async def listen(subscribed) -> None:
+            conn = await psycopg.AsyncConnection.connect(
+                _postgres_conninfo(), autocommit=True, connect_timeout=2
+            )
             try:
                 await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel())))
-                self._subscribed()
+                subscribed()
                 while True:
                     async for notice in conn.notifies(timeout=15.0):
                         self.hub.wake(notice.payload)

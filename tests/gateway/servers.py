@@ -1,4 +1,4 @@
-"""Real server processes for the end-to-end gateway tests: uvicorn, as in production."""
+"""Real server processes for the end-to-end tests: uvicorn or gunicorn, as in production."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,22 +69,40 @@ class Server:
                 self.process.wait()
 
 
-def start_server(env: dict[str, str]) -> Server:
+def uvicorn_command(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "cybergate.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+
+
+def gunicorn_command(app: str, *options: str) -> Callable[[int], list[str]]:
+    """gunicorn as the README deploys it (`app` is cybergate.wsgi or cybergate.asgi)."""
+
+    def command(port: int) -> list[str]:
+        # No control socket: by default every gunicorn shares one path (~/.gunicorn/gunicorn.ctl).
+        return [sys.executable, "-m", "gunicorn", f"{app}:application", *options,
+                "-b", f"127.0.0.1:{port}", "--log-level", "info",
+                "--no-control-socket"]  # fmt: skip
+
+    return command
+
+
+def start_server(
+    env: dict[str, str], command: Callable[[int], list[str]] = uvicorn_command
+) -> Server:
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="cybergate-gateway-", suffix=".log")[1])
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "cybergate.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        command(port),
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
