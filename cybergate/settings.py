@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "cybergate.apimiddleware.AuthenticationMiddleware",
     "cybergate.apimiddleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cybergate.adminguard.AdminNulQueryMiddleware",
     "cybergate.apimiddleware.HtmxMiddleware",
     "cybergate.apimiddleware.TenantMiddleware",
 ]
@@ -293,7 +294,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cybergate.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cybergate.problems.exception_handler",
     "UNAUTHENTICATED_USER": None,
