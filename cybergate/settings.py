@@ -12,6 +12,7 @@ import zoneinfo
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "csp",
     "tenants",
     "apisecrets",
     "audit",
@@ -103,12 +105,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise, async-capable: no middleware may hold a thread per long-poll under ASGI.
     "cybergate.middleware.WhiteNoiseMiddleware",
+    "cybergate.headers.ContentSecurityPolicyMiddleware",
     # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
     # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
     "cybergate.apimiddleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "cybergate.apimiddleware.AuthenticationMiddleware",
+    "cybergate.headers.PrivateCacheMiddleware",
     "cybergate.apimiddleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cybergate.adminguard.AdminNulQueryMiddleware",
@@ -248,6 +252,22 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp, cybergate/headers.py): our own files only, no inline
+# script anywhere (Swagger UI loads its init script from /api/docs/?script), no framing.
+# data: images are Swagger UI's icons (SVG in its stylesheet).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 # --- Product rules -------------------------------------------------------------------------
 API_SECRET_MAX_PER_TENANT = 4
