@@ -15,6 +15,8 @@ import environ
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
+from cybergate.logging import configure_structlog
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "1.0.0"
 API_VERSION = "1.0"
@@ -94,6 +96,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "cybergate.apps.CyberGateConfig",
     "tenants",
     "apisecrets",
     "audit",
@@ -103,6 +106,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Logs refused requests (API 401s, every 429) whichever layer refused them.
+    "cybergate.security.SecurityLogMiddleware",
     # WhiteNoise, async-capable: no middleware may hold a thread per long-poll under ASGI.
     "cybergate.middleware.WhiteNoiseMiddleware",
     "cybergate.headers.ContentSecurityPolicyMiddleware",
@@ -354,3 +359,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Security events (logger cybergate.security: cybergate/security.py) are structlog events,
+# rendered as JSON into the stdlib lines above.
+configure_structlog()
