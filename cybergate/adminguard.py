@@ -17,7 +17,12 @@ ADMIN_PREFIX = "/admin/"
 
 
 class AdminNulQueryMiddleware(MiddlewareMixin):
-    """Sync and async capable (MiddlewareMixin), like every middleware here."""
+    """Sync and async capable; under ASGI it stays in the event loop (MiddlewareMixin would hop
+    to a thread for each request, the device gateway's long-polls included)."""
+
+    async def __acall__(self, request: HttpRequest):
+        self.process_request(request)
+        return await self.get_response(request)
 
     def process_request(self, request: HttpRequest) -> None:
         if not request.path_info.startswith(ADMIN_PREFIX) or not request.META.get("QUERY_STRING"):
