@@ -8,21 +8,71 @@ device gateway's long-polls must not cost one, see cybergate/middleware.py).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from csp.middleware import CSPMiddleware
+from csp.constants import HEADER
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 from cybergate.problems import API_PREFIXES
 
+# Per-response changes django-csp's decorators make; a response with none gets the fixed policy.
+_PER_RESPONSE = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+
+
+@lru_cache(maxsize=1)
+def fixed_policy() -> str:
+    return build_policy()
+
+
+@receiver(setting_changed)
+def _forget_policy(*, setting: str, **kwargs) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        fixed_policy.cache_clear()
+
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware (settings.CONTENT_SECURITY_POLICY), without the thread hop."""
+    """django-csp's middleware (settings.CONTENT_SECURITY_POLICY), without the thread hop, and
+    with the policy built once: django-csp builds it for every response (~100 µs measured here,
+    more than the rest of an authenticated API request's middleware), though ours only varies
+    with a nonce or a per-view decorator, which still take django-csp's own path."""
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         self.process_request(request)
         response = await self.get_response(request)
         return self.process_response(request, response)
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if (
+            settings.DEBUG  # django-csp leaves debug error pages alone
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or settings.CONTENT_SECURITY_POLICY.get("EXCLUDE_URL_PREFIXES")
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(getattr(response, name, None) is not None for name in _PER_RESPONSE)
+        ):
+            return super().process_response(request, response)
+        if HEADER not in response:
+            response[HEADER] = fixed_policy()
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
 
 
 class PrivateCacheMiddleware:

@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
+from csp.constants import NONCE
+from csp.utils import build_policy
+from django.http import HttpResponse
+
+from cybergate.headers import ContentSecurityPolicyMiddleware, fixed_policy
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PORTAL_PAGES = ["/api-access/", "/audit-trail/", "/call-log/", "/call-log.csv", "/api-access/new/"]
@@ -106,3 +111,32 @@ def test_no_template_has_an_inline_script_style_or_event_handler():
         if re.search(r'\sstyle\s*=\s*"', text):
             offenders.append(f"{template}: style attribute")
     assert offenders == []
+
+
+def test_the_fixed_policy_is_the_one_django_csp_builds(rf):
+    response = ContentSecurityPolicyMiddleware(lambda request: HttpResponse())(rf.get("/"))
+    assert response["Content-Security-Policy"] == build_policy() == fixed_policy()
+
+
+def test_a_per_view_change_or_a_nonce_still_takes_django_csps_path(rf, settings):
+    def view(request):
+        response = HttpResponse()
+        response._csp_update = {"img-src": ["https://img.example"]}
+        return response
+
+    response = ContentSecurityPolicyMiddleware(view)(rf.get("/"))
+    assert "img-src 'self' data: https://img.example" in response["Content-Security-Policy"]
+
+    def nonce_view(request):
+        return HttpResponse(str(request.csp_nonce))
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": ["'self'", NONCE]}}
+
+    response = ContentSecurityPolicyMiddleware(nonce_view)(rf.get("/"))
+    nonce = response.content.decode()
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+
+
+def test_a_changed_setting_changes_the_policy(settings, client, db):
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/healthz")["Content-Security-Policy"] == "default-src 'none'"
