@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from django.test import Client
 
@@ -241,3 +242,26 @@ def test_authentication_answers_before_the_body_is_read(db):
     )
     assert response.status_code == 401
     assert response["Content-Type"] == PROBLEM
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", STRING_FIELDS)
+def test_over_real_http_a_big_body_is_a_413_and_a_deep_one_a_400(live_server, endpoints, name):
+    """Through a real socket the body arrives as a stream, not as the test client's bytes."""
+    endpoint = endpoints[name]
+    headers = {
+        "Authorization": endpoint.client.defaults["HTTP_AUTHORIZATION"],
+        "Content-Type": "application/json",
+    }
+    url = live_server.url + endpoint.path
+    before = snapshot()
+    cases = [
+        (with_field(endpoint, next(iter(endpoint.valid)), json.dumps("x" * TOO_BIG)), 413),
+        (b"[" * 100_000 + b"]" * 100_000, 400),
+        (with_field(endpoint, next(iter(endpoint.valid)), r'"\ud800"'), 400),
+    ]
+    for body, status in cases:
+        response = httpx.request(endpoint.method, url, content=body, headers=headers, timeout=30)
+        assert response.status_code == status
+        assert response.headers["Content-Type"] == PROBLEM
+    assert snapshot() == before
