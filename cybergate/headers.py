@@ -95,19 +95,26 @@ class PrivateCacheMiddleware:
         if self._async:
             return self.__acall__(request)
         response = self.get_response(request)
-        if not request.path_info.startswith(API_PREFIXES) and _signed_in(request.user):
+        if _may_be_signed_in(request) and _signed_in(request.user):
             _no_store(response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         response = await self.get_response(request)
         if (
-            not request.path_info.startswith(API_PREFIXES)
+            _may_be_signed_in(request)
             and hasattr(request, "auser")
             and _signed_in(await request.auser())
         ):
             _no_store(response)
         return response
+
+
+def _may_be_signed_in(request: HttpRequest) -> bool:
+    # Without a session cookie nobody is signed in: probes and static files skip the user lookup.
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and not request.path_info.startswith(
+        API_PREFIXES
+    )
 
 
 def _signed_in(user) -> bool:
