@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 
 from apisecrets.models import (
@@ -9,10 +11,20 @@ from apisecrets.models import (
     VALIDITY_MIN_DAYS,
 )
 
+# Unicode categories a name may not contain: controls (Cc), invisible format characters such as
+# U+200B zero-width space and U+202E right-to-left override (Cf), line and paragraph separators
+# (Zl, Zp), private use (Co), surrogates (Cs) and unassigned code points (Cn). A name appears in
+# audit entries and tables, where such characters hide or reorder what a reader sees.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+
 
 def clean_secret_name(value: str) -> str:
-    """Trim and check a secret's name; return the name to store."""
-    name = (value or "").strip()
+    """Normalise (NFKC), trim and check a secret's name; return the name to store.
+
+    NFKC first, so that look-alikes become what they look like (full-width `＠` becomes `@`,
+    which the forbidden-characters rule then refuses; `Ａdmin` and `Admin` are one name).
+    """
+    name = unicodedata.normalize("NFKC", value or "").strip()
     if not name:
         raise ValidationError("Enter a name.", code="required")
     if len(name) > NAME_MAX_LENGTH:
@@ -27,8 +39,13 @@ def clean_secret_name(value: str) -> str:
             code="forbidden_characters",
             params={"chars": " ".join(bad)},
         )
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise ValidationError("Control characters are not allowed.", code="forbidden_characters")
+    hidden = sorted({c for c in name if unicodedata.category(c) in REFUSED_CATEGORIES})
+    if hidden:
+        raise ValidationError(
+            "Control and invisible characters are not allowed: %(chars)s",
+            code="forbidden_characters",
+            params={"chars": " ".join(f"U+{ord(c):04X}" for c in hidden)},
+        )
     return name
 
 

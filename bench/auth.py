@@ -112,6 +112,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
         *([] if asgi else ["--threads", THREADS]),
         "--log-level",
         "warning",
+        "--no-control-socket",  # not needed, and never another gunicorn's default socket
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30

@@ -174,6 +174,8 @@ def start_gunicorn(env: dict[str, str], workers: int, pool: str) -> tuple[subpro
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            # Both pools run at once: gunicorn's default control socket would be shared.
+            "--no-control-socket",
         ],
         cwd=ROOT,
         env=env,

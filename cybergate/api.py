@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema, inline_serializer
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,6 +60,6 @@ urlpatterns = [
     path("v1/call-log", CallLogView.as_view(), name="api-call-log"),
     path("v1/audit-trail", AuditTrailView.as_view(), name="api-audit-trail"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^.*$", not_found_view, name="api-not-found"),
 ]

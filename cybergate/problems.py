@@ -24,6 +24,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
@@ -51,6 +52,7 @@ TITLES: dict[str, str] = {
     "method_not_allowed": "Method not allowed",
     "not_acceptable": "Not acceptable",
     "unsupported_media_type": "Unsupported media type",
+    "payload_too_large": "Payload too large",
     "rate_limited": "Too many requests",
     "not_in_active_call": "Not in an active call",
     "no_door_open_code": "No door-open code configured",
@@ -106,6 +108,12 @@ class Problem(exceptions.APIException):
         self.headers = dict(headers or {})
         self.title = title
         # DRF's Throttled has `wait`; ours carries Retry-After in headers instead.
+
+
+def payload_too_large() -> Problem:
+    """413 for a body over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (the JSON parser and Django's
+    own RequestDataTooBig both end here)."""
+    return Problem(413, "payload_too_large", "The request body is too large.")
 
 
 def set_rollback() -> None:
@@ -211,6 +219,8 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = payload_too_large()
 
     if isinstance(exc, Problem):
         set_rollback()
@@ -303,6 +313,10 @@ def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespo
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_path(request.path):
+        if isinstance(exception, RequestDataTooBig):
+            return problem_response(
+                413, "payload_too_large", None, "The request body is too large."
+            )
         return problem_response(400, "invalid_request", None, "The request is malformed.")
     return defaults.bad_request(request, exception)
 

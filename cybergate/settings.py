@@ -13,7 +13,10 @@ import zoneinfo
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
+
+from cybergate.logging import configure_structlog
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "1.0.0"
@@ -98,6 +101,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
+    "cybergate.apps.CyberGateConfig",
     "tenants",
     "accounts",
     "apisecrets",
@@ -108,12 +113,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Logs refused requests (API 401s, every 429) whichever layer refused them.
+    "cybergate.security.SecurityLogMiddleware",
     # WhiteNoise, async-capable: no middleware may hold a thread per long-poll under ASGI.
     "cybergate.middleware.WhiteNoiseMiddleware",
-    # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
-    # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
+    "cybergate.headers.ContentSecurityPolicyMiddleware",
     # A locked-out sign-in is refused here, before sessions (accounts/lockout.py).
     "accounts.middleware.SignInLockoutMiddleware",
+    # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
+    # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
     "cybergate.apimiddleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,9 +129,11 @@ MIDDLEWARE = [
     # Sign-in: allauth's request context, then the session limits (12 h, 30 min idle) and the
     # MFA requirement of staff and of tenants that ask for it (accounts/middleware.py).
     "allauth.account.middleware.AccountMiddleware",
+    "cybergate.headers.PrivateCacheMiddleware",
     "cybergate.apimiddleware.MessageMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cybergate.adminguard.AdminNulQueryMiddleware",
     "cybergate.apimiddleware.HtmxMiddleware",
     "cybergate.apimiddleware.TenantMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
@@ -305,6 +315,21 @@ SESSION_IDLE_MINUTES = _float("SESSION_IDLE_MINUTES", default=30)
 if SESSION_MAX_AGE_HOURS <= 0 or SESSION_IDLE_MINUTES <= 0:
     raise ImproperlyConfigured("SESSION_MAX_AGE_HOURS and SESSION_IDLE_MINUTES must be above 0")
 SESSION_COOKIE_AGE = int(SESSION_MAX_AGE_HOURS * 3600)
+# Content-Security-Policy (django-csp, cybergate/headers.py): our own files only, no inline
+# script anywhere (Swagger UI loads its init script from /api/docs/?script), no framing.
+# data: images are Swagger UI's icons (SVG in its stylesheet).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 # --- Product rules -------------------------------------------------------------------------
 API_SECRET_MAX_PER_TENANT = 4
@@ -351,7 +376,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cybergate.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cybergate.problems.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -391,3 +416,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Security events (logger cybergate.security: cybergate/security.py) are structlog events,
+# rendered as JSON into the stdlib lines above.
+configure_structlog()

@@ -32,9 +32,25 @@ CSV_FIELDS = [
     "result",
     "door_opened",
 ]
-# A cell starting with one of these is a formula to spreadsheet programs; the caller field comes
-# from outside (a SIP header), so such cells are quoted (OWASP "CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these may be read as a formula (or a DDE call) by a spreadsheet
+# program; the caller field comes from outside (a SIP header), so such cells get a leading `'`
+# (OWASP "CSV injection": = + - @ TAB CR; also LF, `;` and `|`, which LibreOffice and old Excel
+# take as separators or DDE, and the full-width = + - @ that some locales treat as ASCII).
+_FORMULA_STARTS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\n",
+    ";",
+    "|",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+)
 
 
 @tenant_required
@@ -83,7 +99,7 @@ def _csv_row(entry: CallLogEntry) -> list[str]:
 
 
 def _csv_lines(entries) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)  # OWASP: every cell quoted
     yield writer.writerow(CSV_FIELDS)
     for entry in entries.iterator(chunk_size=2000):
         yield writer.writerow(_csv_row(entry))

@@ -139,7 +139,7 @@ def gunicorn_url(transactional_db):
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "cybergate.wsgi:application", "-w", "2",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

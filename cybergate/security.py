@@ -1,0 +1,113 @@
+"""Security events in the log (logger `cybergate.security`): failed sign-ins, failed bearer
+authentication on the APIs and every 429.
+
+One line per event with a stable `event` name, a `reason` code, the client address and the path;
+never a password or a secret (a bearer value shows only its display prefix, and only when it has
+our format, as the portal's table shows it anyway).
+
+Failed bearer authentication and rate limits are read off the answers (401/429 problem details)
+in one middleware, so every place that refuses a request — DRF's exception handler, the device
+gateway's long-poll, any middleware — is covered without each having to log.
+"""
+
+from __future__ import annotations
+
+import json
+
+import structlog
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.contrib.auth.signals import user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponseBase
+
+from apisecrets import tokens
+from cybergate.http import bearer_value, client_ip
+from cybergate.problems import PROBLEM_CONTENT_TYPE, is_api_path
+
+security_log = structlog.get_logger("cybergate.security")
+
+_PATH_MAX = 200
+_OUR_PREFIXES = (tokens.API_SECRET_PREFIX, tokens.DEVICE_CREDENTIAL_PREFIX)
+
+
+def _request_fields(request: HttpRequest | None) -> dict:
+    if request is None:
+        return {}
+    return {
+        "client_ip": client_ip(request),
+        "method": request.method,
+        "path": request.path[:_PATH_MAX],
+    }
+
+
+def _secret_prefix(request: HttpRequest) -> str | None:
+    value = bearer_value(request.META.get("HTTP_AUTHORIZATION"))
+    if value and any(tokens.looks_like(value, prefix) for prefix in _OUR_PREFIXES):
+        return value[: tokens.DISPLAY_PREFIX_LENGTH]
+    return None
+
+
+def _problem_code(response: HttpResponseBase) -> str | None:
+    if response.streaming or not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+        return None
+    try:
+        return json.loads(response.content).get("code")
+    except (ValueError, AttributeError):
+        return None
+
+
+@receiver(user_login_failed, dispatch_uid="cybergate.security.login_failed")
+def log_failed_sign_in(sender, credentials: dict, request: HttpRequest | None = None, **kwargs):
+    # The login name only when it is an email address: a password typed into the wrong field
+    # must not end up in the log.
+    username = str(credentials.get("username") or credentials.get("email") or "")
+    security_log.warning(
+        "login_failed",
+        reason="invalid_credentials",
+        user=username[:254] if "@" in username else None,
+        **_request_fields(request),
+    )
+
+
+def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> None:
+    status = response.status_code
+    if status == 401 and is_api_path(request.path):
+        event = "auth_failed"
+    elif status == 429:
+        event = "rate_limited"
+    else:
+        return
+    security_log.warning(
+        event,
+        reason=_problem_code(response) or ("unauthorized" if status == 401 else "rate_limited"),
+        status=status,
+        secret_prefix=_secret_prefix(request),
+        **_request_fields(request),
+    )
+
+
+class SecurityLogMiddleware:
+    """Logs 401s of the APIs and all 429s; sync and async, without a thread hop."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        if self._async:
+            return self.__acall__(request)
+        response = self.get_response(request)
+        if response.status_code in (401, 429):
+            log_refused_request(request, response)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        response = await self.get_response(request)
+        if response.status_code in (401, 429):
+            log_refused_request(request, response)
+        return response
