@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
@@ -17,9 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apisecrets.authentication import ApiSecretAuthentication
-from cybergate.feeds import LIMIT_DEFAULT, Feed, read_new_entries
+from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
 from cybergate.problems import PROBLEM_CONTENT_TYPE, Problem
+from cybergate.serializers import ApiSerializer, StrictCharField
 from cybergate.throttling import ApiSecretRateThrottle
 
 
@@ -128,14 +128,27 @@ LIMIT_PARAMETER = OpenApiParameter(
 )
 AFTER_PARAMETER = OpenApiParameter(
     "after",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1},
     OpenApiParameter.QUERY,
     description=(
-        "A `cursor` from an earlier answer: entries after it, without moving this secret's "
-        "read position. Without it: the entries this secret has not been given yet, and the "
-        "position moves past them."
+        "A `cursor` from an earlier answer: the entries after it (continue paging, or replay). "
+        "`start` replays from the oldest kept entry. Without it: the entries after this API "
+        "secret's acknowledged position."
     ),
 )
+
+
+class AckSerializer(ApiSerializer):
+    cursor = StrictCharField(
+        min_length=1,
+        max_length=1000,
+        trim_whitespace=False,
+        help_text="A `cursor` from an answer of the same log, after processing its entries.",
+    )
+
+
+class AcknowledgedSerializer(serializers.Serializer):
+    acknowledged = serializers.BooleanField()
 
 
 class NewEntriesAPIView(CustomerAPIView):
@@ -152,16 +165,43 @@ class NewEntriesAPIView(CustomerAPIView):
         return Response(self.page_serializer_class(page).data)
 
 
+class NewEntriesAckAPIView(CustomerAPIView):
+    """Acknowledge a cursor of a tenant log: the secret's position moves forward to it."""
+
+    feed: Feed
+
+    def post(self, request: Request) -> Response:
+        serializer = AckSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        acknowledge(feed=self.feed, secret=request.auth, cursor=serializer.validated_data["cursor"])
+        return Response({"acknowledged": True})
+
+
 def new_entries_schema(*, summary: str, tag: str, page_serializer) -> Any:
     return extend_schema(
         summary=summary,
         description=(
-            "Oldest first. Without `after`: the entries this API secret has not been given yet "
-            "(a new secret starts at the oldest kept entry); its read position then moves past "
-            "them. With `after`: replay from a cursor, moving nothing. A bad cursor is 400 "
-            "`invalid_cursor`."
+            "Oldest first, at least once: reading changes nothing, so the same entries come "
+            "again until their `cursor` is acknowledged (`POST .../ack`). Without `after`: the "
+            "entries after this API secret's acknowledged position (a new secret starts at the "
+            "oldest kept entry). With `after`: the entries after that cursor; `after=start` "
+            "replays from the oldest kept entry. A bad cursor is 400 `invalid_cursor`."
         ),
         tags=[tag],
         parameters=[LIMIT_PARAMETER, AFTER_PARAMETER],
         responses={200: page_serializer, **problem_responses(400)},
+    )
+
+
+def ack_schema(*, summary: str, tag: str) -> Any:
+    return extend_schema(
+        summary=summary,
+        description=(
+            "Moves this API secret's position forward to the cursor, after the client processed "
+            "the entries up to it. Never backwards; repeating it is harmless. A cursor of "
+            "another log or API secret, or a malformed one, is 400 `invalid_cursor`."
+        ),
+        tags=[tag],
+        request=AckSerializer,
+        responses={200: AcknowledgedSerializer, **problem_responses(400)},
     )

@@ -13,7 +13,9 @@ from callgroups.api import ID_PARAMETER, USER_PARAMETER, teams_user_or_404
 from cybergate.apiviews import (
     CustomerAPIView,
     CustomerGenericAPIView,
+    NewEntriesAckAPIView,
     NewEntriesAPIView,
+    ack_schema,
     new_entries_schema,
     problem_responses,
 )
@@ -125,3 +127,11 @@ class CallLogView(NewEntriesAPIView):
     )
     def get(self, request: Request) -> Response:
         return super().get(request)
+
+
+class CallLogAckView(NewEntriesAckAPIView):
+    feed = CALL_LOG_FEED
+
+    @ack_schema(summary="Acknowledge call log entries", tag=CALL_LOG_TAG)
+    def post(self, request: Request) -> Response:
+        return super().post(request)
