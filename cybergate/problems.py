@@ -52,6 +52,7 @@ TITLES: dict[str, str] = {
     "rate_limited": "Too many requests",
     "not_in_active_call": "Not in an active call",
     "no_door_open_code": "No door-open code configured",
+    "idempotency_key_reused": "Idempotency key reused",
     "server_error": "Internal server error",
 }
 

@@ -6,17 +6,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from callgroups.serializers import CallGroupRefSerializer, TeamsUserSerializer
+from cybergate.serializers import ApiModelSerializer
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 
 
-class DeviceRefSerializer(serializers.ModelSerializer):
+class DeviceRefSerializer(ApiModelSerializer):
     class Meta:
         model = Device
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class ActiveCallDetailSerializer(serializers.ModelSerializer):
+class ActiveCallDetailSerializer(ApiModelSerializer):
     device = DeviceRefSerializer(read_only=True)
     call_group = CallGroupRefSerializer(read_only=True, allow_null=True)
 
@@ -27,7 +28,7 @@ class ActiveCallDetailSerializer(serializers.ModelSerializer):
 
 
 class ActiveCallSerializer(serializers.Serializer):
-    """Input: {"user": TeamsUser, "call": Call | None}."""
+    # Serializes {"user": TeamsUser, "call": Call | None}.
 
     user = TeamsUserSerializer(read_only=True)
     in_active_call = serializers.SerializerMethodField()
@@ -43,30 +44,53 @@ class ActiveCallSerializer(serializers.Serializer):
         return obj["call"] is not None and bool(obj["call"].device.door_open_code)
 
 
-class DoorOpenAcceptedSerializer(serializers.ModelSerializer):
-    command_id = serializers.UUIDField(source="id", read_only=True)
-    status = serializers.ChoiceField(choices=[DoorOpenCommand.Status.QUEUED], read_only=True)
-    device = DeviceRefSerializer(read_only=True)
-
-    class Meta:
-        model = DoorOpenCommand
-        fields = ["command_id", "status", "device", "expires_at"]
-        read_only_fields = fields
-
-
-class DoorOpenCommandSerializer(serializers.ModelSerializer):
+class DoorOpenAcceptedSerializer(ApiModelSerializer):
+    call_id = serializers.UUIDField(read_only=True)
     status = serializers.SerializerMethodField()
     device = DeviceRefSerializer(read_only=True)
 
     class Meta:
         model = DoorOpenCommand
-        fields = ["id", "status", "device", "created_at", "delivered_at", "acked_at"]
+        fields = ["id", "call_id", "status", "device", "expires_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=[DoorOpenCommand.Status.QUEUED]))
+    def get_status(self, obj: DoorOpenCommand) -> str:
+        # Always the first answer's, also when an Idempotency-Key repeat returns it later.
+        return DoorOpenCommand.Status.QUEUED
+
+
+class DoorOpenCommandSerializer(ApiModelSerializer):
+    call_id = serializers.UUIDField(read_only=True)
+    status = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField()
+    device = DeviceRefSerializer(read_only=True)
+
+    class Meta:
+        model = DoorOpenCommand
+        fields = [
+            "id",
+            "call_id",
+            "status",
+            "reason",
+            "device",
+            "created_at",
+            "expires_at",
+            "delivered_at",
+            "acked_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=DoorOpenCommand.Status.choices))
     def get_status(self, obj: DoorOpenCommand) -> str:
         # A queued or delivered command past its expiry is reported as expired.
         return obj.effective_status()
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=DoorOpenCommand.Reason.choices, allow_null=True)
+    )
+    def get_reason(self, obj: DoorOpenCommand) -> str | None:
+        return obj.reason()
 
 
 # --- Call log: snapshot columns shaped like the live objects --------------------------------
@@ -77,8 +101,11 @@ class _SnapshotDeviceSerializer(serializers.Serializer):
     name = serializers.CharField(source="device_name")
 
 
-class CallLogEntrySerializer(serializers.ModelSerializer):
+class CallLogEntrySerializer(ApiModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
+    call_id = serializers.UUIDField(
+        read_only=True, allow_null=True, help_text="The call (null once the call was deleted)."
+    )
     duration_seconds = serializers.IntegerField(read_only=True)
     device = _SnapshotDeviceSerializer(source="*", read_only=True)
     call_group = serializers.SerializerMethodField()
@@ -88,6 +115,7 @@ class CallLogEntrySerializer(serializers.ModelSerializer):
         model = CallLogEntry
         fields = [
             "id",
+            "call_id",
             "started_at",
             "answered_at",
             "ended_at",

@@ -58,6 +58,7 @@ def test_call_log_entry_shape(api_client, world):
     (entry,) = body["entries"]
     assert set(entry) == {
         "id",
+        "call_id",
         "started_at",
         "answered_at",
         "ended_at",
