@@ -31,6 +31,9 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable snake_case error code.")
+    instance = serializers.CharField(
+        help_text="This occurrence: `urn:cybergate:request:` and the answer's `X-Request-Id`."
+    )
 
 
 class ValidationProblemSerializer(ProblemSerializer):

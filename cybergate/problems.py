@@ -28,6 +28,8 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
+from cybergate.requestid import current_request_id
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -137,6 +139,9 @@ def problem_body(
     }
     if errors is not None:
         body["errors"] = {key: list(messages) for key, messages in errors.items()}
+    request_id = current_request_id()
+    if request_id is not None:
+        body["instance"] = f"urn:cybergate:request:{request_id}"
     return body
 
 
