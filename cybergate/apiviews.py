@@ -100,6 +100,16 @@ class CustomerAPIMixin:
     # an error rather than silently ignored.
     query_parameters: frozenset[str] = frozenset()
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Every answer to an authenticated request, success or problem: the count is already
+        # known from the throttle (no extra round trip).
+        verdict = getattr(request, "rate_limit", None)
+        if verdict is not None:
+            for name, value in verdict.headers().items():
+                response[name] = value
+        return response
+
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         # (Only for methods the view has: the others are 405 whatever their query.)
