@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from audit.models import AuditEntry
+from cybergate.serializers import ApiModelSerializer
 
 
 class _ActorSerializer(serializers.Serializer):
@@ -12,7 +13,7 @@ class _ActorSerializer(serializers.Serializer):
     name = serializers.CharField(source="actor_name")
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(ApiModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     actor = _ActorSerializer(source="*", read_only=True)
     details = serializers.DictField(read_only=True, help_text="Never contains secret values.")

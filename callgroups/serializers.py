@@ -5,9 +5,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from cybergate.serializers import ApiModelSerializer, ApiSerializer
 
 
-class TeamsUserSerializer(serializers.ModelSerializer):
+class TeamsUserSerializer(ApiModelSerializer):
     upn = serializers.CharField(read_only=True, help_text="User principal name.")
 
     class Meta:
@@ -16,14 +17,14 @@ class TeamsUserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CallGroupRefSerializer(serializers.ModelSerializer):
+class CallGroupRefSerializer(ApiModelSerializer):
     class Meta:
         model = CallGroup
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class CallGroupMemberSerializer(serializers.ModelSerializer):
+class CallGroupMemberSerializer(ApiModelSerializer):
     user = TeamsUserSerializer(read_only=True)
 
     class Meta:
@@ -32,7 +33,7 @@ class CallGroupMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CallGroupSerializer(serializers.ModelSerializer):
+class CallGroupSerializer(ApiModelSerializer):
     sip_address = serializers.CharField(read_only=True)
     members = CallGroupMemberSerializer(
         source="memberships", many=True, read_only=True, help_text="In ring order."
@@ -44,5 +45,5 @@ class CallGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AvailabilityUpdateSerializer(serializers.Serializer):
+class AvailabilityUpdateSerializer(ApiSerializer):
     availability = serializers.ChoiceField(choices=CallGroupMember.Availability.choices)

@@ -48,6 +48,7 @@ TITLES: dict[str, str] = {
     "permission_denied": "Permission denied",
     "not_found": "Not found",
     "user_not_found": "Teams user not found",
+    "not_a_member": "Not a member of the call group",
     "method_not_allowed": "Method not allowed",
     "not_acceptable": "Not acceptable",
     "unsupported_media_type": "Unsupported media type",

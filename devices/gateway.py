@@ -42,6 +42,7 @@ from callgroups.models import TeamsUser
 from cybergate.apiviews import ProblemSerializer, ValidationProblemSerializer
 from cybergate.http import client_ip
 from cybergate.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
+from cybergate.serializers import ApiModelSerializer, ApiSerializer
 from devices import services, wakeup
 from devices.gateway_auth import DeviceCredentialAuthentication, IsDevice, authenticate_device
 from devices.models import Call, Device, DoorOpenCommand
@@ -59,7 +60,7 @@ class TeamsUserRefSerializer(serializers.Serializer):
     display_name = serializers.CharField()
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(ApiModelSerializer):
     call_group = serializers.UUIDField(source="call_group_id", allow_null=True)
     device = serializers.UUIDField(source="device_id")
     answered_by = TeamsUserRefSerializer(allow_null=True)
@@ -87,12 +88,12 @@ class CallSerializer(serializers.ModelSerializer):
         return data
 
 
-class CallStartSerializer(serializers.Serializer):
+class CallStartSerializer(ApiSerializer):
     caller = serializers.CharField(max_length=254, help_text="SIP URI or label of the caller.")
     call_group = serializers.UUIDField(help_text="Id of one of the tenant's call groups.")
 
 
-class CallEventSerializer(serializers.Serializer):
+class CallEventSerializer(ApiSerializer):
     type = serializers.ChoiceField(choices=["answered", "ended", "rejected", "failed"])
     user = serializers.CharField(
         required=False,
@@ -106,7 +107,7 @@ class CallEventSerializer(serializers.Serializer):
         return attrs
 
 
-class CommandSerializer(serializers.ModelSerializer):
+class CommandSerializer(ApiModelSerializer):
     type = serializers.SerializerMethodField()
     call_id = serializers.UUIDField()
 
@@ -122,7 +123,7 @@ class CommandListSerializer(serializers.Serializer):
     commands = CommandSerializer(many=True)
 
 
-class CommandAckSerializer(serializers.Serializer):
+class CommandAckSerializer(ApiSerializer):
     result = serializers.ChoiceField(choices=["executed", "failed"])
 
 

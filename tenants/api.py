@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -9,9 +11,10 @@ from rest_framework.response import Response
 
 from apisecrets.models import ApiSecret
 from cybergate.apiviews import CustomerAPIView, problem_responses
+from cybergate.serializers import ApiModelSerializer
 
 
-class SecretInfoSerializer(serializers.ModelSerializer):
+class SecretInfoSerializer(ApiModelSerializer):
     days_left = serializers.SerializerMethodField(
         help_text="Calendar days (UTC) until expiry: 0 means it expires today."
     )
@@ -22,11 +25,11 @@ class SecretInfoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_days_left(self, obj: ApiSecret) -> int:
-        return obj.days_left()
+        return obj.days_left(tz=dt.UTC)
 
 
 class TenantInfoSerializer(serializers.Serializer):
-    """Input: {"tenant": Tenant, "secret": ApiSecret}."""
+    # Serializes {"tenant": Tenant, "secret": ApiSecret}.
 
     id = serializers.UUIDField(source="tenant.id", read_only=True)
     name = serializers.CharField(source="tenant.name", read_only=True)

@@ -210,13 +210,13 @@ def test_availability_other_tenants_user_is_user_not_found(api_client, world, ot
     assert_problem(response, 404, "user_not_found")
 
 
-def test_availability_of_a_user_who_is_not_a_member_is_not_found(api_client, world):
+def test_availability_of_a_user_who_is_not_a_member_is_not_a_member(api_client, world):
     response = api_client.put(
         availability_url(world["garage"], world["anna"].upn),
         {"availability": "unavailable"},
         "application/json",
     )
-    body = assert_problem(response, 404, "not_found")
+    body = assert_problem(response, 404, "not_a_member")
     assert "not a member" in body["detail"]
 
 
