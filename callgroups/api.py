@@ -76,6 +76,7 @@ class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
     @extend_schema(
         operation_id="call_groups_retrieve",
         summary="Call group",
+        description="One call group of the tenant with its members in ring order.",
         tags=[TAG],
         parameters=[ID_PARAMETER],
         responses={200: CallGroupSerializer, **problem_responses(404)},
@@ -100,6 +101,7 @@ class MemberAvailabilityView(CustomerAPIView):
             **problem_responses(
                 400,
                 404,
+                415,
                 s404=(
                     "`not_found` (unknown call group), `user_not_found` (unknown Teams user) or "
                     "`not_a_member` (the Teams user is not a member of this call group)."

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
-from cybergate.serializers import ApiModelSerializer, ApiSerializer
+from cybergate.serializers import (
+    EXAMPLE_CALL_GROUP_REF,
+    EXAMPLE_USER,
+    ApiModelSerializer,
+    ApiSerializer,
+)
+
+EXAMPLE_MEMBER = {"user": EXAMPLE_USER, "position": 1, "availability": "available"}
 
 
 class TeamsUserSerializer(ApiModelSerializer):
@@ -24,6 +32,9 @@ class CallGroupRefSerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("Member", value=EXAMPLE_MEMBER, response_only=True)]
+)
 class CallGroupMemberSerializer(ApiModelSerializer):
     user = TeamsUserSerializer(read_only=True)
 
@@ -33,6 +44,31 @@ class CallGroupMemberSerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Call group",
+            value={
+                **EXAMPLE_CALL_GROUP_REF,
+                "sip_address": "reception@contoso.com",
+                "ring_strategy": "multi_ring",
+                "members": [
+                    EXAMPLE_MEMBER,
+                    {
+                        "user": {
+                            "id": "6b8d0f2a-4c6e-4a8b-9d0f-2a4c6e8b0d2f",
+                            "upn": "ben.okafor@contoso.com",
+                            "display_name": "Ben Okafor",
+                        },
+                        "position": 2,
+                        "availability": "unavailable",
+                    },
+                ],
+            },
+            response_only=True,
+        )
+    ]
+)
 class CallGroupSerializer(ApiModelSerializer):
     sip_address = serializers.CharField(read_only=True)
     members = CallGroupMemberSerializer(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import path, re_path
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -32,6 +32,14 @@ class VersionView(CustomerAPIView):
     @extend_schema(
         operation_id="version_retrieve",
         summary="API version",
+        description="The API version and the server's release; a cheap authenticated check.",
+        examples=[
+            OpenApiExample(
+                "Version",
+                value={"api_version": "1.0", "server_version": "1.0.0"},
+                response_only=True,
+            )
+        ],
         tags=["Version"],
         responses={
             200: inline_serializer(

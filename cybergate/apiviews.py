@@ -5,9 +5,16 @@ Views stay thin (STYLE.md): resolve the tenant's object → validate → call a 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -18,7 +25,7 @@ from rest_framework.views import APIView
 from apisecrets.authentication import ApiSecretAuthentication
 from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
-from cybergate.problems import PROBLEM_CONTENT_TYPE, Problem
+from cybergate.problems import PROBLEM_CODES, PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
 from cybergate.serializers import ApiSerializer, StrictCharField
 from cybergate.throttling import ApiSecretRateThrottle
 
@@ -30,7 +37,7 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="Stable snake_case error code.")
+    code = serializers.ChoiceField(choices=PROBLEM_CODES, help_text="Stable snake_case code.")
     instance = serializers.CharField(
         help_text="This occurrence: `urn:cybergate:request:` and the answer's `X-Request-Id`."
     )
@@ -55,18 +62,60 @@ _DESCRIPTIONS: dict[int, str] = {
     ),
     403: "`api_access_disabled`: the tenant's API access is switched off.",
     404: "`not_found` (unknown id or path).",
+    406: "`not_acceptable`: the `Accept` header does not allow `application/json`.",
     409: "The request conflicts with the current state.",
+    415: "`unsupported_media_type`: send the body as `application/json`.",
     429: "`rate_limited`; `Retry-After` says how many seconds to wait.",
 }
 
+# What an example of each code says (else its title).
+_EXAMPLE_DETAILS: dict[str, str] = {
+    "invalid_request": "The request is invalid: check availability.",
+    "invalid_cursor": "The cursor is not valid for this log and API secret.",
+    "missing_credentials": "Send an API secret in the header 'Authorization: Bearer <secret>'.",
+    "invalid_secret": "The API secret is not valid.",
+    "expired_secret": "The API secret has expired.",
+    "api_access_disabled": "API access is not enabled for this tenant. Contact support.",
+    "rate_limited": "Request was throttled. Expected available in 17 seconds.",
+    "not_found": "No call group with this id.",
+    "user_not_found": "No Teams user with this UPN or id.",
+    "not_a_member": "The Teams user is not a member of this call group.",
+    "not_in_active_call": "The Teams user is not in an active call.",
+    "no_door_open_code": "The device in this call has no door-open code configured.",
+    "idempotency_key_reused": "This Idempotency-Key was already used for another Teams user.",
+    "not_acceptable": "Could not satisfy the request Accept header.",
+    "unsupported_media_type": 'Unsupported media type "text/plain" in request.',
+}
+_CODE_IN_TEXT = re.compile(r"`([a-z_]+)`")
+EXAMPLE_REQUEST_ID = "9f1c2e4b7a3d4f0e8b6a5c2d1e0f9a8b"
 
-def problem_responses(*statuses: int, **descriptions: str) -> dict[Any, OpenApiResponse]:
-    """Schema entries for error statuses an operation can return (400, 401, 403, 429 always)."""
+
+def problem_examples(status: int, description: str) -> list[OpenApiExample]:
+    """One realistic example per code the description names."""
+    examples = []
+    for code in dict.fromkeys(_CODE_IN_TEXT.findall(description)):
+        if code not in TITLES:
+            continue
+        value = problem_body(status, code, None, _EXAMPLE_DETAILS.get(code, TITLES[code] + "."))
+        if code == "invalid_request":
+            value["errors"] = {"availability": ['"maybe" is not a valid choice.']}
+        value["instance"] = f"urn:cybergate:request:{EXAMPLE_REQUEST_ID}"
+        examples.append(OpenApiExample(code, value=value, status_codes=[str(status)]))
+    return examples
+
+
+def problem_responses(
+    *statuses: int, always: tuple[int, ...] = (400, 401, 403, 406, 429), **descriptions: str
+) -> dict[Any, OpenApiResponse]:
+    """Schema entries for error statuses an operation can return (`always` and `statuses`),
+    each with an example per code."""
     out: dict[Any, OpenApiResponse] = {}
-    for status in sorted({400, 401, 403, 429, *statuses}):
+    for status in sorted({*always, *statuses}):
         serializer = ValidationProblemSerializer if status == 400 else ProblemSerializer
         description = descriptions.get(f"s{status}") or _DESCRIPTIONS.get(status, "Error.")
-        out[(status, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(serializer, description=description)
+        out[(status, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(
+            serializer, description=description, examples=problem_examples(status, description)
+        )
     return out
 
 
@@ -87,8 +136,9 @@ class JsonNegotiation(DefaultContentNegotiation):
 
 
 class CustomerAPIMixin:
-    """Bearer secret, per-secret rate limit, JSON only; OPTIONS answers 405 like any other
-    method we do not offer (nothing in the API needs DRF's metadata responses)."""
+    # Bearer secret, per-secret rate limit, JSON only; OPTIONS answers 405 like any other method
+    # we do not offer (nothing in the API needs DRF's metadata responses). A comment, not a
+    # docstring: drf-spectacular would publish it as the description of operations.
 
     authentication_classes = [ApiSecretAuthentication]
     throttle_classes = [ApiSecretRateThrottle]
@@ -160,12 +210,15 @@ class AckSerializer(ApiSerializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("Acknowledged", value={"acknowledged": True}, response_only=True)]
+)
 class AcknowledgedSerializer(serializers.Serializer):
     acknowledged = serializers.BooleanField()
 
 
 class NewEntriesAPIView(CustomerAPIView):
-    """ "Get new entries" of a tenant log for the requesting secret (cybergate.feeds)."""
+    # "Get new entries" of a tenant log for the requesting secret (cybergate.feeds).
 
     feed: Feed
     page_serializer_class: type[serializers.Serializer]
@@ -179,7 +232,7 @@ class NewEntriesAPIView(CustomerAPIView):
 
 
 class NewEntriesAckAPIView(CustomerAPIView):
-    """Acknowledge a cursor of a tenant log: the secret's position moves forward to it."""
+    # Acknowledge a cursor of a tenant log: the secret's position moves forward to it.
 
     feed: Feed
 
@@ -216,5 +269,5 @@ def ack_schema(*, summary: str, tag: str) -> Any:
         ),
         tags=[tag],
         request=AckSerializer,
-        responses={200: AcknowledgedSerializer, **problem_responses(400)},
+        responses={200: AcknowledgedSerializer, **problem_responses(400, 415)},
     )

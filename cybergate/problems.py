@@ -54,10 +54,16 @@ TITLES: dict[str, str] = {
     "unsupported_media_type": "Unsupported media type",
     "rate_limited": "Too many requests",
     "not_in_active_call": "Not in an active call",
+    "invalid_call_state": "Invalid call state",
+    "not_delivered": "Command not delivered",
+    "already_acknowledged": "Command already acknowledged",
     "no_door_open_code": "No door-open code configured",
     "idempotency_key_reused": "Idempotency key reused",
     "server_error": "Internal server error",
 }
+
+# Every code an answer can carry (the schema's enum): a new code needs its title above.
+PROBLEM_CODES: list[tuple[str, str]] = list(TITLES.items())
 
 # DRF's own codes for its exceptions, mapped to ours.
 _DRF_CODES: dict[str, str] = {
@@ -204,7 +210,7 @@ def _code_of(exc: exceptions.APIException) -> str:
         return code
     if code in _DRF_CODES:
         return _DRF_CODES[code]
-    return _STATUS_CODES.get(exc.status_code, code or "error")
+    return _STATUS_CODES.get(exc.status_code, "server_error")
 
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse:

@@ -307,8 +307,16 @@ SPECTACULAR_SETTINGS = {
         "Read call groups, set a Teams user's availability, check an active call, open the door "
         "of the device in that call, and read new call log and audit trail entries. Authenticate "
         "with an API secret from the portal's API Access page: `Authorization: Bearer <secret>`."
+        "\n\nEvery answer carries `X-Request-Id`; every authenticated one the IETF `RateLimit-"
+        "Policy` and `RateLimit` headers. Timestamps are UTC. Errors are RFC 9457 problem "
+        "details (`application/problem+json`) with a stable `code`: besides those listed per "
+        "operation, a method an operation does not offer is 405 `method_not_allowed` (with "
+        "`Allow`), an `Accept` header without JSON is 406 `not_acceptable`, a body that is not "
+        "`application/json` is 415 `unsupported_media_type`, and a database outage is 503 "
+        "`service_unavailable` with `Retry-After`."
     ),
     "VERSION": API_VERSION,
+    "SERVERS": [{"url": "/", "description": "This server"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -317,14 +325,35 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/(api/v1|device-api/v1)",
+    # Customer schema by default; the gateway's view swaps the hook (cybergate/urls.py).
+    "PREPROCESSING_HOOKS": ["cybergate.schema.customer_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cybergate.schema.declare_headers",
+    ],
+    # A nullable enum is `{"enum": [...], "nullable": true}`, not a separate NullEnum that some
+    # client generators cannot compile.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
     # Several models have a "result"/"status" choice set; give the customer API's stable names.
     "ENUM_NAME_OVERRIDES": {
         "CallResultEnum": "devices.models.Call.Result",
         "DoorOpenCommandStatusEnum": "devices.models.DoorOpenCommand.Status",
+        "DoorOpenCommandReasonEnum": "devices.models.DoorOpenCommand.Reason",
         "AvailabilityEnum": "callgroups.models.CallGroupMember.Availability",
         "RingStrategyEnum": "callgroups.models.CallGroup.RingStrategy",
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
+        "AuditActionEnum": "audit.models.AuditEntry.Action",
+        "ProblemCodeEnum": "cybergate.problems.PROBLEM_CODES",
     },
+}
+GATEWAY_SCHEMA_SETTINGS = {
+    "TITLE": "CyberGate device gateway",
+    "DESCRIPTION": (
+        "For door stations and the call bridge: report calls, long-poll door-open commands and "
+        "acknowledge them. Authenticate with the device credential shown once when support "
+        "registered the device: `Authorization: Bearer <credential>`."
+    ),
+    "PREPROCESSING_HOOKS": ["cybergate.schema.gateway_endpoints"],
 }
 
 LOGGING = {

@@ -30,8 +30,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -39,9 +39,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from callgroups.models import TeamsUser
-from cybergate.apiviews import ProblemSerializer, ValidationProblemSerializer
+from cybergate.apiviews import problem_responses
 from cybergate.http import client_ip
-from cybergate.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
+from cybergate.problems import Problem, problem_response
 from cybergate.serializers import ApiModelSerializer, ApiSerializer
 from devices import services, wakeup
 from devices.gateway_auth import DeviceCredentialAuthentication, IsDevice, authenticate_device
@@ -60,6 +60,27 @@ class TeamsUserRefSerializer(serializers.Serializer):
     display_name = serializers.CharField()
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Ringing",
+            value={
+                "id": "7e9a1c3e-5f7b-4d9a-8e1c-3f5a7b9d1e3f",
+                "state": "ringing",
+                "caller": "sip:main-entrance@doors.contoso.com",
+                "call_group": "8d2f4b6a-1e3c-4a5b-8c7d-9e0f1a2b3c4d",
+                "device": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+                "started_at": "2026-11-28T09:13:51.000Z",
+                "answered_at": None,
+                "answered_by": None,
+                "ended_at": None,
+                "result": None,
+                "door_opened": False,
+            },
+            response_only=True,
+        )
+    ]
+)
 class CallSerializer(ApiModelSerializer):
     call_group = serializers.UUIDField(source="call_group_id", allow_null=True)
     device = serializers.UUIDField(source="device_id")
@@ -127,6 +148,24 @@ class CommandAckSerializer(ApiSerializer):
     result = serializers.ChoiceField(choices=["executed", "failed"])
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Executed",
+            value={
+                "id": "4b6d8f0a-2c4e-4f6a-9b8d-0e2f4a6b8c0d",
+                "type": "door_open",
+                "call_id": "7e9a1c3e-5f7b-4d9a-8e1c-3f5a7b9d1e3f",
+                "dtmf": "*1#",
+                "expires_at": "2026-11-28T09:14:25.000Z",
+                "status": "executed",
+                "delivered_at": "2026-11-28T09:14:10.184Z",
+                "acked_at": "2026-11-28T09:14:10.731Z",
+            },
+            response_only=True,
+        )
+    ]
+)
 class AckedCommandSerializer(CommandSerializer):
     status = serializers.SerializerMethodField()
 
@@ -151,12 +190,9 @@ _PROBLEM_DESCRIPTIONS: dict[int, str] = {
 
 def _problems(*statuses: int, **descriptions: str) -> dict:
     """Problem-details responses of a gateway operation (400, 401, 404 and 429 always)."""
-    out: dict = {}
-    for code in sorted({400, 401, 404, 429, *statuses}):
-        serializer = ValidationProblemSerializer if code == 400 else ProblemSerializer
-        description = descriptions.get(f"s{code}") or _PROBLEM_DESCRIPTIONS[code]
-        out[(code, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(serializer, description=description)
-    return out
+    for always in (400, 401, 404, 429):
+        descriptions.setdefault(f"s{always}", _PROBLEM_DESCRIPTIONS[always])
+    return problem_responses(*statuses, always=(400, 401, 404, 429), **descriptions)
 
 
 class GatewayView(APIView):
@@ -177,6 +213,7 @@ class CallListView(GatewayView):
         tags=[TAG],
         operation_id="device_call_start",
         summary="A visitor rang: start a call to a call group",
+        description="The call starts ringing the call group's available members.",
         request=CallStartSerializer,
         responses={
             201: CallSerializer,

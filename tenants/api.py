@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,6 +28,25 @@ class SecretInfoSerializer(ApiModelSerializer):
         return obj.days_left(tz=dt.UTC)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Tenant",
+            value={
+                "id": "3f6b2a1e-7c4d-4e8f-9a0b-1c2d3e4f5a6b",
+                "name": "Contoso",
+                "api_access_enabled": True,
+                "secret": {
+                    "name": "Visitor desk integration",
+                    "created_at": "2026-09-01T08:00:00.000Z",
+                    "expires_at": "2026-11-30T08:00:00.000Z",
+                    "days_left": 2,
+                },
+            },
+            response_only=True,
+        )
+    ]
+)
 class TenantInfoSerializer(serializers.Serializer):
     # Serializes {"tenant": Tenant, "secret": ApiSecret}.
 
