@@ -46,6 +46,19 @@ def gateway_endpoints(endpoints: list, **kwargs: Any) -> list:
     return [e for e in endpoints if e[0].startswith(GATEWAY_PREFIX)]
 
 
+def close_request_bodies(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Request bodies refuse unknown fields (cybergate.serializers.StrictInputMixin), and every
+    operation that takes a body needs one: say so."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method != "parameters" and "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return result
+
+
 def declare_headers(result: dict, generator: Any, request: Any, public: bool) -> dict:
     """Response headers of every operation: X-Request-Id always; the RateLimit pair on every
     authenticated customer answer; WWW-Authenticate on 401; Retry-After on 429 and 503."""

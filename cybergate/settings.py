@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["cybergate.schema.customer_endpoints"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "cybergate.schema.close_request_bodies",
         "cybergate.schema.declare_headers",
     ],
     # A nullable enum is `{"enum": [...], "nullable": true}`, not a separate NullEnum that some
@@ -344,6 +345,13 @@ SPECTACULAR_SETTINGS = {
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
         "ProblemCodeEnum": "cybergate.problems.PROBLEM_CODES",
+        # The two shapes of a gateway call event (devices.gateway.CallEventSchema).
+        "CallAnsweredEventTypeEnum": [("answered", "answered")],
+        "CallEndEventTypeEnum": [
+            ("ended", "ended"),
+            ("rejected", "rejected"),
+            ("failed", "failed"),
+        ],
     },
 }
 GATEWAY_SCHEMA_SETTINGS = {

@@ -24,8 +24,10 @@ from functools import partial
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import RegexValidator
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -109,8 +111,16 @@ class CallSerializer(ApiModelSerializer):
         return data
 
 
+# Some non-space character and no NUL (DRF refuses NUL in any string): what the schemas declare.
+NOT_BLANK = r"^[^\x00]*\S[^\x00]*$"
+
+
 class CallStartSerializer(ApiSerializer):
-    caller = serializers.CharField(max_length=254, help_text="SIP URI or label of the caller.")
+    caller = serializers.CharField(
+        max_length=254,
+        validators=[RegexValidator(NOT_BLANK, "Must not be blank.")],
+        help_text="SIP URI or label of the caller.",
+    )
     call_group = serializers.UUIDField(help_text="Id of one of the tenant's call groups.")
 
 
@@ -126,6 +136,35 @@ class CallEventSerializer(ApiSerializer):
         if attrs["type"] == "answered" and not attrs.get("user", "").strip():
             raise serializers.ValidationError({"user": ["Required for an 'answered' event."]})
         return attrs
+
+
+class CallEventSchema(OpenApiSerializerExtension):
+    """OpenAPI: `user` is required exactly for `answered` (a rule the serializer checks)."""
+
+    target_class = "devices.gateway.CallEventSerializer"
+
+    def map_serializer(self, auto_schema, direction) -> dict:
+        user = {
+            "type": "string",
+            "maxLength": 254,
+            "pattern": NOT_BLANK,
+            "description": "For `answered`: the Teams user's UPN or Entra object id.",
+        }
+
+        def variant(types: list[str], required: list[str]) -> dict:
+            return {
+                "type": "object",
+                "properties": {"type": {"type": "string", "enum": types}, "user": user},
+                "required": required,
+                "additionalProperties": False,
+            }
+
+        return {
+            "oneOf": [
+                variant(["answered"], ["type", "user"]),
+                variant(["ended", "rejected", "failed"], ["type"]),
+            ]
+        }
 
 
 class CommandSerializer(ApiModelSerializer):
