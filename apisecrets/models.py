@@ -39,7 +39,8 @@ class ApiSecret(models.Model):
         max_length=16, help_text="First characters of the value, for display."
     )
     hashed_value = models.CharField(max_length=64, unique=True, editable=False)
-    # Read positions of the "new entries" endpoints: the highest entry id already handed out.
+    # Acknowledged positions of the "new entries" endpoints: the highest entry id the client
+    # confirmed (POST .../ack); reading never moves them.
     call_log_position = models.BigIntegerField(default=0, editable=False)
     audit_position = models.BigIntegerField(default=0, editable=False)
 

@@ -7,7 +7,12 @@ from rest_framework.response import Response
 
 from audit.models import AuditEntry
 from audit.serializers import AuditPageSerializer
-from cybergate.apiviews import NewEntriesAPIView, new_entries_schema
+from cybergate.apiviews import (
+    NewEntriesAckAPIView,
+    NewEntriesAPIView,
+    ack_schema,
+    new_entries_schema,
+)
 from cybergate.feeds import Feed
 
 AUDIT_FEED = Feed("audit", AuditEntry, "audit_position")
@@ -22,3 +27,11 @@ class AuditTrailView(NewEntriesAPIView):
     )
     def get(self, request: Request) -> Response:
         return super().get(request)
+
+
+class AuditTrailAckView(NewEntriesAckAPIView):
+    feed = AUDIT_FEED
+
+    @ack_schema(summary="Acknowledge audit trail entries", tag="Audit trail")
+    def post(self, request: Request) -> Response:
+        return super().post(request)

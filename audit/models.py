@@ -26,6 +26,26 @@ class AuditEntry(models.Model):
         SYSTEM = "system", "System"
         DEVICE = "device", "Device"
 
+    class Action(models.TextChoices):
+        """Every action an entry can name (the API schema's enum; not a column constraint, so
+        adding one needs no migration — but add it here, tests/audit check the code base)."""
+
+        API_SECRET_CREATED = "api_secret.created", "API secret created"
+        API_SECRET_DELETED = "api_secret.deleted", "API secret deleted"
+        API_SECRET_REVOKED = "api_secret.revoked", "API secret revoked by support"
+        CALL_GROUP_AVAILABILITY_CHANGED = (
+            "call_group.availability_changed",
+            "Member availability changed",
+        )
+        DEVICE_CREDENTIAL_ROTATED = "device.credential_rotated", "Device credential rotated"
+        DOOR_OPEN_REQUESTED = "door.open_requested", "Door opening requested"
+        DOOR_OPENED = "door.opened", "Door opened"
+        DOOR_OPEN_FAILED = "door.open_failed", "Door opening failed"
+        SUPPORT_REQUEST_CREATED = "support_request.created", "Support request created"
+        SUPPORT_REQUEST_RESOLVED = "support_request.resolved", "Support request resolved"
+        TENANT_API_ACCESS_ENABLED = "tenant.api_access_enabled", "API access enabled"
+        TENANT_API_ACCESS_DISABLED = "tenant.api_access_disabled", "API access disabled"
+
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(unique=True, editable=False)
     tenant = models.ForeignKey(

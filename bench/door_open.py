@@ -294,7 +294,7 @@ async def measure(ports: tuple[int, int], data: dict, tries: int) -> list[float]
         status, body = await api.request("POST", f"/api/v1/active-calls/{data['upn']}/door-open")
         answered = time.perf_counter()
         assert status == 202, body
-        command_id = json.loads(body)["command_id"]
+        command_id = json.loads(body)["id"]
         received, status, body = await poll
         assert status == 200, body
         commands = json.loads(body)["commands"]

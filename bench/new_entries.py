@@ -3,8 +3,9 @@
 The cost per call must not grow with the size of the log. This fills two tenants' logs on
 PostgreSQL (generate_series, once; re-runs reuse them), then times a page of 100 entries through
 the real API view (in-process test client: authentication, the keyset read, serialization) for
-each tenant, in both modes — the secret's own position and replay with `after` from the middle —
-and prints the medians and the ratio large/small. Target: ratio ≤ 1.5.
+each tenant, in both modes — after the secret's acknowledged position and replay with `after` from
+the middle — plus the acknowledgement (`POST .../ack`), and prints the medians and the ratio
+large/small. Target: ratio ≤ 1.5.
 
     .venv/bin/python bench/new_entries.py
     DATABASE_URL=postgres://... BENCH_LARGE_ROWS=1000000 .venv/bin/python bench/new_entries.py
@@ -109,8 +110,8 @@ def measure(tenant, label: str) -> dict[str, float]:
         ids = model.objects.filter(tenant=tenant).order_by("-id").values_list("id", flat=True)
         near_end = ids[PAGE + 50]  # the secret has read all but the last 150
         middle = ids[ids.count() // 2]
-        cursor = encode_cursor(feed, tenant.pk, middle)
-        own, replay = [], []
+        cursor = encode_cursor(feed, secret, middle)
+        own, replay, acks = [], [], []
         for _ in range(3):  # warm up (connection, caches, first-call imports)
             client.get(url, {"limit": PAGE, "after": cursor})
         for _ in range(ITERATIONS):
@@ -121,11 +122,19 @@ def measure(tenant, label: str) -> dict[str, float]:
             assert response.status_code == 200 and len(response.json()["entries"]) == PAGE
 
             start = time.perf_counter()
+            response = client.post(
+                f"{url}/ack", {"cursor": response.json()["cursor"]}, content_type="application/json"
+            )
+            acks.append(time.perf_counter() - start)
+            assert response.status_code == 200
+
+            start = time.perf_counter()
             response = client.get(url, {"limit": PAGE, "after": cursor})
             replay.append(time.perf_counter() - start)
             assert response.status_code == 200 and len(response.json()["entries"]) == PAGE
         results[f"{name} (own position)"] = statistics.median(own) * 1000
         results[f"{name} (after=cursor)"] = statistics.median(replay) * 1000
+        results[f"{name} (ack)"] = statistics.median(acks) * 1000
     print(f"  {label}: " + ", ".join(f"{k} {v:.2f} ms" for k, v in results.items()))
     return results
 

@@ -76,6 +76,7 @@ class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
     @extend_schema(
         operation_id="call_groups_retrieve",
         summary="Call group",
+        description="One call group of the tenant with its members in ring order.",
         tags=[TAG],
         parameters=[ID_PARAMETER],
         responses={200: CallGroupSerializer, **problem_responses(404)},
@@ -90,9 +91,7 @@ class MemberAvailabilityView(CustomerAPIView):
         summary="Set a member's availability",
         description=(
             "Only available members are rung. Writes the audit entry "
-            "`call_group.availability_changed` when the value changes. 404 `not_found` for an "
-            "unknown call group or when the Teams user is not a member of it; 404 "
-            "`user_not_found` for an unknown Teams user."
+            "`call_group.availability_changed` when the value changes."
         ),
         tags=[TAG],
         parameters=[ID_PARAMETER, USER_PARAMETER],
@@ -100,7 +99,13 @@ class MemberAvailabilityView(CustomerAPIView):
         responses={
             200: CallGroupMemberSerializer,
             **problem_responses(
-                400, 404, s404="`not_found` (call group, or not a member) or `user_not_found`."
+                400,
+                404,
+                415,
+                s404=(
+                    "`not_found` (unknown call group), `user_not_found` (unknown Teams user) or "
+                    "`not_a_member` (the Teams user is not a member of this call group)."
+                ),
             ),
         },
     )
@@ -114,7 +119,7 @@ class MemberAvailabilityView(CustomerAPIView):
         teams_user = teams_user_or_404(tenant, user)
         member = group.memberships.filter(user=teams_user).first()
         if member is None:
-            raise Problem(404, "not_found", "The Teams user is not a member of this call group.")
+            raise Problem(404, "not_a_member", "The Teams user is not a member of this call group.")
         member = call_group_member_set_availability(
             tenant=tenant,
             actor=Actor.for_api_secret(request.auth),

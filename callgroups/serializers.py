@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from cybergate.serializers import (
+    EXAMPLE_CALL_GROUP_REF,
+    EXAMPLE_USER,
+    ApiModelSerializer,
+    ApiSerializer,
+)
+
+EXAMPLE_MEMBER = {"user": EXAMPLE_USER, "position": 1, "availability": "available"}
 
 
-class TeamsUserSerializer(serializers.ModelSerializer):
+class TeamsUserSerializer(ApiModelSerializer):
     upn = serializers.CharField(read_only=True, help_text="User principal name.")
 
     class Meta:
@@ -16,14 +25,17 @@ class TeamsUserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CallGroupRefSerializer(serializers.ModelSerializer):
+class CallGroupRefSerializer(ApiModelSerializer):
     class Meta:
         model = CallGroup
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class CallGroupMemberSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(
+    examples=[OpenApiExample("Member", value=EXAMPLE_MEMBER, response_only=True)]
+)
+class CallGroupMemberSerializer(ApiModelSerializer):
     user = TeamsUserSerializer(read_only=True)
 
     class Meta:
@@ -32,7 +44,32 @@ class CallGroupMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CallGroupSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Call group",
+            value={
+                **EXAMPLE_CALL_GROUP_REF,
+                "sip_address": "reception@contoso.com",
+                "ring_strategy": "multi_ring",
+                "members": [
+                    EXAMPLE_MEMBER,
+                    {
+                        "user": {
+                            "id": "6b8d0f2a-4c6e-4a8b-9d0f-2a4c6e8b0d2f",
+                            "upn": "ben.okafor@contoso.com",
+                            "display_name": "Ben Okafor",
+                        },
+                        "position": 2,
+                        "availability": "unavailable",
+                    },
+                ],
+            },
+            response_only=True,
+        )
+    ]
+)
+class CallGroupSerializer(ApiModelSerializer):
     sip_address = serializers.CharField(read_only=True)
     members = CallGroupMemberSerializer(
         source="memberships", many=True, read_only=True, help_text="In ring order."
@@ -44,5 +81,5 @@ class CallGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AvailabilityUpdateSerializer(serializers.Serializer):
+class AvailabilityUpdateSerializer(ApiSerializer):
     availability = serializers.ChoiceField(choices=CallGroupMember.Availability.choices)

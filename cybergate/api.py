@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import path, re_path
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.api import AuditTrailView
+from audit.api import AuditTrailAckView, AuditTrailView
 from callgroups.api import CallGroupDetailView, CallGroupListView, MemberAvailabilityView
 from cybergate.apiviews import CustomerAPIView, problem_responses
 from cybergate.problems import not_found_view
-from devices.api import ActiveCallView, CallLogView, DoorOpenCommandView, DoorOpenView
+from devices.api import (
+    ActiveCallView,
+    CallLogAckView,
+    CallLogView,
+    DoorOpenCommandView,
+    DoorOpenView,
+)
 from tenants.api import TenantView
 
 
@@ -26,6 +32,14 @@ class VersionView(CustomerAPIView):
     @extend_schema(
         operation_id="version_retrieve",
         summary="API version",
+        description="The API version and the server's release; a cheap authenticated check.",
+        examples=[
+            OpenApiExample(
+                "Version",
+                value={"api_version": "1.0", "server_version": "1.0.0"},
+                response_only=True,
+            )
+        ],
         tags=["Version"],
         responses={
             200: inline_serializer(
@@ -58,7 +72,9 @@ urlpatterns = [
         name="api-door-open-command",
     ),
     path("v1/call-log", CallLogView.as_view(), name="api-call-log"),
+    path("v1/call-log/ack", CallLogAckView.as_view(), name="api-call-log-ack"),
     path("v1/audit-trail", AuditTrailView.as_view(), name="api-audit-trail"),
+    path("v1/audit-trail/ack", AuditTrailAckView.as_view(), name="api-audit-trail-ack"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^.*$", not_found_view, name="api-not-found"),

@@ -5,10 +5,16 @@ Views stay thin (STYLE.md): resolve the tenant's object → validate → call a 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -17,9 +23,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apisecrets.authentication import ApiSecretAuthentication
-from cybergate.feeds import LIMIT_DEFAULT, Feed, read_new_entries
+from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
-from cybergate.problems import PROBLEM_CONTENT_TYPE, Problem
+from cybergate.problems import PROBLEM_CODES, PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
+from cybergate.serializers import ApiSerializer, StrictCharField
 from cybergate.throttling import ApiSecretRateThrottle
 
 
@@ -30,7 +37,10 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="Stable snake_case error code.")
+    code = serializers.ChoiceField(choices=PROBLEM_CODES, help_text="Stable snake_case code.")
+    instance = serializers.CharField(
+        help_text="This occurrence: `urn:cybergate:request:` and the answer's `X-Request-Id`."
+    )
 
 
 class ValidationProblemSerializer(ProblemSerializer):
@@ -52,18 +62,60 @@ _DESCRIPTIONS: dict[int, str] = {
     ),
     403: "`api_access_disabled`: the tenant's API access is switched off.",
     404: "`not_found` (unknown id or path).",
+    406: "`not_acceptable`: the `Accept` header does not allow `application/json`.",
     409: "The request conflicts with the current state.",
+    415: "`unsupported_media_type`: send the body as `application/json`.",
     429: "`rate_limited`; `Retry-After` says how many seconds to wait.",
 }
 
+# What an example of each code says (else its title).
+_EXAMPLE_DETAILS: dict[str, str] = {
+    "invalid_request": "The request is invalid: check availability.",
+    "invalid_cursor": "The cursor is not valid for this log and API secret.",
+    "missing_credentials": "Send an API secret in the header 'Authorization: Bearer <secret>'.",
+    "invalid_secret": "The API secret is not valid.",
+    "expired_secret": "The API secret has expired.",
+    "api_access_disabled": "API access is not enabled for this tenant. Contact support.",
+    "rate_limited": "Request was throttled. Expected available in 17 seconds.",
+    "not_found": "No call group with this id.",
+    "user_not_found": "No Teams user with this UPN or id.",
+    "not_a_member": "The Teams user is not a member of this call group.",
+    "not_in_active_call": "The Teams user is not in an active call.",
+    "no_door_open_code": "The device in this call has no door-open code configured.",
+    "idempotency_key_reused": "This Idempotency-Key was already used for another Teams user.",
+    "not_acceptable": "Could not satisfy the request Accept header.",
+    "unsupported_media_type": 'Unsupported media type "text/plain" in request.',
+}
+_CODE_IN_TEXT = re.compile(r"`([a-z_]+)`")
+EXAMPLE_REQUEST_ID = "9f1c2e4b7a3d4f0e8b6a5c2d1e0f9a8b"
 
-def problem_responses(*statuses: int, **descriptions: str) -> dict[Any, OpenApiResponse]:
-    """Schema entries for error statuses an operation can return (400, 401, 403, 429 always)."""
+
+def problem_examples(status: int, description: str) -> list[OpenApiExample]:
+    """One realistic example per code the description names."""
+    examples = []
+    for code in dict.fromkeys(_CODE_IN_TEXT.findall(description)):
+        if code not in TITLES:
+            continue
+        value = problem_body(status, code, None, _EXAMPLE_DETAILS.get(code, TITLES[code] + "."))
+        if code == "invalid_request":
+            value["errors"] = {"availability": ['"maybe" is not a valid choice.']}
+        value["instance"] = f"urn:cybergate:request:{EXAMPLE_REQUEST_ID}"
+        examples.append(OpenApiExample(code, value=value, status_codes=[str(status)]))
+    return examples
+
+
+def problem_responses(
+    *statuses: int, always: tuple[int, ...] = (400, 401, 403, 406, 429), **descriptions: str
+) -> dict[Any, OpenApiResponse]:
+    """Schema entries for error statuses an operation can return (`always` and `statuses`),
+    each with an example per code."""
     out: dict[Any, OpenApiResponse] = {}
-    for status in sorted({400, 401, 403, 429, *statuses}):
+    for status in sorted({*always, *statuses}):
         serializer = ValidationProblemSerializer if status == 400 else ProblemSerializer
         description = descriptions.get(f"s{status}") or _DESCRIPTIONS.get(status, "Error.")
-        out[(status, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(serializer, description=description)
+        out[(status, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(
+            serializer, description=description, examples=problem_examples(status, description)
+        )
     return out
 
 
@@ -84,8 +136,9 @@ class JsonNegotiation(DefaultContentNegotiation):
 
 
 class CustomerAPIMixin:
-    """Bearer secret, per-secret rate limit, JSON only; OPTIONS answers 405 like any other
-    method we do not offer (nothing in the API needs DRF's metadata responses)."""
+    # Bearer secret, per-secret rate limit, JSON only; OPTIONS answers 405 like any other method
+    # we do not offer (nothing in the API needs DRF's metadata responses). A comment, not a
+    # docstring: drf-spectacular would publish it as the description of operations.
 
     authentication_classes = [ApiSecretAuthentication]
     throttle_classes = [ApiSecretRateThrottle]
@@ -96,6 +149,16 @@ class CustomerAPIMixin:
     # Query parameters an operation takes; any other is a 400, so that a typo (`?limt=5`) is
     # an error rather than silently ignored.
     query_parameters: frozenset[str] = frozenset()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Every answer to an authenticated request, success or problem: the count is already
+        # known from the throttle (no extra round trip).
+        verdict = getattr(request, "rate_limit", None)
+        if verdict is not None:
+            for name, value in verdict.headers().items():
+                response[name] = value
+        return response
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -128,18 +191,34 @@ LIMIT_PARAMETER = OpenApiParameter(
 )
 AFTER_PARAMETER = OpenApiParameter(
     "after",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1},
     OpenApiParameter.QUERY,
     description=(
-        "A `cursor` from an earlier answer: entries after it, without moving this secret's "
-        "read position. Without it: the entries this secret has not been given yet, and the "
-        "position moves past them."
+        "A `cursor` from an earlier answer: the entries after it (continue paging, or replay). "
+        "`start` replays from the oldest kept entry. Without it: the entries after this API "
+        "secret's acknowledged position."
     ),
 )
 
 
+class AckSerializer(ApiSerializer):
+    cursor = StrictCharField(
+        min_length=1,
+        max_length=1000,
+        trim_whitespace=False,
+        help_text="A `cursor` from an answer of the same log, after processing its entries.",
+    )
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("Acknowledged", value={"acknowledged": True}, response_only=True)]
+)
+class AcknowledgedSerializer(serializers.Serializer):
+    acknowledged = serializers.BooleanField()
+
+
 class NewEntriesAPIView(CustomerAPIView):
-    """ "Get new entries" of a tenant log for the requesting secret (cybergate.feeds)."""
+    # "Get new entries" of a tenant log for the requesting secret (cybergate.feeds).
 
     feed: Feed
     page_serializer_class: type[serializers.Serializer]
@@ -152,16 +231,43 @@ class NewEntriesAPIView(CustomerAPIView):
         return Response(self.page_serializer_class(page).data)
 
 
+class NewEntriesAckAPIView(CustomerAPIView):
+    # Acknowledge a cursor of a tenant log: the secret's position moves forward to it.
+
+    feed: Feed
+
+    def post(self, request: Request) -> Response:
+        serializer = AckSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        acknowledge(feed=self.feed, secret=request.auth, cursor=serializer.validated_data["cursor"])
+        return Response({"acknowledged": True})
+
+
 def new_entries_schema(*, summary: str, tag: str, page_serializer) -> Any:
     return extend_schema(
         summary=summary,
         description=(
-            "Oldest first. Without `after`: the entries this API secret has not been given yet "
-            "(a new secret starts at the oldest kept entry); its read position then moves past "
-            "them. With `after`: replay from a cursor, moving nothing. A bad cursor is 400 "
-            "`invalid_cursor`."
+            "Oldest first, at least once: reading changes nothing, so the same entries come "
+            "again until their `cursor` is acknowledged (`POST .../ack`). Without `after`: the "
+            "entries after this API secret's acknowledged position (a new secret starts at the "
+            "oldest kept entry). With `after`: the entries after that cursor; `after=start` "
+            "replays from the oldest kept entry. A bad cursor is 400 `invalid_cursor`."
         ),
         tags=[tag],
         parameters=[LIMIT_PARAMETER, AFTER_PARAMETER],
         responses={200: page_serializer, **problem_responses(400)},
+    )
+
+
+def ack_schema(*, summary: str, tag: str) -> Any:
+    return extend_schema(
+        summary=summary,
+        description=(
+            "Moves this API secret's position forward to the cursor, after the client processed "
+            "the entries up to it. Never backwards; repeating it is harmless. A cursor of "
+            "another log or API secret, or a malformed one, is 400 `invalid_cursor`."
+        ),
+        tags=[tag],
+        request=AckSerializer,
+        responses={200: AcknowledgedSerializer, **problem_responses(400, 415)},
     )

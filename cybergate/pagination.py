@@ -65,6 +65,15 @@ class NamedCursorPagination(CursorPagination):
             raise Problem(400, "invalid_cursor", "The cursor is not valid.")
         return cursor
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # DRF's example links point at api.example.org/accounts; show ours.
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["next"]["example"] = (
+            "https://cybergate.example.com/api/v1/call-groups?cursor=cD1SZWNlcHRpb24%3D&limit=100"
+        )
+        response["properties"]["previous"]["example"] = None
+        return response
+
     def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
         return [
             {

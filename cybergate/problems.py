@@ -31,6 +31,8 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
+from cybergate.requestid import current_request_id
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -49,18 +51,26 @@ TITLES: dict[str, str] = {
     "permission_denied": "Permission denied",
     "not_found": "Not found",
     "user_not_found": "Teams user not found",
+    "not_a_member": "Not a member of the call group",
     "method_not_allowed": "Method not allowed",
     "not_acceptable": "Not acceptable",
     "unsupported_media_type": "Unsupported media type",
     "payload_too_large": "Payload too large",
     "rate_limited": "Too many requests",
     "not_in_active_call": "Not in an active call",
+    "invalid_call_state": "Invalid call state",
+    "not_delivered": "Command not delivered",
+    "already_acknowledged": "Command already acknowledged",
     "no_door_open_code": "No door-open code configured",
     "user_busy": "Teams user busy",
     "member_unavailable": "Member unavailable",
     "service_unavailable": "Service unavailable",
+    "idempotency_key_reused": "Idempotency key reused",
     "server_error": "Internal server error",
 }
+
+# Every code an answer can carry (the schema's enum): a new code needs its title above.
+PROBLEM_CODES: list[tuple[str, str]] = list(TITLES.items())
 
 # DRF's own codes for its exceptions, mapped to ours.
 _DRF_CODES: dict[str, str] = {
@@ -149,6 +159,9 @@ def problem_body(
     }
     if errors is not None:
         body["errors"] = {key: list(messages) for key, messages in errors.items()}
+    request_id = current_request_id()
+    if request_id is not None:
+        body["instance"] = f"urn:cybergate:request:{request_id}"
     return body
 
 
@@ -210,7 +223,7 @@ def _code_of(exc: exceptions.APIException) -> str:
         return code
     if code in _DRF_CODES:
         return _DRF_CODES[code]
-    return _STATUS_CODES.get(exc.status_code, code or "error")
+    return _STATUS_CODES.get(exc.status_code, "server_error")
 
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse:

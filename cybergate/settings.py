@@ -112,6 +112,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
+    "cybergate.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Logs refused requests (API 401s, every 429) whichever layer refused them.
     "cybergate.security.SecurityLogMiddleware",
@@ -388,8 +390,16 @@ SPECTACULAR_SETTINGS = {
         "Read call groups, set a Teams user's availability, check an active call, open the door "
         "of the device in that call, and read new call log and audit trail entries. Authenticate "
         "with an API secret from the portal's API Access page: `Authorization: Bearer <secret>`."
+        "\n\nEvery answer carries `X-Request-Id`; every authenticated one the IETF `RateLimit-"
+        "Policy` and `RateLimit` headers. Timestamps are UTC. Errors are RFC 9457 problem "
+        "details (`application/problem+json`) with a stable `code`: besides those listed per "
+        "operation, a method an operation does not offer is 405 `method_not_allowed` (with "
+        "`Allow`), an `Accept` header without JSON is 406 `not_acceptable`, a body that is not "
+        "`application/json` is 415 `unsupported_media_type`, and a database outage is 503 "
+        "`service_unavailable` with `Retry-After`."
     ),
     "VERSION": API_VERSION,
+    "SERVERS": [{"url": "/", "description": "This server"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -398,21 +408,59 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/(api/v1|device-api/v1)",
+    # Customer schema by default; the gateway's view swaps the hook (cybergate/urls.py).
+    "PREPROCESSING_HOOKS": ["cybergate.schema.customer_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cybergate.schema.close_request_bodies",
+        "cybergate.schema.declare_headers",
+    ],
+    # A nullable enum is `{"enum": [...], "nullable": true}`, not a separate NullEnum that some
+    # client generators cannot compile.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
     # Several models have a "result"/"status" choice set; give the customer API's stable names.
     "ENUM_NAME_OVERRIDES": {
         "CallResultEnum": "devices.models.Call.Result",
         "DoorOpenCommandStatusEnum": "devices.models.DoorOpenCommand.Status",
+        "DoorOpenCommandReasonEnum": "devices.models.DoorOpenCommand.Reason",
         "AvailabilityEnum": "callgroups.models.CallGroupMember.Availability",
         "RingStrategyEnum": "callgroups.models.CallGroup.RingStrategy",
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
+        "AuditActionEnum": "audit.models.AuditEntry.Action",
+        "ProblemCodeEnum": "cybergate.problems.PROBLEM_CODES",
+        # The two shapes of a gateway call event (devices.gateway.CallEventSchema).
+        "CallAnsweredEventTypeEnum": [("answered", "answered")],
+        "CallEndEventTypeEnum": [
+            ("ended", "ended"),
+            ("rejected", "rejected"),
+            ("failed", "failed"),
+        ],
     },
+}
+GATEWAY_SCHEMA_SETTINGS = {
+    "TITLE": "CyberGate device gateway",
+    "DESCRIPTION": (
+        "For door stations and the call bridge: report calls, long-poll door-open commands and "
+        "acknowledge them. Authenticate with the device credential shown once when support "
+        "registered the device: `Authorization: Bearer <credential>`."
+    ),
+    "PREPROCESSING_HOOKS": ["cybergate.schema.gateway_endpoints"],
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "cybergate.requestid.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -50,6 +50,18 @@ def parse_rate(rate: str) -> tuple[int, int]:
 class Verdict:
     allowed: bool
     retry_after: int  # seconds until the window resets (meaningful when not allowed)
+    limit: int = 0
+    period: int = 0
+    remaining: int = 0
+
+    def headers(self) -> dict[str, str]:
+        """The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) of this count."""
+        return {
+            "RateLimit-Policy": f"{self.limit};w={self.period}",
+            "RateLimit": (
+                f"limit={self.limit}, remaining={self.remaining}, reset={self.retry_after}"
+            ),
+        }
 
 
 @dataclass(slots=True)
@@ -123,8 +135,8 @@ def hit(
             count = _hit_batched(backend, f"{scope}:{ident}", key, window, limit, period)
     except Exception:  # noqa: BLE001 - fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting %s", scope, exc_info=True)
-        return Verdict(True, 0)
-    return Verdict(count <= limit, retry_after)
+        return Verdict(True, retry_after, limit, period, limit)
+    return Verdict(count <= limit, retry_after, limit, period, max(0, limit - count))
 
 
 def _hit_batched(backend, name: str, key: str, window: int, limit: int, period: int) -> int:
@@ -160,6 +172,7 @@ class ApiSecretRateThrottle(BaseThrottle):
         if secret is None:
             return True
         self.verdict = hit("secret", str(secret.pk), settings.API_RATE_LIMIT, batched=True)
+        request.rate_limit = self.verdict  # for the RateLimit headers of the answer
         return self.verdict.allowed
 
     def wait(self) -> float | None:

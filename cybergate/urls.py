@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cybergate import health
 
@@ -9,6 +11,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("cybergate.api")),
     path("device-api/v1/", include("devices.gateway_urls")),
+    path(
+        "device-api/schema/",
+        SpectacularAPIView.as_view(custom_settings=settings.GATEWAY_SCHEMA_SETTINGS),
+        name="device-api-schema",
+    ),
+    path(
+        "device-api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="device-api-schema", title=settings.GATEWAY_SCHEMA_SETTINGS["TITLE"]
+        ),
+        name="device-api-docs",
+    ),
     # Sign-in, sign-out, password reset and change, MFA (django-allauth).
     path("accounts/", include("allauth.urls")),
     path("", include("audit.urls")),

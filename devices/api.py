@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError
-from drf_spectacular.utils import extend_schema
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +17,9 @@ from callgroups.api import ID_PARAMETER, USER_PARAMETER, teams_user_or_404
 from cybergate.apiviews import (
     CustomerAPIView,
     CustomerGenericAPIView,
+    NewEntriesAckAPIView,
     NewEntriesAPIView,
+    ack_schema,
     new_entries_schema,
     problem_responses,
 )
@@ -32,6 +38,28 @@ from devices.services import CallError, active_call_of, door_open_request
 CALLS_TAG = "Active calls"
 CALL_LOG_TAG = "Call log"
 CALL_LOG_FEED = Feed("call_log", CallLogEntry, "call_log_position")
+
+
+_IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The `Idempotency-Key` header: 1–255 printable ASCII characters, or absent."""
+    value = request.META.get("HTTP_IDEMPOTENCY_KEY")
+    if value is None:
+        return None
+    if _IDEMPOTENCY_KEY.fullmatch(value) is None:
+        raise Problem(
+            400,
+            "invalid_request",
+            "The Idempotency-Key header must be 1 to 255 printable ASCII characters.",
+            errors={"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]},
+        )
+    return value
+
+
+def command_url(command_id) -> str:
+    return reverse("api-door-open-command", kwargs={"id": command_id})
 
 
 class ActiveCallView(CustomerAPIView):
@@ -62,22 +90,53 @@ class DoorOpenView(CustomerAPIView):
         description=(
             "Queues a door-open command for the device in the call the Teams user answered and "
             "that is active right now — only that device receives it. Follow its outcome at "
-            "`GET /api/v1/door-open-commands/{id}`. Writes the audit entry `door.open_requested`."
+            "`GET /api/v1/door-open-commands/{id}` (the `Location` header). Writes the audit "
+            "entry `door.open_requested`. Retry-safe with an `Idempotency-Key`: the same key "
+            "from the same API secret within 24 hours returns the first answer and issues no "
+            "second command."
         ),
         tags=[CALLS_TAG],
-        parameters=[USER_PARAMETER],
+        parameters=[
+            USER_PARAMETER,
+            OpenApiParameter(
+                "Idempotency-Key",
+                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+                OpenApiParameter.HEADER,
+                description=(
+                    "A key of your choice (e.g. a UUID), 1–255 printable ASCII characters, "
+                    "unique per door-open you mean; send it again when you retry."
+                ),
+            ),
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="URL of the command's outcome.",
+            ),
+            OpenApiParameter(
+                "Idempotent-Replayed",
+                {"type": "string", "enum": ["true"]},
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="Present when this is the stored answer to an earlier request.",
+            ),
+        ],
         request=None,
         responses={
             202: DoorOpenAcceptedSerializer,
             **problem_responses(
                 404,
                 409,
+                422,
                 s404="`user_not_found`.",
                 s409="`not_in_active_call` or `no_door_open_code`.",
+                s422="`idempotency_key_reused`: the key was used for another Teams user.",
             ),
         },
     )
     def post(self, request: Request, user: str) -> Response:
+        key = idempotency_key(request)
         teams_user = teams_user_or_404(request.tenant, user)
         secret = request.auth
         try:
@@ -86,13 +145,17 @@ class DoorOpenView(CustomerAPIView):
                 actor=Actor.for_api_secret(secret),
                 secret=secret,
                 ip=client_ip(request),
+                idempotency_key=key,
             )
         except CallError as exc:
             raise Problem(exc.status, exc.code, exc.message) from exc
         except IntegrityError as exc:
             # The secret was deleted after this process last checked it (< 0.5 s ago).
             raise Problem(401, "invalid_secret", "The API secret is not valid.") from exc
-        return Response(DoorOpenAcceptedSerializer(command).data, status=202)
+        headers = {"Location": request.build_absolute_uri(command_url(command.id))}
+        if command.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(DoorOpenAcceptedSerializer(command).data, status=202, headers=headers)
 
 
 class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
@@ -125,3 +188,11 @@ class CallLogView(NewEntriesAPIView):
     )
     def get(self, request: Request) -> Response:
         return super().get(request)
+
+
+class CallLogAckView(NewEntriesAckAPIView):
+    feed = CALL_LOG_FEED
+
+    @ack_schema(summary="Acknowledge call log entries", tag=CALL_LOG_TAG)
+    def post(self, request: Request) -> Response:
+        return super().post(request)

@@ -24,14 +24,16 @@ from functools import partial
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import RegexValidator
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -39,15 +41,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from callgroups.models import TeamsUser
-from cybergate.apiviews import ProblemSerializer, ValidationProblemSerializer
+from cybergate.apiviews import problem_responses
 from cybergate.http import client_ip
 from cybergate.problems import (
     DATABASE_UNAVAILABLE,
-    PROBLEM_CONTENT_TYPE,
     Problem,
     problem_response,
     service_unavailable_response,
 )
+from cybergate.serializers import ApiModelSerializer, ApiSerializer
 from devices import services, wakeup
 from devices.gateway_auth import DeviceCredentialAuthentication, IsDevice, authenticate_device
 from devices.models import Call, Device, DoorOpenCommand
@@ -65,7 +67,28 @@ class TeamsUserRefSerializer(serializers.Serializer):
     display_name = serializers.CharField()
 
 
-class CallSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Ringing",
+            value={
+                "id": "7e9a1c3e-5f7b-4d9a-8e1c-3f5a7b9d1e3f",
+                "state": "ringing",
+                "caller": "sip:main-entrance@doors.contoso.com",
+                "call_group": "8d2f4b6a-1e3c-4a5b-8c7d-9e0f1a2b3c4d",
+                "device": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+                "started_at": "2026-11-28T09:13:51.000Z",
+                "answered_at": None,
+                "answered_by": None,
+                "ended_at": None,
+                "result": None,
+                "door_opened": False,
+            },
+            response_only=True,
+        )
+    ]
+)
+class CallSerializer(ApiModelSerializer):
     call_group = serializers.UUIDField(source="call_group_id", allow_null=True)
     device = serializers.UUIDField(source="device_id")
     answered_by = TeamsUserRefSerializer(allow_null=True)
@@ -93,12 +116,20 @@ class CallSerializer(serializers.ModelSerializer):
         return data
 
 
-class CallStartSerializer(serializers.Serializer):
-    caller = serializers.CharField(max_length=254, help_text="SIP URI or label of the caller.")
+# Some non-space character and no NUL (DRF refuses NUL in any string): what the schemas declare.
+NOT_BLANK = r"^[^\x00]*\S[^\x00]*$"
+
+
+class CallStartSerializer(ApiSerializer):
+    caller = serializers.CharField(
+        max_length=254,
+        validators=[RegexValidator(NOT_BLANK, "Must not be blank.")],
+        help_text="SIP URI or label of the caller.",
+    )
     call_group = serializers.UUIDField(help_text="Id of one of the tenant's call groups.")
 
 
-class CallEventSerializer(serializers.Serializer):
+class CallEventSerializer(ApiSerializer):
     type = serializers.ChoiceField(choices=["answered", "ended", "rejected", "failed"])
     user = serializers.CharField(
         required=False,
@@ -112,7 +143,36 @@ class CallEventSerializer(serializers.Serializer):
         return attrs
 
 
-class CommandSerializer(serializers.ModelSerializer):
+class CallEventSchema(OpenApiSerializerExtension):
+    """OpenAPI: `user` is required exactly for `answered` (a rule the serializer checks)."""
+
+    target_class = "devices.gateway.CallEventSerializer"
+
+    def map_serializer(self, auto_schema, direction) -> dict:
+        user = {
+            "type": "string",
+            "maxLength": 254,
+            "pattern": NOT_BLANK,
+            "description": "For `answered`: the Teams user's UPN or Entra object id.",
+        }
+
+        def variant(types: list[str], required: list[str]) -> dict:
+            return {
+                "type": "object",
+                "properties": {"type": {"type": "string", "enum": types}, "user": user},
+                "required": required,
+                "additionalProperties": False,
+            }
+
+        return {
+            "oneOf": [
+                variant(["answered"], ["type", "user"]),
+                variant(["ended", "rejected", "failed"], ["type"]),
+            ]
+        }
+
+
+class CommandSerializer(ApiModelSerializer):
     type = serializers.SerializerMethodField()
     call_id = serializers.UUIDField()
 
@@ -128,10 +188,28 @@ class CommandListSerializer(serializers.Serializer):
     commands = CommandSerializer(many=True)
 
 
-class CommandAckSerializer(serializers.Serializer):
+class CommandAckSerializer(ApiSerializer):
     result = serializers.ChoiceField(choices=["executed", "failed"])
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Executed",
+            value={
+                "id": "4b6d8f0a-2c4e-4f6a-9b8d-0e2f4a6b8c0d",
+                "type": "door_open",
+                "call_id": "7e9a1c3e-5f7b-4d9a-8e1c-3f5a7b9d1e3f",
+                "dtmf": "*1#",
+                "expires_at": "2026-11-28T09:14:25.000Z",
+                "status": "executed",
+                "delivered_at": "2026-11-28T09:14:10.184Z",
+                "acked_at": "2026-11-28T09:14:10.731Z",
+            },
+            response_only=True,
+        )
+    ]
+)
 class AckedCommandSerializer(CommandSerializer):
     status = serializers.SerializerMethodField()
 
@@ -156,12 +234,9 @@ _PROBLEM_DESCRIPTIONS: dict[int, str] = {
 
 def _problems(*statuses: int, **descriptions: str) -> dict:
     """Problem-details responses of a gateway operation (400, 401, 404 and 429 always)."""
-    out: dict = {}
-    for code in sorted({400, 401, 404, 429, *statuses}):
-        serializer = ValidationProblemSerializer if code == 400 else ProblemSerializer
-        description = descriptions.get(f"s{code}") or _PROBLEM_DESCRIPTIONS[code]
-        out[(code, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(serializer, description=description)
-    return out
+    for always in (400, 401, 404, 429):
+        descriptions.setdefault(f"s{always}", _PROBLEM_DESCRIPTIONS[always])
+    return problem_responses(*statuses, always=(400, 401, 404, 429), **descriptions)
 
 
 class GatewayView(APIView):
@@ -182,6 +257,7 @@ class CallListView(GatewayView):
         tags=[TAG],
         operation_id="device_call_start",
         summary="A visitor rang: start a call to a call group",
+        description="The call starts ringing the call group's available members.",
         request=CallStartSerializer,
         responses={
             201: CallSerializer,

@@ -145,6 +145,13 @@ class DoorOpenCommand(models.Model):
         FAILED = "failed", "Failed"
         EXPIRED = "expired", "Expired"
 
+    class Reason(models.TextChoices):
+        """Why an `expired` or `failed` command did not open the door."""
+
+        CALL_ENDED = "call_ended", "The call ended first"
+        NOT_DELIVERED_IN_TIME = "not_delivered_in_time", "Not delivered and acknowledged in time"
+        DEVICE_REPORTED_FAILURE = "device_reported_failure", "The device reported a failure"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(
         "tenants.Tenant", on_delete=models.CASCADE, related_name="door_open_commands"
@@ -164,10 +171,19 @@ class DoorOpenCommand(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     acked_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+    # The client's Idempotency-Key header, unique per secret while it counts (24 h; then cleared).
+    idempotency_key = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["device", "status"], name="command_pending_by_device")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issued_by_secret", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="command_idempotency_key_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"door_open {self.device} ({self.status})"
@@ -179,3 +195,16 @@ class DoorOpenCommand(models.Model):
         ):
             return self.Status.EXPIRED
         return self.status
+
+    def reason(self, now: datetime | None = None) -> str | None:
+        """Why an expired or failed command did not open the door; None otherwise."""
+        status = self.effective_status(now)
+        if status == self.Status.FAILED:
+            return self.Reason.DEVICE_REPORTED_FAILURE
+        if status != self.Status.EXPIRED:
+            return None
+        # Only call_end() stores `expired` (for the queued commands of the call it ends); a
+        # command that merely ran out of time keeps its stored status.
+        if self.status == self.Status.EXPIRED:
+            return self.Reason.CALL_ENDED
+        return self.Reason.NOT_DELIVERED_IN_TIME

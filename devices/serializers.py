@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from callgroups.serializers import CallGroupRefSerializer, TeamsUserSerializer
+from cybergate.serializers import (
+    EXAMPLE_CALL_GROUP_REF,
+    EXAMPLE_CURSOR,
+    EXAMPLE_DEVICE,
+    EXAMPLE_IDS,
+    EXAMPLE_USER,
+    ApiModelSerializer,
+)
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 
 
-class DeviceRefSerializer(serializers.ModelSerializer):
+class DeviceRefSerializer(ApiModelSerializer):
     class Meta:
         model = Device
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class ActiveCallDetailSerializer(serializers.ModelSerializer):
+class ActiveCallDetailSerializer(ApiModelSerializer):
     device = DeviceRefSerializer(read_only=True)
     call_group = CallGroupRefSerializer(read_only=True, allow_null=True)
 
@@ -26,8 +34,37 @@ class ActiveCallDetailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "In a call",
+            value={
+                "user": EXAMPLE_USER,
+                "in_active_call": True,
+                "door_open_code_configured": True,
+                "call": {
+                    "id": EXAMPLE_IDS["call"],
+                    "device": EXAMPLE_DEVICE,
+                    "call_group": EXAMPLE_CALL_GROUP_REF,
+                    "answered_at": "2026-11-28T09:14:03.512Z",
+                },
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Not in a call",
+            value={
+                "user": EXAMPLE_USER,
+                "in_active_call": False,
+                "door_open_code_configured": False,
+                "call": None,
+            },
+            response_only=True,
+        ),
+    ]
+)
 class ActiveCallSerializer(serializers.Serializer):
-    """Input: {"user": TeamsUser, "call": Call | None}."""
+    # Serializes {"user": TeamsUser, "call": Call | None}.
 
     user = TeamsUserSerializer(read_only=True)
     in_active_call = serializers.SerializerMethodField()
@@ -43,24 +80,92 @@ class ActiveCallSerializer(serializers.Serializer):
         return obj["call"] is not None and bool(obj["call"].device.door_open_code)
 
 
-class DoorOpenAcceptedSerializer(serializers.ModelSerializer):
-    command_id = serializers.UUIDField(source="id", read_only=True)
-    status = serializers.ChoiceField(choices=[DoorOpenCommand.Status.QUEUED], read_only=True)
-    device = DeviceRefSerializer(read_only=True)
-
-    class Meta:
-        model = DoorOpenCommand
-        fields = ["command_id", "status", "device", "expires_at"]
-        read_only_fields = fields
-
-
-class DoorOpenCommandSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Queued",
+            value={
+                "id": EXAMPLE_IDS["command"],
+                "call_id": EXAMPLE_IDS["call"],
+                "status": "queued",
+                "device": EXAMPLE_DEVICE,
+                "expires_at": "2026-11-28T09:14:25.000Z",
+            },
+            response_only=True,
+            status_codes=["202"],
+        )
+    ]
+)
+class DoorOpenAcceptedSerializer(ApiModelSerializer):
+    call_id = serializers.UUIDField(read_only=True)
     status = serializers.SerializerMethodField()
     device = DeviceRefSerializer(read_only=True)
 
     class Meta:
         model = DoorOpenCommand
-        fields = ["id", "status", "device", "created_at", "delivered_at", "acked_at"]
+        fields = ["id", "call_id", "status", "device", "expires_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=[DoorOpenCommand.Status.QUEUED]))
+    def get_status(self, obj: DoorOpenCommand) -> str:
+        # Always the first answer's, also when an Idempotency-Key repeat returns it later.
+        return DoorOpenCommand.Status.QUEUED
+
+
+_EXAMPLE_COMMAND = {
+    "id": EXAMPLE_IDS["command"],
+    "call_id": EXAMPLE_IDS["call"],
+    "device": EXAMPLE_DEVICE,
+    "created_at": "2026-11-28T09:14:10.000Z",
+    "expires_at": "2026-11-28T09:14:25.000Z",
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Executed",
+            value={
+                **_EXAMPLE_COMMAND,
+                "status": "executed",
+                "reason": None,
+                "delivered_at": "2026-11-28T09:14:10.184Z",
+                "acked_at": "2026-11-28T09:14:10.731Z",
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Expired: the call ended first",
+            value={
+                **_EXAMPLE_COMMAND,
+                "status": "expired",
+                "reason": "call_ended",
+                "delivered_at": None,
+                "acked_at": None,
+            },
+            response_only=True,
+        ),
+    ]
+)
+class DoorOpenCommandSerializer(ApiModelSerializer):
+    call_id = serializers.UUIDField(read_only=True)
+    status = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField()
+    device = DeviceRefSerializer(read_only=True)
+
+    class Meta:
+        model = DoorOpenCommand
+        fields = [
+            "id",
+            "call_id",
+            "status",
+            "reason",
+            "device",
+            "created_at",
+            "expires_at",
+            "delivered_at",
+            "acked_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=DoorOpenCommand.Status.choices))
@@ -68,19 +173,28 @@ class DoorOpenCommandSerializer(serializers.ModelSerializer):
         # A queued or delivered command past its expiry is reported as expired.
         return obj.effective_status()
 
+    @extend_schema_field(
+        serializers.ChoiceField(choices=DoorOpenCommand.Reason.choices, allow_null=True)
+    )
+    def get_reason(self, obj: DoorOpenCommand) -> str | None:
+        return obj.reason()
+
 
 # --- Call log: snapshot columns shaped like the live objects --------------------------------
 
 
-class _SnapshotDeviceSerializer(serializers.Serializer):
+class CallLogDeviceSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="device_id_public")
     name = serializers.CharField(source="device_name")
 
 
-class CallLogEntrySerializer(serializers.ModelSerializer):
+class CallLogEntrySerializer(ApiModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
+    call_id = serializers.UUIDField(
+        read_only=True, allow_null=True, help_text="The call (null once the call was deleted)."
+    )
     duration_seconds = serializers.IntegerField(read_only=True)
-    device = _SnapshotDeviceSerializer(source="*", read_only=True)
+    device = CallLogDeviceSerializer(source="*", read_only=True)
     call_group = serializers.SerializerMethodField()
     answered_by = serializers.SerializerMethodField()
 
@@ -88,6 +202,7 @@ class CallLogEntrySerializer(serializers.ModelSerializer):
         model = CallLogEntry
         fields = [
             "id",
+            "call_id",
             "started_at",
             "answered_at",
             "ended_at",
@@ -118,6 +233,34 @@ class CallLogEntrySerializer(serializers.ModelSerializer):
         }
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "One new entry",
+            value={
+                "entries": [
+                    {
+                        "id": EXAMPLE_IDS["entry"],
+                        "call_id": EXAMPLE_IDS["call"],
+                        "started_at": "2026-11-28T09:13:51.000Z",
+                        "answered_at": "2026-11-28T09:14:03.512Z",
+                        "ended_at": "2026-11-28T09:15:40.020Z",
+                        "duration_seconds": 109,
+                        "device": EXAMPLE_DEVICE,
+                        "call_group": EXAMPLE_CALL_GROUP_REF,
+                        "caller": "sip:main-entrance@doors.contoso.com",
+                        "answered_by": EXAMPLE_USER,
+                        "result": "answered",
+                        "door_opened": True,
+                    }
+                ],
+                "cursor": EXAMPLE_CURSOR,
+                "has_more": False,
+            },
+            response_only=True,
+        )
+    ]
+)
 class CallLogPageSerializer(serializers.Serializer):
     entries = CallLogEntrySerializer(many=True, help_text="Oldest first.")
     cursor = serializers.CharField(help_text="Opaque; pass as `after` to read on from here.")

@@ -23,6 +23,8 @@ DEVICE_CREDENTIAL_PURPOSE = "device_credential"
 # (while it is still valid), in case the first delivery was lost on the way. The default; the
 # setting DOOR_OPEN_REDELIVERY_SECONDS wins.
 REDELIVERY_AFTER = timedelta(seconds=3)
+# How long an Idempotency-Key of a secret's door-open request counts.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Devices poll often; record "last seen" at most this often per device.
 LAST_SEEN_GRANULARITY = timedelta(seconds=10)
 
@@ -217,8 +219,65 @@ def door_open_request(
     secret=None,
     issued_by_user=None,
     ip: str | None = None,
+    idempotency_key: str | None = None,
 ) -> DoorOpenCommand:
-    """Queue a door-open for the device of the call `user` is in right now (and only that one)."""
+    """Queue a door-open for the device of the call `user` is in right now (and only that one).
+
+    With `idempotency_key` (API secrets): the same key of the same secret within 24 h returns the
+    command the first request issued (`replayed` set) and issues nothing — also when requests
+    race, since the key is unique per secret in the database; for another Teams user it is
+    `idempotency_key_reused`.
+    """
+    if idempotency_key is not None:
+        earlier = _command_for_idempotency_key(secret=secret, key=idempotency_key, user=user)
+        if earlier is not None:
+            return earlier
+    try:
+        return _door_open_issue(
+            user=user,
+            actor=actor,
+            secret=secret,
+            issued_by_user=issued_by_user,
+            ip=ip,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key committed first.
+        earlier = _command_for_idempotency_key(secret=secret, key=idempotency_key, user=user)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _command_for_idempotency_key(*, secret, key: str, user: TeamsUser) -> DoorOpenCommand | None:
+    command = (
+        DoorOpenCommand.objects.filter(issued_by_secret=secret, idempotency_key=key)
+        .select_related("device", "call")
+        .first()
+    )
+    if command is None:
+        return None
+    if command.created_at <= timezone.now() - IDEMPOTENCY_WINDOW:
+        # Past its 24 h the key is free again.
+        DoorOpenCommand.objects.filter(pk=command.pk, idempotency_key=key).update(
+            idempotency_key=""
+        )
+        return None
+    if command.call.answered_by_id != user.pk:
+        raise CallError(
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for another Teams user's door-open request.",
+            status=422,
+        )
+    command.replayed = True
+    return command
+
+
+def _door_open_issue(
+    *, user: TeamsUser, actor: Actor, secret, issued_by_user, ip, idempotency_key
+) -> DoorOpenCommand:
     with transaction.atomic():
         call = (
             Call.objects.select_for_update()
@@ -244,6 +303,7 @@ def door_open_request(
             dtmf=device.door_open_code,
             created_at=now,
             expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
+            idempotency_key=idempotency_key or "",
         )
         record(
             tenant=device.tenant,
@@ -259,6 +319,7 @@ def door_open_request(
             ip=ip,
         )
         transaction.on_commit(lambda: wakeup.notify(device.id))
+    command.replayed = False
     return command
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+import datetime as dt
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apisecrets.models import ApiSecret
 from cybergate.apiviews import CustomerAPIView, problem_responses
+from cybergate.serializers import ApiModelSerializer
 
 
-class SecretInfoSerializer(serializers.ModelSerializer):
+class SecretInfoSerializer(ApiModelSerializer):
     days_left = serializers.SerializerMethodField(
         help_text="Calendar days (UTC) until expiry: 0 means it expires today."
     )
@@ -22,11 +25,30 @@ class SecretInfoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_days_left(self, obj: ApiSecret) -> int:
-        return obj.days_left()
+        return obj.days_left(tz=dt.UTC)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Tenant",
+            value={
+                "id": "3f6b2a1e-7c4d-4e8f-9a0b-1c2d3e4f5a6b",
+                "name": "Contoso",
+                "api_access_enabled": True,
+                "secret": {
+                    "name": "Visitor desk integration",
+                    "created_at": "2026-09-01T08:00:00.000Z",
+                    "expires_at": "2026-11-30T08:00:00.000Z",
+                    "days_left": 2,
+                },
+            },
+            response_only=True,
+        )
+    ]
+)
 class TenantInfoSerializer(serializers.Serializer):
-    """Input: {"tenant": Tenant, "secret": ApiSecret}."""
+    # Serializes {"tenant": Tenant, "secret": ApiSecret}.
 
     id = serializers.UUIDField(source="tenant.id", read_only=True)
     name = serializers.CharField(source="tenant.name", read_only=True)

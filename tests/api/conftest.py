@@ -77,12 +77,12 @@ def active_call(world) -> Call:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """schemathesis items of this directory: give them distinct ids, keep /api/v1/ only.
+    """schemathesis items of this directory: give them distinct ids, keep the APIs' operations.
 
     schemathesis 4.32 builds its items with `originalname` only, which on pytest 9 yields the
     bare function name for every operation; pytest-xdist then refuses to distribute them
     ("Different tests were collected"). And its pytest parametrization does not apply the
-    schema's include() filter, so the device gateway's operations (another suite's) come too.
+    schema's include() filter, so anything else a schema lists (the schema views) would come too.
     Private pytest API (`_id`), hence the guard.
     """
     here = Path(__file__).parent
@@ -93,7 +93,7 @@ def pytest_collection_modifyitems(config, items) -> None:
         if not label or Path(item.path).parent != here:
             kept.append(item)
             continue
-        if " /api/v1/" not in label:
+        if " /api/v1/" not in label and " /device-api/v1/" not in label:
             dropped.append(item)
             continue
         kept.append(item)

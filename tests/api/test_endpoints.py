@@ -210,13 +210,13 @@ def test_availability_other_tenants_user_is_user_not_found(api_client, world, ot
     assert_problem(response, 404, "user_not_found")
 
 
-def test_availability_of_a_user_who_is_not_a_member_is_not_found(api_client, world):
+def test_availability_of_a_user_who_is_not_a_member_is_not_a_member(api_client, world):
     response = api_client.put(
         availability_url(world["garage"], world["anna"].upn),
         {"availability": "unavailable"},
         "application/json",
     )
-    body = assert_problem(response, 404, "not_found")
+    body = assert_problem(response, 404, "not_a_member")
     assert "not a member" in body["detail"]
 
 
@@ -275,17 +275,19 @@ def test_door_open_queues_a_command_for_the_call_device(api_client, api_secret, 
     response = api_client.post(f"/api/v1/active-calls/{world['anna'].upn}/door-open")
     assert response.status_code == 202
     body = response.json()
-    assert set(body) == {"command_id", "status", "device", "expires_at"}
+    assert set(body) == {"id", "call_id", "status", "device", "expires_at"}
     assert body["status"] == "queued"
+    assert body["call_id"] == str(active_call.id)
     assert body["device"] == {"id": str(world["front"].id), "name": "Front door"}
-    command = DoorOpenCommand.objects.get(id=body["command_id"])
+    assert response["Location"] == f"http://testserver/api/v1/door-open-commands/{body['id']}"
+    command = DoorOpenCommand.objects.get(id=body["id"])
     assert command.device_id == world["front"].id
     assert command.call_id == active_call.id
     assert command.issued_by_secret_id == api_secret.id
     assert command.dtmf == "*1#"
     entry = AuditEntry.objects.get(action="door.open_requested")
     assert entry.actor_name == api_secret.name
-    assert entry.details["command_id"] == body["command_id"]
+    assert entry.details["command_id"] == body["id"]
 
 
 def test_door_open_not_in_active_call_is_409(api_client, world):
@@ -307,27 +309,35 @@ def test_door_open_unknown_user(api_client, world):
 
 
 def test_door_open_command_outcome(api_client, world, active_call):
-    command_id = api_client.post(f"/api/v1/active-calls/{world['anna'].upn}/door-open").json()[
-        "command_id"
-    ]
+    command_id = api_client.post(f"/api/v1/active-calls/{world['anna'].upn}/door-open").json()["id"]
     response = api_client.get(f"/api/v1/door-open-commands/{command_id}")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "status", "device", "created_at", "delivered_at", "acked_at"}
+    assert set(body) == {
+        "id",
+        "call_id",
+        "status",
+        "reason",
+        "device",
+        "created_at",
+        "expires_at",
+        "delivered_at",
+        "acked_at",
+    }
     assert body["status"] == "queued"
+    assert body["reason"] is None
+    assert body["call_id"] == str(active_call.id)
     assert body["delivered_at"] is None
 
 
 def test_expired_door_open_command_reads_expired(api_client, world, active_call):
-    command_id = api_client.post(f"/api/v1/active-calls/{world['anna'].upn}/door-open").json()[
-        "command_id"
-    ]
+    command_id = api_client.post(f"/api/v1/active-calls/{world['anna'].upn}/door-open").json()["id"]
     from django.utils import timezone
 
     DoorOpenCommand.objects.filter(id=command_id).update(expires_at=timezone.now())
-    assert api_client.get(f"/api/v1/door-open-commands/{command_id}").json()["status"] == (
-        "expired"
-    )
+    body = api_client.get(f"/api/v1/door-open-commands/{command_id}").json()
+    assert body["status"] == "expired"
+    assert body["reason"] == "not_delivered_in_time"
 
 
 def test_unknown_door_open_command_is_not_found(api_client, world):

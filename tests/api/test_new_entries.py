@@ -58,6 +58,7 @@ def test_call_log_entry_shape(api_client, world):
     (entry,) = body["entries"]
     assert set(entry) == {
         "id",
+        "call_id",
         "started_at",
         "answered_at",
         "ended_at",
@@ -93,16 +94,70 @@ def test_missed_call_has_null_answered_by(api_client, world):
     assert entry["result"] == "missed"
 
 
-def test_without_after_each_entry_is_given_once_and_oldest_first(api_client, tenant):
-    api_client.get(AUDIT)  # skip the secret's own creation entry
+def ack(client, url: str, cursor):
+    return client.post(f"{url}/ack", {"cursor": cursor}, content_type="application/json")
+
+
+def catch_up(client, url: str = AUDIT) -> None:
+    """Acknowledge everything there is now (e.g. the secret's own creation entry)."""
+    while True:
+        page = client.get(url, {"limit": 500}).json()
+        assert ack(client, url, page["cursor"]).status_code == 200
+        if not page["has_more"]:
+            return
+
+
+def test_get_and_head_never_move_the_position(api_client, api_secret, tenant):
     add_audit(tenant, 3)
     first = api_client.get(AUDIT).json()
-    assert actions(first) == ["t0", "t1", "t2"]
-    assert first["has_more"] is False
+    assert api_client.head(AUDIT).status_code == 200
     again = api_client.get(AUDIT).json()
-    assert again["entries"] == []
+    assert [e["id"] for e in again["entries"]] == [e["id"] for e in first["entries"]]
+    assert ApiSecret.objects.get(pk=api_secret.pk).audit_position == 0
+
+
+def test_a_crashed_consumer_gets_the_same_entries_again(api_client, tenant):
+    catch_up(api_client)
+    add_audit(tenant, 3)
+    crashed = api_client.get(AUDIT).json()  # read, then died before processing and acking
+    assert actions(crashed) == ["t0", "t1", "t2"]
+    restarted = api_client.get(AUDIT).json()
+    assert actions(restarted) == ["t0", "t1", "t2"]
+    assert ack(api_client, AUDIT, restarted["cursor"]).json() == {"acknowledged": True}
+    assert api_client.get(AUDIT).json()["entries"] == []
     add_audit(tenant, 1, "later")
     assert actions(api_client.get(AUDIT).json()) == ["t0"]
+
+
+def test_ack_is_forward_only_and_idempotent(api_client, api_secret, tenant):
+    catch_up(api_client)
+    add_audit(tenant, 4)
+    early = api_client.get(AUDIT, {"limit": 2}).json()
+    late = api_client.get(AUDIT, {"after": early["cursor"]}).json()
+    assert actions(late) == ["t2", "t3"]
+    assert ack(api_client, AUDIT, late["cursor"]).status_code == 200
+    position = ApiSecret.objects.get(pk=api_secret.pk).audit_position
+    # An older cursor (a slow worker, a retried request) does not move it back.
+    assert ack(api_client, AUDIT, early["cursor"]).status_code == 200
+    assert ack(api_client, AUDIT, late["cursor"]).status_code == 200
+    assert ApiSecret.objects.get(pk=api_secret.pk).audit_position == position
+    assert api_client.get(AUDIT).json()["entries"] == []
+
+
+def test_after_start_replays_from_the_oldest_kept_entry(api_client, tenant):
+    add_audit(tenant, 2)
+    catch_up(api_client)
+    assert api_client.get(AUDIT).json()["entries"] == []
+    replay = api_client.get(AUDIT, {"after": "start"}).json()
+    assert actions(replay)[-2:] == ["t0", "t1"]
+    assert replay["entries"][0]["action"] == "api_secret.created"
+
+
+def test_logs_keep_separate_positions(api_client, world):
+    call = start_answered_call(world["front"], world["reception"], world["anna"])
+    call_end(call=call)
+    catch_up(api_client, AUDIT)
+    assert len(api_client.get(CALL_LOG).json()["entries"]) == 1
 
 
 def test_two_secrets_keep_separate_positions(tenant, api_client):
@@ -111,39 +166,40 @@ def test_two_secrets_keep_separate_positions(tenant, api_client):
     add_audit(tenant, 2)
     mine = api_client.get(AUDIT).json()
     assert actions(mine)[-2:] == ["t0", "t1"]
+    ack(api_client, AUDIT, mine["cursor"])
     assert api_client.get(AUDIT).json()["entries"] == []
-    # A new secret starts at the oldest kept entry, whatever other secrets have read.
+    # A new secret starts at the oldest kept entry, whatever other secrets have acknowledged.
     theirs = other.get(AUDIT).json()
     assert [e["id"] for e in theirs["entries"]][: len(mine["entries"])] == [
         e["id"] for e in mine["entries"]
     ]
 
 
-def test_after_replays_without_moving_the_position(api_client, api_secret, tenant):
+def test_after_pages_without_moving_the_position(api_client, api_secret, tenant):
+    catch_up(api_client)
     start = api_client.get(AUDIT).json()["cursor"]
     add_audit(tenant, 3)
-    replay = api_client.get(AUDIT, {"after": start}).json()
-    assert actions(replay) == ["t0", "t1", "t2"]
     position = ApiSecret.objects.get(pk=api_secret.pk).audit_position
-    replay_again = api_client.get(AUDIT, {"after": start, "limit": 2}).json()
-    assert actions(replay_again) == ["t0", "t1"]
-    assert replay_again["has_more"] is True
-    rest = api_client.get(AUDIT, {"after": replay_again["cursor"]}).json()
-    assert actions(rest) == ["t2"]
+    page = api_client.get(AUDIT, {"after": start, "limit": 2}).json()
+    assert actions(page) == ["t0", "t1"]
+    assert page["has_more"] is True
+    rest = api_client.get(AUDIT, {"after": page["cursor"]}).json()
+    assert actions(rest) == ["t2"] and rest["has_more"] is False
     assert ApiSecret.objects.get(pk=api_secret.pk).audit_position == position
-    # The position did not move: the entries are still new for this secret.
     assert actions(api_client.get(AUDIT).json()) == ["t0", "t1", "t2"]
 
 
-def test_has_more_and_paging_by_position(api_client, tenant):
-    api_client.get(AUDIT)
+def test_paging_by_ack(api_client, tenant):
+    catch_up(api_client)
     add_audit(tenant, 5)
-    page = api_client.get(AUDIT, {"limit": 2}).json()
-    assert actions(page) == ["t0", "t1"] and page["has_more"] is True
-    page = api_client.get(AUDIT, {"limit": 2}).json()
-    assert actions(page) == ["t2", "t3"] and page["has_more"] is True
-    page = api_client.get(AUDIT, {"limit": 2}).json()
-    assert actions(page) == ["t4"] and page["has_more"] is False
+    seen = []
+    while True:
+        page = api_client.get(AUDIT, {"limit": 2}).json()
+        seen += actions(page)
+        ack(api_client, AUDIT, page["cursor"])
+        if not page["has_more"]:
+            break
+    assert seen == ["t0", "t1", "t2", "t3", "t4"]
 
 
 @pytest.mark.parametrize(
@@ -175,21 +231,47 @@ def test_garbage_cursor_is_invalid_cursor(api_client, url, cursor):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "invalid_cursor"
+    if cursor and cursor.isprintable():  # in a JSON body "" and NUL are invalid_request
+        response = ack(api_client, url, cursor)
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid_cursor"
 
 
-def test_cursor_of_another_log_or_tenant_or_tampered_is_invalid(api_client, tenant, other_tenant):
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"cursor": ""}, {"cursor": 5}, {"cursor": None}, [], {"cursor": "x", "extra": 1}],
+)
+def test_bad_ack_body_is_invalid_request_and_changes_nothing(api_client, api_secret, body):
+    response = api_client.post(f"{AUDIT}/ack", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_request"
+    assert ApiSecret.objects.get(pk=api_secret.pk).audit_position == 0
+
+
+def test_cursor_of_another_log_secret_or_tenant_or_tampered_is_invalid(
+    api_client, api_secret, tenant, other_tenant
+):
     audit_cursor = api_client.get(AUDIT).json()["cursor"]
     assert api_client.get(CALL_LOG, {"after": audit_cursor}).json()["code"] == "invalid_cursor"
-    other = encode_cursor(AUDIT_FEED, other_tenant.id, 0)
-    assert api_client.get(AUDIT, {"after": other}).json()["code"] == "invalid_cursor"
+    assert ack(api_client, CALL_LOG, audit_cursor).json()["code"] == "invalid_cursor"
+    other_secret, other_value = make_api_secret(tenant, name="second")
+    theirs = encode_cursor(AUDIT_FEED, other_secret, 10**6)
+    assert api_client.get(AUDIT, {"after": theirs}).json()["code"] == "invalid_cursor"
+    assert ack(api_client, AUDIT, theirs).json()["code"] == "invalid_cursor"
+    assert ack(bearer_client(other_value), AUDIT, audit_cursor).json()["code"] == "invalid_cursor"
+    foreign, _ = make_api_secret(other_tenant, name="theirs")
+    foreign_cursor = encode_cursor(AUDIT_FEED, foreign, 10**6)
+    assert ack(api_client, AUDIT, foreign_cursor).json()["code"] == "invalid_cursor"
     tampered = audit_cursor[:-2] + ("A" if audit_cursor[-2] != "A" else "B") + audit_cursor[-1]
     assert api_client.get(AUDIT, {"after": tampered}).json()["code"] == "invalid_cursor"
+    assert ack(api_client, AUDIT, tampered).json()["code"] == "invalid_cursor"
+    assert ApiSecret.objects.get(pk=api_secret.pk).audit_position == 0
 
 
-def test_cursor_does_not_reveal_the_integer_position(api_client, tenant):
+def test_cursor_does_not_reveal_the_integer_position(api_client, api_secret, tenant):
     add_audit(tenant, 1)
     cursors = {
-        api_client.get(AUDIT, {"after": encode_cursor(AUDIT_FEED, tenant.id, 0)}).json()["cursor"]
+        api_client.get(AUDIT, {"after": encode_cursor(AUDIT_FEED, api_secret, 0)}).json()["cursor"]
         for _ in range(3)
     }
     assert len(cursors) == 3  # fresh nonce each time: nothing to read or compare
@@ -204,12 +286,14 @@ def test_other_tenants_entries_are_never_given(api_client, tenant, other_tenant,
 
 
 def test_page_cost_does_not_depend_on_log_size(api_client, tenant, django_assert_max_num_queries):
-    """Keyset read: a fixed number of queries whatever the log holds (savepoint, lock the
-    secret's row, read the page, move the position, release). bench/new_entries.py times it."""
+    """Keyset read: a fixed number of queries whatever the log holds (the secret's position, the
+    page); an ack is one UPDATE. bench/new_entries.py times it."""
     add_audit(tenant, 50)
     api_client.get(AUDIT, {"limit": 10})
-    with django_assert_max_num_queries(5):
-        api_client.get(AUDIT, {"limit": 10})
+    with django_assert_max_num_queries(2):
+        cursor = api_client.get(AUDIT, {"limit": 10}).json()["cursor"]
+    with django_assert_max_num_queries(1):
+        ack(api_client, AUDIT, cursor)
 
 
 # --- Concurrency (real transactions, separate connections) -----------------------------------
@@ -241,7 +325,7 @@ def test_late_committed_entry_is_not_lost(tenant, api_secret_value):
         "SQLite serialises writers; the advisory lock is PostgreSQL's",
     )
     client = bearer_client(api_secret_value)
-    client.get(AUDIT)  # start from "nothing new"
+    catch_up(client)  # start from "nothing new"
     a_inserted, release_a = threading.Event(), threading.Event()
 
     def writer_a():
@@ -265,24 +349,34 @@ def test_late_committed_entry_is_not_lost(tenant, api_secret_value):
     assert not errors_a and not errors_b
     after = client.get(AUDIT).json()
     assert actions(after) == ["A", "B"]
+    assert ack(client, AUDIT, during["cursor"]).status_code == 200  # acks nothing new
+    assert actions(client.get(AUDIT).json()) == ["A", "B"]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_readers_with_one_secret_never_get_the_same_entry(tenant, api_secret_value):
+def test_concurrent_consumers_get_every_entry_and_the_position_only_grows(
+    tenant, api_secret, api_secret_value
+):
+    """Three consumers with one secret loop GET → ack: every entry arrives at least once and the
+    acknowledged position never moves backwards."""
     add_audit(tenant, 60)
-    seen: list[str] = []
+    seen: set[str] = set()
+    positions: list[int] = []
     lock = threading.Lock()
 
-    def reader():
+    def consumer():
         client = bearer_client(api_secret_value)
-        for _ in range(10):
-            ids = [e["id"] for e in client.get(AUDIT, {"limit": 5}).json()["entries"]]
+        for _ in range(15):
+            page = client.get(AUDIT, {"limit": 5}).json()
+            assert ack(client, AUDIT, page["cursor"]).status_code == 200
+            position = ApiSecret.objects.get(pk=api_secret.pk).audit_position
             with lock:
-                seen.extend(ids)
+                seen.update(e["id"] for e in page["entries"])
+                positions.append(position)
 
-    threads = [_in_thread(reader) for _ in range(3)]
+    threads = [_in_thread(consumer) for _ in range(3)]
     for thread, errors in threads:
         thread.join(30)
         assert not errors
-    assert len(seen) == len(set(seen))
     assert len(seen) == 61  # 60 plus the secret's own creation entry
+    assert ApiSecret.objects.get(pk=api_secret.pk).audit_position == max(positions)

@@ -1,10 +1,12 @@
-"""Property-based conformance of the API to its own OpenAPI schema (schemathesis 4).
+"""Property-based conformance of both APIs to their own OpenAPI schemas (schemathesis 4).
 
 Every operation under /api/v1/ with all built-in checks (no 5xx, documented statuses, content
 types and bodies, negative data rejected, auth not ignored, undocumented methods answered 405,
 ...), sent with a valid secret through the WSGI application. Two runs per operation: path
 identifiers drawn at random, and path identifiers pinned to real rows (so success bodies are
-checked against the schema too). The schema is the one the server serves at /api/schema/.
+checked against the schema too). The schema is the one the server serves at /api/schema/. The
+device gateway's operations run the same checks against /device-api/schema/ with a device
+credential (its long-poll pinned to `wait=0`).
 
 (`schemathesis.pytest.from_fixture` + `live_server` would be the natural fit, but schemathesis
 4.32's lazy loader reads `request.node._nodeid`, which pytest 9 no longer has.)
@@ -34,7 +36,7 @@ USER_UPN = "anna@acme.example"  # make_world's Anna in the `tenant` fixture's do
 # A cursor that matches the schema's type (any string) is still refused unless this server
 # signed it: 400 `invalid_cursor` is the right answer to random "valid-looking" cursors.
 _CURSOR_OPERATIONS = {
-    "include-path-regex": r"^/api/v1/(call-log|audit-trail|call-groups)$",
+    "include-path-regex": r"^/api/v1/(call-log(/ack)?|audit-trail(/ack)?|call-groups)$",
     "checks": {
         "positive_data_acceptance": {
             "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "429"]
@@ -120,3 +122,38 @@ def test_api_conforms_to_schema_random_ids(case, bearer):
 @_SETTINGS
 def test_api_conforms_to_schema_real_ids(case, bearer):
     case.call_and_validate(headers=bearer)
+
+
+# --- The device gateway, against its own schema ------------------------------------------------
+
+gateway_schema = schemathesis.openapi.from_wsgi(
+    "/device-api/schema/?format=json",
+    get_wsgi_application(),
+    config=schemathesis.Config.from_dict(
+        {
+            "generation": {"max-examples": MAX_EXAMPLES},
+            # A long-poll of up to 30 s per example would only test the clock.
+            "operations": [
+                {"include-path": "/device-api/v1/commands", "parameters": {"query.wait": 0}}
+            ],
+        }
+    ),
+).include(path_regex=r"^/device-api/v1/")
+
+
+@pytest.fixture
+def device_bearer(transactional_db, settings, tenant) -> dict[str, str]:
+    """Committed data: the long-poll's database work runs in the gateway's own threads."""
+    from tests.gateway.conftest import make_device
+
+    settings.AUTH_FAILURE_RATE_LIMIT = "100000/s"
+    world = make_world(tenant)
+    start_answered_call(world["front"], world["reception"], world["anna"])
+    _, credential = make_device(tenant, "Schemathesis door")
+    return {"Authorization": f"Bearer {credential}"}
+
+
+@gateway_schema.parametrize()
+@_SETTINGS
+def test_gateway_conforms_to_its_schema(case, device_bearer):
+    case.call_and_validate(headers=device_bearer)

@@ -46,16 +46,16 @@ def test_a_pending_command_is_returned_at_once(gateway, active_call, api_client)
     assert time.monotonic() - started < 2
     assert commands == [
         {
-            "id": issued["command_id"],
+            "id": issued["id"],
             "type": "door_open",
             "call_id": str(active_call.id),
             "dtmf": "#1",
             "expires_at": issued["expires_at"],
         }
     ]
-    command = DoorOpenCommand.objects.get(id=issued["command_id"])
+    command = DoorOpenCommand.objects.get(id=issued["id"])
     assert command.status == DoorOpenCommand.Status.DELIVERED and command.delivered_at
-    assert outcome(api_client, issued["command_id"]) == "delivered"
+    assert outcome(api_client, issued["id"]) == "delivered"
 
 
 def test_a_waiting_poll_returns_when_a_command_arrives(gateway, active_call, api_client):
@@ -74,7 +74,7 @@ def test_a_waiting_poll_returns_when_a_command_arrives(gateway, active_call, api
     issued = door_open(api_client, active_call.answered_by)
     thread.join(timeout=15)
 
-    assert [c["id"] for c in result["commands"]] == [issued["command_id"]]
+    assert [c["id"] for c in result["commands"]] == [issued["id"]]
     assert result["returned_at"] - issued_at < 5.0  # woken, not timed out (wait=10)
 
 
@@ -155,7 +155,7 @@ def test_an_unacknowledged_command_is_redelivered_after_the_delay(
     time.sleep(0.6)
     again = polled(gateway.poll())
 
-    assert [c["id"] for c in again] == [issued["command_id"]]
+    assert [c["id"] for c in again] == [issued["id"]]
 
 
 def test_a_waiting_poll_gets_the_redelivery_without_a_new_notify(
@@ -168,7 +168,7 @@ def test_a_waiting_poll_gets_the_redelivery_without_a_new_notify(
     started = time.monotonic()
     again = polled(gateway.poll(wait=5))  # the wake-up safety net notices it
 
-    assert [c["id"] for c in again] == [issued["command_id"]]
+    assert [c["id"] for c in again] == [issued["id"]]
     assert time.monotonic() - started < 0.5 + settings.GATEWAY_SAFETY_POLL_SECONDS + 1
 
 
@@ -177,13 +177,13 @@ def test_an_acknowledged_command_is_never_redelivered(gateway, active_call, api_
     issued = door_open(api_client, active_call.answered_by)
     polled(gateway.poll())
 
-    response = gateway.ack(issued["command_id"], "executed")
+    response = gateway.ack(issued["id"], "executed")
     time.sleep(0.3)
 
     assert response.status_code == 200
     assert response.json()["status"] == "executed" and response.json()["acked_at"]
     assert polled(gateway.poll()) == []
-    assert outcome(api_client, issued["command_id"]) == "executed"
+    assert outcome(api_client, issued["id"]) == "executed"
     assert Call.objects.get(pk=active_call.pk).door_opened
 
 
@@ -191,8 +191,8 @@ def test_a_failed_execution_is_reported(gateway, active_call, api_client):
     issued = door_open(api_client, active_call.answered_by)
     polled(gateway.poll())
 
-    assert gateway.ack(issued["command_id"], "failed").json()["status"] == "failed"
-    assert outcome(api_client, issued["command_id"]) == "failed"
+    assert gateway.ack(issued["id"], "failed").json()["status"] == "failed"
+    assert outcome(api_client, issued["id"]) == "failed"
     assert not Call.objects.get(pk=active_call.pk).door_opened
 
 
@@ -202,7 +202,7 @@ def test_no_command_is_delivered_after_the_call_ended(gateway, active_call, api_
     assert gateway.event(active_call, "ended").status_code == 200
 
     assert polled(gateway.poll()) == []
-    assert outcome(api_client, issued["command_id"]) == "expired"
+    assert outcome(api_client, issued["id"]) == "expired"
 
 
 def test_no_redelivery_after_the_call_ended(gateway, active_call, api_client, settings):
@@ -222,8 +222,8 @@ def test_no_command_is_delivered_after_it_expired(gateway, active_call, api_clie
     time.sleep(1.1)
 
     assert polled(gateway.poll()) == []
-    assert outcome(api_client, issued["command_id"]) == "expired"
-    assert gateway.ack(issued["command_id"]).status_code == 409
+    assert outcome(api_client, issued["id"]) == "expired"
+    assert gateway.ack(issued["id"]).status_code == 409
 
 
 def test_no_redelivery_after_expiry(gateway, active_call, api_client, settings):
@@ -239,7 +239,7 @@ def test_no_redelivery_after_expiry(gateway, active_call, api_client, settings):
 
 def test_the_default_lifetime_is_fifteen_seconds(gateway, active_call, api_client):
     issued = door_open(api_client, active_call.answered_by)
-    command = DoorOpenCommand.objects.get(id=issued["command_id"])
+    command = DoorOpenCommand.objects.get(id=issued["id"])
     assert (command.expires_at - command.created_at).total_seconds() == 15
 
 
@@ -274,10 +274,10 @@ def test_another_device_cannot_acknowledge(
     polled(gateway.poll())
 
     for intruder in (other_gateway, other_tenant_gateway):
-        response = intruder.ack(issued["command_id"])
+        response = intruder.ack(issued["id"])
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
-    assert outcome(api_client, issued["command_id"]) == "delivered"
+    assert outcome(api_client, issued["id"]) == "delivered"
 
 
 def test_an_unknown_command_is_not_found(gateway):
@@ -287,23 +287,23 @@ def test_an_unknown_command_is_not_found(gateway):
 def test_a_command_is_acknowledged_once(gateway, active_call, api_client):
     issued = door_open(api_client, active_call.answered_by)
     polled(gateway.poll())
-    assert gateway.ack(issued["command_id"]).status_code == 200
+    assert gateway.ack(issued["id"]).status_code == 200
 
-    response = gateway.ack(issued["command_id"], "failed")
+    response = gateway.ack(issued["id"], "failed")
 
     assert response.status_code == 409
     assert response.json()["code"] == "already_acknowledged"
-    assert outcome(api_client, issued["command_id"]) == "executed"
+    assert outcome(api_client, issued["id"]) == "executed"
 
 
 def test_an_undelivered_command_cannot_be_acknowledged(gateway, active_call, api_client):
     issued = door_open(api_client, active_call.answered_by)
 
-    response = gateway.ack(issued["command_id"])
+    response = gateway.ack(issued["id"])
 
     assert response.status_code == 409
     assert response.json()["code"] == "not_delivered"
-    assert outcome(api_client, issued["command_id"]) == "queued"
+    assert outcome(api_client, issued["id"]) == "queued"
 
 
 @pytest.mark.parametrize("body", [{}, {"result": "opened"}, {"result": ""}])

@@ -89,7 +89,7 @@ def test_a_door_opens_end_to_end_with_the_simulators_on_sqlite(tmp_path):
             headers={"Authorization": f"Bearer {demo['api_secret']}"},
         )
         assert issued.status_code == 202, issued.text
-        command_id = issued.json()["command_id"]
+        command_id = issued.json()["id"]
 
         out, _ = door.communicate(timeout=20)
         assert door.returncode == 0, out

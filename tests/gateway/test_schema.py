@@ -1,4 +1,4 @@
-"""The gateway is documented in the one OpenAPI schema, under its own tag and security scheme."""
+"""The gateway has its own OpenAPI schema, apart from the customer API's."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ OPERATIONS = {
 
 @pytest.fixture
 def schema(client) -> dict:
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    response = client.get("/device-api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     return response.json()
 
@@ -38,12 +38,22 @@ def test_every_gateway_operation_is_documented_under_its_tag(schema):
             assert "application/problem+json" in operation["responses"][status]["content"]
 
 
-def test_the_device_credential_is_its_own_bearer_scheme(schema):
+def test_the_device_credential_is_its_own_bearer_scheme(schema, client):
+    assert set(schema["components"]["securitySchemes"]) == {"deviceCredential"}
     scheme = schema["components"]["securitySchemes"]["deviceCredential"]
     assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
-    # The customer API's operations do not accept it.
-    customer = schema["paths"]["/api/v1/version"]["get"]
-    assert {"deviceCredential": []} not in customer.get("security", [])
+    assert all(path.startswith("/device-api/v1/") for path in schema["paths"])
+    # Integrators never see it.
+    customer = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert "deviceCredential" not in customer["components"]["securitySchemes"]
+    assert not any(path.startswith("/device-api/") for path in customer["paths"])
+
+
+def test_the_gateway_has_its_own_docs_page(client):
+    response = client.get("/device-api/docs/")
+    assert response.status_code == 200
+    assert "/device\\u002Dapi/schema/" in response.content.decode()  # JSON-escaped "-"
+    assert "<title>CyberGate device gateway</title>" in response.content.decode()
 
 
 def test_the_long_poll_documents_wait_and_its_answer(schema):

@@ -140,20 +140,20 @@ def test_a_command_issued_on_one_process_reaches_the_device_polling_on_another(s
         issued, issued_at = open_door(b.url, world)
 
         commands, received_at = front.result(timeout=15)
-        assert [c["id"] for c in commands] == [issued["command_id"]], a.output()
+        assert [c["id"] for c in commands] == [issued["id"]], a.output()
         assert commands[0]["call_id"] == call_id and commands[0]["dtmf"] == "#1"
         assert received_at - issued_at < 3.0, f"took {received_at - issued_at:.3f} s"
         assert back.result(timeout=15)[0] == []  # the tenant's other device: nothing
         assert foreign.result(timeout=15)[0] == []
 
     ack = httpx.post(
-        f"{b.url}/device-api/v1/commands/{issued['command_id']}/ack",
+        f"{b.url}/device-api/v1/commands/{issued['id']}/ack",
         json={"result": "executed"},
         headers=bearer(world["front_credential"]),
     )
     assert ack.status_code == 200, ack.text
     outcome = httpx.get(
-        f"{a.url}/api/v1/door-open-commands/{issued['command_id']}",
+        f"{a.url}/api/v1/door-open-commands/{issued['id']}",
         headers=bearer(world["api_secret"]),
     )
     assert outcome.json()["status"] == "executed"
@@ -167,7 +167,7 @@ def test_a_second_poll_elsewhere_does_not_get_the_command_again(servers, world):
     first, _ = poll(a.url, world["front_credential"], 0)
     again, _ = poll(b.url, world["front_credential"], 1)
 
-    assert [c["id"] for c in first] == [issued["command_id"]]
+    assert [c["id"] for c in first] == [issued["id"]]
     assert again == []
 
 
@@ -189,7 +189,7 @@ def test_delivery_survives_a_lost_listener_connection(servers, world):
         issued, issued_at = open_door(b.url, world)
         commands, received_at = front.result(timeout=15)
 
-    assert [c["id"] for c in commands] == [issued["command_id"]]
+    assert [c["id"] for c in commands] == [issued["id"]]
     assert received_at - issued_at < 3.0, a.output()
 
 

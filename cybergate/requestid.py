@@ -1,0 +1,84 @@
+"""A request id on every /api/ and /device-api/ answer, in its problem details and its log lines.
+
+`X-Request-Id` is the client's own when it sent a sane one (1–200 of `A-Za-z0-9._:-`, so it is
+safe in logs and headers), else a new uuid4. It is bound for the request's duration to a context
+variable (read by problem details as `instance`) and to structlog's context variables (merged
+into log lines by the logging configuration; RequestIdLogFilter does it for stdlib handlers).
+
+Sync- and async-capable: under ASGI it must not hold a thread per device long-poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
+import structlog
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+HEADER = "X-Request-Id"
+_META_KEY = "HTTP_X_REQUEST_ID"
+_PREFIXES = ("/api/", "/device-api/")
+_SANE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+
+_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    return _request_id.get()
+
+
+def _request_id_for(request) -> str:
+    given = request.META.get(_META_KEY)
+    if given is not None and _SANE.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self._async:
+            return self.__acall__(request)
+        if not request.path_info.startswith(_PREFIXES):
+            return self.get_response(request)
+        request_id = _request_id_for(request)
+        token = _request_id.set(request_id)
+        try:
+            with structlog.contextvars.bound_contextvars(request_id=request_id):
+                response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response[HEADER] = request_id
+        return response
+
+    async def __acall__(self, request):
+        if not request.path_info.startswith(_PREFIXES):
+            return await self.get_response(request)
+        request_id = _request_id_for(request)
+        token = _request_id.set(request_id)
+        try:
+            with structlog.contextvars.bound_contextvars(request_id=request_id):
+                response = await self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response[HEADER] = request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Adds `request_id` ("-" outside a request) to stdlib log records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get() or "-"
+        return True

@@ -1,0 +1,80 @@
+"""The two OpenAPI documents: the customer API (/api/schema/) and the device gateway
+(/device-api/schema/). Each keeps only its own operations (and so only its own security scheme);
+one post-processing hook declares the headers every answer carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CUSTOMER_PREFIX = "/api/v1/"
+GATEWAY_PREFIX = "/device-api/v1/"
+
+_REQUEST_ID = {
+    "description": "This request's id (yours when you sent a sane `X-Request-Id`); problem "
+    "details repeat it as `instance`.",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,200}$"},
+    "example": "9f1c2e4b7a3d4f0e8b6a5c2d1e0f9a8b",
+}
+_RATE_LIMIT_POLICY = {
+    "description": "The per-secret quota: requests `;w=` seconds (IETF RateLimit headers).",
+    "schema": {"type": "string"},
+    "example": "600;w=60",
+}
+_RATE_LIMIT = {
+    "description": "Where this secret stands in the current window: `limit`, `remaining`, and "
+    "`reset` (seconds until the window resets).",
+    "schema": {"type": "string"},
+    "example": "limit=600, remaining=598, reset=42",
+}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before sending the request again.",
+    "schema": {"type": "integer", "minimum": 1},
+    "example": 17,
+}
+_WWW_AUTHENTICATE = {
+    "description": "The authentication scheme to use.",
+    "schema": {"type": "string"},
+    "example": "Bearer",
+}
+
+
+def customer_endpoints(endpoints: list, **kwargs: Any) -> list:
+    return [e for e in endpoints if e[0].startswith(CUSTOMER_PREFIX)]
+
+
+def gateway_endpoints(endpoints: list, **kwargs: Any) -> list:
+    return [e for e in endpoints if e[0].startswith(GATEWAY_PREFIX)]
+
+
+def close_request_bodies(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Request bodies refuse unknown fields (cybergate.serializers.StrictInputMixin), and every
+    operation that takes a body needs one: say so."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method != "parameters" and "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return result
+
+
+def declare_headers(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Response headers of every operation: X-Request-Id always; the RateLimit pair on every
+    authenticated customer answer; WWW-Authenticate on 401; Retry-After on 429 and 503."""
+    for path, item in result.get("paths", {}).items():
+        customer = path.startswith(CUSTOMER_PREFIX)
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            for status, response in operation.get("responses", {}).items():
+                headers = response.setdefault("headers", {})
+                headers.setdefault("X-Request-Id", _REQUEST_ID)
+                if customer and status not in ("401", "403"):
+                    headers.setdefault("RateLimit-Policy", _RATE_LIMIT_POLICY)
+                    headers.setdefault("RateLimit", _RATE_LIMIT)
+                if status == "401":
+                    headers.setdefault("WWW-Authenticate", _WWW_AUTHENTICATE)
+                if status in ("429", "503"):
+                    headers.setdefault("Retry-After", _RETRY_AFTER)
+    return result
