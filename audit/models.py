@@ -45,6 +45,34 @@ class AuditEntry(models.Model):
         SUPPORT_REQUEST_RESOLVED = "support_request.resolved", "Support request resolved"
         TENANT_API_ACCESS_ENABLED = "tenant.api_access_enabled", "API access enabled"
         TENANT_API_ACCESS_DISABLED = "tenant.api_access_disabled", "API access disabled"
+        TENANT_OFFBOARDED = "tenant.offboarded", "Tenant offboarded by support"
+        # Support's changes in Django admin (cybergate/admin.py: `<audit_name>.<verb>`).
+        TENANT_CREATED = "tenant.created", "Tenant created"
+        TENANT_CHANGED = "tenant.changed", "Tenant changed"
+        TENANT_DELETED = "tenant.deleted", "Tenant deleted"
+        USER_CREATED = "user.created", "Login created"
+        USER_CHANGED = "user.changed", "Login changed"
+        USER_DELETED = "user.deleted", "Login deleted"
+        DEVICE_CREATED = "device.created", "Device created"
+        DEVICE_CHANGED = "device.changed", "Device changed"
+        DEVICE_DELETED = "device.deleted", "Device deleted"
+        CALL_GROUP_CREATED = "call_group.created", "Call group created"
+        CALL_GROUP_CHANGED = "call_group.changed", "Call group changed"
+        CALL_GROUP_DELETED = "call_group.deleted", "Call group deleted"
+        TEAMS_USER_CREATED = "teams_user.created", "Teams user created"
+        TEAMS_USER_CHANGED = "teams_user.changed", "Teams user changed"
+        TEAMS_USER_DELETED = "teams_user.deleted", "Teams user deleted"
+        # Sign-in (accounts/receivers.py).
+        USER_SIGNED_IN = "user.signed_in", "Signed in"
+        USER_SIGN_IN_FAILED = "user.sign_in_failed", "Sign-in failed"
+        USER_LOCKED_OUT = "user.locked_out", "Sign-in locked out"
+        USER_PASSWORD_CHANGED = "user.password_changed", "Password changed"
+        MFA_ENABLED = "mfa.enabled", "Second factor added"
+        MFA_DISABLED = "mfa.disabled", "Second factor removed"
+        MFA_RECOVERY_CODES_REGENERATED = (
+            "mfa.recovery_codes_regenerated",
+            "Recovery codes regenerated",
+        )
 
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(unique=True, editable=False)

@@ -100,7 +100,15 @@ def test_every_action_and_code_in_the_code_base_is_in_its_enum():
     """An unlisted value would break typed clients, which refuse unknown enum values."""
     sources = [
         p.read_text()
-        for folder in ("apisecrets", "audit", "callgroups", "devices", "tenants", "cybergate")
+        for folder in (
+            "accounts",
+            "apisecrets",
+            "audit",
+            "callgroups",
+            "devices",
+            "tenants",
+            "cybergate",
+        )
         for p in (ROOT / folder).rglob("*.py")
         if "migrations" not in p.parts
     ]
@@ -110,6 +118,16 @@ def test_every_action_and_code_in_the_code_base_is_in_its_enum():
         re.findall(r'(?:action\s*=|REVOKED =|if \w+|else)\s*\(?\s*"([a-z_]+\.[a-z_]+)"', text)
     )
     assert len(actions) >= 10
+    # Support's admin changes: `<audit_name>.<verb>` of every audited admin.
+    from django.contrib import admin
+
+    from cybergate.admin import AuditedAdminMixin
+
+    audited = [m for m in admin.site._registry.values() if isinstance(m, AuditedAdminMixin)]
+    assert len(audited) >= 5
+    for model_admin in audited:
+        name = model_admin.audit_name or model_admin.opts.model_name
+        actions |= {f"{name}.{verb}" for verb in ("created", "changed", "deleted")}
     assert actions <= set(AuditEntry.Action.values), actions - set(AuditEntry.Action.values)
     codes = set(
         re.findall(r'(?:Problem|CallError|CredentialProblem)\(\s*(?:\d+,\s*)?"([a-z_]+)"', text)

@@ -41,7 +41,7 @@ def test_a_failed_portal_sign_in_is_logged_without_the_password(
     client, admin_user, security_events
 ):
     response = client.post(
-        "/accounts/login/", {"username": admin_user.email, "password": "wrong-password-123"}
+        "/accounts/login/", {"login": admin_user.email, "password": "wrong-password-123"}
     )
     assert response.status_code == 200
     (event,) = security_events()
@@ -54,9 +54,12 @@ def test_a_failed_portal_sign_in_is_logged_without_the_password(
 
 
 def test_a_failed_admin_sign_in_is_logged(client, staff_user, security_events):
-    client.post("/admin/login/", {"username": staff_user.email, "password": "nope-nope-1"})
+    # Admin sign-in goes through the portal's (allauth) form, with the admin as `next`.
+    assert client.get("/admin/login/").status_code == 302
+    client.post("/accounts/login/?next=/admin/", {"login": staff_user.email, "password": "nope-1"})
     (event,) = security_events()
-    assert (event["event"], event["path"]) == ("login_failed", "/admin/login/")
+    assert (event["event"], event["path"]) == ("login_failed", "/accounts/login/")
+    assert event["user"] == staff_user.email
 
 
 def test_a_login_name_that_is_not_an_email_is_not_logged(db, security_events):
