@@ -92,7 +92,7 @@ def deliver(stack: Stack, call_id: str) -> float:
         issued_at = time.monotonic()
         assert opened.status_code == 202, opened.text
         commands, received_at = waiting.result(timeout=30)
-    command_id = opened.json()["command_id"]
+    command_id = opened.json()["id"]
     assert [(c["id"], c["call_id"]) for c in commands] == [(command_id, call_id)]
     ack = httpx.post(
         f"{stack.gateway.url}/device-api/v1/commands/{command_id}/ack",
