@@ -28,11 +28,12 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
+from cybergate.http import is_api_request
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:cybergate:problem:"
-API_PREFIXES = ("/api/", "/device-api/")
 
 # One title per code, so a code always reads the same.
 TITLES: dict[str, str] = {
@@ -50,6 +51,7 @@ TITLES: dict[str, str] = {
     "not_acceptable": "Not acceptable",
     "unsupported_media_type": "Unsupported media type",
     "rate_limited": "Too many requests",
+    "auth_rate_limited": "Too many failed authentications",
     "not_in_active_call": "Not in an active call",
     "no_door_open_code": "No door-open code configured",
     "server_error": "Internal server error",
@@ -257,10 +259,6 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
     return problem_response(500, "server_error", None, "An unexpected error occurred.")
 
 
-def is_api_path(path: str) -> bool:
-    return path.startswith(API_PREFIXES)
-
-
 @csrf_exempt
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Catch-all at the end of the API URLconf: unknown paths are problem details, not HTML."""
@@ -273,24 +271,24 @@ def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespo
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if is_api_path(request.path):
+    if is_api_request(request):
         return problem_response(400, "invalid_request", None, "The request is malformed.")
     return defaults.bad_request(request, exception)
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if is_api_path(request.path):
+    if is_api_request(request):
         return problem_response(403, "permission_denied", None, "Permission denied.")
     return defaults.permission_denied(request, exception)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if is_api_path(request.path):
+    if is_api_request(request):
         return not_found_view(request)
     return defaults.page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
-    if is_api_path(request.path):
+    if is_api_request(request):
         return problem_response(500, "server_error", None, "An unexpected error occurred.")
     return defaults.server_error(request)

@@ -19,6 +19,7 @@ down with it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import threading
@@ -69,6 +70,7 @@ def reset_local_counters() -> None:
     with _lock:
         _local.clear()
         _batches.clear()
+        _recent.clear()
 
 
 def _incr_local(key: str, amount: int, ttl: int) -> int:
@@ -104,15 +106,21 @@ def _incr_shared(backend, key: str, amount: int, ttl: int) -> int:
         return amount
 
 
+def _window(rate: str, now: float) -> tuple[int, int, int]:
+    """(limit, window number, seconds until it ends) of `rate` at `now`."""
+    limit, period = parse_rate(rate)
+    window = int(now // period)
+    return limit, window, max(1, math.ceil((window + 1) * period - now))
+
+
 def hit(
     scope: str, ident: str, rate: str, now: float | None = None, *, batched: bool = False
 ) -> Verdict:
     """Count one request of `ident` against `rate` in the current fixed window."""
-    limit, period = parse_rate(rate)
     now = time.time() if now is None else now
-    window = int(now // period)
+    limit, window, retry_after = _window(rate, now)
+    period = parse_rate(rate)[1]
     key = f"rl:{scope}:{ident}:{window}"
-    retry_after = max(1, math.ceil((window + 1) * period - now))
     backend = caches["default"]
     try:
         if isinstance(backend, LocMemCache):
@@ -167,6 +175,97 @@ class ApiSecretRateThrottle(BaseThrottle):
         return verdict.retry_after if verdict else None
 
 
+# --- Failed authentication, per client address --------------------------------------------------
+# Over the limit an address gets 429 for every credential it has not used successfully lately,
+# decided before any database lookup: guessing stops (a hit looks like a miss), and a flood of
+# bad credentials costs a cache look-up, not a query. A customer's working client behind the same
+# address keeps working: successful values are remembered per address as short keyed
+# fingerprints (never the value), shared through the cache and mirrored in each process so that
+# the hot path costs no round trip.
+
+RECENT_SUCCESS_SECONDS = 24 * 3600  # what "used successfully lately" means
+_SUCCESS_REFRESH_SECONDS = 3600  # a process re-marks a value in the shared cache this often
+_recent: dict[tuple[str, str], float] = {}  # (address, fingerprint) → monotonic time marked
+
+
+@lru_cache(maxsize=4)
+def _fingerprint_key(secret_key: str) -> bytes:
+    return hashlib.sha256(b"cybergate auth fingerprint\0" + secret_key.encode()).digest()
+
+
+def _fingerprint(value: str) -> str:
+    key = _fingerprint_key(settings.SECRET_KEY)
+    return hashlib.blake2b(value.encode(), key=key, digest_size=8).hexdigest()
+
+
+def auth_rate_limited(retry_after: int) -> Problem:
+    return Problem(
+        429,
+        "auth_rate_limited",
+        "Too many failed authentication attempts from this address. "
+        f"Retry in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+@dataclass(slots=True)
+class AuthAttempt:
+    """One authentication from one address, with one credential value."""
+
+    ip: str
+    fingerprint: str
+
+    def succeeded(self) -> None:
+        """Remember that this value works from this address (it then passes over the limit)."""
+        key = (self.ip, self.fingerprint)
+        now = time.monotonic()
+        marked = _recent.get(key)
+        if marked is not None and now - marked < _SUCCESS_REFRESH_SECONDS:
+            return
+        if len(_recent) > 50_000:
+            _recent.clear()
+        _recent[key] = now
+        try:
+            caches["default"].set(f"authok:{key[0]}:{key[1]}", 1, RECENT_SUCCESS_SECONDS)
+        except Exception:  # noqa: BLE001 - fail open, see module docstring
+            logger.warning("Rate limit cache unavailable; success not shared", exc_info=True)
+
+    def failed(self, problem: Problem) -> Problem:
+        return failed_authentication(self.ip, problem)
+
+
+def auth_attempt(ip: str | None, value: str) -> AuthAttempt:
+    """Start an authentication; raise 429 `auth_rate_limited` if it must not even be looked up.
+
+    Call before any hashing or database query. Costs a dict look-up for a value that worked from
+    this address in this process lately, else one cache round trip.
+    """
+    attempt = AuthAttempt(ip or "unknown", _fingerprint(value))
+    marked = _recent.get((attempt.ip, attempt.fingerprint))
+    if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
+        return attempt
+    now = time.time()
+    limit, window, retry_after = _window(settings.AUTH_FAILURE_RATE_LIMIT, now)
+    counter = f"rl:authfail:{attempt.ip}:{window}"
+    success = f"authok:{attempt.ip}:{attempt.fingerprint}"
+    backend = caches["default"]
+    try:
+        if isinstance(backend, LocMemCache):
+            with _lock:
+                count, expires = _local.get(counter, (0, 0.0))
+            failures = count if expires > time.monotonic() else 0
+            known = backend.get(success) is not None
+        else:
+            found = backend.get_many([counter, success])
+            failures, known = int(found.get(counter) or 0), success in found
+    except Exception:  # noqa: BLE001 - fail open, see module docstring
+        logger.warning("Rate limit cache unavailable; not limiting authfail", exc_info=True)
+        return attempt
+    if failures >= limit and not known:
+        raise auth_rate_limited(retry_after)
+    return attempt
+
+
 def auth_failure_hit(ip: str | None) -> Verdict:
     """Count one failed authentication from `ip` against settings.AUTH_FAILURE_RATE_LIMIT."""
     return hit("authfail", ip or "unknown", settings.AUTH_FAILURE_RATE_LIMIT)
@@ -180,10 +279,4 @@ def failed_authentication(ip: str | None, problem: Problem) -> Problem:
     verdict = auth_failure_hit(ip)
     if verdict.allowed:
         return problem
-    return Problem(
-        429,
-        "rate_limited",
-        "Too many failed authentication attempts from this address. "
-        f"Retry in {verdict.retry_after} seconds.",
-        headers={"Retry-After": str(verdict.retry_after)},
-    )
+    return auth_rate_limited(verdict.retry_after)
