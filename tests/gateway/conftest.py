@@ -43,7 +43,7 @@ class Gateway:
 
     def poll(self, wait: float | str | None = 0):
         """Through Django's ASGI handler, as the gateway pool serves it (under WSGI a poll
-        never waits: test_long_poll_routing.py)."""
+        never waits: test_pools_over_http.py)."""
         query = "" if wait is None else f"?wait={wait}"
         authorization = self.client.defaults.get("HTTP_AUTHORIZATION", "")
         return async_to_sync(AsyncClient().get)(

@@ -1,4 +1,5 @@
-"""Real server processes for the end-to-end gateway tests: uvicorn, as in production."""
+"""Real server processes for end-to-end tests: uvicorn, and gunicorn's two pools as README
+"Deploying" runs them (gthread for the web pool, uvicorn workers for the gateway pool)."""
 
 from __future__ import annotations
 
@@ -69,21 +70,31 @@ class Server:
 
 
 def start_server(env: dict[str, str]) -> Server:
+    """uvicorn on its own, with its X-Forwarded-For handling off (client_ip decides)."""
     port = free_port()
-    log = Path(tempfile.mkstemp(prefix="cybergate-gateway-", suffix=".log")[1])
+    command = ["-m", "uvicorn", "cybergate.asgi:application", "--no-proxy-headers"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    return _started(command, port, env)
+
+
+POOLS = {
+    # The commands of README "Deploying" (fewer workers and threads).
+    "web": ["cybergate.wsgi:application", "-k", "gthread"],
+    "gateway": ["cybergate.asgi:application", "-k", "cybergate.workers.UvicornWorker"],
+}
+
+
+def start_gunicorn(env: dict[str, str], pool: str, *, workers: int = 1, threads: int = 2) -> Server:
+    port = free_port()
+    command = ["-m", "gunicorn", *POOLS[pool], "-w", str(workers), "--threads", str(threads)]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    return _started(command, port, env)
+
+
+def _started(arguments: list[str], port: int, env: dict[str, str]) -> Server:
+    log = Path(tempfile.mkstemp(prefix="cybergate-server-", suffix=".log")[1])
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "cybergate.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        [sys.executable, *arguments],
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
