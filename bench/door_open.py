@@ -156,7 +156,7 @@ def free_port() -> int:
 POOLS = {
     # The commands of README "Deploying".
     "web": ["cybergate.wsgi:application", "-k", "gthread", "--threads", "4"],
-    "gateway": ["cybergate.asgi:application", "-k", "uvicorn_worker.UvicornWorker"],
+    "gateway": ["cybergate.asgi:application", "-k", "cybergate.workers.UvicornWorker"],
 }
 
 

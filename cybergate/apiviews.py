@@ -53,7 +53,11 @@ _DESCRIPTIONS: dict[int, str] = {
     403: "`api_access_disabled`: the tenant's API access is switched off.",
     404: "`not_found` (unknown id or path).",
     409: "The request conflicts with the current state.",
-    429: "`rate_limited`; `Retry-After` says how many seconds to wait.",
+    429: (
+        "`rate_limited` (this secret's request limit) or `auth_rate_limited` (too many failed "
+        "authentications from this address: only secrets that worked from it lately are still "
+        "looked up); `Retry-After` says how many seconds to wait."
+    ),
 }
 
 
