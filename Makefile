@@ -47,6 +47,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/auth.py
 	$(BIN)/python bench/new_entries.py
 	$(BIN)/python bench/door_open.py
+	$(BIN)/python bench/auth_flood.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

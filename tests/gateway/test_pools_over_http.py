@@ -27,6 +27,7 @@ from django.conf import settings
 from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from devices.gateway import LONG_POLL_HEADER, LONG_POLL_UNSUPPORTED
+from devices.management.commands._device_client import DeviceClient
 from tests.conftest import make_api_secret
 from tests.gateway.conftest import make_device
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
@@ -125,6 +126,18 @@ def test_long_polls_sent_to_the_web_pool_answer_at_once_and_the_portal_stays_fas
         assert json.loads(answer.body) == {"commands": []}
         assert answer.headers[LONG_POLL_HEADER] == LONG_POLL_UNSUPPORTED
         assert answer.seconds < 5
+
+
+def test_the_device_simulator_pauses_between_polls_the_web_pool_does_not_hold(tenant, pools):
+    """A device told `X-Long-Poll: unsupported` does not spin (e.g. `make run`'s runserver)."""
+    _, credential = make_device(tenant, "Simulated")
+    client = DeviceClient(pools["web"].url, credential)
+    try:
+        started = time.monotonic()
+        assert client.poll(20) == []
+        assert 0.4 <= time.monotonic() - started < 5
+    finally:
+        client.close()
 
 
 def test_in_process_a_wsgi_poll_never_waits_and_an_asgi_poll_does(gateway):
