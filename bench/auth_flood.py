@@ -40,8 +40,8 @@ import time
 import door_open
 from door_open import Connection, measure, percentiles, start_gunicorn, stop
 
-TRIES = int(os.environ.get("BENCH_TRIES", "200"))  # door-opens per phase
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))  # quiet/flood alternations
+TRIES = int(os.environ.get("BENCH_TRIES", "250"))  # door-opens per phase
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # alternations: other load evens out
 FLOOD_RATE = float(os.environ.get("BENCH_FLOOD_RATE", "100"))  # requests/s, all clients
 FLOOD_CLIENTS = int(os.environ.get("BENCH_FLOOD_CLIENTS", "4"))
 
