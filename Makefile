@@ -48,6 +48,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/new_entries.py
 	$(BIN)/python bench/door_open.py
 	$(BIN)/python bench/login_flood.py
+	$(BIN)/python bench/auth_flood.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -9,9 +9,10 @@ switched off — to that window on every process, without any cross-process mess
 in this process evicts at once (`forget_secret`). Expiry is checked on every request against the
 cached `expires_at`, so a secret stops working the moment it expires.
 
-Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP; over it the answer
-is 429 instead of 401. Valid secrets from the same IP keep working: the limit slows down guessing,
-it must not lock out a customer whose other client is misconfigured.
+Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP. Over it the address
+gets 429 `auth_rate_limited` for every secret it has not used successfully lately, decided before
+the hash and the lookup (cybergate/throttling.py `auth_attempt`): guessing stops, a flood costs no
+query, and a customer's working client behind the same address keeps working.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret
 from cybergate.http import bearer_value, client_ip
 from cybergate.problems import Problem
-from cybergate.throttling import failed_authentication
+from cybergate.throttling import auth_attempt, failed_authentication
 from tenants.models import Tenant
 
 LAST_USED_GRANULARITY = timedelta(seconds=60)
@@ -151,16 +152,23 @@ class ApiSecretAuthentication(BaseAuthentication):
     """Sets request.auth (the ApiSecret), request.user (ApiClient) and request.tenant."""
 
     def authenticate(self, request) -> tuple[ApiClient, ApiSecret]:
+        ip = client_ip(request)
         value = bearer_value(request.META.get("HTTP_AUTHORIZATION"))
         if value is None:
-            self._fail(
-                request,
-                "missing_credentials",
-                "Send an API secret in the header 'Authorization: Bearer <secret>'.",
+            raise failed_authentication(
+                ip,
+                AuthenticationProblem(
+                    "missing_credentials",
+                    "Send an API secret in the header 'Authorization: Bearer <secret>'.",
+                ),
             )
+        # Over the failed-authentication limit, 429 unless this value worked from here lately:
+        # decided before any hashing or lookup.
+        attempt = auth_attempt(ip, value)
+        invalid = AuthenticationProblem("invalid_secret", "The API secret is not valid.")
         # Shape check before any hashing or lookup (same rule as tokens.looks_like, compiled).
         if _SECRET_SHAPE.fullmatch(value) is None:
-            self._fail(request, "invalid_secret", "The API secret is not valid.")
+            raise attempt.failed(invalid)
 
         hashed = hash_api_secret(value)
         entry = _cache.get(hashed)
@@ -168,25 +176,28 @@ class ApiSecretAuthentication(BaseAuthentication):
             entry = _load(hashed, value)
             if entry is None:
                 _cache.pop(hashed, None)
-                self._fail(request, "invalid_secret", "The API secret is not valid.")
+                raise attempt.failed(invalid)
             if len(_cache) >= _MAX_CACHED:
                 _cache.clear()
             _cache[hashed] = entry
 
         now = timezone.now()
         if entry.expires_at <= now:
-            self._fail(request, "expired_secret", "The API secret has expired.")
+            raise attempt.failed(
+                AuthenticationProblem("expired_secret", "The API secret has expired.")
+            )
         if not entry.api_access_enabled:
             raise Problem(
                 403,
                 "api_access_disabled",
                 "API access is not enabled for this tenant. Contact support to enable it.",
             )
+        attempt.succeeded()
 
         secret = _clone(entry.secret)
         tenant = _clone(entry.tenant)
         secret._state.fields_cache["tenant"] = tenant
-        self._record_use(entry, secret, request, now)
+        self._record_use(entry, secret, ip, now)
         request.tenant = tenant
         request._request.tenant = tenant
         return ApiClient(secret, tenant), secret
@@ -195,11 +206,7 @@ class ApiSecretAuthentication(BaseAuthentication):
         return "Bearer"
 
     @staticmethod
-    def _fail(request, code: str, detail: str) -> None:
-        raise failed_authentication(client_ip(request), AuthenticationProblem(code, detail))
-
-    @staticmethod
-    def _record_use(entry: _Entry, secret: ApiSecret, request, now: datetime) -> None:
+    def _record_use(entry: _Entry, secret: ApiSecret, ip: str | None, now: datetime) -> None:
         """Write last use at most once a minute per secret, across all processes.
 
         The cached value spares this process the query; the condition in the UPDATE makes the
@@ -210,7 +217,7 @@ class ApiSecretAuthentication(BaseAuthentication):
         entry.last_used_at = now
         ApiSecret.objects.filter(pk=secret.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_GRANULARITY)
-        ).update(last_used_at=now, last_used_ip=client_ip(request))
+        ).update(last_used_at=now, last_used_ip=ip)
 
 
 class ApiSecretAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -7,7 +7,7 @@ each throughput and the ratio. Target: ratio ≥ 0.75.
     .venv/bin/python bench/auth.py                    # defaults below
     DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/auth.py
     BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_WORKER_CLASS=sync .venv/bin/python bench/auth.py
-    BENCH_WORKER_CLASS=uvicorn_worker.UvicornWorker .venv/bin/python bench/auth.py   # ASGI
+    BENCH_WORKER_CLASS=cybergate.workers.UvicornWorker .venv/bin/python bench/auth.py   # ASGI
 
 Uses wrk when installed (`apt-get install wrk`), else a small Python keep-alive load generator
 (which is slower than the server, so its ratio is closer to 1 than wrk's; prefer wrk).

@@ -156,7 +156,7 @@ def free_port() -> int:
 POOLS = {
     # The commands of README "Deploying".
     "web": ["cybergate.wsgi:application", "-k", "gthread", "--threads", "4"],
-    "gateway": ["cybergate.asgi:application", "-k", "uvicorn_worker.UvicornWorker"],
+    "gateway": ["cybergate.asgi:application", "-k", "cybergate.workers.UvicornWorker"],
 }
 
 
@@ -239,21 +239,27 @@ def db_connections() -> int:
 
 
 class Connection:
-    def __init__(self, port: int, authorization: str) -> None:
+    def __init__(self, port: int, authorization: str, source: str | None = None) -> None:
         self.port = port
         self.authorization = authorization
+        self.source = source  # a loopback address of its own (127.0.0.x), e.g. for rate limits
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes = b"", authorization: str | None = None
+    ) -> tuple[int, bytes]:
         content_type = "Content-Type: application/json\r\n" if body else ""
+        authorization = authorization or self.authorization
         for attempt in range(2):  # the server may have closed an idle keep-alive connection
             if self.writer is None:
-                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+                self.reader, self.writer = await asyncio.open_connection(
+                    "127.0.0.1", self.port, local_addr=(self.source, 0) if self.source else None
+                )
             try:
                 self.writer.write(
                     f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    f"Authorization: Bearer {self.authorization}\r\n{content_type}"
+                    f"Authorization: Bearer {authorization}\r\n{content_type}"
                     f"Content-Length: {len(body)}\r\n\r\n".encode()
                     + body
                 )

@@ -17,14 +17,13 @@ from django.contrib.messages import middleware as messages_middleware
 from django.contrib.sessions import middleware as sessions_middleware
 from django_htmx import middleware as htmx_middleware
 
+from cybergate.http import API_PREFIX, is_customer_api_request
 from tenants import middleware as tenants_middleware
-
-API_PREFIX = "/api/"
 
 
 def _skipping_api(base: type) -> type:
     def __call__(self, request):
-        if request.path_info.startswith(API_PREFIX):
+        if is_customer_api_request(request):
             return self.get_response(request)
         return base.__call__(self, request)
 

@@ -65,7 +65,11 @@ _DESCRIPTIONS: dict[int, str] = {
     406: "`not_acceptable`: the `Accept` header does not allow `application/json`.",
     409: "The request conflicts with the current state.",
     415: "`unsupported_media_type`: send the body as `application/json`.",
-    429: "`rate_limited`; `Retry-After` says how many seconds to wait.",
+    429: (
+        "`rate_limited` (this secret's request limit) or `auth_rate_limited` (too many failed "
+        "authentications from this address: only secrets that worked from it lately are still "
+        "looked up); `Retry-After` says how many seconds to wait."
+    ),
 }
 
 # What an example of each code says (else its title).

@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
-from cybergate.problems import API_PREFIXES
+from cybergate.http import is_api_request
 
 # Per-response changes django-csp's decorators make; a response with none gets the fixed policy.
 _PER_RESPONSE = (
@@ -112,9 +112,7 @@ class PrivateCacheMiddleware:
 
 def _may_be_signed_in(request: HttpRequest) -> bool:
     # Without a session cookie nobody is signed in: probes and static files skip the user lookup.
-    return settings.SESSION_COOKIE_NAME in request.COOKIES and not request.path_info.startswith(
-        API_PREFIXES
-    )
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and not is_api_request(request)
 
 
 def _signed_in(user) -> bool:

@@ -31,13 +31,13 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
+from cybergate.http import is_api_request
 from cybergate.requestid import current_request_id
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:cybergate:problem:"
-API_PREFIXES = ("/api/", "/device-api/")
 
 # One title per code, so a code always reads the same.
 TITLES: dict[str, str] = {
@@ -57,6 +57,7 @@ TITLES: dict[str, str] = {
     "unsupported_media_type": "Unsupported media type",
     "payload_too_large": "Payload too large",
     "rate_limited": "Too many requests",
+    "auth_rate_limited": "Too many failed authentications",
     "not_in_active_call": "Not in an active call",
     "invalid_call_state": "Invalid call state",
     "not_delivered": "Command not delivered",
@@ -309,10 +310,6 @@ def service_unavailable_response(exc: BaseException | None = None) -> HttpRespon
     )
 
 
-def is_api_path(path: str) -> bool:
-    return path.startswith(API_PREFIXES)
-
-
 @csrf_exempt
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Catch-all at the end of the API URLconf: unknown paths are problem details, not HTML."""
@@ -325,7 +322,7 @@ def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespo
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if is_api_path(request.path):
+    if is_api_request(request):
         if isinstance(exception, RequestDataTooBig):
             return problem_response(
                 413, "payload_too_large", None, "The request body is too large."
@@ -335,19 +332,19 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if is_api_path(request.path):
+    if is_api_request(request):
         return problem_response(403, "permission_denied", None, "Permission denied.")
     return defaults.permission_denied(request, exception)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if is_api_path(request.path):
+    if is_api_request(request):
         return not_found_view(request)
     return defaults.page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
-    if is_api_path(request.path):
+    if is_api_request(request):
         # Django calls this while handling the exception (also under ASGI, where asgiref
         # re-raises it in the handler's thread), so sys.exc_info() is the error.
         exc = sys.exc_info()[1]

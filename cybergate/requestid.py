@@ -18,9 +18,10 @@ from contextvars import ContextVar
 import structlog
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
+from cybergate.http import is_api_request
+
 HEADER = "X-Request-Id"
 _META_KEY = "HTTP_X_REQUEST_ID"
-_PREFIXES = ("/api/", "/device-api/")
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -50,7 +51,7 @@ class RequestIdMiddleware:
     def __call__(self, request):
         if self._async:
             return self.__acall__(request)
-        if not request.path_info.startswith(_PREFIXES):
+        if not is_api_request(request):
             return self.get_response(request)
         request_id = _request_id_for(request)
         token = _request_id.set(request_id)
@@ -63,7 +64,7 @@ class RequestIdMiddleware:
         return response
 
     async def __acall__(self, request):
-        if not request.path_info.startswith(_PREFIXES):
+        if not is_api_request(request):
             return await self.get_response(request)
         request_id = _request_id_for(request)
         token = _request_id.set(request_id)

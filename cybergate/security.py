@@ -21,8 +21,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 
 from apisecrets import tokens
-from cybergate.http import bearer_value, client_ip
-from cybergate.problems import PROBLEM_CONTENT_TYPE, is_api_path
+from cybergate.http import bearer_value, client_ip, is_api_request
+from cybergate.problems import PROBLEM_CONTENT_TYPE
 
 security_log = structlog.get_logger("cybergate.security")
 
@@ -71,7 +71,7 @@ def log_failed_sign_in(sender, credentials: dict, request: HttpRequest | None = 
 
 def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> None:
     status = response.status_code
-    if status == 401 and is_api_path(request.path):
+    if status == 401 and is_api_request(request):
         event = "auth_failed"
     elif status == 429:
         event = "rate_limited"

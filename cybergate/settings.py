@@ -7,6 +7,7 @@ the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import warnings
 import zoneinfo
@@ -82,6 +83,24 @@ SECRET_PEPPER_OLD = _read("SECRET_PEPPER_OLD", env.list, default=[])
 
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, default=[])
+
+
+def _networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or CIDR networks, canonicalised ('10.0.0.0/8', '::1/128')."""
+    out = []
+    for item in _read(name, env.list, default=[]):
+        try:
+            out.append(str(ipaddress.ip_network(item.strip())))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"Environment variable {name} is malformed: {item!r} ({exc})"
+            ) from None
+    return out
+
+
+# Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/http.py
+# client_ip, the one place that reads it). Empty: REMOTE_ADDR is the client, whatever it sends.
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

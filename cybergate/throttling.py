@@ -19,6 +19,7 @@ down with it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import threading
@@ -81,6 +82,8 @@ def reset_local_counters() -> None:
     with _lock:
         _local.clear()
         _batches.clear()
+        _recent.clear()
+        _over_limit.clear()
 
 
 def _incr_local(key: str, amount: int, ttl: int) -> int:
@@ -116,15 +119,21 @@ def _incr_shared(backend, key: str, amount: int, ttl: int) -> int:
         return amount
 
 
+def _window(rate: str, now: float) -> tuple[int, int, int]:
+    """(limit, window number, seconds until it ends) of `rate` at `now`."""
+    limit, period = parse_rate(rate)
+    window = int(now // period)
+    return limit, window, max(1, math.ceil((window + 1) * period - now))
+
+
 def hit(
     scope: str, ident: str, rate: str, now: float | None = None, *, batched: bool = False
 ) -> Verdict:
     """Count one request of `ident` against `rate` in the current fixed window."""
-    limit, period = parse_rate(rate)
     now = time.time() if now is None else now
-    window = int(now // period)
+    limit, window, retry_after = _window(rate, now)
+    period = parse_rate(rate)[1]
     key = f"rl:{scope}:{ident}:{window}"
-    retry_after = max(1, math.ceil((window + 1) * period - now))
     backend = caches["default"]
     try:
         if isinstance(backend, LocMemCache):
@@ -180,6 +189,129 @@ class ApiSecretRateThrottle(BaseThrottle):
         return verdict.retry_after if verdict else None
 
 
+# --- Failed authentication, per client address --------------------------------------------------
+# Over the limit an address gets 429 for every credential it has not used successfully lately,
+# decided before any database lookup: guessing stops (a hit looks like a miss), and a flood of
+# bad credentials costs no query. A customer's working client behind the same address keeps
+# working: each address has a small set of the values that worked from it lately, as short keyed
+# fingerprints (never the value), in the shared cache. Each process mirrors what it needs: the
+# values that worked through it (so a good request costs no round trip), and, once an address is
+# over the limit, that address's set until the window ends (so a flood costs no round trip
+# either). The set is updated read-modify-write: two processes marking two new values for one
+# address in the same instant may lose one mark until its next refresh, a little inexact for
+# the sake of using the plain cache API.
+
+RECENT_SUCCESS_SECONDS = 24 * 3600  # what "used successfully lately" means
+_SUCCESS_REFRESH_SECONDS = 3600  # a process re-marks a value in the shared set this often
+_MAX_REMEMBERED = 64  # values remembered per address (the most recent)
+_recent: dict[tuple[str, str], float] = {}  # (address, fingerprint) → monotonic time marked
+_over_limit: dict[str, tuple[float, int, frozenset[str]]] = {}  # address → (until, window, set)
+
+
+@lru_cache(maxsize=4)
+def _fingerprint_key(secret_key: str) -> bytes:
+    return hashlib.sha256(b"cybergate auth fingerprint\0" + secret_key.encode()).digest()
+
+
+def _fingerprint(value: str) -> str:
+    key = _fingerprint_key(settings.SECRET_KEY)
+    return hashlib.blake2b(value.encode(), key=key, digest_size=8).hexdigest()
+
+
+def _successes_key(ip: str) -> str:
+    return f"authok:{ip}"
+
+
+def auth_rate_limited(retry_after: int) -> Problem:
+    return Problem(
+        429,
+        "auth_rate_limited",
+        "Too many failed authentication attempts from this address. "
+        f"Retry in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+@dataclass(slots=True)
+class AuthAttempt:
+    """One authentication from one address, with one credential value."""
+
+    ip: str
+    fingerprint: str
+
+    def succeeded(self) -> None:
+        """Remember that this value works from this address (it then passes over the limit)."""
+        key = (self.ip, self.fingerprint)
+        mono = time.monotonic()
+        marked = _recent.get(key)
+        if marked is not None and mono - marked < _SUCCESS_REFRESH_SECONDS:
+            return
+        if len(_recent) > 50_000:
+            _recent.clear()
+        _recent[key] = mono
+        backend, now = caches["default"], time.time()
+        try:
+            known = backend.get(_successes_key(self.ip)) or {}
+            known = {fp: at for fp, at in known.items() if now - at < RECENT_SUCCESS_SECONDS}
+            known[self.fingerprint] = now
+            newest = sorted(known.items(), key=lambda item: item[1])[-_MAX_REMEMBERED:]
+            backend.set(_successes_key(self.ip), dict(newest), RECENT_SUCCESS_SECONDS)
+        except Exception:  # noqa: BLE001 - fail open, see module docstring
+            logger.warning("Rate limit cache unavailable; success not shared", exc_info=True)
+
+    def failed(self, problem: Problem) -> Problem:
+        return failed_authentication(self.ip, problem)
+
+
+def auth_attempt(ip: str | None, value: str) -> AuthAttempt:
+    """Start an authentication; raise 429 `auth_rate_limited` if it must not even be looked up.
+
+    Call before any hashing or database query. Costs a dict look-up for a value that worked from
+    this address through this process lately, or from an address this process already knows to
+    be over the limit; else one cache round trip.
+    """
+    attempt = AuthAttempt(ip or "unknown", _fingerprint(value))
+    marked = _recent.get((attempt.ip, attempt.fingerprint))
+    if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
+        return attempt
+    now = time.time()
+    limit, window, retry_after = _window(settings.AUTH_FAILURE_RATE_LIMIT, now)
+    blocked = _over_limit.get(attempt.ip)
+    if blocked is None or blocked[0] <= now or blocked[1] != window:
+        blocked = _look_up(attempt.ip, limit, window, retry_after, now)
+    if blocked is not None and attempt.fingerprint not in blocked[2]:
+        raise auth_rate_limited(retry_after)
+    return attempt
+
+
+def _look_up(
+    ip: str, limit: int, window: int, retry_after: int, now: float
+) -> tuple[float, int, frozenset[str]] | None:
+    """(until, window, values that worked lately) if `ip` is over the limit now, else None."""
+    counter = f"rl:authfail:{ip}:{window}"
+    backend = caches["default"]
+    try:
+        if isinstance(backend, LocMemCache):
+            with _lock:
+                count, expires = _local.get(counter, (0, 0.0))
+            failures = count if expires > time.monotonic() else 0
+            known = backend.get(_successes_key(ip)) if failures >= limit else None
+        else:
+            found = backend.get_many([counter, _successes_key(ip)])
+            failures, known = int(found.get(counter) or 0), found.get(_successes_key(ip))
+    except Exception:  # noqa: BLE001 - fail open, see module docstring
+        logger.warning("Rate limit cache unavailable; not limiting authfail", exc_info=True)
+        return None
+    if failures < limit:
+        _over_limit.pop(ip, None)
+        return None
+    if len(_over_limit) > 10_000:
+        _over_limit.clear()
+    blocked = (now + retry_after, window, frozenset(known or ()))
+    _over_limit[ip] = blocked
+    return blocked
+
+
 def auth_failure_hit(ip: str | None) -> Verdict:
     """Count one failed authentication from `ip` against settings.AUTH_FAILURE_RATE_LIMIT."""
     return hit("authfail", ip or "unknown", settings.AUTH_FAILURE_RATE_LIMIT)
@@ -193,10 +325,4 @@ def failed_authentication(ip: str | None, problem: Problem) -> Problem:
     verdict = auth_failure_hit(ip)
     if verdict.allowed:
         return problem
-    return Problem(
-        429,
-        "rate_limited",
-        "Too many failed authentication attempts from this address. "
-        f"Retry in {verdict.retry_after} seconds.",
-        headers={"Retry-After": str(verdict.retry_after)},
-    )
+    return auth_rate_limited(verdict.retry_after)

@@ -23,6 +23,7 @@ from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import close_old_connections
@@ -56,6 +57,10 @@ from devices.models import Call, Device, DoorOpenCommand
 
 TAG = "Device gateway"
 MAX_WAIT_SECONDS = 30
+# Sent by a server that cannot hold a long-poll open (the WSGI web pool): the poll was answered
+# as with wait=0; the device should be sent to the gateway pool (README "Deploying").
+LONG_POLL_HEADER = "X-Long-Poll"
+LONG_POLL_UNSUPPORTED = "unsupported; wait=0"
 
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -228,7 +233,10 @@ _PROBLEM_DESCRIPTIONS: dict[int, str] = {
     400: "`invalid_request`, with `errors` per field.",
     401: "`missing_credentials` or `invalid_credentials`. Carries `WWW-Authenticate: Bearer`.",
     404: "`not_found`: not this device's (or this tenant's), or no such id.",
-    429: "`rate_limited`: too many failed authentications from this IP; see `Retry-After`.",
+    429: (
+        "`auth_rate_limited`: too many failed authentications from this address; only "
+        "credentials that worked from it lately are still looked up. See `Retry-After`."
+    ),
 }
 
 
@@ -365,14 +373,28 @@ class CommandsSchemaView(GatewayView):
             "until one arrives or `wait` seconds pass, then answers with an empty list. Each "
             "command is handed out once; a command not acknowledged within a few seconds is "
             "handed out again while it is still valid. Never returns a command after its call "
-            "ended or after `expires_at`. Poll again right after each answer."
+            "ended or after `expires_at`. Poll again right after each answer.\n\n"
+            f"Only the gateway pool (ASGI) holds a poll open. A server that cannot (the web "
+            f"pool, WSGI) answers at once as with `wait=0` and says so with the response header "
+            f"`{LONG_POLL_HEADER}: {LONG_POLL_UNSUPPORTED}`; a device that sees it is being "
+            "routed to the wrong servers."
         ),
         parameters=[
             OpenApiParameter(
                 "wait",
                 OpenApiTypes.NUMBER,
                 description=f"Seconds to wait for a command, 0 to {MAX_WAIT_SECONDS} (default 0).",
-            )
+            ),
+            OpenApiParameter(
+                LONG_POLL_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description=(
+                    f"`{LONG_POLL_UNSUPPORTED}` when this server does not hold long-polls (the "
+                    "WSGI web pool): the answer came at once, whatever `wait` asked for."
+                ),
+            ),
         ],
         responses={200: CommandListSerializer, **_problems()},
         examples=[
@@ -511,7 +533,10 @@ async def commands(request: HttpRequest) -> HttpResponse:
                 authenticate_device, request.META.get("HTTP_AUTHORIZATION"), client_ip(request)
             )
             raise invalid from None
-        claimed = await _poll(request, wait)
+        # Under WSGI (the web pool) a waiting poll would hold one of its few threads: a handful
+        # of misrouted devices would stall the portal. So it answers at once there, and says so.
+        waits_here = isinstance(request, ASGIRequest)
+        claimed = await _poll(request, wait if waits_here else 0)
     except Problem as exc:
         return _problem(exc)
     except DATABASE_UNAVAILABLE as exc:
@@ -523,6 +548,8 @@ async def commands(request: HttpRequest) -> HttpResponse:
         json.dumps(body, cls=DjangoJSONEncoder), content_type="application/json"
     )
     response["Cache-Control"] = "no-store"
+    if not waits_here:
+        response[LONG_POLL_HEADER] = LONG_POLL_UNSUPPORTED
     return response
 
 

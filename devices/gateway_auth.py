@@ -6,7 +6,8 @@ unknown credential here and a device credential an unknown secret in the custome
 
 One plain function does the work so that the DRF views (calls, events, acks) and the async
 long-poll, which is not a DRF view, authenticate the same way. Failed attempts count against the
-customer API's per-IP limit (settings.AUTH_FAILURE_RATE_LIMIT): over it the answer is 429.
+customer API's per-IP limit (settings.AUTH_FAILURE_RATE_LIMIT): over it the address gets 429
+`auth_rate_limited` for every credential it has not used successfully lately, before any lookup.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rest_framework.permissions import BasePermission
 
 from cybergate.http import bearer_value, client_ip
 from cybergate.problems import Problem
-from cybergate.throttling import failed_authentication
+from cybergate.throttling import auth_attempt, failed_authentication
 from devices.models import Device
 from devices.services import device_for_credential, device_seen
 
@@ -47,15 +48,13 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
                 "Send the device credential as 'Authorization: Bearer <credential>'.",
             ),
         )
+    attempt = auth_attempt(ip, value)  # 429 over the limit, before any lookup
     device = device_for_credential(value)
     if device is None:
-        raise failed_authentication(
-            ip,
-            CredentialProblem(
-                "invalid_credentials",
-                "The device credential is not valid.",
-            ),
+        raise attempt.failed(
+            CredentialProblem("invalid_credentials", "The device credential is not valid.")
         )
+    attempt.succeeded()
     device_seen(device)
     return device
 

@@ -169,16 +169,12 @@ def test_conditional_update_lets_only_one_process_write(api_secret):
     now = timezone.now()
     entry = authentication._load(api_secret.hashed_value, "unused")
     assert entry is not None
-    authentication.ApiSecretAuthentication._record_use(entry, api_secret, _FakeRequest(), now)
+    authentication.ApiSecretAuthentication._record_use(entry, api_secret, "127.0.0.1", now)
     stale = authentication._load(api_secret.hashed_value, "unused")
     stale.last_used_at = None  # another process's outdated view
     later = now + timedelta(seconds=5)
-    authentication.ApiSecretAuthentication._record_use(stale, api_secret, _FakeRequest(), later)
+    authentication.ApiSecretAuthentication._record_use(stale, api_secret, "127.0.0.1", later)
     assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at == now
-
-
-class _FakeRequest:
-    META = {"REMOTE_ADDR": "127.0.0.1"}
 
 
 def test_secret_hashed_with_a_retired_pepper_works_and_is_rehashed(tenant, settings):
@@ -216,12 +212,73 @@ def test_failed_authentication_is_rate_limited_per_ip(api_secret_value, settings
         assert bad.get(VERSION).status_code == 401
     response = bad.get(VERSION)
     assert response.status_code == 429
-    assert _code(response) == "rate_limited"
-    assert int(response["Retry-After"]) >= 1
-    assert Client().get(VERSION).status_code == 429  # missing header counts as a failure too
-    # Another address is not affected, and a valid secret from this one still works.
+    assert response["Content-Type"] == "application/problem+json"
+    assert _code(response) == "auth_rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert _code(Client().get(VERSION)) == "auth_rate_limited"  # a missing header counts too
+    # Another address is not affected.
     assert bad.get(VERSION, REMOTE_ADDR="198.51.100.9").status_code == 401
-    assert bearer_client(api_secret_value).get(VERSION).status_code == 200
+    assert (
+        bearer_client(api_secret_value).get(VERSION, REMOTE_ADDR="198.51.100.9").status_code == 200
+    )
+
+
+def _exhaust_failure_limit(settings, ip: str = "127.0.0.1") -> None:
+    settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
+    bad = bearer_client(tokens.generate(tokens.API_SECRET_PREFIX))
+    assert [bad.get(VERSION, REMOTE_ADDR=ip).status_code for _ in range(3)] == [401] * 3
+
+
+def test_over_the_limit_a_valid_secret_not_used_lately_gets_429_without_a_query(
+    api_secret_value, settings, django_assert_num_queries
+):
+    """Guessing stops: a correct guess answers like a wrong one, before any database work."""
+    _exhaust_failure_limit(settings)
+    client = bearer_client(api_secret_value)
+    with django_assert_num_queries(0):
+        response = client.get(VERSION)
+    assert response.status_code == 429
+    assert _code(response) == "auth_rate_limited"
+    assert int(response["Retry-After"]) >= 1
+    assert client.get("/api/v1/tenant").status_code == 429
+
+
+def test_over_the_limit_a_secret_used_lately_from_that_address_still_works(
+    api_secret_value, other_api_secret_value, settings
+):
+    """A customer's working client is not locked out by a misconfigured (or hostile) neighbour."""
+    good = bearer_client(api_secret_value)
+    assert good.get(VERSION).status_code == 200
+    assert good.get(VERSION, REMOTE_ADDR="203.0.113.5").status_code == 200
+    _exhaust_failure_limit(settings)
+    assert good.get(VERSION).status_code == 200
+    assert good.get("/api/v1/tenant").status_code == 200
+    # Remembered per address and per value: the other secret was never used from here ...
+    assert _code(bearer_client(other_api_secret_value).get(VERSION)) == "auth_rate_limited"
+    # ... and what worked from one address does not open another address's limit.
+    _exhaust_failure_limit(settings, ip="198.51.100.20")
+    assert _code(good.get(VERSION, REMOTE_ADDR="198.51.100.20")) == "auth_rate_limited"
+    assert good.get(VERSION, REMOTE_ADDR="203.0.113.5").status_code == 200
+
+
+@pytest.mark.parametrize("cache", ["local memory", "redis"])
+def test_success_is_shared_between_processes_through_the_cache(
+    api_secret_value, other_api_secret_value, settings, request, cache, django_assert_num_queries
+):
+    """Another process (empty local memory) still lets a recently used secret through, and
+    still refuses the others before any query."""
+    from cybergate import throttling
+
+    if cache == "redis":
+        request.getfixturevalue("redis_cache")
+    good = bearer_client(api_secret_value)
+    assert good.get(VERSION).status_code == 200
+    _exhaust_failure_limit(settings)
+    throttling._recent.clear()  # another process has not seen this secret succeed
+    authentication.clear_cache()
+    assert good.get(VERSION).status_code == 200
+    with django_assert_num_queries(0):
+        assert _code(bearer_client(other_api_secret_value).get(VERSION)) == "auth_rate_limited"
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Real server processes for the end-to-end tests: uvicorn or gunicorn, as in production."""
+"""Real server processes for end-to-end tests: uvicorn, and gunicorn's two pools as README
+"Deploying" runs them (gthread for the web pool, uvicorn workers for the gateway pool)."""
 
 from __future__ import annotations
 
@@ -70,18 +71,9 @@ class Server:
 
 
 def uvicorn_command(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "cybergate.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    """uvicorn on its own, with its X-Forwarded-For handling off (client_ip decides)."""
+    return [sys.executable, "-m", "uvicorn", "cybergate.asgi:application", "--no-proxy-headers",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
 
 
 def gunicorn_command(app: str, *options: str) -> Callable[[int], list[str]]:
@@ -96,11 +88,25 @@ def gunicorn_command(app: str, *options: str) -> Callable[[int], list[str]]:
     return command
 
 
+POOLS = {
+    # The commands of README "Deploying" (fewer workers and threads).
+    "web": ("cybergate.wsgi", "-k", "gthread"),
+    "gateway": ("cybergate.asgi", "-k", "cybergate.workers.UvicornWorker"),
+}
+
+
+def start_gunicorn(env: dict[str, str], pool: str, *, workers: int = 1, threads: int = 2) -> Server:
+    app, *options = POOLS[pool]
+    return start_server(
+        env, gunicorn_command(app, *options, "-w", str(workers), "--threads", str(threads))
+    )
+
+
 def start_server(
     env: dict[str, str], command: Callable[[int], list[str]] = uvicorn_command
 ) -> Server:
     port = free_port()
-    log = Path(tempfile.mkstemp(prefix="cybergate-gateway-", suffix=".log")[1])
+    log = Path(tempfile.mkstemp(prefix="cybergate-server-", suffix=".log")[1])
     process = subprocess.Popen(
         command(port),
         cwd=ROOT,

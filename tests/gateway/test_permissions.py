@@ -156,17 +156,40 @@ def test_repeated_failed_authentication_is_rate_limited(tenant, settings):
 
     response = client.post("/device-api/v1/calls", {}, content_type="application/json")
 
-    assert_problem(response, 429, "rate_limited")
-    assert int(response["Retry-After"]) >= 1
-    assert_problem(client.get("/device-api/v1/commands"), 429, "rate_limited")
+    assert_problem(response, 429, "auth_rate_limited")
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert_problem(client.get("/device-api/v1/commands"), 429, "auth_rate_limited")
 
 
-def test_a_valid_device_is_not_locked_out_by_failures_from_its_ip(tenant, settings, gateway):
+def test_over_the_limit_a_valid_credential_not_used_lately_is_refused_without_a_query(
+    tenant, settings, gateway, django_assert_num_queries
+):
+    """Guessing stops: a hit answers exactly like a miss, and costs no database query."""
     settings.AUTH_FAILURE_RATE_LIMIT = "2/min"
     stranger = bearer_client(tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX))
-    for _ in range(3):
-        stranger.get("/device-api/v1/commands")
+    for _ in range(2):
+        assert stranger.get("/device-api/v1/commands").status_code == 401
+
+    with django_assert_num_queries(0):
+        response = gateway.client.post("/device-api/v1/calls", {}, content_type="application/json")
+    assert_problem(response, 429, "auth_rate_limited")
+    assert_problem(gateway.poll(), 429, "auth_rate_limited")
+    # The limit is per address.
+    assert (
+        gateway.client.get("/device-api/v1/commands", REMOTE_ADDR="198.51.100.4").status_code == 200
+    )
+
+
+def test_a_device_that_polled_lately_is_not_locked_out_by_failures_from_its_ip(
+    tenant, settings, gateway
+):
+    settings.AUTH_FAILURE_RATE_LIMIT = "2/min"
+    assert gateway.poll().status_code == 200  # remembered for this address
+    stranger = bearer_client(tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX))
+    codes = [stranger.get("/device-api/v1/commands").status_code for _ in range(4)]
+    assert codes == [401, 401, 429, 429]
     assert gateway.poll().status_code == 200
+    assert gateway.start_call(make_call_group(tenant, "Lobby")).status_code == 201
 
 
 def test_unknown_gateway_paths_are_problem_details(gateway):

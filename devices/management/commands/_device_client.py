@@ -7,10 +7,16 @@ nothing of the server, so it works against any CyberGate server, local or remote
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import httpx
 from django.core.management.base import CommandError
+
+# A server that does not hold long-polls (the WSGI web pool, `runserver`) says so with this header
+# and answers at once; the device then pauses this long before asking again, instead of spinning.
+LONG_POLL_HEADER = "X-Long-Poll"
+UNHELD_POLL_PAUSE_SECONDS = 0.5
 
 
 class GatewayError(CommandError):
@@ -59,7 +65,10 @@ class DeviceClient:
             params={"wait": f"{wait:g}"},
             timeout=wait + self.http.timeout.read if self.http.timeout.read else None,
         )
-        return self._json(response)["commands"]
+        commands = self._json(response)["commands"]
+        if not commands and wait and LONG_POLL_HEADER in response.headers:
+            time.sleep(min(wait, UNHELD_POLL_PAUSE_SECONDS))
+        return commands
 
     def ack(self, command_id: str, result: str) -> dict:
         return self._json(
