@@ -115,7 +115,7 @@ def start_server(
         stderr=subprocess.STDOUT,
     )
     server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a loaded CI machine boots Django slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{server.output()}")
