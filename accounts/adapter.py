@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts import lockout
-from accounts.sessions import signed_in_recently
+from accounts.sessions import MICROSOFT, sign_in_method, signed_in_recently
 from cybergate.http import client_ip
 
 
@@ -60,6 +60,19 @@ def _fernet() -> Fernet:
 
 
 class MfaAdapter(DefaultMFAAdapter):
+    def is_mfa_enabled(self, user, types=None) -> bool:
+        """A sign-in with Microsoft in progress asks for no local second factor: Entra enforced
+        the organisation's own MFA (SPEC §6). Once signed in, the user's factors count again."""
+        request = context.request
+        if (
+            request is not None
+            and hasattr(request, "session")
+            and not request.user.is_authenticated
+            and sign_in_method(request, user) == MICROSOFT
+        ):
+            return False
+        return super().is_mfa_enabled(user, types=types)
+
     def encrypt(self, text: str) -> str:
         return _fernet().encrypt(text.encode()).decode()
 

@@ -43,7 +43,16 @@ class TenantAdmin(AuditedAdmin):
     search_fields = ["name", "domain", "=id"]
     # API access changes only through the actions below, so each one is audited.
     readonly_fields = ["id", "api_access_enabled", "created"]
-    fields = ["id", "name", "domain", "api_access_enabled", "mfa_required", "created"]
+    fields = [
+        "id",
+        "name",
+        "domain",
+        "api_access_enabled",
+        "mfa_required",
+        "entra_tenant_id",
+        "entra_admins_may_sign_in",
+        "created",
+    ]
     actions = ["enable_api_access", "disable_api_access", "offboard"]
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
