@@ -366,6 +366,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [csp.NONE],
     }
 }
+if ENTRA_CLIENT_ID:
+    # "Sign in with Microsoft" posts to us and is redirected to Entra: form-action covers that.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(ENTRA_AUTHORITY)
 
 # --- Product rules -------------------------------------------------------------------------
 API_SECRET_MAX_PER_TENANT = 4
