@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 
 from accounts import lockout
 from accounts.sessions import MICROSOFT, sign_in_method, signed_in_recently
@@ -51,6 +52,24 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         request = context.request
         return not signed_in_recently(request, now=time.time())
+
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """Besides the password and second factors: a fresh sign-in with Microsoft for a login
+        that signs in that way (the only way for one created by a Microsoft sign-in)."""
+        methods = super().get_reauthentication_methods(user)
+        if user.is_authenticated and microsoft_configured() and user.socialaccount_set.exists():
+            methods.append(
+                {
+                    "id": "microsoft",
+                    "description": "Sign in with Microsoft again",
+                    "url": reverse("microsoft_reauthenticate"),
+                }
+            )
+        return methods
+
+
+def microsoft_configured() -> bool:
+    return bool(settings.SOCIALACCOUNT_PROVIDERS.get("microsoft", {}).get("APPS"))
 
 
 def _fernet() -> Fernet:

@@ -135,7 +135,15 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     fixed_on_change = ()  # a login put in the wrong tenant may be moved; both trails record it
     form = UserEditForm
     add_form = UserCreateForm
-    list_display = ["email", "full_name", "tenant", "is_staff", "is_active", "last_login"]
+    list_display = [
+        "email",
+        "full_name",
+        "tenant",
+        "is_staff",
+        "is_active",
+        "last_login",
+        "last_sign_in_method",
+    ]
     list_filter = ["is_staff", "is_superuser", "is_active", "tenant"]
     list_select_related = ["tenant"]
     search_fields = ["email", "full_name", "tenant__name"]

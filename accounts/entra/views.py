@@ -11,6 +11,7 @@ from allauth.socialaccount.providers.oauth2.views import (
     OAuth2LoginView,
 )
 from django.http import Http404, HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.entra.tokens import validate_id_token
 
@@ -78,3 +79,26 @@ def _unless_unconfigured(view):
 
 oauth2_login = _unless_unconfigured(OAuth2LoginView.adapter_view(MicrosoftOAuth2Adapter))
 oauth2_callback = _unless_unconfigured(MicrosoftCallbackView.adapter_view(MicrosoftOAuth2Adapter))
+
+
+def reauthenticate(request: HttpRequest):
+    """Re-authentication through Microsoft: a fresh sign-in there (`prompt=login`), which makes
+    this session's sign-in recent again (accounts/sessions.py)."""
+    from allauth.account.decorators import login_required
+    from django.shortcuts import render
+
+    @login_required
+    def view(request: HttpRequest):
+        provider = get_adapter().get_provider(request, "microsoft")
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = ""
+        return render(
+            request,
+            "account/microsoft_reauthenticate.html",
+            {"login_url": provider.get_login_url(request), "next": next_url},
+        )
+
+    return _unless_unconfigured(view)(request)
