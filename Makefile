@@ -36,7 +36,12 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# The Entra-like OpenID Provider of the sign-in tests (npm oidc-provider, pinned in the lock).
+tests/oidc/node_modules/.stamp: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: lint tests/oidc/node_modules/.stamp
 	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 	# Browser tests run on their own: Playwright's sync API keeps an event loop in the test
 	# process, which would refuse the async gateway views that other tests call in-process.
@@ -51,4 +56,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/auth_flood.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts
+	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts tests/oidc/node_modules

@@ -14,9 +14,10 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 
 from accounts import lockout
-from accounts.sessions import signed_in_recently
+from accounts.sessions import MICROSOFT, sign_in_method, signed_in_recently
 from cybergate.http import client_ip
 
 
@@ -52,6 +53,24 @@ class AccountAdapter(DefaultAccountAdapter):
         request = context.request
         return not signed_in_recently(request, now=time.time())
 
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """Besides the password and second factors: a fresh sign-in with Microsoft for a login
+        that signs in that way (the only way for one created by a Microsoft sign-in)."""
+        methods = super().get_reauthentication_methods(user)
+        if user.is_authenticated and microsoft_configured() and user.socialaccount_set.exists():
+            methods.append(
+                {
+                    "id": "microsoft",
+                    "description": "Sign in with Microsoft again",
+                    "url": reverse("microsoft_reauthenticate"),
+                }
+            )
+        return methods
+
+
+def microsoft_configured() -> bool:
+    return bool(settings.SOCIALACCOUNT_PROVIDERS.get("microsoft", {}).get("APPS"))
+
 
 def _fernet() -> Fernet:
     # A key of its own, derived from SECRET_KEY: TOTP seeds are not stored in clear text.
@@ -60,6 +79,19 @@ def _fernet() -> Fernet:
 
 
 class MfaAdapter(DefaultMFAAdapter):
+    def is_mfa_enabled(self, user, types=None) -> bool:
+        """A sign-in with Microsoft in progress asks for no local second factor: Entra enforced
+        the organisation's own MFA (SPEC §6). Once signed in, the user's factors count again."""
+        request = context.request
+        if (
+            request is not None
+            and hasattr(request, "session")
+            and not request.user.is_authenticated
+            and sign_in_method(request, user) == MICROSOFT
+        ):
+            return False
+        return super().is_mfa_enabled(user, types=types)
+
     def encrypt(self, text: str) -> str:
         return _fernet().encrypt(text.encode()).decode()
 

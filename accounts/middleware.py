@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import lockout
 from accounts.mfa import mfa_enrolled, mfa_required_for
-from accounts.sessions import LAST_SEEN_AT, expiry_reason
+from accounts.sessions import LAST_SEEN_AT, expiry_reason, signed_in_with_microsoft
 
 SESSIONLESS_PREFIXES = ("/api/", "/device-api/", "/healthz", "/readyz", "/" + settings.STATIC_URL)
 # Writing "last seen" on every request would save the session on every request; a minute of
@@ -125,6 +125,8 @@ class MfaRequiredMiddleware(_Middleware):
             return None
         if not mfa_required_for(user) or mfa_enrolled(user):
             return None
+        if signed_in_with_microsoft(request):
+            return None  # Entra enforced the organisation's MFA on this sign-in
         messages.warning(
             request,
             "Set up two-factor authentication to continue: an authenticator app or a passkey.",

@@ -12,7 +12,7 @@ from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts.sessions import mark_signed_in
+from accounts.sessions import mark_signed_in, sign_in_method
 from audit.models import AuditEntry
 from audit.services import Actor, record
 from cybergate.http import client_ip
@@ -40,8 +40,12 @@ def _record_for(user: User, action: str, request: HttpRequest | None, **details)
 def on_signed_in(sender, request: HttpRequest | None, user: User, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return  # e.g. the test client's force_login: no browser session to limit
-    mark_signed_in(request, now=time.time())
-    _record_for(user, "user.signed_in", request)
+    method = sign_in_method(request, user)
+    mark_signed_in(request, now=time.time(), method=method)
+    if user.last_sign_in_method != method:
+        User.objects.filter(pk=user.pk).update(last_sign_in_method=method)
+        user.last_sign_in_method = method
+    _record_for(user, "user.signed_in", request, method=method)
 
 
 @receiver(auth_signals.user_login_failed)

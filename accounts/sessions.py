@@ -3,16 +3,46 @@ session limits (12 hours absolute, 30 minutes idle by default)."""
 
 from __future__ import annotations
 
+from allauth.account.internal.flows.login import get_authentication_records
 from django.conf import settings
 from django.http import HttpRequest
 
 SIGNED_IN_AT = "cybergate_signed_in_at"
 LAST_SEEN_AT = "cybergate_last_seen_at"
+SIGN_IN_METHOD = "cybergate_sign_in_method"
+MICROSOFT = "microsoft"
 
 
-def mark_signed_in(request: HttpRequest, *, now: float) -> None:
+def mark_signed_in(request: HttpRequest, *, now: float, method: str = "password") -> None:
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN_AT] = now
+    request.session[SIGN_IN_METHOD] = method
+
+
+def sign_in_method(request: HttpRequest, user) -> str:
+    """How `user` signed in on this request: "microsoft", "passkey" or "password".
+
+    From allauth's record of this session's authentications: the latest first factor counts
+    (a TOTP code or recovery code is the second factor of a password sign-in).
+    """
+    for entry in reversed(get_authentication_records(request, user)):
+        method = entry.get("method")
+        if method == "socialaccount":
+            return str(entry.get("provider") or "social")
+        if method == "mfa" and entry.get("passwordless"):
+            return "passkey"
+        if method in {"password", "password_reset", "code"}:
+            return "password"
+    return "password"
+
+
+def signed_in_with_microsoft(request: HttpRequest | None) -> bool:
+    """Entra enforces the organisation's own MFA on these sign-ins."""
+    return (
+        request is not None
+        and hasattr(request, "session")
+        and request.session.get(SIGN_IN_METHOD) == MICROSOFT
+    )
 
 
 def signed_in_recently(request: HttpRequest | None, *, now: float) -> bool:

@@ -115,11 +115,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
-    # Sign-in (django-allauth): see "Sign-in" below. A social sign-in adds
-    # "allauth.socialaccount" and its providers here.
+    # Sign-in (django-allauth): see "Sign-in" below. "Sign in with Microsoft" (accounts.entra)
+    # is always installed, so the schema does not depend on the environment; it is offered only
+    # when ENTRA_CLIENT_ID is set.
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "accounts.entra",
     "csp",
     "cybergate.apps.CyberGateConfig",
     "tenants",
@@ -329,6 +332,37 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "CyberGate"
 # WebAuthn needs a secure origin; http://localhost counts in browsers, allauth asks to be told.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = _bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=not HTTPS)
+# Sign in with Microsoft (Entra ID, multi-tenant "organizations" app): offered only when
+# ENTRA_CLIENT_ID is set. Endpoints come from {ENTRA_AUTHORITY}/organizations/v2.0/.well-known/...
+ENTRA_CLIENT_ID = _read("ENTRA_CLIENT_ID", env.str, default="").strip()
+ENTRA_CLIENT_SECRET = _read("ENTRA_CLIENT_SECRET", env.str, default="").strip()
+ENTRA_AUTHORITY = (
+    _read("ENTRA_AUTHORITY", env.str, default="https://login.microsoftonline.com")
+    .strip()
+    .rstrip("/")
+)
+if ENTRA_CLIENT_ID and not ENTRA_CLIENT_SECRET:
+    raise ImproperlyConfigured("ENTRA_CLIENT_ID is set: set ENTRA_CLIENT_SECRET too")
+SOCIALACCOUNT_ADAPTER = "accounts.social.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "microsoft": {
+        "APPS": [
+            {
+                "client_id": ENTRA_CLIENT_ID,
+                "secret": ENTRA_CLIENT_SECRET,
+                "settings": {"authority": ENTRA_AUTHORITY},
+            }
+        ]
+        if ENTRA_CLIENT_ID
+        else [],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True  # the tenant's setting decides (accounts/social.py)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # users are matched by our rules, per tenant
+SOCIALACCOUNT_STORE_TOKENS = False  # Microsoft's tokens are not needed after sign-in
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in starts with a POST (CSRF-protected)
+SOCIALACCOUNT_ONLY = False
 # Sessions: at most SESSION_MAX_AGE_HOURS after sign-in, and SESSION_IDLE_MINUTES without a
 # request (accounts/middleware.py); a password change signs out every other session too.
 SESSION_MAX_AGE_HOURS = _float("SESSION_MAX_AGE_HOURS", default=12)
@@ -351,6 +385,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [csp.NONE],
     }
 }
+if ENTRA_CLIENT_ID:
+    # "Sign in with Microsoft" posts to us and is redirected to Entra: form-action covers that.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(ENTRA_AUTHORITY)
 
 # --- Product rules -------------------------------------------------------------------------
 API_SECRET_MAX_PER_TENANT = 4

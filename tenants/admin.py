@@ -43,7 +43,16 @@ class TenantAdmin(AuditedAdmin):
     search_fields = ["name", "domain", "=id"]
     # API access changes only through the actions below, so each one is audited.
     readonly_fields = ["id", "api_access_enabled", "created"]
-    fields = ["id", "name", "domain", "api_access_enabled", "mfa_required", "created"]
+    fields = [
+        "id",
+        "name",
+        "domain",
+        "api_access_enabled",
+        "mfa_required",
+        "entra_tenant_id",
+        "entra_admins_may_sign_in",
+        "created",
+    ]
     actions = ["enable_api_access", "disable_api_access", "offboard"]
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -126,7 +135,15 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     fixed_on_change = ()  # a login put in the wrong tenant may be moved; both trails record it
     form = UserEditForm
     add_form = UserCreateForm
-    list_display = ["email", "full_name", "tenant", "is_staff", "is_active", "last_login"]
+    list_display = [
+        "email",
+        "full_name",
+        "tenant",
+        "is_staff",
+        "is_active",
+        "last_login",
+        "last_sign_in_method",
+    ]
     list_filter = ["is_staff", "is_superuser", "is_active", "tenant"]
     list_select_related = ["tenant"]
     search_fields = ["email", "full_name", "tenant__name"]

@@ -21,6 +21,20 @@ class Tenant(models.Model):
         default=False,
         help_text="Every user of this tenant must set up two-factor authentication.",
     )
+    entra_tenant_id = models.UUIDField(
+        "Entra tenant id",
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The organisation's Microsoft Entra ID tenant id: its users may sign in with "
+        "Microsoft.",
+    )
+    entra_admins_may_sign_in = models.BooleanField(
+        "Entra users of this organisation may sign in as admins",
+        default=False,
+        help_text="A first Microsoft sign-in of someone without a login here creates one "
+        "(tenant admin). Off: only existing logins of this tenant may sign in with Microsoft.",
+    )
     created = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -67,6 +81,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=64, default="UTC", help_text="IANA name; dates on portal pages use it."
     )
     is_staff = models.BooleanField(default=False)
+    last_sign_in_method = models.CharField(
+        max_length=20, blank=True, help_text="password, passkey or microsoft"
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 

@@ -1,0 +1,179 @@
+"""Sign in with Microsoft in real Chromium against a real OpenID Provider playing Entra ID
+(tests/oidc/entra.mjs: npm oidc-provider, one issuer per Entra tenant, Entra's discovery)."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from playwright.sync_api import expect
+
+from audit.models import AuditEntry
+from tenants.models import User
+from tests.conftest import PASSWORD
+from tests.oidc.server import CLIENT_ID, CLIENT_SECRET, entra_provider
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TID_ACME = "1a2b3c4d-0000-4000-8000-00000000acee"
+TID_GLOBEX = "1a2b3c4d-0000-4000-8000-0000000910be"
+TID_UNKNOWN = "1a2b3c4d-0000-4000-8000-00000000dead"
+
+
+def _account(oid: str, tid: str, upn: str, name: str, **extra) -> dict:
+    return {"oid": oid, "tid": tid, "preferred_username": upn, "email": upn, "name": name, **extra}
+
+
+ACCOUNTS = [
+    _account("00000000-0000-4000-8000-0000000a11ce", TID_ACME, "alice@acme.example", "Alice"),
+    _account("00000000-0000-4000-8000-000000000e11", TID_ACME, "newbie@acme.example", "Nell"),
+    _account("00000000-0000-4000-8000-000000000b0b", TID_GLOBEX, "bob@globex.example", "Bob"),
+    _account("00000000-0000-4000-8000-0000000000f0", TID_UNKNOWN, "x@unknown.example", "X"),
+    # A user of Acme's organisation whose email claim is a Globex admin's address.
+    {
+        **_account("00000000-0000-4000-8000-0000000000ba", TID_ACME, "imp@acme.example", "Not Bob"),
+        "email": "Bob@Globex.example",
+    },
+    # Acme's issuer signs a token claiming Globex's tid: a forged tenant.
+    _account(
+        "00000000-0000-4000-8000-00000000bad0",
+        TID_GLOBEX,
+        "mallory@globex.example",
+        "Mallory",
+        issuer_tid=TID_ACME,
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def entra_authority(live_server):
+    with entra_provider(
+        redirect_uri=f"{live_server.url}/accounts/microsoft/login/callback/",
+        tenants=[TID_ACME, TID_GLOBEX, TID_UNKNOWN],
+        accounts=ACCOUNTS,
+    ) as authority:
+        yield authority
+
+
+@pytest.fixture
+def entra(settings, entra_authority):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "microsoft": {
+            "APPS": [
+                {
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {"authority": entra_authority},
+                }
+            ],
+            "OAUTH_PKCE_ENABLED": True,
+        }
+    }
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(entra_authority)
+    settings.CONTENT_SECURITY_POLICY = policy
+    return entra_authority
+
+
+@pytest.fixture
+def acme(tenant):
+    tenant.entra_tenant_id = TID_ACME
+    tenant.save()
+    return tenant
+
+
+@pytest.fixture
+def globex(other_tenant):
+    other_tenant.entra_tenant_id = TID_GLOBEX
+    other_tenant.save()
+    return other_tenant
+
+
+def sign_in_with_microsoft(page, upn: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in with Microsoft").click()
+    page.get_by_label("Email, phone, or Skype").fill(upn)
+    page.get_by_role("button", name="Next").click()
+
+
+def test_an_existing_admin_signs_in_with_microsoft_matched_by_email_then_by_object_id(
+    page, entra, acme, admin_user, shot
+):
+    admin_user.tenant.mfa_required = True  # Entra's MFA counts: no local enrolment asked
+    admin_user.tenant.save()
+    shot_page = page
+    sign_in_with_microsoft(page, "alice@acme.example")
+    expect(page).to_have_url(re.compile(r"/api-access/$"))
+    expect(page.get_by_role("heading", name="API Access")).to_be_visible()
+    shot(shot_page, "microsoft-01-signed-in")
+    link = SocialAccount.objects.get(provider="microsoft")
+    assert (link.user_id, link.uid) == (admin_user.pk, "00000000-0000-4000-8000-0000000a11ce")
+    entry = AuditEntry.objects.filter(action="user.signed_in").latest("pk")
+    assert entry.details == {"method": "microsoft"}
+    assert entry.tenant_id == acme.pk
+
+    # The next time the object id decides, even after the email changed here.
+    User.objects.filter(pk=admin_user.pk).update(email="alice.renamed@acme.example")
+    page.get_by_role("button", name="Log out").click()
+    sign_in_with_microsoft(page, "alice@acme.example")
+    expect(page).to_have_url(re.compile(r"/api-access/$"))
+    assert User.objects.get(pk=admin_user.pk).last_sign_in_method == "microsoft"
+    assert User.objects.count() == 1
+
+
+def test_the_login_page_shows_no_microsoft_button_unless_configured(page, acme):
+    page.goto("/accounts/login/")
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in with Microsoft")).to_have_count(0)
+
+
+def test_an_unknown_organisation_is_refused_with_a_clear_page(page, entra, acme, shot):
+    sign_in_with_microsoft(page, "x@unknown.example")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Your Microsoft organisation is not connected to CyberGate."
+    )
+    shot(page, "microsoft-02-unknown-organisation")
+    assert not SocialAccount.objects.exists()
+    assert User.objects.count() == 0
+    refusal = AuditEntry.objects.get(action="user.sign_in_failed")
+    assert refusal.details["reason"] == "unknown_organisation"
+
+
+def test_a_new_user_is_refused_unless_the_tenant_allows_it_then_created_as_its_admin(
+    page, entra, acme
+):
+    sign_in_with_microsoft(page, "newbie@acme.example")
+    expect(page.get_by_role("alert")).to_contain_text("may not sign in")
+    assert not User.objects.filter(email="newbie@acme.example").exists()
+    assert not SocialAccount.objects.exists()
+
+    acme.entra_admins_may_sign_in = True
+    acme.save()
+    sign_in_with_microsoft(page, "newbie@acme.example")
+    expect(page).to_have_url(re.compile(r"/api-access/$"))
+    user = User.objects.get(email="newbie@acme.example")
+    assert (user.tenant_id, user.is_staff, user.full_name) == (acme.pk, False, "Nell")
+    assert not user.has_usable_password()
+
+
+def test_a_user_of_acmes_organisation_never_reaches_globex(page, entra, acme, globex):
+    bob = User.objects.create_user("bob@globex.example", PASSWORD, tenant=globex)
+    acme.entra_admins_may_sign_in = True
+    acme.save()
+    sign_in_with_microsoft(page, "imp@acme.example")  # Acme's tid, Globex's address
+    expect(page.get_by_role("alert")).to_contain_text("may not sign in")
+    assert not SocialAccount.objects.exists()
+    assert User.objects.filter(email__iexact="bob@globex.example").get() == bob
+    page.goto("/api-access/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_a_token_claiming_another_tenant_than_its_issuer_is_refused(page, entra, acme, globex):
+    User.objects.create_user("mallory@globex.example", PASSWORD, tenant=globex)
+    sign_in_with_microsoft(page, "mallory@globex.example")
+    expect(page.get_by_role("alert")).to_contain_text("Microsoft sign-in did not complete")
+    assert not SocialAccount.objects.exists()
+    page.goto("/api-access/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
