@@ -189,3 +189,18 @@ def needs(condition: bool, reason: str) -> None:
     if os.environ.get("REQUIRE_SERVICES"):
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+def totp_code(secret: str, *, margin: float = 4.0) -> str:
+    """The current TOTP code, waiting for the next period when this one ends within `margin`
+    seconds (the server accepts a code only in its own 30 s period; a slow browser step could
+    otherwise carry a code across the boundary)."""
+    import time
+
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    left = totp.interval - time.time() % totp.interval
+    if left < margin:
+        time.sleep(left + 0.1)
+    return totp.now()
