@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "accounts.middleware.SignInLockoutMiddleware",
     # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
     # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
+    # An HTMX request sent to the login page goes there whole, with `next` (cybergate/htmxauth.py).
+    "cybergate.htmxauth.HtmxLoginRedirectMiddleware",
     "cybergate.apimiddleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
