@@ -36,7 +36,13 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# axe-core for the accessibility tests, pinned by tests/browser/package-lock.json.
+AXE_STAMP := tests/browser/node_modules/.installed
+$(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: lint $(AXE_STAMP)
 	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 	# Browser tests run on their own: Playwright's sync API keeps an event loop in the test
 	# process, which would refuse the async gateway views that other tests call in-process.
@@ -50,4 +56,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/login_flood.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts
+	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts tests/browser/node_modules
