@@ -17,11 +17,22 @@ def test_axe_has_been_installed():
     assert AXE_JS.exists(), "run `npm ci` in tests/browser (make test does)"
 
 
-def test_every_portal_page_and_state_passes_axe_wcag21_aa(page, tenant, admin_user):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_portal_page_and_state_passes_axe_wcag21_aa(
+    browser, live_server, tenant, admin_user, scheme
+):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 860}, color_scheme=scheme
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
     results = {}
-    for state in tour(page, tenant=tenant, user=admin_user):
-        results[state] = axe_violations(page)
-    write_report("axe.json", {state: len(found) for state, found in results.items()})
+    try:
+        for state in tour(page, tenant=tenant, user=admin_user):
+            results[state] = axe_violations(page)
+    finally:
+        context.close()
+    write_report(f"axe-{scheme}.json", {state: len(found) for state, found in results.items()})
     assert len(results) >= 20
     failing = {state: found for state, found in results.items() if found}
     assert not failing, failing
