@@ -28,6 +28,7 @@ from apisecrets import submissions
 from apisecrets.forms import ApiSecretCreateForm
 from apisecrets.services import api_secret_create, api_secret_delete
 from audit.services import Actor
+from cybergate.compression import exempt as exempt_from_compression
 from cybergate.http import client_ip
 from tenants.decorators import tenant_required
 from tenants.models import SupportRequest, Tenant
@@ -213,6 +214,7 @@ def _secret_created_response(request: HttpRequest, secret, value: str) -> HttpRe
     template_name = PAGE_TEMPLATE + "#secret-created" if request.htmx else "apisecrets/created.html"
     response = render(request, template_name, {"secret": secret, "value": value})
     patch_cache_control(response, no_store=True, private=True)
+    exempt_from_compression(response)  # BREACH: the value sits next to the name the user typed
     if request.htmx:
         trigger_client_event(response, SECRETS_CHANGED)
     return response
