@@ -115,7 +115,7 @@ MIDDLEWARE = [
     # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
     "cybergate.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Compresses portal HTML and the schema, never the created-secret answer (cybergate/compression.py).
+    # GZip for HTML and the schema, never the created-secret answer (cybergate/compression.py).
     "cybergate.compression.PortalGZipMiddleware",
     # Logs refused requests (API 401s, every 429) whichever layer refused them.
     "cybergate.security.SecurityLogMiddleware",
