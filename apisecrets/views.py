@@ -123,6 +123,8 @@ def api_access(request: HttpRequest) -> HttpResponse:
     context = page_context(request, request.tenant)
     context["form"] = ApiSecretCreateForm()
     context["submit_token"] = submissions.new_token()
+    # The real address this portal answers on (behind the proxy: its Host), for the curl example.
+    context["api_base_url"] = request.build_absolute_uri("/api/v1/")
     template_name = PAGE_TEMPLATE
     if request.htmx and not request.htmx.history_restore_request:
         template_name += "#secrets-table"

@@ -89,6 +89,8 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield "security"
     page.goto("/accounts/password/change/")
     yield "security: password"
+    page.goto("/accounts/time-zone/")
+    yield "security: time zone"
     page.goto("/no-such-page/")
     yield "404 page"
     page.set_content(render_to_string("500.html"))

@@ -27,12 +27,16 @@ def test_every_portal_page_and_state_passes_axe_wcag21_aa(
     page = context.new_page()
     page.set_default_timeout(10_000)
     results = {}
+    without_h1 = []
     try:
         for state in tour(page, tenant=tenant, user=admin_user):
             results[state] = axe_violations(page)
+            if page.locator("h1").count() != 1:
+                without_h1.append(state)
     finally:
         context.close()
     write_report(f"axe-{scheme}.json", {state: len(found) for state, found in results.items()})
     assert len(results) >= 20
     failing = {state: found for state, found in results.items() if found}
     assert not failing, failing
+    assert not without_h1, f"not exactly one h1: {without_h1}"
