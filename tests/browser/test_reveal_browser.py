@@ -158,3 +158,18 @@ def test_without_javascript_a_real_double_click_shows_a_secret(nojs_page, admin_
     value = page.get_by_label("API secret").input_value()
     assert ApiSecret.objects.count() == 1
     assert ApiSecret.objects.get().hashed_value == hash_api_secret(value)
+
+
+def test_generate_is_disabled_while_its_request_runs(page, admin_user):
+    log_in(page, admin_user.email)
+    open_and_fill(page)
+    # htmx disables the button as it sends (synchronously in the click), before any answer.
+    disabled_at_send = page.evaluate(
+        """() => {
+          const button = document.querySelector("#create-dialog button[type=submit]");
+          button.click();
+          return button.disabled;
+        }"""
+    )
+    assert disabled_at_send is True
+    expect(page.get_by_role("dialog", name="API secret created")).to_be_visible()
