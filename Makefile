@@ -36,12 +36,14 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The Entra-like OpenID Provider of the sign-in tests (npm oidc-provider, pinned in the lock).
-tests/oidc/node_modules/.stamp: tests/oidc/package.json tests/oidc/package-lock.json
-	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+# Test-only npm packages, pinned by their package-lock.json: axe-core (accessibility rules in the
+# browser tests) and oidc-provider (an Entra-like OpenID provider for the Microsoft sign-in tests).
+NPM_STAMPS := tests/browser/node_modules/.installed tests/oidc/node_modules/.installed
+tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json
+	cd tests/$* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: lint tests/oidc/node_modules/.stamp
+test: lint $(NPM_STAMPS)
 	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 	# Browser tests run on their own: Playwright's sync API keeps an event loop in the test
 	# process, which would refuse the async gateway views that other tests call in-process.
@@ -56,4 +58,5 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/auth_flood.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts tests/oidc/node_modules
+	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts tests/oidc/node_modules \
+		tests/browser/node_modules

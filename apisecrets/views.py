@@ -21,12 +21,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.decorators import recent_sign_in_required
+from apisecrets import submissions
 from apisecrets.forms import ApiSecretCreateForm
 from apisecrets.services import api_secret_create, api_secret_delete
 from audit.services import Actor
+from cybergate.compression import exempt as exempt_from_compression
 from cybergate.http import client_ip
 from tenants.decorators import tenant_required
 from tenants.models import SupportRequest, Tenant
@@ -120,6 +122,9 @@ def page_context(request: HttpRequest, tenant: Tenant) -> dict:
 def api_access(request: HttpRequest) -> HttpResponse:
     context = page_context(request, request.tenant)
     context["form"] = ApiSecretCreateForm()
+    context["submit_token"] = submissions.new_token()
+    # The real address this portal answers on (behind the proxy: its Host), for the curl example.
+    context["api_base_url"] = request.build_absolute_uri("/api/v1/")
     template_name = PAGE_TEMPLATE
     if request.htmx and not request.htmx.history_restore_request:
         template_name += "#secrets-table"
@@ -147,6 +152,12 @@ def api_secret_new(request: HttpRequest) -> HttpResponse:
     """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret."""
     tenant = request.tenant
     form = ApiSecretCreateForm(request.POST or None)
+    token = submissions.token_from(request.POST) if request.method == "POST" else None
+    if token and not submissions.claim(token):
+        repeated = _repeated_submit_response(request, token)
+        if repeated is not None:
+            return repeated
+        token = None  # the earlier entry ran out: an ordinary submit without protection
     if request.method == "POST" and form.is_valid():
         try:
             secret, value = api_secret_create(
@@ -161,11 +172,43 @@ def api_secret_new(request: HttpRequest) -> HttpResponse:
             # {"name": ...} lands on the field; the limit and disabled access are non-field.
             form.add_error(None, exc)
         else:
+            if token:
+                submissions.remember(
+                    token,
+                    user_id=request.user.pk,
+                    session_key=request.session.session_key,
+                    secret_id=secret.id,
+                    value=value,
+                )
             return _secret_created_response(request, secret, value)
+    if token:
+        submissions.release(token)  # nothing created: the corrected form may be sent again
 
     blocked = _create_blocked_reason(tenant) if request.method == "GET" else None
     template_name = PAGE_TEMPLATE + "#create-form" if request.htmx else "apisecrets/new.html"
-    return render(request, template_name, {"form": form, "blocked": blocked})
+    context = {"form": form, "blocked": blocked, "submit_token": submissions.new_token()}
+    return render(request, template_name, context)
+
+
+def _repeated_submit_response(request: HttpRequest, token: str) -> HttpResponse | None:
+    """A form sent twice: the secret the first submit created, shown this once more."""
+    repeated = submissions.replay(
+        token, user_id=request.user.pk, session_key=request.session.session_key
+    )
+    if repeated is None:
+        return None
+    if repeated.value is not None:
+        secret = request.tenant.api_secrets.filter(id=repeated.secret_id).first()
+        if secret is not None:
+            return _secret_created_response(request, secret, repeated.value)
+    messages.info(
+        request,
+        "This form was already sent and its secret was shown then. "
+        "If you did not copy it, delete that secret and create a new one.",
+    )
+    if request.htmx:
+        return HttpResponseClientRedirect(str(API_ACCESS_URL))
+    return redirect("api_access")
 
 
 def _secret_created_response(request: HttpRequest, secret, value: str) -> HttpResponse:
@@ -173,6 +216,7 @@ def _secret_created_response(request: HttpRequest, secret, value: str) -> HttpRe
     template_name = PAGE_TEMPLATE + "#secret-created" if request.htmx else "apisecrets/created.html"
     response = render(request, template_name, {"secret": secret, "value": value})
     patch_cache_control(response, no_store=True, private=True)
+    exempt_from_compression(response)  # BREACH: the value sits next to the name the user typed
     if request.htmx:
         trigger_client_event(response, SECRETS_CHANGED)
     return response

@@ -137,6 +137,8 @@ MIDDLEWARE = [
     # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
     "cybergate.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # GZip for HTML and the schema, never the created-secret answer (cybergate/compression.py).
+    "cybergate.compression.PortalGZipMiddleware",
     # Logs refused requests (API 401s, every 429) whichever layer refused them.
     "cybergate.security.SecurityLogMiddleware",
     # WhiteNoise, async-capable: no middleware may hold a thread per long-poll under ASGI.
@@ -146,6 +148,8 @@ MIDDLEWARE = [
     "accounts.middleware.SignInLockoutMiddleware",
     # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
     # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
+    # An HTMX request sent to the login page goes there whole, with `next` (cybergate/htmxauth.py).
+    "cybergate.htmxauth.HtmxLoginRedirectMiddleware",
     "cybergate.apimiddleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cybergate import health
+from tenants import views as tenant_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -23,6 +24,8 @@ urlpatterns = [
         ),
         name="device-api-docs",
     ),
+    # Under /accounts/ with the Security page it is linked from (the nav marks it current).
+    path("accounts/time-zone/", tenant_views.time_zone_settings, name="time_zone_settings"),
     # Sign-in, sign-out, password reset and change, MFA (django-allauth).
     path("accounts/", include("allauth.urls")),
     path("", include("audit.urls")),

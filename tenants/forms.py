@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import zoneinfo
+from functools import cache
+
 from django import forms
 
 from cybergate.forms import DescribedErrorsMixin
@@ -24,3 +27,17 @@ class SupportRequestForm(DescribedErrorsMixin, forms.ModelForm):
                 f"Requested by {user.email}."
             ),
         }
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class TimeZoneForm(DescribedErrorsMixin, forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        help_text="Times on the portal's pages are shown in this zone. API answers stay in UTC.",
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )

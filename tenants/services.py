@@ -114,3 +114,9 @@ def tenant_offboard(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> d
             ip=ip,
         )
     return summary
+
+
+def user_set_time_zone(*, user: User, time_zone: str) -> None:
+    """A display preference: not audited (it changes no access and no data)."""
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])

@@ -1,17 +1,18 @@
-"""Tenant pages: the support request behind the API Access page's "Contact support" button."""
+"""Tenant pages: the support request behind "Contact support"; the user's time zone."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cybergate.http import client_ip
 from tenants.decorators import tenant_required
-from tenants.forms import SupportRequestForm
+from tenants.forms import SupportRequestForm, TimeZoneForm
 from tenants.models import SupportRequest
-from tenants.services import support_request_create
+from tenants.services import support_request_create, user_set_time_zone
 
 
 @tenant_required
@@ -44,3 +45,15 @@ def support_request_new(request: HttpRequest) -> HttpResponse:
         )
         return redirect("api_access")
     return render(request, "tenants/support_request_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def time_zone_settings(request: HttpRequest) -> HttpResponse:
+    """The Security page's time zone choice: portal pages show times in it."""
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        user_set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        messages.success(request, f"Times are now shown in {form.cleaned_data['time_zone']}.")
+        return redirect("mfa_index")
+    return render(request, "tenants/time_zone_form.html", {"form": form})

@@ -1,0 +1,137 @@
+"""Every portal page and state, visited in order by the axe and reflow tests.
+
+`tour(page, ...)` yields (state name, page) after bringing the page into each state; the caller
+checks whatever it checks there. Data is arranged through the ORM and services between states.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from apisecrets.services import api_secret_create
+from audit.services import Actor
+from devices.models import CallLogEntry, Device
+from tenants.models import SupportRequest
+from tests.browser.conftest import log_in
+
+AXE_JS = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# 256 characters without a space: the longest name allowed, the worst case for layout.
+LONG_NAME = "Integration-" + "x" * 244
+
+
+def _arrange(tenant) -> None:
+    device = Device.objects.create(tenant=tenant, name="Front door", sip_uri="sip:f@acme.example")
+    now = timezone.now()
+    CallLogEntry.objects.create(
+        tenant=tenant,
+        device_id_public=device.id,
+        device_name=device.name,
+        caller="sip:visitor-with-a-rather-long-address@street.example",
+        started_at=now - timedelta(minutes=3),
+        ended_at=now - timedelta(minutes=2),
+        result="missed",
+    )
+    for name in ["Door integration", LONG_NAME]:
+        api_secret_create(tenant=tenant, actor=Actor.system(), name=name, validity_days=90)
+
+
+def tour(page, *, tenant, user) -> Iterator[str]:
+    _arrange(tenant)
+    page.goto("/accounts/login/")
+    yield "login"
+    log_in(page, user.email)
+    yield "api access"
+    page.get_by_role("button", name="Create API secret").click()
+    expect(page.get_by_role("dialog", name="Create API secret")).to_be_visible()
+    yield "create dialog"
+    page.get_by_role("dialog").get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("dialog").get_by_text("Enter a name.")).to_be_visible()
+    yield "create dialog with errors"
+    page.get_by_role("dialog").get_by_label("Name").fill(LONG_NAME[:200] + "-new")
+    page.get_by_role("dialog").get_by_role("button", name="Generate").click()
+    created = page.get_by_role("dialog", name="API secret created")
+    expect(created.get_by_label("API secret")).to_be_visible()
+    yield "created dialog"
+    page.keyboard.press("Escape")
+    expect(created.get_by_text("Close anyway?")).to_be_visible()
+    yield "created dialog asking before close"
+    created.get_by_role("button", name="Close anyway").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    page.get_by_role("button", name="Delete " + LONG_NAME).click()
+    expect(page.get_by_role("dialog", name="Delete API secret?")).to_be_visible()
+    yield "delete dialog"
+    page.keyboard.press("Escape")
+    api_secret_create(tenant=tenant, actor=Actor.system(), name="Fourth", validity_days=90)
+    assert tenant.api_secrets.count() == settings.API_SECRET_MAX_PER_TENANT
+    page.reload()
+    yield "api access at the limit"
+    page.get_by_text("Create API secret").focus()
+    yield "api access at the limit, tooltip"
+    page.goto("/api-access/new/")
+    yield "create page (no JavaScript), blocked"
+    secret = tenant.api_secrets.first()
+    page.goto(f"/api-access/{secret.id}/delete/")
+    yield "delete page (no JavaScript)"
+    page.goto("/audit-trail/")
+    yield "audit trail"
+    page.goto("/call-log/")
+    yield "call log"
+    page.goto("/accounts/2fa/")
+    yield "security"
+    page.goto("/accounts/password/change/")
+    yield "security: password"
+    page.goto("/accounts/time-zone/")
+    yield "security: time zone"
+    page.goto("/no-such-page/")
+    yield "404 page"
+    page.set_content(render_to_string("500.html"))
+    yield "500 page"
+    page.set_content(render_to_string("403.html", {"user": user}))
+    yield "403 page"
+    tenant.api_access_enabled = False
+    tenant.save(update_fields=["api_access_enabled"])
+    page.goto("/api-access/")
+    yield "api access off"
+    page.goto("/api-access/support-request/")
+    yield "support request form"
+    SupportRequest.objects.create(
+        tenant=tenant, contact_email=user.email, subject="API access", message="Please."
+    )
+    page.goto("/api-access/")
+    yield "api access off, request sent"
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations of the page as it is now."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol, which the page's CSP does not govern: the
+        # portal's CSP stays as strict in these tests as in production.
+        page.evaluate(AXE_JS.read_text())
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+    ]
+
+
+def write_report(name: str, rows: dict) -> None:
+    from tests.browser.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_text(json.dumps(rows, indent=2))
