@@ -20,6 +20,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cybergate import loopprobe
+
 
 @require_GET
 @never_cache
@@ -55,6 +57,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
         waiting, limit = wakeup.hub.admitted_count(), settings.GATEWAY_MAX_WAITING
         body |= {"waiting": waiting, "waiting_limit": limit}
+        stall = loopprobe.longest_stall_ms()
+        if stall is not None:
+            body["loop_stall_max_ms"] = stall
         if code == 200 and waiting >= limit * settings.GATEWAY_READY_FRACTION:
             body["status"], code = "busy", 503
     return JsonResponse(body, status=code)

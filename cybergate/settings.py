@@ -391,6 +391,8 @@ GATEWAY_DB_THREADS = _read("GATEWAY_DB_THREADS", env.int, default=4)
 # GATEWAY_READY_FRACTION of it, so a load balancer sends new devices to other processes first.
 GATEWAY_MAX_WAITING = _read("GATEWAY_MAX_WAITING", env.int, default=5000)
 GATEWAY_READY_FRACTION = 0.9
+# Measure event-loop stalls of the gateway pool and report the longest in /readyz (benchmarks).
+GATEWAY_LOOP_PROBE = _read("GATEWAY_LOOP_PROBE", env.bool, default=False)
 for _name in (
     "GATEWAY_DB_POLL_SECONDS",
     "GATEWAY_SAFETY_POLL_SECONDS",
