@@ -62,4 +62,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
             body["loop_stall_max_ms"] = stall
         if code == 200 and waiting >= limit * settings.GATEWAY_READY_FRACTION:
             body["status"], code = "busy", 503
-    return JsonResponse(body, status=code)
+    response = JsonResponse(body, status=code)
+    if body["status"] == "busy":
+        response._has_been_logged = True  # a full gateway is a state, not a server error
+    return response

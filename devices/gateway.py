@@ -575,13 +575,17 @@ async def commands(request: HttpRequest) -> HttpResponse:
 
 
 def _busy_response() -> HttpResponse:
-    return problem_response(
+    response = problem_response(
         503,
         "gateway_busy",
         None,
         "This gateway holds as many waiting polls as it may; poll again after Retry-After.",
         headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS))},
     )
+    # Load shedding as designed, not a server error: no django.request ERROR line per refusal
+    # (under overload that would be hundreds a second). readyz and the count say it instead.
+    response._has_been_logged = True
+    return response
 
 
 # drf-spectacular enumerates URL callbacks that carry a DRF view class in `cls`.
