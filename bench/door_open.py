@@ -16,6 +16,14 @@ worker and delivered by a gateway worker. Prints:
     .venv/bin/python bench/door_open.py
     BENCH_TRIES=300 BENCH_IDLE=2000 .venv/bin/python bench/door_open.py
     BENCH_REDIS_URL= .venv/bin/python bench/door_open.py        # PostgreSQL NOTIFY instead
+    BENCH_IDLE=3000 BENCH_LIMIT=2000 .venv/bin/python bench/door_open.py   # the overload case
+
+With BENCH_LIMIT the one gateway process runs with GATEWAY_MAX_WAITING=BENCH_LIMIT: the idle
+devices past it are refused (503 `gateway_busy`, timed) and come back after Retry-After, as the
+device simulator does. Every phase also prints delivered/total (a try waits at most 10 s for its
+command instead of aborting the run), the longest event-loop stall of the gateway process (its
+GATEWAY_LOOP_PROBE, read from /readyz) and its CPU time per idle poll answered.
+BENCH_SKIP_SPREAD=1 skips the 2+2 workers phase.
 
 The client is a small raw-asyncio HTTP/1.1 client in this process (httpx would cost more CPU
 than the server on a 2-core machine).
@@ -24,8 +32,10 @@ than the server on a 2-core machine).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import random
 import resource
 import socket
 import statistics
@@ -48,6 +58,9 @@ POOL_SIZE = os.environ.get("BENCH_POOL_SIZE", "10")
 # Idle devices start over this many seconds, as real ones do (they poll with wait=30, so this
 # spreads their re-polls evenly). 0 starts them all at once: a re-poll storm every 30 s.
 RAMP_SECONDS = float(os.environ.get("BENCH_RAMP_SECONDS", "30"))
+LIMIT = int(os.environ.get("BENCH_LIMIT", "0"))  # GATEWAY_MAX_WAITING of the one-process phase
+SKIP_SPREAD = os.environ.get("BENCH_SKIP_SPREAD", "") not in ("", "0")
+DELIVERY_TIMEOUT = 10.0
 
 
 # --- setup ------------------------------------------------------------------------------------
@@ -86,6 +99,8 @@ def server_env(redis_url: str) -> dict[str, str]:
         GATEWAY_WAKEUP_CHANNEL=f"cg_bench_{uuid.uuid4().hex[:8]}",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="cybergate.settings",
+        GATEWAY_LOOP_PROBE="true",
+        GATEWAY_MAX_WAITING=str(max(5000, IDLE * 2)),
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -287,40 +302,111 @@ async def timed_poll(device: Connection) -> tuple[float, int, bytes]:
     return time.perf_counter(), status, body
 
 
-async def measure(ports: tuple[int, int], data: dict, tries: int) -> list[float]:
+async def parked_poll(device: Connection) -> tuple[asyncio.Task | None, int]:
+    """A poll parked on the server; retried while it is refused (503) at once. Returns the
+    task (None if still refused after ~15 s) and how many refusals it took."""
+    refusals = 0
+    while True:
+        poll = asyncio.create_task(timed_poll(device))
+        await asyncio.sleep(0.05)  # the poll is parked on the server
+        if not poll.done() or poll.result()[1] != 503:
+            return poll, refusals
+        refusals += 1
+        if refusals >= 100:
+            return None, refusals
+        await asyncio.sleep(0.02)
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.tries = self.delivered = self.refusals = self.not_admitted = 0
+
+
+async def keep_parked(device: Connection, until: asyncio.Event) -> asyncio.Task:
+    """Hold a poll on the server until `until` is set (re-polling when one times out), so the
+    measured device has its place before the idle devices fill the process; return that poll."""
+    while True:
+        poll = asyncio.create_task(timed_poll(device))
+        waiter = asyncio.create_task(until.wait())
+        await asyncio.wait({poll, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if not poll.done():
+            return poll
+        waiter.cancel()
+        if poll.result()[1] == 503:
+            await asyncio.sleep(0.05)  # refused: try again soon, without hammering
+
+
+async def measure(
+    ports: tuple[int, int],
+    data: dict,
+    tries: int,
+    tally: Tally | None = None,
+    parked: tuple[Connection, asyncio.Task] | None = None,
+):
     web_port, gateway_port = ports
-    device = Connection(gateway_port, data["credential"])
+    tally = tally or Tally()
+    device, first = parked or (Connection(gateway_port, data["credential"]), None)
+    acks = Connection(gateway_port, data["credential"])
     api = Connection(web_port, data["secret"])
     latencies = []
     after_answer: list[float] = []
     for _ in range(tries):
-        poll = asyncio.create_task(timed_poll(device))
-        await asyncio.sleep(0.05)  # the poll is parked on the server
+        tally.tries += 1
+        if first is not None and not first.done():
+            poll, refusals, first = first, 0, None
+        else:
+            poll, refusals = await parked_poll(device)
+        tally.refusals += refusals
+        if poll is None:  # the process is full and stayed so: no door-open for a device away
+            tally.tries -= 1
+            tally.not_admitted += 1
+            continue
         sent = time.perf_counter()
         status, body = await api.request("POST", f"/api/v1/active-calls/{data['upn']}/door-open")
         answered = time.perf_counter()
         assert status == 202, body
         command_id = json.loads(body)["id"]
-        received, status, body = await poll
-        assert status == 200, body
-        commands = json.loads(body)["commands"]
-        assert [c["id"] for c in commands] == [command_id], commands
+        try:
+            received, status, body = await asyncio.wait_for(poll, DELIVERY_TIMEOUT)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError):
+            device.close()  # lost: the try counts as not delivered; start a fresh connection
+            device = Connection(gateway_port, data["credential"])
+            continue
+        commands = json.loads(body).get("commands") if status == 200 else None
+        if [c["id"] for c in commands or []] != [command_id]:
+            continue
+        tally.delivered += 1
         latencies.append((received - sent) * 1000)
         after_answer.append((received - answered) * 1000)
-        status, body = await device.request(
+        # Park the next poll first, then ack on a second connection: the device keeps its place.
+        next_poll = asyncio.create_task(timed_poll(device))
+        status, body = await acks.request(
             "POST", f"/device-api/v1/commands/{command_id}/ack", b'{"result": "executed"}'
         )
         assert status == 200, body
+        first = next_poll
+    if first is not None:
+        first.cancel()
     device.close()
+    acks.close()
     api.close()
     return latencies, after_answer
 
 
-async def idle_device(port: int, credential: str, started: asyncio.Event, stop: asyncio.Event):
+class IdleStats:
+    def __init__(self) -> None:
+        self.answered = self.refused = self.errors = 0
+        self.refusal_ms: list[float] = []
+
+
+async def idle_device(
+    port: int, credential: str, started: asyncio.Event, stop: asyncio.Event, stats: IdleStats
+):
     connection = Connection(port, credential)
     first = True
     try:
         while not stop.is_set():
+            sent = time.perf_counter()
             task = asyncio.create_task(connection.request("GET", "/device-api/v1/commands?wait=30"))
             if first:
                 await asyncio.sleep(0)  # request written
@@ -332,9 +418,46 @@ async def idle_device(port: int, credential: str, started: asyncio.Event, stop: 
             if task not in done:
                 task.cancel()
                 break
-            task.result()
+            try:
+                status, body = task.result()
+            except (OSError, asyncio.IncompleteReadError):
+                stats.errors += 1  # a dropped connection: what the collapse looked like
+                connection.close()
+                connection = Connection(port, credential)
+                await asyncio.sleep(1)
+                continue
+            if status == 503:
+                stats.refused += 1
+                stats.refusal_ms.append((time.perf_counter() - sent) * 1000)
+                # Back off as told (Retry-After 5-15 s), as the device simulator does.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 5 + 10 * random.random())
+            elif status == 200:
+                stats.answered += 1
+            else:
+                stats.errors += 1
     finally:
         connection.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def longest_stall(port: int) -> str:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10) as answer:
+            body = json.loads(answer.read())
+    except urllib.error.HTTPError as error:  # 503 `busy` still carries the numbers
+        body = json.loads(error.read())
+    except OSError as error:  # a timeout: the process is too busy to answer its probe
+        return f"? (readyz did not answer: {error})"
+    return f"{body.get('loop_stall_max_ms', '?')} ms (readyz: {body.get('status')}, " \
+           f"waiting {body.get('waiting')} of {body.get('waiting_limit')})"  # fmt: skip
 
 
 def percentiles(values: list[float]) -> str:
@@ -349,31 +472,62 @@ def percentiles(values: list[float]) -> str:
 async def phase_idle(ports: tuple[int, int], worker: int, data: dict) -> None:
     port = ports[1]
     await measure(ports, data, 20)  # warm up: imports, pools, listener
+    stall_before = longest_stall(port)
     baseline = rss_kib(worker)
+    cpu_start = cpu_seconds(worker)
+    measured = Connection(port, data["credential"])
+    ramped = asyncio.Event()
+    keeper = asyncio.create_task(keep_parked(measured, ramped))
+    await asyncio.sleep(0.1)
     stop_event = asyncio.Event()
+    stats = IdleStats()
     events = []
     tasks = []
     for credential in data["idle"]:
         started = asyncio.Event()
         events.append(started)
-        tasks.append(asyncio.create_task(idle_device(port, credential, started, stop_event)))
+        tasks.append(asyncio.create_task(idle_device(port, credential, started, stop_event, stats)))
         if RAMP_SECONDS and len(tasks) % 10 == 0:
             await asyncio.sleep(RAMP_SECONDS * 10 / max(IDLE, 1))
     await asyncio.gather(*(e.wait() for e in events))
     await asyncio.sleep(5)  # every idle poll authenticated and parked
+    ramped.set()
+    parked = (measured, await keeper)
+    print(f"  after the ramp: longest loop stall {longest_stall(port)}", flush=True)
     held = rss_kib(worker)
     held_threads = threads(worker)
     held_db = db_connections()
-    latencies, after_answer = await measure(ports, data, TRIES)
-    print(f"  POST sent → device has it:  {percentiles(latencies)}")
-    print(f"  202 received → device has it: {percentiles(after_answer)}")
+    tally = Tally()
+    latencies, after_answer = await measure(ports, data, TRIES, tally, parked)
+    cpu = cpu_seconds(worker) - cpu_start
+    if latencies:
+        print(f"  POST sent → device has it:  {percentiles(latencies)}")
+        print(f"  202 received → device has it: {percentiles(after_answer)}")
     print(
-        f"  worker RSS {baseline / 1024:.1f} MiB → {held / 1024:.1f} MiB with {IDLE} waiting "
-        f"polls: {(held - baseline) / max(IDLE, 1):.1f} KiB per waiting poll"
+        f"  delivered {tally.delivered}/{tally.tries} door-opens within {DELIVERY_TIMEOUT:g} s "
+        f"(the measured device's poll was refused {tally.refusals} times first; "
+        f"{tally.not_admitted} tries skipped, its poll refused for 7 s)"
+    )
+    print(
+        f"  worker RSS {baseline / 1024:.1f} MiB → {held / 1024:.1f} MiB with {IDLE} devices "
+        f"({'at most ' + str(LIMIT) if LIMIT else IDLE} polls held): "
+        f"{(held - baseline) / max(min(IDLE, LIMIT or IDLE), 1):.1f} KiB per waiting poll"
     )
     print(
         f"  worker threads while holding them: {held_threads}; "
         f"database connections (all processes): {held_db}"
+    )
+    polls = stats.answered + stats.refused + min(IDLE, LIMIT or IDLE)
+    print(
+        f"  idle polls: {stats.answered} answered (timed out empty), {stats.refused} refused "
+        f"503, {stats.errors} dropped/failed; worker CPU {cpu:.1f} s over the phase = "
+        f"{cpu * 1000 / max(polls, 1):.2f} ms per idle poll handled"
+    )
+    if stats.refusal_ms:
+        print(f"  refused polls answered in: {percentiles(stats.refusal_ms)}")
+    print(
+        f"  longest event-loop stall of the worker since start: {stall_before} before the "
+        f"idle devices came, {longest_stall(port)} at the end"
     )
     stop_event.set()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -394,22 +548,25 @@ def main() -> None:
 
     web, web_port = start_gunicorn(env, workers=2, pool="web")
     try:
-        gateway, gateway_port = start_gunicorn(env, workers=2, pool="gateway")
-        try:
-            ports = (web_port, gateway_port)
-            asyncio.run(measure(ports, data, 20))  # warm up every worker
-            latencies, after_answer = asyncio.run(measure(ports, data, TRIES))
-            print(f"  2+2 workers, POST sent → device has it:  {percentiles(latencies)}")
-            print(f"  2+2 workers, 202 received → device has it: {percentiles(after_answer)}")
-        finally:
-            stop(gateway)
+        if not SKIP_SPREAD:
+            gateway, gateway_port = start_gunicorn(env, workers=2, pool="gateway")
+            try:
+                ports = (web_port, gateway_port)
+                asyncio.run(measure(ports, data, 20))  # warm up every worker
+                latencies, after_answer = asyncio.run(measure(ports, data, TRIES))
+                print(f"  2+2 workers, POST sent → device has it:  {percentiles(latencies)}")
+                print(f"  2+2 workers, 202 received → device has it: {percentiles(after_answer)}")
+            finally:
+                stop(gateway)
 
-        gateway, gateway_port = start_gunicorn(env, workers=1, pool="gateway")
+        one_env = env | ({"GATEWAY_MAX_WAITING": str(LIMIT)} if LIMIT else {})
+        gateway, gateway_port = start_gunicorn(one_env, workers=1, pool="gateway")
         try:
             (worker,) = children(gateway.pid)
+            limit = one_env["GATEWAY_MAX_WAITING"]
             print(
-                f"1 gateway worker process (pid {worker}), {IDLE} idle devices long-polling it "
-                f"(started over {RAMP_SECONDS:g} s):"
+                f"1 gateway worker process (pid {worker}, GATEWAY_MAX_WAITING={limit}), {IDLE} "
+                f"idle devices long-polling it (started over {RAMP_SECONDS:g} s):"
             )
             asyncio.run(phase_idle((web_port, gateway_port), worker, data))
         finally:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 from django.core.handlers.asgi import ASGIHandler
+
+from cybergate import loopprobe
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cybergate.settings")
 
@@ -23,6 +26,8 @@ LONG_POLL_PATHS = frozenset({"/device-api/v1/commands"})
 
 class CyberGateASGIHandler(ASGIHandler):
     async def __call__(self, scope, receive, send) -> None:
+        if settings.GATEWAY_LOOP_PROBE:
+            loopprobe.ensure_started()
         if scope["type"] == "http" and scope.get("path") in LONG_POLL_PATHS:
             await self.handle(scope, receive, send)
         else:

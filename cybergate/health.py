@@ -4,16 +4,23 @@ Readiness answers 503 only when this process cannot serve: the database is unrea
 Redis the app keeps working (rate limits and caches fall back, door-opens reach devices through
 the database safety poll), so a Redis outage is `degraded` with 200: taking every server out of
 the load balancer for a cache outage would turn it into a full one.
+
+On the gateway pool (ASGI) it also reports the long-polls this process holds (`waiting`, of
+`waiting_limit`) and answers 503 `busy` from GATEWAY_READY_FRACTION of the limit on, so a load
+balancer sends new devices to other processes before this one starts refusing polls.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from cybergate import loopprobe
 
 
 @require_GET
@@ -44,4 +51,18 @@ def readyz(request: HttpRequest) -> JsonResponse:
         status, code = "degraded", 200
     else:
         status, code = "ok", 200
-    return JsonResponse({"status": status, **checks}, status=code)
+    body: dict = {"status": status, **checks}
+    if isinstance(request, ASGIRequest):
+        from devices import wakeup
+
+        waiting, limit = wakeup.hub.admitted_count(), settings.GATEWAY_MAX_WAITING
+        body |= {"waiting": waiting, "waiting_limit": limit}
+        stall = loopprobe.longest_stall_ms()
+        if stall is not None:
+            body["loop_stall_max_ms"] = stall
+        if code == 200 and waiting >= limit * settings.GATEWAY_READY_FRACTION:
+            body["status"], code = "busy", 503
+    response = JsonResponse(body, status=code)
+    if body["status"] == "busy":
+        response._has_been_logged = True  # a full gateway is a state, not a server error
+    return response

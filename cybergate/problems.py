@@ -66,6 +66,7 @@ TITLES: dict[str, str] = {
     "user_busy": "Teams user busy",
     "member_unavailable": "Member unavailable",
     "service_unavailable": "Service unavailable",
+    "gateway_busy": "Gateway busy",
     "idempotency_key_reused": "Idempotency key reused",
     "server_error": "Internal server error",
 }

@@ -427,7 +427,21 @@ GATEWAY_DB_POLL_SECONDS = _float("GATEWAY_DB_POLL_SECONDS", default=0.2)
 GATEWAY_SAFETY_POLL_SECONDS = _float("GATEWAY_SAFETY_POLL_SECONDS", default=1.0)
 # Threads (and so database connections) per process for the gateway's async long-poll.
 GATEWAY_DB_THREADS = _read("GATEWAY_DB_THREADS", env.int, default=4)
-for _name in ("GATEWAY_DB_POLL_SECONDS", "GATEWAY_SAFETY_POLL_SECONDS", "GATEWAY_DB_THREADS"):
+# Long-polls one process holds at most; past it a new poll is refused at once (503 gateway_busy
+# with Retry-After) rather than slowing every waiting device down. /readyz turns not-ready at
+# GATEWAY_READY_FRACTION of it, so a load balancer sends new devices to other processes first.
+# The default is what one process served without collapsing in bench/door_open.py (issue 13:
+# fine at 2000 waiting polls, collapsed at 3000).
+GATEWAY_MAX_WAITING = _read("GATEWAY_MAX_WAITING", env.int, default=2000)
+GATEWAY_READY_FRACTION = 0.9
+# Measure event-loop stalls of the gateway pool and report the longest in /readyz (benchmarks).
+GATEWAY_LOOP_PROBE = _read("GATEWAY_LOOP_PROBE", env.bool, default=False)
+for _name in (
+    "GATEWAY_DB_POLL_SECONDS",
+    "GATEWAY_SAFETY_POLL_SECONDS",
+    "GATEWAY_DB_THREADS",
+    "GATEWAY_MAX_WAITING",
+):
     if not vars()[_name] > 0:
         raise ImproperlyConfigured(
             f"Environment variable {_name} is malformed: {vars()[_name]!r} (must be above 0)"

@@ -17,6 +17,7 @@ import asyncio
 import json
 import math
 import os
+import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -61,6 +62,9 @@ MAX_WAIT_SECONDS = 30
 # as with wait=0; the device should be sent to the gateway pool (README "Deploying").
 LONG_POLL_HEADER = "X-Long-Poll"
 LONG_POLL_UNSUPPORTED = "unsupported; wait=0"
+# A poll refused because the process holds GATEWAY_MAX_WAITING already comes back after a random
+# pause in this range: spread out, so the refused devices do not all return at the same instant.
+BUSY_RETRY_AFTER_SECONDS = (5, 15)
 
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -237,6 +241,11 @@ _PROBLEM_DESCRIPTIONS: dict[int, str] = {
         "`auth_rate_limited`: too many failed authentications from this address; only "
         "credentials that worked from it lately are still looked up. See `Retry-After`."
     ),
+    503: (
+        "`gateway_busy`: this server process holds as many long-polls as it may "
+        "(`GATEWAY_MAX_WAITING`); poll again after `Retry-After` seconds. "
+        "`service_unavailable`: the database is unreachable; retry after `Retry-After`."
+    ),
 }
 
 
@@ -374,6 +383,9 @@ class CommandsSchemaView(GatewayView):
             "command is handed out once; a command not acknowledged within a few seconds is "
             "handed out again while it is still valid. Never returns a command after its call "
             "ended or after `expires_at`. Poll again right after each answer.\n\n"
+            "A gateway process holds a bounded number of polls; past it a poll with `wait` "
+            "above 0 is refused at once with 503 `gateway_busy` and `Retry-After` (the polls "
+            "already waiting are unaffected).\n\n"
             f"Only the gateway pool (ASGI) holds a poll open. A server that cannot (the web "
             f"pool, WSGI) answers at once as with `wait=0` and says so with the response header "
             f"`{LONG_POLL_HEADER}: {LONG_POLL_UNSUPPORTED}`; a device that sees it is being "
@@ -396,7 +408,7 @@ class CommandsSchemaView(GatewayView):
                 ),
             ),
         ],
-        responses={200: CommandListSerializer, **_problems()},
+        responses={200: CommandListSerializer, **_problems(503, s503=_PROBLEM_DESCRIPTIONS[503])},
         examples=[
             OpenApiExample(
                 "A door-open command",
@@ -536,7 +548,16 @@ async def commands(request: HttpRequest) -> HttpResponse:
         # Under WSGI (the web pool) a waiting poll would hold one of its few threads: a handful
         # of misrouted devices would stall the portal. So it answers at once there, and says so.
         waits_here = isinstance(request, ASGIRequest)
-        claimed = await _poll(request, wait if waits_here else 0)
+        if waits_here and wait > 0:
+            # Refused before any database work, so an overloaded process sheds load cheaply.
+            if not wakeup.hub.admit(settings.GATEWAY_MAX_WAITING):
+                return _busy_response()
+            try:
+                claimed = await _poll(request, wait)
+            finally:
+                wakeup.hub.release()
+        else:
+            claimed = await _poll(request, 0)
     except Problem as exc:
         return _problem(exc)
     except DATABASE_UNAVAILABLE as exc:
@@ -550,6 +571,20 @@ async def commands(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     if not waits_here:
         response[LONG_POLL_HEADER] = LONG_POLL_UNSUPPORTED
+    return response
+
+
+def _busy_response() -> HttpResponse:
+    response = problem_response(
+        503,
+        "gateway_busy",
+        None,
+        "This gateway holds as many waiting polls as it may; poll again after Retry-After.",
+        headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS))},
+    )
+    # Load shedding as designed, not a server error: no django.request ERROR line per refusal
+    # (under overload that would be hundreds a second). readyz and the count say it instead.
+    response._has_been_logged = True
     return response
 
 

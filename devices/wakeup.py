@@ -108,6 +108,25 @@ class Hub:
         self._lock = threading.Lock()
         self._waiters: dict[str, set[Waiter]] = {}
         self._thread: _Background | None = None
+        # Long-polls admitted and not yet answered (including those still authenticating): what
+        # GATEWAY_MAX_WAITING bounds and /readyz reports.
+        self._admitted = 0
+
+    def admit(self, limit: int) -> bool:
+        """Count one more held long-poll, unless `limit` are held already; pair with release()."""
+        with self._lock:
+            if self._admitted >= limit:
+                return False
+            self._admitted += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    def admitted_count(self) -> int:
+        with self._lock:
+            return self._admitted
 
     # Registration and waking may run in any thread; the waiter waits on `loop`.
     def register(

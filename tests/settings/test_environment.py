@@ -40,6 +40,8 @@ def start(**variables: str) -> subprocess.CompletedProcess:
         ("CONN_MAX_AGE", "forever"),
         ("EMAIL_URL", "carrier-pigeon"),
         ("API_SECRET_CACHE_SECONDS", "soon"),
+        ("GATEWAY_MAX_WAITING", "many"),
+        ("GATEWAY_MAX_WAITING", "0"),
     ],
 )
 def test_malformed_variable_stops_start_up_naming_it(name: str, value: str):

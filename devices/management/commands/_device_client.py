@@ -26,6 +26,28 @@ class GatewayError(CommandError):
         super().__init__(f"{status} {code}: {detail}")
         self.status = status
         self.code = code
+        self.retry_after = 0.0
+
+
+def retry_after(response: httpx.Response, default: float) -> float:
+    """Seconds the server asked us to wait (Retry-After in seconds), else `default`."""
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return default
+
+
+def answer_json(response: httpx.Response) -> Any:
+    """The JSON body of a success; a GatewayError (with the retry pause) for a problem."""
+    if response.is_success:
+        return response.json()
+    try:
+        body = response.json()
+        error = GatewayError(response.status_code, body.get("code", "?"), body.get("detail", ""))
+    except ValueError:
+        error = GatewayError(response.status_code, "http_error", response.text[:200])
+    error.retry_after = retry_after(response, 0.0)
+    raise error
 
 
 class DeviceClient:
@@ -41,13 +63,7 @@ class DeviceClient:
         self.http.close()
 
     def _json(self, response: httpx.Response) -> Any:
-        if response.is_success:
-            return response.json()
-        try:
-            body = response.json()
-            raise GatewayError(response.status_code, body.get("code", "?"), body.get("detail", ""))
-        except ValueError:
-            raise GatewayError(response.status_code, "http_error", response.text[:200]) from None
+        return answer_json(response)
 
     def start_call(self, *, call_group: str, caller: str) -> dict:
         return self._json(
