@@ -5,11 +5,12 @@ from django import forms
 from apisecrets.models import (
     FORBIDDEN_NAME_CHARACTERS,
     NAME_MAX_LENGTH,
+    PERMISSIONS,
     VALIDITY_DEFAULT_DAYS,
     VALIDITY_MAX_DAYS,
     VALIDITY_MIN_DAYS,
 )
-from apisecrets.validators import check_validity_days, clean_secret_name
+from apisecrets.validators import check_validity_days, clean_permissions, clean_secret_name
 from cybergate.forms import DescribedErrorsMixin
 
 
@@ -43,6 +44,15 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
         },
     )
 
+    permissions = forms.MultipleChoiceField(
+        label="Permissions",
+        choices=[(name, f"{name} — {label}") for name, (_, label) in PERMISSIONS.items()],
+        initial=list(PERMISSIONS),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What integrations using this secret may do. Choose at least one.",
+        error_messages={"required": "Choose at least one permission."},
+    )
+
     def clean_name(self) -> str:
         return clean_secret_name(self.cleaned_data["name"])
 
@@ -50,3 +60,6 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
         days = self.cleaned_data["validity_days"]
         check_validity_days(days)
         return days
+
+    def clean_permissions(self) -> list[str]:
+        return clean_permissions(self.cleaned_data["permissions"])

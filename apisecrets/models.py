@@ -15,6 +15,21 @@ VALIDITY_MIN_DAYS = 10
 VALIDITY_MAX_DAYS = 365
 VALIDITY_DEFAULT_DAYS = 90
 
+# What a secret may do (SPEC §6): name -> (model field, label). The seed's secrets could do
+# everything, so all three are the default.
+PERMISSIONS: dict[str, tuple[str, str]] = {
+    "read": ("perm_read", "Read"),
+    "availability": ("perm_availability", "Change availability"),
+    "door_open": ("perm_door_open", "Open doors"),
+}
+PERMISSION_HELP: dict[str, str] = {
+    "read": (
+        "Version, tenant, call groups, active calls, call log, audit trail, door-open outcomes."
+    ),
+    "availability": "Change call group members' availability.",
+    "door_open": "Open the door of the device in a Teams user's active call.",
+}
+
 
 class ApiSecret(models.Model):
     """An API secret of a tenant. Holds a display prefix and a keyed hash, never the value."""
@@ -35,6 +50,11 @@ class ApiSecret(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Permissions as three booleans: portable (no ArrayField), one indexed-free column each, and
+    # loaded with the other columns into the authentication cache at no extra cost.
+    perm_read = models.BooleanField("read", default=True)
+    perm_availability = models.BooleanField("availability", default=True)
+    perm_door_open = models.BooleanField("door_open", default=True)
     prefix = models.CharField(
         max_length=16, help_text="First characters of the value, for display."
     )
@@ -55,6 +75,13 @@ class ApiSecret(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def permissions(self) -> list[str]:
+        return [name for name, (field, _) in PERMISSIONS.items() if getattr(self, field)]
+
+    def has_permission(self, name: str) -> bool:
+        return bool(getattr(self, PERMISSIONS[name][0]))
 
     @property
     def masked(self) -> str:

@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apisecrets import tokens
-from apisecrets.models import ApiSecret
-from apisecrets.validators import check_validity_days, clean_secret_name
+from apisecrets.models import PERMISSIONS, ApiSecret
+from apisecrets.validators import check_validity_days, clean_permissions, clean_secret_name
 from audit.services import Actor, record
 from tenants.models import Tenant
 
@@ -36,6 +36,7 @@ def api_secret_create(
     actor: Actor,
     name: str,
     validity_days: int,
+    permissions=tuple(PERMISSIONS),
     created_by=None,
     ip: str | None = None,
 ) -> tuple[ApiSecret, str]:
@@ -46,6 +47,10 @@ def api_secret_create(
     """
     name = clean_secret_name(name)
     check_validity_days(validity_days)
+    try:
+        permissions = clean_permissions(permissions)
+    except ValidationError as exc:
+        raise ValidationError({"permissions": exc}) from exc
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if not locked.api_access_enabled:
@@ -68,7 +73,7 @@ def api_secret_create(
                     )
                 }
             )
-        value = tokens.generate(tokens.API_SECRET_PREFIX)
+        value = tokens.generate_api_secret()
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -80,6 +85,7 @@ def api_secret_create(
                     expires_at=now + timedelta(days=validity_days),
                     prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
                     hashed_value=hash_api_secret(value),
+                    **{field: perm in permissions for perm, (field, _) in PERMISSIONS.items()},
                 )
         except IntegrityError as exc:
             raise ValidationError(
@@ -100,6 +106,7 @@ def api_secret_create(
                 "prefix": secret.prefix,
                 "expires_at": secret.expires_at.isoformat(),
                 "validity_days": validity_days,
+                "permissions": permissions,
             },
             ip=ip,
         )

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from apisecrets.models import (
     FORBIDDEN_NAME_CHARACTERS,
     NAME_MAX_LENGTH,
+    PERMISSIONS,
     VALIDITY_MAX_DAYS,
     VALIDITY_MIN_DAYS,
 )
@@ -55,3 +56,18 @@ def check_validity_days(days: int) -> None:
             f"Choose between {VALIDITY_MIN_DAYS} and {VALIDITY_MAX_DAYS} days.",
             code="out_of_range",
         )
+
+
+def clean_permissions(values) -> list[str]:
+    """At least one known permission; returned in the canonical order, without repeats."""
+    chosen = set(values or ())
+    unknown = sorted(chosen - set(PERMISSIONS))
+    if unknown:
+        raise ValidationError(
+            "Unknown permission: %(names)s. Choose from: %(known)s.",
+            code="invalid_choice",
+            params={"names": ", ".join(unknown), "known": ", ".join(PERMISSIONS)},
+        )
+    if not chosen:
+        raise ValidationError("Choose at least one permission.", code="required")
+    return [name for name in PERMISSIONS if name in chosen]

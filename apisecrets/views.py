@@ -154,6 +154,7 @@ def api_secret_new(request: HttpRequest) -> HttpResponse:
                 actor=Actor.for_user(request.user),
                 name=form.cleaned_data["name"],
                 validity_days=form.cleaned_data["validity_days"],
+                permissions=form.cleaned_data["permissions"],
                 created_by=request.user,
                 ip=client_ip(request),
             )
