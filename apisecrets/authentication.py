@@ -166,8 +166,12 @@ class ApiSecretAuthentication(BaseAuthentication):
         # decided before any hashing or lookup.
         attempt = auth_attempt(ip, value)
         invalid = AuthenticationProblem("invalid_secret", "The API secret is not valid.")
-        # Shape check before any hashing or lookup (same rule as tokens.looks_like, compiled).
-        if _SECRET_SHAPE.fullmatch(value) is None:
+        # Shape and checksum before any hashing or lookup: new values carry a CRC32 checksum,
+        # old-format ones (no checksum) the old shape rule (tokens.looks_like, compiled).
+        if tokens.is_checksummed(value):
+            if not tokens.checksum_ok(value):
+                raise attempt.failed(invalid)
+        elif _SECRET_SHAPE.fullmatch(value) is None:
             raise attempt.failed(invalid)
 
         hashed = hash_api_secret(value)
