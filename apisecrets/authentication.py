@@ -17,6 +17,7 @@ query, and a customer's working client behind the same address keeps working.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from rest_framework.authentication import BaseAuthentication
 from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret
+from apisecrets.validators import parse_networks
 from cybergate.http import bearer_value, client_ip
 from cybergate.problems import Problem
 from cybergate.throttling import auth_attempt, failed_authentication
@@ -55,6 +57,7 @@ _TENANT_FIELDS = [f.attname for f in Tenant._meta.concrete_fields]
 _TENANT_ACCESS = _TENANT_FIELDS.index("api_access_enabled")
 _SECRET_EXPIRES = _SECRET_FIELDS.index("expires_at")
 _SECRET_LAST_USED = _SECRET_FIELDS.index("last_used_at")
+_SECRET_ADDRESSES = _SECRET_FIELDS.index("allowed_addresses")
 
 
 class AuthenticationProblem(Problem, exceptions.AuthenticationFailed):
@@ -74,6 +77,8 @@ class _Entry:
     api_access_enabled: bool
     last_used_at: datetime | None
     fetched_at: float  # time.monotonic()
+    # The allowed addresses, parsed once per load (empty: anywhere).
+    networks: tuple = ()
 
     @property
     def secret_id(self) -> Any:
@@ -128,7 +133,22 @@ def _load(hashed: str, value: str) -> _Entry | None:
         api_access_enabled=tenant_values[_TENANT_ACCESS],
         last_used_at=secret_values[_SECRET_LAST_USED],
         fetched_at=time.monotonic(),
+        networks=parse_networks(secret_values[_SECRET_ADDRESSES]),
     )
+
+
+def _address_allowed(ip: str | None, networks: tuple) -> bool:
+    if ip is None:
+        return False
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return any(address in network for network in networks)
 
 
 class ApiClient:
@@ -195,6 +215,14 @@ class ApiSecretAuthentication(BaseAuthentication):
                 403,
                 "api_access_disabled",
                 "API access is not enabled for this tenant. Contact support to enable it.",
+            )
+        if entry.networks and not _address_allowed(ip, entry.networks):
+            # A valid secret from the wrong place: not a guess (no failure counted), and not a
+            # success either (it must not earn this address the flood limit's exemption).
+            raise Problem(
+                403,
+                "ip_not_allowed",
+                f"This API secret may not be used from {ip or 'an unknown address'}.",
             )
         attempt.succeeded()
 

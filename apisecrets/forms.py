@@ -10,7 +10,12 @@ from apisecrets.models import (
     VALIDITY_MAX_DAYS,
     VALIDITY_MIN_DAYS,
 )
-from apisecrets.validators import check_validity_days, clean_permissions, clean_secret_name
+from apisecrets.validators import (
+    check_validity_days,
+    clean_allowed_addresses,
+    clean_permissions,
+    clean_secret_name,
+)
 from cybergate.forms import DescribedErrorsMixin
 
 
@@ -53,6 +58,17 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
         error_messages={"required": "Choose at least one permission."},
     )
 
+    allowed_addresses = forms.CharField(
+        label="Allowed addresses",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=(
+            "Optional. IP addresses or CIDR ranges (IPv4 or IPv6), one per line or "
+            "comma-separated, e.g. 203.0.113.7, 192.0.2.0/24, 2001:db8::/48. "
+            "Empty: requests from anywhere."
+        ),
+    )
+
     def clean_name(self) -> str:
         return clean_secret_name(self.cleaned_data["name"])
 
@@ -63,3 +79,15 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
 
     def clean_permissions(self) -> list[str]:
         return clean_permissions(self.cleaned_data["permissions"])
+
+    def clean_allowed_addresses(self) -> list[str]:
+        return clean_allowed_addresses(self.cleaned_data["allowed_addresses"])
+
+
+class AllowedAddressesForm(DescribedErrorsMixin, forms.Form):
+    """The detail page's edit form for a secret's allowed addresses."""
+
+    allowed_addresses = ApiSecretCreateForm.base_fields["allowed_addresses"]
+
+    def clean_allowed_addresses(self) -> list[str]:
+        return clean_allowed_addresses(self.cleaned_data["allowed_addresses"])

@@ -14,6 +14,7 @@ NAME_MAX_LENGTH = 256
 VALIDITY_MIN_DAYS = 10
 VALIDITY_MAX_DAYS = 365
 VALIDITY_DEFAULT_DAYS = 90
+ALLOWED_ADDRESSES_MAX = 50
 
 # What a secret may do (SPEC §6): name -> (model field, label). The seed's secrets could do
 # everything, so all three are the default.
@@ -55,6 +56,9 @@ class ApiSecret(models.Model):
     perm_read = models.BooleanField("read", default=True)
     perm_availability = models.BooleanField("availability", default=True)
     perm_door_open = models.BooleanField("door_open", default=True)
+    # Addresses and CIDR ranges requests may come from (empty: anywhere), normalised strings such
+    # as "192.0.2.0/24", "203.0.113.5", "2001:db8::/32" (apisecrets.validators).
+    allowed_addresses = models.JSONField(default=list, blank=True)
     prefix = models.CharField(
         max_length=16, help_text="First characters of the value, for display."
     )

@@ -155,6 +155,7 @@ def api_secret_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 validity_days=form.cleaned_data["validity_days"],
                 permissions=form.cleaned_data["permissions"],
+                allowed_addresses=form.cleaned_data["allowed_addresses"],
                 created_by=request.user,
                 ip=client_ip(request),
             )

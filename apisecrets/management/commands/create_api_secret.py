@@ -49,9 +49,7 @@ class Command(BaseCommand):
             help="Comma-separated permissions: " + ", ".join(PERMISSIONS) + " (default all).",
         )
 
-    def handle(
-        self, *args, tenant: str, name: str, days: int, permissions: str, **options
-    ) -> None:
+    def handle(self, *args, tenant: str, name: str, days: int, permissions: str, **options) -> None:
         target = find_tenant(tenant)
         try:
             secret, value = api_secret_create(
