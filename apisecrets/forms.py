@@ -6,6 +6,8 @@ from apisecrets.models import (
     FORBIDDEN_NAME_CHARACTERS,
     NAME_MAX_LENGTH,
     PERMISSIONS,
+    ROLL_OVERLAP_DEFAULT,
+    ROLL_OVERLAPS,
     VALIDITY_DEFAULT_DAYS,
     VALIDITY_MAX_DAYS,
     VALIDITY_MIN_DAYS,
@@ -91,3 +93,13 @@ class AllowedAddressesForm(DescribedErrorsMixin, forms.Form):
 
     def clean_allowed_addresses(self) -> list[str]:
         return clean_allowed_addresses(self.cleaned_data["allowed_addresses"])
+
+
+class RollForm(DescribedErrorsMixin, forms.Form):
+    overlap = forms.ChoiceField(
+        label="Old secret keeps working for",
+        choices=[(key, label) for key, (_, label) in ROLL_OVERLAPS.items()],
+        initial=ROLL_OVERLAP_DEFAULT,
+        help_text="Time to switch your integrations to the new secret; then the old one expires.",
+        error_messages={"invalid_choice": "Choose one of the offered overlaps."},
+    )

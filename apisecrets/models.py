@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -15,6 +16,14 @@ VALIDITY_MIN_DAYS = 10
 VALIDITY_MAX_DAYS = 365
 VALIDITY_DEFAULT_DAYS = 90
 ALLOWED_ADDRESSES_MAX = 50
+# How long a rolled secret keeps working next to its successor (Roll dialog choices).
+ROLL_OVERLAPS: dict[str, tuple[timedelta, str]] = {
+    "1h": (timedelta(hours=1), "1 hour"),
+    "1d": (timedelta(days=1), "1 day"),
+    "3d": (timedelta(days=3), "3 days"),
+    "7d": (timedelta(days=7), "7 days"),
+}
+ROLL_OVERLAP_DEFAULT = "1d"
 
 # What a secret may do (SPEC §6): name -> (model field, label). The seed's secrets could do
 # everything, so all three are the default.
@@ -59,6 +68,18 @@ class ApiSecret(models.Model):
     # Addresses and CIDR ranges requests may come from (empty: anywhere), normalised strings such
     # as "192.0.2.0/24", "203.0.113.5", "2001:db8::/32" (apisecrets.validators).
     allowed_addresses = models.JSONField(default=list, blank=True)
+    # Set by Roll: the successor. The old secret keeps working until its (shortened) expiry.
+    replaced_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessor",
+        editable=False,
+    )
+    # When it was rolled. Set before the successor is inserted, so that the pair may share the
+    # name (the uniqueness constraint skips rolled secrets).
+    rolled_at = models.DateTimeField(null=True, blank=True, editable=False)
     prefix = models.CharField(
         max_length=16, help_text="First characters of the value, for display."
     )
@@ -71,14 +92,22 @@ class ApiSecret(models.Model):
     class Meta:
         ordering = ["created_at"]
         constraints = [
+            # A rolled secret shares its name with its successor until it is deleted.
             models.UniqueConstraint(
-                "tenant", Lower("name"), name="apisecret_name_unique_per_tenant"
+                "tenant",
+                Lower("name"),
+                condition=Q(rolled_at__isnull=True),
+                name="apisecret_name_unique_per_tenant",
             ),
         ]
         verbose_name = "API secret"
 
     def __str__(self) -> str:
         return self.name
+
+    def is_rolled_over(self, now: datetime | None = None) -> bool:
+        """Replaced and still working: it shares its successor's place (see places_used)."""
+        return self.replaced_by_id is not None and not self.is_expired(now)
 
     @property
     def permissions(self) -> list[str]:
@@ -117,3 +146,14 @@ class ApiSecret(models.Model):
         if ago <= 0:
             return "expired today"
         return "expired 1 day ago" if ago == 1 else f"expired {ago} days ago"
+
+
+def places_used(secrets, now: datetime | None = None) -> int:
+    """How many of the tenant's places (settings.API_SECRET_MAX_PER_TENANT) `secrets` take.
+
+    The one rule for the page, the Create button and the services: every secret takes one
+    (expired ones too, until deleted), except a rolled secret while it still works, which shares
+    its successor's place.
+    """
+    now = now or timezone.now()
+    return sum(1 for secret in secrets if not secret.is_rolled_over(now))

@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apisecrets import tokens
-from apisecrets.models import PERMISSIONS, ApiSecret
+from apisecrets.models import (
+    PERMISSIONS,
+    ROLL_OVERLAPS,
+    VALIDITY_MAX_DAYS,
+    VALIDITY_MIN_DAYS,
+    ApiSecret,
+    places_used,
+)
 from apisecrets.validators import (
     check_validity_days,
     clean_allowed_addresses,
@@ -69,13 +76,15 @@ def api_secret_create(
                 code="api_access_disabled",
             )
         secrets_ = locked.api_secrets.all()
-        if secrets_.count() >= settings.API_SECRET_MAX_PER_TENANT:
+        if places_used(secrets_.only("expires_at", "replaced_by")) >= (
+            settings.API_SECRET_MAX_PER_TENANT
+        ):
             raise SecretLimitReached(
                 f"You can have at most {settings.API_SECRET_MAX_PER_TENANT} API secrets. "
                 "Delete one to create another.",
                 code="limit_reached",
             )
-        if secrets_.filter(name__iexact=name).exists():
+        if secrets_.filter(name__iexact=name, rolled_at__isnull=True).exists():
             raise ValidationError(
                 {
                     "name": ValidationError(
@@ -123,6 +132,91 @@ def api_secret_create(
             ip=ip,
         )
     return secret, value
+
+
+class CannotRoll(ValidationError):
+    pass
+
+
+def api_secret_roll(
+    *,
+    secret: ApiSecret,
+    actor: Actor,
+    overlap: str,
+    created_by=None,
+    ip: str | None = None,
+) -> tuple[ApiSecret, str]:
+    """Make a successor with the same name, permissions and addresses (and validity period) and
+    let the old secret expire after `overlap` (a ROLL_OVERLAPS key). Return the successor and
+    its value (shown once).
+
+    The pair takes one place while the old one works (models.places_used), so rolling needs no
+    free place. The tenant row is locked as in create, and the old row too: of two concurrent
+    rolls of one secret exactly one succeeds.
+    """
+    if overlap not in ROLL_OVERLAPS:
+        raise ValidationError(
+            {"overlap": ValidationError("Choose one of the offered overlaps.", code="invalid")}
+        )
+    with transaction.atomic():
+        locked_tenant = Tenant.objects.select_for_update().get(pk=secret.tenant_id)
+        if not locked_tenant.api_access_enabled:
+            raise ApiAccessDisabled(
+                "API access is not enabled for this tenant. Contact support to enable it.",
+                code="api_access_disabled",
+            )
+        old = (
+            ApiSecret.objects.select_for_update().filter(pk=secret.pk, tenant=locked_tenant).first()
+        )
+        if old is None:
+            raise CannotRoll("This API secret no longer exists.", code="gone")
+        if old.rolled_at is not None:
+            raise CannotRoll(
+                "This API secret was already rolled: roll its successor instead.",
+                code="already_rolled",
+            )
+        now = timezone.now()
+        period = old.expires_at - old.created_at
+        validity_days = min(
+            max(round(period / timedelta(days=1)), VALIDITY_MIN_DAYS), VALIDITY_MAX_DAYS
+        )
+        # Marked first: the constraint on names then lets the successor take the same one.
+        old.rolled_at = now
+        old.save(update_fields=["rolled_at"])
+        value = tokens.generate_api_secret()
+        new = ApiSecret.objects.create(
+            tenant=locked_tenant,
+            name=old.name,
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + timedelta(days=validity_days),
+            prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
+            hashed_value=hash_api_secret(value),
+            allowed_addresses=old.allowed_addresses,
+            **{field: getattr(old, field) for field, _ in PERMISSIONS.values()},
+        )
+        old.replaced_by = new
+        old.expires_at = min(old.expires_at, now + ROLL_OVERLAPS[overlap][0])
+        old.save(update_fields=["replaced_by", "expires_at"])
+        record(
+            tenant=locked_tenant,
+            actor=actor,
+            action="api_secret.rolled",
+            target=f"api_secret:{old.name}",
+            details={
+                "id": str(old.id),
+                "successor_id": str(new.id),
+                "name": old.name,
+                "prefix": new.prefix,
+                "overlap": ROLL_OVERLAPS[overlap][1],
+                "old_expires_at": old.expires_at.isoformat(),
+                "expires_at": new.expires_at.isoformat(),
+            },
+            ip=ip,
+        )
+        old_id = str(old.id)
+        transaction.on_commit(lambda: revoked(old_id))
+    return new, value
 
 
 def api_secret_set_addresses(

@@ -13,6 +13,11 @@ urlpatterns = [
         views.api_secret_delete_view,
         name="api_secret_delete",
     ),
+    path(
+        "api-access/<uuid:secret_id>/roll/",
+        views.api_secret_roll_view,
+        name="api_secret_roll",
+    ),
     # The "Contact support" button of the API Access page; the form belongs to tenants.
     path(
         "api-access/support-request/",

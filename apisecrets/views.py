@@ -24,8 +24,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
 from accounts.decorators import recent_sign_in_required
-from apisecrets.forms import ApiSecretCreateForm
-from apisecrets.services import api_secret_create, api_secret_delete
+from apisecrets.forms import ApiSecretCreateForm, RollForm
+from apisecrets.models import places_used
+from apisecrets.services import api_secret_create, api_secret_delete, api_secret_roll
 from audit.services import Actor
 from cybergate.http import client_ip
 from tenants.decorators import tenant_required
@@ -100,7 +101,9 @@ def columns(sort: str, direction: str) -> list[Column]:
 
 def page_context(request: HttpRequest, tenant: Tenant) -> dict:
     sort, direction = sort_params(request.GET)
-    secrets = list(tenant.api_secrets.order_by(*ordering(sort, direction)))
+    secrets = list(
+        tenant.api_secrets.select_related("replaced_by").order_by(*ordering(sort, direction))
+    )
     limit = settings.API_SECRET_MAX_PER_TENANT
     open_request = None
     if not tenant.api_access_enabled:
@@ -108,7 +111,8 @@ def page_context(request: HttpRequest, tenant: Tenant) -> dict:
     return {
         "secrets": secrets,
         "secret_limit": limit,
-        "at_limit": len(secrets) >= limit,
+        "places_used": places_used(secrets),
+        "at_limit": places_used(secrets) >= limit,
         "open_support_request": open_request,
         "columns": columns(sort, direction),
         "table_url": sort_url(sort, direction),
@@ -132,7 +136,9 @@ def api_access(request: HttpRequest) -> HttpResponse:
 def _create_blocked_reason(tenant: Tenant) -> str | None:
     if not tenant.api_access_enabled:
         return "API access is not enabled for your tenant. Contact support to enable it."
-    if tenant.api_secrets.count() >= settings.API_SECRET_MAX_PER_TENANT:
+    if places_used(tenant.api_secrets.only("expires_at", "replaced_by")) >= (
+        settings.API_SECRET_MAX_PER_TENANT
+    ):
         return (
             f"You already have {settings.API_SECRET_MAX_PER_TENANT} API secrets, the maximum. "
             "Delete one to create another."
@@ -196,3 +202,27 @@ def api_secret_delete_view(request: HttpRequest, secret_id) -> HttpResponse:
         response = HttpResponse(status=204)
         return trigger_client_event(response, SECRETS_CHANGED)
     return redirect("api_access")
+
+
+@tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@require_http_methods(["GET", "POST"])
+def api_secret_roll_view(request: HttpRequest, secret_id) -> HttpResponse:
+    """Roll: GET the form (choose the overlap); POST makes the successor and shows its value once,
+    on the same page as Create."""
+    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    form = RollForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new, value = api_secret_roll(
+                secret=secret,
+                actor=Actor.for_user(request.user),
+                overlap=form.cleaned_data["overlap"],
+                created_by=request.user,
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _secret_created_response(request, new, value)
+    return render(request, "apisecrets/roll.html", {"secret": secret, "form": form})
