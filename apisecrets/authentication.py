@@ -35,7 +35,7 @@ from rest_framework.authentication import BaseAuthentication
 
 from apisecrets import tokens
 from apisecrets.models import ApiSecret
-from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret
+from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret, usage_add
 from apisecrets.validators import parse_networks
 from cybergate.http import bearer_value, client_ip
 from cybergate.problems import Problem
@@ -101,6 +101,31 @@ def _clone(template: Model) -> Any:
 _cache: dict[str, _Entry] = {}
 
 
+# Requests per secret id not yet added to ApiSecretUsage, and when this process last added them.
+# A count racing a flush in another thread may be lost: it is a chart, not billing.
+USAGE_FLUSH_SECONDS = 60.0
+_usage: dict[Any, int] = {}
+_usage_flushed: dict[Any, float] = {}
+
+
+def _count_use(secret_id: Any, now: datetime) -> None:
+    _usage[secret_id] = _usage.get(secret_id, 0) + 1
+    moment = time.monotonic()
+    last = _usage_flushed.get(secret_id)
+    if last is not None and moment - last < USAGE_FLUSH_SECONDS:
+        return
+    _usage_flushed[secret_id] = moment
+    usage_add(secret_id=secret_id, day=now.date(), count=_usage.pop(secret_id, 0))
+
+
+def flush_usage() -> None:
+    """Write every pending count now (at exit, and for tests)."""
+    day = timezone.now().date()
+    for secret_id in list(_usage):
+        usage_add(secret_id=secret_id, day=day, count=_usage.pop(secret_id, 0))
+        _usage_flushed[secret_id] = time.monotonic()
+
+
 def forget_secret(secret_id: str) -> None:
     """Drop a revoked secret from this process's cache (other processes expire it within 0.5 s)."""
     for key, entry in list(_cache.items()):
@@ -110,6 +135,8 @@ def forget_secret(secret_id: str) -> None:
 
 def clear_cache() -> None:
     _cache.clear()
+    _usage.clear()
+    _usage_flushed.clear()
 
 
 def _load(hashed: str, value: str) -> _Entry | None:
@@ -230,6 +257,7 @@ class ApiSecretAuthentication(BaseAuthentication):
         tenant = _clone(entry.tenant)
         secret._state.fields_cache["tenant"] = tenant
         self._record_use(entry, secret, ip, now)
+        _count_use(secret.pk, now)
         request.tenant = tenant
         request._request.tenant = tenant
         return ApiClient(secret, tenant), secret

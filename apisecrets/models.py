@@ -133,8 +133,8 @@ class ApiSecret(models.Model):
 
     def needs_warning(self, now: datetime | None = None) -> bool:
         """Expired, or expiring within the warning window (20 days)."""
-        now = now or timezone.now()
-        return self.expires_at <= now + timedelta(days=settings.API_SECRET_WARNING_DAYS)
+        # Calendar days, as expiration_text counts them: the icon and the text never disagree.
+        return self.is_expired(now) or self.days_left(now) <= settings.API_SECRET_WARNING_DAYS
 
     def expiration_text(self, now: datetime | None = None, tz=None) -> str:
         days = self.days_left(now, tz)
@@ -157,3 +157,24 @@ def places_used(secrets, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     return sum(1 for secret in secrets if not secret.is_rolled_over(now))
+
+
+class ApiSecretUsage(models.Model):
+    """Requests a secret authenticated per UTC day, for the chart on its page.
+
+    Each process counts in memory and adds its count here at most once a minute per secret
+    (apisecrets.authentication), so the hot path pays a dict increment, not a write. A process
+    that dies loses at most its last minute of counts.
+    """
+
+    secret = models.ForeignKey(ApiSecret, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("secret", "day", name="apisecretusage_one_row_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.secret_id} {self.day}: {self.count}"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apisecrets import tokens
@@ -16,6 +17,7 @@ from apisecrets.models import (
     VALIDITY_MAX_DAYS,
     VALIDITY_MIN_DAYS,
     ApiSecret,
+    ApiSecretUsage,
     places_used,
 )
 from apisecrets.validators import (
@@ -272,3 +274,19 @@ def revoked(secret_id: str) -> None:
     from apisecrets import authentication
 
     authentication.forget_secret(secret_id)
+
+
+def usage_add(*, secret_id, day, count: int) -> None:
+    """Add `count` requests to the secret's row for `day` (created on first use). Portable
+    upsert: update, else insert, else (a concurrent insert won) update again."""
+    if count <= 0:
+        return
+    rows = ApiSecretUsage.objects.filter(secret_id=secret_id, day=day)
+    if rows.update(count=F("count") + count):
+        return
+    try:
+        with transaction.atomic():
+            ApiSecretUsage.objects.create(secret_id=secret_id, day=day, count=count)
+    except IntegrityError:
+        # Another process inserted the row first, or the secret is gone (then nothing matches).
+        rows.update(count=F("count") + count)
