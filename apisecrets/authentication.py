@@ -112,7 +112,11 @@ def _count_use(secret_id: Any, now: datetime) -> None:
     _usage[secret_id] = _usage.get(secret_id, 0) + 1
     moment = time.monotonic()
     last = _usage_flushed.get(secret_id)
-    if last is not None and moment - last < USAGE_FLUSH_SECONDS:
+    if last is None:
+        # A process's first request starts its minute (no write on the first request).
+        _usage_flushed[secret_id] = moment
+        return
+    if moment - last < USAGE_FLUSH_SECONDS:
         return
     _usage_flushed[secret_id] = moment
     usage_add(secret_id=secret_id, day=now.date(), count=_usage.pop(secret_id, 0))
