@@ -178,3 +178,26 @@ class ApiSecretUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.secret_id} {self.day}: {self.count}"
+
+
+class ExpiryNotice(models.Model):
+    """An expiry email sent for a secret; the unique (secret, kind) makes each at most once."""
+
+    class Kind(models.TextChoices):
+        DAYS_20 = "20d", "20 days before"
+        DAYS_7 = "7d", "7 days before"
+        DAYS_1 = "1d", "1 day before"
+        EXPIRED = "expired", "expired"
+
+    secret = models.ForeignKey(ApiSecret, on_delete=models.CASCADE, related_name="expiry_notices")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("secret", "kind", name="expirynotice_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.secret_id} {self.kind}"

@@ -355,6 +355,8 @@ CONTENT_SECURITY_POLICY = {
 # --- Product rules -------------------------------------------------------------------------
 API_SECRET_MAX_PER_TENANT = 4
 API_SECRET_WARNING_DAYS = 20
+# The portal's public address, for links in emails (expiry notices).
+PORTAL_URL = _read("PORTAL_URL", env.str, default="http://127.0.0.1:8000").rstrip("/")
 API_RATE_LIMIT = _rate("API_RATE_LIMIT", "600/min")
 AUTH_FAILURE_RATE_LIMIT = _rate("AUTH_FAILURE_RATE_LIMIT", "30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
