@@ -418,6 +418,10 @@ SPECTACULAR_SETTINGS = {
         "`Allow`), an `Accept` header without JSON is 406 `not_acceptable`, a body that is not "
         "`application/json` is 415 `unsupported_media_type`, and a database outage is 503 "
         "`service_unavailable` with `Retry-After`."
+        "\n\nEach API secret has permissions (`read`, `availability`, `door_open`; each "
+        "operation names the one it needs) and optionally allowed addresses: outside them the "
+        "answer is 403 `insufficient_permission` or `ip_not_allowed`. Secrets look like "
+        "`cgs_` + 46 base62 characters, the last 6 a CRC32 checksum."
     ),
     "VERSION": API_VERSION,
     "SERVERS": [{"url": "/", "description": "This server"}],
