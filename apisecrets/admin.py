@@ -41,6 +41,10 @@ class ApiSecretAdmin(SupportAdmin):
         "expiration",
         "last_used_at",
         "last_used_ip",
+        "permission_list",
+        "allowed_addresses",
+        "replaced_by",
+        "rolled_at",
     ]
     readonly_fields = fields
     actions = ["revoke"]
@@ -48,6 +52,10 @@ class ApiSecretAdmin(SupportAdmin):
     @admin.display(description="Secret")
     def masked(self, obj: ApiSecret) -> str:
         return obj.masked
+
+    @admin.display(description="Permissions")
+    def permission_list(self, obj: ApiSecret) -> str:
+        return ", ".join(obj.permissions)
 
     @admin.display(description="Expiration")
     def expiration(self, obj: ApiSecret) -> str:

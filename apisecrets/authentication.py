@@ -17,6 +17,7 @@ query, and a customer's working client behind the same address keeps working.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from dataclasses import dataclass
@@ -34,7 +35,8 @@ from rest_framework.authentication import BaseAuthentication
 
 from apisecrets import tokens
 from apisecrets.models import ApiSecret
-from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret
+from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret, usage_add
+from apisecrets.validators import parse_networks
 from cybergate.http import bearer_value, client_ip
 from cybergate.problems import Problem
 from cybergate.throttling import auth_attempt, failed_authentication
@@ -55,6 +57,7 @@ _TENANT_FIELDS = [f.attname for f in Tenant._meta.concrete_fields]
 _TENANT_ACCESS = _TENANT_FIELDS.index("api_access_enabled")
 _SECRET_EXPIRES = _SECRET_FIELDS.index("expires_at")
 _SECRET_LAST_USED = _SECRET_FIELDS.index("last_used_at")
+_SECRET_ADDRESSES = _SECRET_FIELDS.index("allowed_addresses")
 
 
 class AuthenticationProblem(Problem, exceptions.AuthenticationFailed):
@@ -74,6 +77,8 @@ class _Entry:
     api_access_enabled: bool
     last_used_at: datetime | None
     fetched_at: float  # time.monotonic()
+    # The allowed addresses, parsed once per load (empty: anywhere).
+    networks: tuple = ()
 
     @property
     def secret_id(self) -> Any:
@@ -96,6 +101,35 @@ def _clone(template: Model) -> Any:
 _cache: dict[str, _Entry] = {}
 
 
+# Requests per secret id not yet added to ApiSecretUsage, and when this process last added them.
+# A count racing a flush in another thread may be lost: it is a chart, not billing.
+USAGE_FLUSH_SECONDS = 60.0
+_usage: dict[Any, int] = {}
+_usage_flushed: dict[Any, float] = {}
+
+
+def _count_use(secret_id: Any, now: datetime) -> None:
+    _usage[secret_id] = _usage.get(secret_id, 0) + 1
+    moment = time.monotonic()
+    last = _usage_flushed.get(secret_id)
+    if last is None:
+        # A process's first request starts its minute (no write on the first request).
+        _usage_flushed[secret_id] = moment
+        return
+    if moment - last < USAGE_FLUSH_SECONDS:
+        return
+    _usage_flushed[secret_id] = moment
+    usage_add(secret_id=secret_id, day=now.date(), count=_usage.pop(secret_id, 0))
+
+
+def flush_usage() -> None:
+    """Write every pending count now (at exit, and for tests)."""
+    day = timezone.now().date()
+    for secret_id in list(_usage):
+        usage_add(secret_id=secret_id, day=day, count=_usage.pop(secret_id, 0))
+        _usage_flushed[secret_id] = time.monotonic()
+
+
 def forget_secret(secret_id: str) -> None:
     """Drop a revoked secret from this process's cache (other processes expire it within 0.5 s)."""
     for key, entry in list(_cache.items()):
@@ -105,6 +139,8 @@ def forget_secret(secret_id: str) -> None:
 
 def clear_cache() -> None:
     _cache.clear()
+    _usage.clear()
+    _usage_flushed.clear()
 
 
 def _load(hashed: str, value: str) -> _Entry | None:
@@ -128,7 +164,22 @@ def _load(hashed: str, value: str) -> _Entry | None:
         api_access_enabled=tenant_values[_TENANT_ACCESS],
         last_used_at=secret_values[_SECRET_LAST_USED],
         fetched_at=time.monotonic(),
+        networks=parse_networks(secret_values[_SECRET_ADDRESSES]),
     )
+
+
+def _address_allowed(ip: str | None, networks: tuple) -> bool:
+    if ip is None:
+        return False
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return any(address in network for network in networks)
 
 
 class ApiClient:
@@ -166,8 +217,12 @@ class ApiSecretAuthentication(BaseAuthentication):
         # decided before any hashing or lookup.
         attempt = auth_attempt(ip, value)
         invalid = AuthenticationProblem("invalid_secret", "The API secret is not valid.")
-        # Shape check before any hashing or lookup (same rule as tokens.looks_like, compiled).
-        if _SECRET_SHAPE.fullmatch(value) is None:
+        # Shape and checksum before any hashing or lookup: new values carry a CRC32 checksum,
+        # old-format ones (no checksum) the old shape rule (tokens.looks_like, compiled).
+        if tokens.is_checksummed(value):
+            if not tokens.checksum_ok(value):
+                raise attempt.failed(invalid)
+        elif _SECRET_SHAPE.fullmatch(value) is None:
             raise attempt.failed(invalid)
 
         hashed = hash_api_secret(value)
@@ -192,12 +247,21 @@ class ApiSecretAuthentication(BaseAuthentication):
                 "api_access_disabled",
                 "API access is not enabled for this tenant. Contact support to enable it.",
             )
+        if entry.networks and not _address_allowed(ip, entry.networks):
+            # A valid secret from the wrong place: not a guess (no failure counted), and not a
+            # success either (it must not earn this address the flood limit's exemption).
+            raise Problem(
+                403,
+                "ip_not_allowed",
+                f"This API secret may not be used from {ip or 'an unknown address'}.",
+            )
         attempt.succeeded()
 
         secret = _clone(entry.secret)
         tenant = _clone(entry.tenant)
         secret._state.fields_cache["tenant"] = tenant
         self._record_use(entry, secret, ip, now)
+        _count_use(secret.pk, now)
         request.tenant = tenant
         request._request.tenant = tenant
         return ApiClient(secret, tenant), secret

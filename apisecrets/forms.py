@@ -5,11 +5,19 @@ from django import forms
 from apisecrets.models import (
     FORBIDDEN_NAME_CHARACTERS,
     NAME_MAX_LENGTH,
+    PERMISSIONS,
+    ROLL_OVERLAP_DEFAULT,
+    ROLL_OVERLAPS,
     VALIDITY_DEFAULT_DAYS,
     VALIDITY_MAX_DAYS,
     VALIDITY_MIN_DAYS,
 )
-from apisecrets.validators import check_validity_days, clean_secret_name
+from apisecrets.validators import (
+    check_validity_days,
+    clean_allowed_addresses,
+    clean_permissions,
+    clean_secret_name,
+)
 from cybergate.forms import DescribedErrorsMixin
 
 
@@ -43,6 +51,26 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
         },
     )
 
+    permissions = forms.MultipleChoiceField(
+        label="Permissions",
+        choices=[(name, f"{name} — {label}") for name, (_, label) in PERMISSIONS.items()],
+        initial=list(PERMISSIONS),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What integrations using this secret may do. Choose at least one.",
+        error_messages={"required": "Choose at least one permission."},
+    )
+
+    allowed_addresses = forms.CharField(
+        label="Allowed addresses",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=(
+            "Optional. IP addresses or CIDR ranges (IPv4 or IPv6), one per line or "
+            "comma-separated, e.g. 203.0.113.7, 192.0.2.0/24, 2001:db8::/48. "
+            "Empty: requests from anywhere."
+        ),
+    )
+
     def clean_name(self) -> str:
         return clean_secret_name(self.cleaned_data["name"])
 
@@ -50,3 +78,28 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
         days = self.cleaned_data["validity_days"]
         check_validity_days(days)
         return days
+
+    def clean_permissions(self) -> list[str]:
+        return clean_permissions(self.cleaned_data["permissions"])
+
+    def clean_allowed_addresses(self) -> list[str]:
+        return clean_allowed_addresses(self.cleaned_data["allowed_addresses"])
+
+
+class AllowedAddressesForm(DescribedErrorsMixin, forms.Form):
+    """The detail page's edit form for a secret's allowed addresses."""
+
+    allowed_addresses = ApiSecretCreateForm.base_fields["allowed_addresses"]
+
+    def clean_allowed_addresses(self) -> list[str]:
+        return clean_allowed_addresses(self.cleaned_data["allowed_addresses"])
+
+
+class RollForm(DescribedErrorsMixin, forms.Form):
+    overlap = forms.ChoiceField(
+        label="Old secret keeps working for",
+        choices=[(key, label) for key, (_, label) in ROLL_OVERLAPS.items()],
+        initial=ROLL_OVERLAP_DEFAULT,
+        help_text="Time to switch your integrations to the new secret; then the old one expires.",
+        error_messages={"invalid_choice": "Choose one of the offered overlaps."},
+    )

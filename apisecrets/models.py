@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -14,6 +15,30 @@ NAME_MAX_LENGTH = 256
 VALIDITY_MIN_DAYS = 10
 VALIDITY_MAX_DAYS = 365
 VALIDITY_DEFAULT_DAYS = 90
+ALLOWED_ADDRESSES_MAX = 50
+# How long a rolled secret keeps working next to its successor (Roll dialog choices).
+ROLL_OVERLAPS: dict[str, tuple[timedelta, str]] = {
+    "1h": (timedelta(hours=1), "1 hour"),
+    "1d": (timedelta(days=1), "1 day"),
+    "3d": (timedelta(days=3), "3 days"),
+    "7d": (timedelta(days=7), "7 days"),
+}
+ROLL_OVERLAP_DEFAULT = "1d"
+
+# What a secret may do (SPEC §6): name -> (model field, label). The seed's secrets could do
+# everything, so all three are the default.
+PERMISSIONS: dict[str, tuple[str, str]] = {
+    "read": ("perm_read", "Read"),
+    "availability": ("perm_availability", "Change availability"),
+    "door_open": ("perm_door_open", "Open doors"),
+}
+PERMISSION_HELP: dict[str, str] = {
+    "read": (
+        "Version, tenant, call groups, active calls, call log, audit trail, door-open outcomes."
+    ),
+    "availability": "Change call group members' availability.",
+    "door_open": "Open the door of the device in a Teams user's active call.",
+}
 
 
 class ApiSecret(models.Model):
@@ -35,6 +60,26 @@ class ApiSecret(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Permissions as three booleans: portable (no ArrayField), one indexed-free column each, and
+    # loaded with the other columns into the authentication cache at no extra cost.
+    perm_read = models.BooleanField("read", default=True)
+    perm_availability = models.BooleanField("availability", default=True)
+    perm_door_open = models.BooleanField("door_open", default=True)
+    # Addresses and CIDR ranges requests may come from (empty: anywhere), normalised strings such
+    # as "192.0.2.0/24", "203.0.113.5", "2001:db8::/32" (apisecrets.validators).
+    allowed_addresses = models.JSONField(default=list, blank=True)
+    # Set by Roll: the successor. The old secret keeps working until its (shortened) expiry.
+    replaced_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessor",
+        editable=False,
+    )
+    # When it was rolled. Set before the successor is inserted, so that the pair may share the
+    # name (the uniqueness constraint skips rolled secrets).
+    rolled_at = models.DateTimeField(null=True, blank=True, editable=False)
     prefix = models.CharField(
         max_length=16, help_text="First characters of the value, for display."
     )
@@ -47,14 +92,29 @@ class ApiSecret(models.Model):
     class Meta:
         ordering = ["created_at"]
         constraints = [
+            # A rolled secret shares its name with its successor until it is deleted.
             models.UniqueConstraint(
-                "tenant", Lower("name"), name="apisecret_name_unique_per_tenant"
+                "tenant",
+                Lower("name"),
+                condition=Q(rolled_at__isnull=True),
+                name="apisecret_name_unique_per_tenant",
             ),
         ]
         verbose_name = "API secret"
 
     def __str__(self) -> str:
         return self.name
+
+    def is_rolled_over(self, now: datetime | None = None) -> bool:
+        """Replaced and still working: it shares its successor's place (see places_used)."""
+        return self.replaced_by_id is not None and not self.is_expired(now)
+
+    @property
+    def permissions(self) -> list[str]:
+        return [name for name, (field, _) in PERMISSIONS.items() if getattr(self, field)]
+
+    def has_permission(self, name: str) -> bool:
+        return bool(getattr(self, PERMISSIONS[name][0]))
 
     @property
     def masked(self) -> str:
@@ -73,8 +133,8 @@ class ApiSecret(models.Model):
 
     def needs_warning(self, now: datetime | None = None) -> bool:
         """Expired, or expiring within the warning window (20 days)."""
-        now = now or timezone.now()
-        return self.expires_at <= now + timedelta(days=settings.API_SECRET_WARNING_DAYS)
+        # Calendar days, as expiration_text counts them: the icon and the text never disagree.
+        return self.is_expired(now) or self.days_left(now) <= settings.API_SECRET_WARNING_DAYS
 
     def expiration_text(self, now: datetime | None = None, tz=None) -> str:
         days = self.days_left(now, tz)
@@ -86,3 +146,58 @@ class ApiSecret(models.Model):
         if ago <= 0:
             return "expired today"
         return "expired 1 day ago" if ago == 1 else f"expired {ago} days ago"
+
+
+def places_used(secrets, now: datetime | None = None) -> int:
+    """How many of the tenant's places (settings.API_SECRET_MAX_PER_TENANT) `secrets` take.
+
+    The one rule for the page, the Create button and the services: every secret takes one
+    (expired ones too, until deleted), except a rolled secret while it still works, which shares
+    its successor's place.
+    """
+    now = now or timezone.now()
+    return sum(1 for secret in secrets if not secret.is_rolled_over(now))
+
+
+class ApiSecretUsage(models.Model):
+    """Requests a secret authenticated per UTC day, for the chart on its page.
+
+    Each process counts in memory and adds its count here at most once a minute per secret
+    (apisecrets.authentication), so the hot path pays a dict increment, not a write. A process
+    that dies loses at most its last minute of counts.
+    """
+
+    secret = models.ForeignKey(ApiSecret, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("secret", "day", name="apisecretusage_one_row_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.secret_id} {self.day}: {self.count}"
+
+
+class ExpiryNotice(models.Model):
+    """An expiry email sent for a secret; the unique (secret, kind) makes each at most once."""
+
+    class Kind(models.TextChoices):
+        DAYS_20 = "20d", "20 days before"
+        DAYS_7 = "7d", "7 days before"
+        DAYS_1 = "1d", "1 day before"
+        EXPIRED = "expired", "expired"
+
+    secret = models.ForeignKey(ApiSecret, on_delete=models.CASCADE, related_name="expiry_notices")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("secret", "kind", name="expirynotice_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.secret_id} {self.kind}"

@@ -7,11 +7,25 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apisecrets import tokens
-from apisecrets.models import ApiSecret
-from apisecrets.validators import check_validity_days, clean_secret_name
+from apisecrets.models import (
+    PERMISSIONS,
+    ROLL_OVERLAPS,
+    VALIDITY_MAX_DAYS,
+    VALIDITY_MIN_DAYS,
+    ApiSecret,
+    ApiSecretUsage,
+    places_used,
+)
+from apisecrets.validators import (
+    check_validity_days,
+    clean_allowed_addresses,
+    clean_permissions,
+    clean_secret_name,
+)
 from audit.services import Actor, record
 from tenants.models import Tenant
 
@@ -36,6 +50,8 @@ def api_secret_create(
     actor: Actor,
     name: str,
     validity_days: int,
+    permissions=tuple(PERMISSIONS),
+    allowed_addresses=(),
     created_by=None,
     ip: str | None = None,
 ) -> tuple[ApiSecret, str]:
@@ -46,6 +62,14 @@ def api_secret_create(
     """
     name = clean_secret_name(name)
     check_validity_days(validity_days)
+    try:
+        permissions = clean_permissions(permissions)
+    except ValidationError as exc:
+        raise ValidationError({"permissions": exc}) from exc
+    try:
+        allowed_addresses = clean_allowed_addresses(allowed_addresses)
+    except ValidationError as exc:
+        raise ValidationError({"allowed_addresses": exc}) from exc
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if not locked.api_access_enabled:
@@ -54,13 +78,15 @@ def api_secret_create(
                 code="api_access_disabled",
             )
         secrets_ = locked.api_secrets.all()
-        if secrets_.count() >= settings.API_SECRET_MAX_PER_TENANT:
+        if places_used(secrets_.only("expires_at", "replaced_by")) >= (
+            settings.API_SECRET_MAX_PER_TENANT
+        ):
             raise SecretLimitReached(
                 f"You can have at most {settings.API_SECRET_MAX_PER_TENANT} API secrets. "
                 "Delete one to create another.",
                 code="limit_reached",
             )
-        if secrets_.filter(name__iexact=name).exists():
+        if secrets_.filter(name__iexact=name, rolled_at__isnull=True).exists():
             raise ValidationError(
                 {
                     "name": ValidationError(
@@ -68,7 +94,7 @@ def api_secret_create(
                     )
                 }
             )
-        value = tokens.generate(tokens.API_SECRET_PREFIX)
+        value = tokens.generate_api_secret()
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -80,6 +106,8 @@ def api_secret_create(
                     expires_at=now + timedelta(days=validity_days),
                     prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
                     hashed_value=hash_api_secret(value),
+                    allowed_addresses=allowed_addresses,
+                    **{field: perm in permissions for perm, (field, _) in PERMISSIONS.items()},
                 )
         except IntegrityError as exc:
             raise ValidationError(
@@ -100,10 +128,126 @@ def api_secret_create(
                 "prefix": secret.prefix,
                 "expires_at": secret.expires_at.isoformat(),
                 "validity_days": validity_days,
+                "permissions": permissions,
+                "allowed_addresses": allowed_addresses,
             },
             ip=ip,
         )
     return secret, value
+
+
+class CannotRoll(ValidationError):
+    pass
+
+
+def api_secret_roll(
+    *,
+    secret: ApiSecret,
+    actor: Actor,
+    overlap: str,
+    created_by=None,
+    ip: str | None = None,
+) -> tuple[ApiSecret, str]:
+    """Make a successor with the same name, permissions and addresses (and validity period) and
+    let the old secret expire after `overlap` (a ROLL_OVERLAPS key). Return the successor and
+    its value (shown once).
+
+    The pair takes one place while the old one works (models.places_used), so rolling needs no
+    free place. The tenant row is locked as in create, and the old row too: of two concurrent
+    rolls of one secret exactly one succeeds.
+    """
+    if overlap not in ROLL_OVERLAPS:
+        raise ValidationError(
+            {"overlap": ValidationError("Choose one of the offered overlaps.", code="invalid")}
+        )
+    with transaction.atomic():
+        locked_tenant = Tenant.objects.select_for_update().get(pk=secret.tenant_id)
+        if not locked_tenant.api_access_enabled:
+            raise ApiAccessDisabled(
+                "API access is not enabled for this tenant. Contact support to enable it.",
+                code="api_access_disabled",
+            )
+        old = (
+            ApiSecret.objects.select_for_update().filter(pk=secret.pk, tenant=locked_tenant).first()
+        )
+        if old is None:
+            raise CannotRoll("This API secret no longer exists.", code="gone")
+        if old.rolled_at is not None:
+            raise CannotRoll(
+                "This API secret was already rolled: roll its successor instead.",
+                code="already_rolled",
+            )
+        now = timezone.now()
+        period = old.expires_at - old.created_at
+        validity_days = min(
+            max(round(period / timedelta(days=1)), VALIDITY_MIN_DAYS), VALIDITY_MAX_DAYS
+        )
+        # Marked first: the constraint on names then lets the successor take the same one.
+        old.rolled_at = now
+        old.save(update_fields=["rolled_at"])
+        value = tokens.generate_api_secret()
+        new = ApiSecret.objects.create(
+            tenant=locked_tenant,
+            name=old.name,
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + timedelta(days=validity_days),
+            prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
+            hashed_value=hash_api_secret(value),
+            allowed_addresses=old.allowed_addresses,
+            **{field: getattr(old, field) for field, _ in PERMISSIONS.values()},
+        )
+        old.replaced_by = new
+        old.expires_at = min(old.expires_at, now + ROLL_OVERLAPS[overlap][0])
+        old.save(update_fields=["replaced_by", "expires_at"])
+        record(
+            tenant=locked_tenant,
+            actor=actor,
+            action="api_secret.rolled",
+            target=f"api_secret:{old.name}",
+            details={
+                "id": str(old.id),
+                "successor_id": str(new.id),
+                "name": old.name,
+                "prefix": new.prefix,
+                "overlap": ROLL_OVERLAPS[overlap][1],
+                "old_expires_at": old.expires_at.isoformat(),
+                "expires_at": new.expires_at.isoformat(),
+            },
+            ip=ip,
+        )
+        old_id = str(old.id)
+        transaction.on_commit(lambda: revoked(old_id))
+    return new, value
+
+
+def api_secret_set_addresses(
+    *, secret: ApiSecret, actor: Actor, allowed_addresses, ip: str | None = None
+) -> ApiSecret:
+    """Replace a secret's allowed addresses (empty: anywhere). Every process applies it within
+    the authentication cache's window (0.5 s); this one at once."""
+    try:
+        addresses = clean_allowed_addresses(allowed_addresses)
+    except ValidationError as exc:
+        raise ValidationError({"allowed_addresses": exc}) from exc
+    with transaction.atomic():
+        locked = ApiSecret.objects.select_for_update().get(pk=secret.pk)
+        before = locked.allowed_addresses
+        if before == addresses:
+            return locked
+        locked.allowed_addresses = addresses
+        locked.save(update_fields=["allowed_addresses"])
+        record(
+            tenant=secret.tenant,
+            actor=actor,
+            action="api_secret.addresses_changed",
+            target=f"api_secret:{locked.name}",
+            details={"id": str(locked.id), "before": before, "after": addresses},
+            ip=ip,
+        )
+        secret_id = str(locked.id)
+        transaction.on_commit(lambda: revoked(secret_id))
+    return locked
 
 
 def api_secret_delete(
@@ -130,3 +274,19 @@ def revoked(secret_id: str) -> None:
     from apisecrets import authentication
 
     authentication.forget_secret(secret_id)
+
+
+def usage_add(*, secret_id, day, count: int) -> None:
+    """Add `count` requests to the secret's row for `day` (created on first use). Portable
+    upsert: update, else insert, else (a concurrent insert won) update again."""
+    if count <= 0:
+        return
+    rows = ApiSecretUsage.objects.filter(secret_id=secret_id, day=day)
+    if rows.update(count=F("count") + count):
+        return
+    try:
+        with transaction.atomic():
+            ApiSecretUsage.objects.create(secret_id=secret_id, day=day, count=count)
+    except IntegrityError:
+        # Another process inserted the row first, or the secret is gone (then nothing matches).
+        rows.update(count=F("count") + count)

@@ -6,6 +6,12 @@ in so that an API secret's hash can never match a device credential's. OWASP ASV
 standard hash is enough for secrets of 112 bits and more; a password hash would cost ~0.2 s per
 request for nothing.
 
+API secrets have a checksum (as GitHub's tokens): `cgs_` + 40 random base62 characters (238 bits)
++ the CRC32 of everything before it (`cgs_` and the random part), base62, zero-padded to 6
+characters. A leak scanner recognises a real secret offline with `\bcgs_[0-9A-Za-z]{46}\b` and the
+checksum; the server refuses a mistyped or made-up value before any cache or database lookup.
+Secrets made before this format (`cgs_` + 43 base64url characters) keep working until they expire.
+
 Pepper rotation: set the new `SECRET_PEPPER` and list the old one in `SECRET_PEPPER_OLD`. Lookups
 fall back to the old peppers and re-hash a value found that way, so no integrator is locked out.
 """
@@ -15,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import string
+import zlib
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -23,10 +31,49 @@ API_SECRET_PREFIX = "cgs_"
 DEVICE_CREDENTIAL_PREFIX = "cgd_"
 _RANDOM_BYTES = 32
 DISPLAY_PREFIX_LENGTH = 8
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+API_SECRET_RANDOM_LENGTH = 40
+CHECKSUM_LENGTH = 6
+API_SECRET_LENGTH = len(API_SECRET_PREFIX) + API_SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH
+# For leak scanners (README): the checksummed format.
+API_SECRET_PATTERN = r"\bcgs_[0-9A-Za-z]{46}\b"
+_BASE62_SET = frozenset(BASE62)
 
 
 def generate(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(_RANDOM_BYTES)
+
+
+def checksum(text: str) -> str:
+    """CRC32 of `text` in base62, zero-padded to CHECKSUM_LENGTH characters (62**6 > 2**32)."""
+    number = zlib.crc32(text.encode())
+    digits = []
+    while number:
+        number, digit = divmod(number, 62)
+        digits.append(BASE62[digit])
+    return "".join(reversed(digits)).rjust(CHECKSUM_LENGTH, BASE62[0])
+
+
+def generate_api_secret() -> str:
+    body = API_SECRET_PREFIX + "".join(
+        secrets.choice(BASE62) for _ in range(API_SECRET_RANDOM_LENGTH)
+    )
+    return body + checksum(body)
+
+
+def is_checksummed(value: str) -> bool:
+    """Has the checksummed format's length (the old format's values are 47 characters)."""
+    return len(value) == API_SECRET_LENGTH
+
+
+def checksum_ok(value: str) -> bool:
+    """A checksummed-format value whose characters and checksum are right (no lookup)."""
+    body, check = value[:-CHECKSUM_LENGTH], value[-CHECKSUM_LENGTH:]
+    return (
+        value.startswith(API_SECRET_PREFIX)
+        and _BASE62_SET.issuperset(value[len(API_SECRET_PREFIX) :])
+        and checksum(body) == check
+    )
 
 
 def keyed_hash(value: str, *, purpose: str, pepper: str | None = None) -> str:

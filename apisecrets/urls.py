@@ -13,6 +13,17 @@ urlpatterns = [
         views.api_secret_delete_view,
         name="api_secret_delete",
     ),
+    path("api-access/<uuid:secret_id>/", views.api_secret_detail, name="api_secret_detail"),
+    path(
+        "api-access/<uuid:secret_id>/addresses/",
+        views.api_secret_addresses,
+        name="api_secret_addresses",
+    ),
+    path(
+        "api-access/<uuid:secret_id>/roll/",
+        views.api_secret_roll_view,
+        name="api_secret_roll",
+    ),
     # The "Contact support" button of the API Access page; the form belongs to tenants.
     path(
         "api-access/support-request/",

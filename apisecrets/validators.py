@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import ipaddress
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
 
 from apisecrets.models import (
+    ALLOWED_ADDRESSES_MAX,
     FORBIDDEN_NAME_CHARACTERS,
     NAME_MAX_LENGTH,
+    PERMISSIONS,
     VALIDITY_MAX_DAYS,
     VALIDITY_MIN_DAYS,
 )
@@ -55,3 +59,75 @@ def check_validity_days(days: int) -> None:
             f"Choose between {VALIDITY_MIN_DAYS} and {VALIDITY_MAX_DAYS} days.",
             code="out_of_range",
         )
+
+
+def clean_permissions(values) -> list[str]:
+    """At least one known permission; returned in the canonical order, without repeats."""
+    chosen = set(values or ())
+    unknown = sorted(chosen - set(PERMISSIONS))
+    if unknown:
+        raise ValidationError(
+            "Unknown permission: %(names)s. Choose from: %(known)s.",
+            code="invalid_choice",
+            params={"names": ", ".join(unknown), "known": ", ".join(PERMISSIONS)},
+        )
+    if not chosen:
+        raise ValidationError("Choose at least one permission.", code="required")
+    return [name for name in PERMISSIONS if name in chosen]
+
+
+_ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def clean_allowed_addresses(value) -> list[str]:
+    """IPv4/IPv6 addresses and CIDR ranges, from a text (one per line or comma-separated) or a
+    list; returned normalised (single addresses without a prefix length), without repeats."""
+    items = _ADDRESS_SEPARATORS.split(value) if isinstance(value, str) else list(value or ())
+    result: list[str] = []
+    errors: list[ValidationError] = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        try:
+            network = ipaddress.ip_network(item, strict=True)
+        except ValueError:
+            try:
+                loose = ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                errors.append(
+                    ValidationError(
+                        "“%(item)s” is not an IP address or CIDR range (examples: 203.0.113.7, "
+                        "192.0.2.0/24, 2001:db8::/48).",
+                        code="invalid_address",
+                        params={"item": item[:64]},
+                    )
+                )
+            else:
+                errors.append(
+                    ValidationError(
+                        "“%(item)s” has bits set after the prefix length: did you mean %(net)s?",
+                        code="host_bits_set",
+                        params={"item": item[:64], "net": str(loose)},
+                    )
+                )
+            continue
+        text = (
+            str(network.network_address)
+            if network.prefixlen == network.max_prefixlen
+            else str(network)
+        )
+        if text not in result:
+            result.append(text)
+    if errors:
+        raise ValidationError(errors)
+    if len(result) > ALLOWED_ADDRESSES_MAX:
+        raise ValidationError(
+            f"At most {ALLOWED_ADDRESSES_MAX} addresses or ranges (this list has {len(result)}).",
+            code="too_many",
+        )
+    return result
+
+
+def parse_networks(addresses: list[str]) -> tuple:
+    """The stored (already valid) strings as network objects, for the authentication cache."""
+    return tuple(ipaddress.ip_network(a) for a in addresses or ())

@@ -8,6 +8,7 @@ JavaScript. All writes go through apisecrets.services; every queryset starts fro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,14 +20,21 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.decorators import recent_sign_in_required
 from apisecrets import submissions
-from apisecrets.forms import ApiSecretCreateForm
-from apisecrets.services import api_secret_create, api_secret_delete
+from apisecrets.forms import AllowedAddressesForm, ApiSecretCreateForm, RollForm
+from apisecrets.models import PERMISSIONS, ApiSecret, places_used
+from apisecrets.services import (
+    api_secret_create,
+    api_secret_delete,
+    api_secret_roll,
+    api_secret_set_addresses,
+)
 from audit.services import Actor
 from cybergate.compression import exempt as exempt_from_compression
 from cybergate.http import client_ip
@@ -102,7 +110,9 @@ def columns(sort: str, direction: str) -> list[Column]:
 
 def page_context(request: HttpRequest, tenant: Tenant) -> dict:
     sort, direction = sort_params(request.GET)
-    secrets = list(tenant.api_secrets.order_by(*ordering(sort, direction)))
+    secrets = list(
+        tenant.api_secrets.select_related("replaced_by").order_by(*ordering(sort, direction))
+    )
     limit = settings.API_SECRET_MAX_PER_TENANT
     open_request = None
     if not tenant.api_access_enabled:
@@ -110,7 +120,8 @@ def page_context(request: HttpRequest, tenant: Tenant) -> dict:
     return {
         "secrets": secrets,
         "secret_limit": limit,
-        "at_limit": len(secrets) >= limit,
+        "places_used": places_used(secrets),
+        "at_limit": places_used(secrets) >= limit,
         "open_support_request": open_request,
         "columns": columns(sort, direction),
         "table_url": sort_url(sort, direction),
@@ -137,7 +148,9 @@ def api_access(request: HttpRequest) -> HttpResponse:
 def _create_blocked_reason(tenant: Tenant) -> str | None:
     if not tenant.api_access_enabled:
         return "API access is not enabled for your tenant. Contact support to enable it."
-    if tenant.api_secrets.count() >= settings.API_SECRET_MAX_PER_TENANT:
+    if places_used(tenant.api_secrets.only("expires_at", "replaced_by")) >= (
+        settings.API_SECRET_MAX_PER_TENANT
+    ):
         return (
             f"You already have {settings.API_SECRET_MAX_PER_TENANT} API secrets, the maximum. "
             "Delete one to create another."
@@ -165,6 +178,8 @@ def api_secret_new(request: HttpRequest) -> HttpResponse:
                 actor=Actor.for_user(request.user),
                 name=form.cleaned_data["name"],
                 validity_days=form.cleaned_data["validity_days"],
+                permissions=form.cleaned_data["permissions"],
+                allowed_addresses=form.cleaned_data["allowed_addresses"],
                 created_by=request.user,
                 ip=client_ip(request),
             )
@@ -238,3 +253,110 @@ def api_secret_delete_view(request: HttpRequest, secret_id) -> HttpResponse:
         response = HttpResponse(status=204)
         return trigger_client_event(response, SECRETS_CHANGED)
     return redirect("api_access")
+
+
+@tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@require_http_methods(["GET", "POST"])
+def api_secret_roll_view(request: HttpRequest, secret_id) -> HttpResponse:
+    """Roll: GET the form (choose the overlap); POST makes the successor and shows its value once,
+    on the same page as Create."""
+    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    form = RollForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new, value = api_secret_roll(
+                secret=secret,
+                actor=Actor.for_user(request.user),
+                overlap=form.cleaned_data["overlap"],
+                created_by=request.user,
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _secret_created_response(request, new, value)
+    return render(request, "apisecrets/roll.html", {"secret": secret, "form": form})
+
+
+CHART_DAYS = 30
+CHART_WIDTH = 600
+CHART_HEIGHT = 120
+CHART_BAR_GAP = 4
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: date
+    count: int
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+def usage_bars(secret: ApiSecret, today: date | None = None) -> list[Bar]:
+    """One bar per UTC day of the last 30 (today included), scaled to the busiest day; geometry
+    is computed here so the SVG needs no style or script (CSP)."""
+    today = today or timezone.now().date()
+    first = today - timedelta(days=CHART_DAYS - 1)
+    counts = dict(secret.usage.filter(day__gte=first).values_list("day", "count"))
+    peak = max(counts.values(), default=0) or 1
+    slot = CHART_WIDTH // CHART_DAYS
+    bars = []
+    for i in range(CHART_DAYS):
+        day = first + timedelta(days=i)
+        count = counts.get(day, 0)
+        height = round(count / peak * CHART_HEIGHT)
+        if count and not height:
+            height = 1
+        bars.append(Bar(day, count, i * slot, CHART_HEIGHT - height, slot - CHART_BAR_GAP, height))
+    return bars
+
+
+def _detail_context(secret: ApiSecret, address_form=None) -> dict:
+    bars = usage_bars(secret)
+    return {
+        "secret": secret,
+        "permission_rows": [
+            (name, label, secret.has_permission(name)) for name, (_, label) in PERMISSIONS.items()
+        ],
+        "bars": bars,
+        "total_requests": sum(bar.count for bar in bars),
+        "peak_requests": max(bar.count for bar in bars),
+        "chart_width": CHART_WIDTH,
+        "chart_height": CHART_HEIGHT,
+        "address_form": address_form
+        or AllowedAddressesForm(initial={"allowed_addresses": "\n".join(secret.allowed_addresses)}),
+    }
+
+
+@tenant_required
+@require_GET
+def api_secret_detail(request: HttpRequest, secret_id) -> HttpResponse:
+    secret = get_object_or_404(
+        request.tenant.api_secrets.select_related("created_by", "replaced_by"), id=secret_id
+    )
+    return render(request, "apisecrets/detail.html", _detail_context(secret))
+
+
+@tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@require_http_methods(["POST"])
+def api_secret_addresses(request: HttpRequest, secret_id) -> HttpResponse:
+    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    form = AllowedAddressesForm(request.POST)
+    if form.is_valid():
+        try:
+            api_secret_set_addresses(
+                secret=secret,
+                actor=Actor.for_user(request.user),
+                allowed_addresses=form.cleaned_data["allowed_addresses"],
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Allowed addresses saved. They apply within a second.")
+            return redirect("api_secret_detail", secret_id=secret.pk)
+    return render(request, "apisecrets/detail.html", _detail_context(secret, form), status=200)

@@ -19,6 +19,7 @@ AUDIT_FEED = Feed("audit", AuditEntry, "audit_position")
 
 
 class AuditTrailView(NewEntriesAPIView):
+    required_permission = "read"
     feed = AUDIT_FEED
     page_serializer_class = AuditPageSerializer
 
@@ -30,6 +31,7 @@ class AuditTrailView(NewEntriesAPIView):
 
 
 class AuditTrailAckView(NewEntriesAckAPIView):
+    required_permission = "read"
     feed = AUDIT_FEED
 
     @ack_schema(summary="Acknowledge audit trail entries", tag="Audit trail")

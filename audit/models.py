@@ -33,6 +33,11 @@ class AuditEntry(models.Model):
         API_SECRET_CREATED = "api_secret.created", "API secret created"
         API_SECRET_DELETED = "api_secret.deleted", "API secret deleted"
         API_SECRET_REVOKED = "api_secret.revoked", "API secret revoked by support"
+        API_SECRET_ROLLED = "api_secret.rolled", "API secret rolled"
+        API_SECRET_ADDRESSES_CHANGED = (
+            "api_secret.addresses_changed",
+            "API secret allowed addresses changed",
+        )
         CALL_GROUP_AVAILABILITY_CHANGED = (
             "call_group.availability_changed",
             "Member availability changed",

@@ -49,6 +49,7 @@ def call_groups_of(tenant: Tenant) -> QuerySet[CallGroup]:
 
 
 class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):
+    required_permission = "read"
     serializer_class = CallGroupSerializer
     pagination_class = NamedCursorPagination
     query_parameters = frozenset({"cursor", "limit"})
@@ -68,6 +69,7 @@ class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):
 
 
 class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
+    required_permission = "read"
     serializer_class = CallGroupSerializer
 
     def get_queryset(self) -> QuerySet[CallGroup]:
@@ -86,6 +88,8 @@ class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
 
 
 class MemberAvailabilityView(CustomerAPIView):
+    required_permission = "availability"
+
     @extend_schema(
         operation_id="call_group_member_availability_update",
         summary="Set a member's availability",

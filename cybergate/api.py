@@ -29,6 +29,8 @@ from tenants.api import TenantView
 
 
 class VersionView(CustomerAPIView):
+    required_permission = "read"
+
     @extend_schema(
         operation_id="version_retrieve",
         summary="API version",

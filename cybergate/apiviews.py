@@ -23,9 +23,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apisecrets.authentication import ApiSecretAuthentication
+from apisecrets.permissions import SecretPermission
 from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
 from cybergate.problems import PROBLEM_CODES, PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
+from cybergate.schema import PermissionAutoSchema
 from cybergate.serializers import ApiSerializer, StrictCharField
 from cybergate.throttling import ApiSecretRateThrottle
 
@@ -60,7 +62,12 @@ _DESCRIPTIONS: dict[int, str] = {
         "`missing_credentials`, `invalid_secret` or `expired_secret`. "
         "Carries `WWW-Authenticate: Bearer`."
     ),
-    403: "`api_access_disabled`: the tenant's API access is switched off.",
+    403: (
+        "`api_access_disabled` (the tenant's API access is switched off), "
+        "`insufficient_permission` (the API secret lacks the permission this operation needs; "
+        "`detail` names it) or `ip_not_allowed` (the request comes from an address outside the "
+        "secret's allowed addresses)."
+    ),
     404: "`not_found` (unknown id or path).",
     406: "`not_acceptable`: the `Accept` header does not allow `application/json`.",
     409: "The request conflicts with the current state.",
@@ -80,6 +87,11 @@ _EXAMPLE_DETAILS: dict[str, str] = {
     "invalid_secret": "The API secret is not valid.",
     "expired_secret": "The API secret has expired.",
     "api_access_disabled": "API access is not enabled for this tenant. Contact support.",
+    "insufficient_permission": (
+        "This API secret lacks the permission 'door_open' (open doors). "
+        "Create or roll a secret with it."
+    ),
+    "ip_not_allowed": "This API secret may not be used from 198.51.100.7.",
     "rate_limited": "Request was throttled. Expected available in 17 seconds.",
     "not_found": "No call group with this id.",
     "user_not_found": "No Teams user with this UPN or id.",
@@ -145,6 +157,9 @@ class CustomerAPIMixin:
     # docstring: drf-spectacular would publish it as the description of operations.
 
     authentication_classes = [ApiSecretAuthentication]
+    # Each view declares `required_permission` ("read", "availability" or "door_open").
+    permission_classes = [SecretPermission]
+    schema = PermissionAutoSchema()
     throttle_classes = [ApiSecretRateThrottle]
     metadata_class = None
     content_negotiation_class = JsonNegotiation

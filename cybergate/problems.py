@@ -48,6 +48,8 @@ TITLES: dict[str, str] = {
     "expired_secret": "Expired API secret",
     "invalid_credentials": "Invalid device credential",
     "api_access_disabled": "API access disabled",
+    "insufficient_permission": "Insufficient permission",
+    "ip_not_allowed": "Address not allowed",
     "permission_denied": "Permission denied",
     "not_found": "Not found",
     "user_not_found": "Teams user not found",

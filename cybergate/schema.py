@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
+
 CUSTOMER_PREFIX = "/api/v1/"
 GATEWAY_PREFIX = "/device-api/v1/"
 
@@ -78,3 +80,21 @@ def declare_headers(result: dict, generator: Any, request: Any, public: bool) ->
                 if status in ("429", "503"):
                     headers.setdefault("Retry-After", _RETRY_AFTER)
     return result
+
+
+class PermissionAutoSchema(AutoSchema):
+    """Each customer API operation's description ends with the secret permission it needs."""
+
+    # get_operation, not get_description: extend_schema(description=...) replaces the latter.
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
+        operation = super().get_operation(*args, **kwargs)
+        needed = getattr(self.view, "required_permission", None)
+        if operation is None or needed is None:
+            return operation
+        note = (
+            f"**Permission:** `{needed}`. An API secret without it gets 403 "
+            "`insufficient_permission`."
+        )
+        description = operation.get("description")
+        operation["description"] = f"{description}\n\n{note}" if description else note
+        return operation

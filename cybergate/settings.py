@@ -396,6 +396,8 @@ if ENTRA_CLIENT_ID:
 # --- Product rules -------------------------------------------------------------------------
 API_SECRET_MAX_PER_TENANT = 4
 API_SECRET_WARNING_DAYS = 20
+# The portal's public address, for links in emails (expiry notices).
+PORTAL_URL = _read("PORTAL_URL", env.str, default="http://127.0.0.1:8000").rstrip("/")
 API_RATE_LIMIT = _rate("API_RATE_LIMIT", "600/min")
 AUTH_FAILURE_RATE_LIMIT = _rate("AUTH_FAILURE_RATE_LIMIT", "30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
@@ -471,6 +473,10 @@ SPECTACULAR_SETTINGS = {
         "`Allow`), an `Accept` header without JSON is 406 `not_acceptable`, a body that is not "
         "`application/json` is 415 `unsupported_media_type`, and a database outage is 503 "
         "`service_unavailable` with `Retry-After`."
+        "\n\nEach API secret has permissions (`read`, `availability`, `door_open`; each "
+        "operation names the one it needs) and optionally allowed addresses: outside them the "
+        "answer is 403 `insufficient_permission` or `ip_not_allowed`. Secrets look like "
+        "`cgs_` + 46 base62 characters, the last 6 a CRC32 checksum."
     ),
     "VERSION": API_VERSION,
     "SERVERS": [{"url": "/", "description": "This server"}],

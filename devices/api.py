@@ -63,6 +63,8 @@ def command_url(command_id) -> str:
 
 
 class ActiveCallView(CustomerAPIView):
+    required_permission = "read"
+
     @extend_schema(
         operation_id="active_call_retrieve",
         summary="Active call of a Teams user",
@@ -84,6 +86,8 @@ class ActiveCallView(CustomerAPIView):
 
 
 class DoorOpenView(CustomerAPIView):
+    required_permission = "door_open"
+
     @extend_schema(
         operation_id="active_call_door_open",
         summary="Open the door of the Teams user's active call",
@@ -159,6 +163,7 @@ class DoorOpenView(CustomerAPIView):
 
 
 class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
+    required_permission = "read"
     serializer_class = DoorOpenCommandSerializer
 
     def get_queryset(self):
@@ -180,6 +185,7 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
 
 
 class CallLogView(NewEntriesAPIView):
+    required_permission = "read"
     feed = CALL_LOG_FEED
     page_serializer_class = CallLogPageSerializer
 
@@ -191,6 +197,7 @@ class CallLogView(NewEntriesAPIView):
 
 
 class CallLogAckView(NewEntriesAckAPIView):
+    required_permission = "read"
     feed = CALL_LOG_FEED
 
     @ack_schema(summary="Acknowledge call log entries", tag=CALL_LOG_TAG)

@@ -59,6 +59,8 @@ class TenantInfoSerializer(serializers.Serializer):
 
 
 class TenantView(CustomerAPIView):
+    required_permission = "read"
+
     @extend_schema(
         operation_id="tenant_retrieve",
         summary="Tenant information",

@@ -23,7 +23,9 @@ def signed_in(client, admin_user, time_machine):
 
 def create(client, name="Door", **headers):
     return client.post(
-        "/api-access/new/", {"name": name, "validity_days": 90}, headers=headers or None
+        "/api-access/new/",
+        {"name": name, "validity_days": 90, "permissions": "read"},
+        headers=headers or None,
     )
 
 

@@ -70,7 +70,9 @@ def test_a_look_alike_of_an_existing_name_is_a_duplicate(tenant):
 
 @pytest.mark.parametrize("name", ["door\u202eevil", "admin\uff20example.com", "x\u200b"])
 def test_the_create_form_shows_a_field_message_and_creates_nothing(admin_client, tenant, name):
-    response = admin_client.post("/api-access/new/", {"name": name, "validity_days": "90"})
+    response = admin_client.post(
+        "/api-access/new/", {"name": name, "validity_days": "90", "permissions": "read"}
+    )
     assert response.status_code == 200
     page = html.unescape(response.content.decode())
     assert "are not allowed:" in page

@@ -216,7 +216,9 @@ def test_new_page_at_the_limit_explains_instead_of_offering_the_form(admin_clien
 def test_posting_at_the_limit_shows_the_reason_and_creates_nothing(admin_client, make_secret):
     for i in range(4):
         make_secret(f"s{i}")
-    response = admin_client.post("/api-access/new/", {"name": "fifth", "validity_days": "90"})
+    response = admin_client.post(
+        "/api-access/new/", {"name": "fifth", "validity_days": "90", "permissions": "read"}
+    )
     assert response.status_code == 200
     assert b"at most 4 API secrets" in response.content
     assert ApiSecret.objects.count() == 4
@@ -236,11 +238,19 @@ def test_create_form_page_has_the_seed_labels_and_default(admin_client):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"name": "a/b", "validity_days": "90"}, "name", "not allowed: /"),
-        ({"name": "", "validity_days": "90"}, "name", "Enter a name."),
-        ({"name": "x" * 257, "validity_days": "90"}, "name", "at most 256"),
-        ({"name": "ok", "validity_days": "5"}, "validity_days", "between 10 and 365"),
-        ({"name": "ok", "validity_days": "366"}, "validity_days", "between 10 and 365"),
+        ({"name": "a/b", "validity_days": "90", "permissions": "read"}, "name", "not allowed: /"),
+        ({"name": "", "validity_days": "90", "permissions": "read"}, "name", "Enter a name."),
+        ({"name": "x" * 257, "validity_days": "90", "permissions": "read"}, "name", "at most 256"),
+        (
+            {"name": "ok", "validity_days": "5", "permissions": "read"},
+            "validity_days",
+            "between 10 and 365",
+        ),
+        (
+            {"name": "ok", "validity_days": "366", "permissions": "read"},
+            "validity_days",
+            "between 10 and 365",
+        ),
         ({"name": "ok", "validity_days": "ten"}, "validity_days", "whole number"),
         ({"name": "ok", "validity_days": "1e400"}, "validity_days", "whole number"),
     ],
@@ -257,21 +267,25 @@ def test_invalid_input_rerenders_with_a_message_per_field(admin_client, data, fi
 
 
 def test_both_fields_invalid_show_both_messages(admin_client):
-    html = admin_client.post("/api-access/new/", {"name": "a@b", "validity_days": "9"}).content
+    html = admin_client.post(
+        "/api-access/new/", {"name": "a@b", "validity_days": "9", "permissions": "read"}
+    ).content
     assert b'id="id_name_error"' in html and b'id="id_validity_days_error"' in html
 
 
 def test_duplicate_name_is_reported_on_the_name_field(admin_client, make_secret):
     make_secret("Monitoring")
     html = admin_client.post(
-        "/api-access/new/", {"name": " monitoring ", "validity_days": "90"}
+        "/api-access/new/", {"name": " monitoring ", "validity_days": "90", "permissions": "read"}
     ).content.decode()
     assert re.search(r'id="id_name_error"><p>An API secret with this name already exists', html)
     assert ApiSecret.objects.count() == 1
 
 
 def test_generate_shows_the_value_once_and_stores_only_its_hash(admin_client, admin_user):
-    response = admin_client.post("/api-access/new/", {"name": "Door app", "validity_days": "30"})
+    response = admin_client.post(
+        "/api-access/new/", {"name": "Door app", "validity_days": "30", "permissions": "read"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     value = re.search(r'id="new-secret-value"[^>]*value="([^"]+)"', html).group(1)
@@ -290,7 +304,9 @@ def test_generate_shows_the_value_once_and_stores_only_its_hash(admin_client, ad
 
 
 def test_create_is_audited_with_the_acting_user_and_ip(admin_client, admin_user):
-    admin_client.post("/api-access/new/", {"name": "Door app", "validity_days": "30"})
+    admin_client.post(
+        "/api-access/new/", {"name": "Door app", "validity_days": "30", "permissions": "read"}
+    )
     entry = AuditEntry.objects.get(action="api_secret.created")
     assert entry.actor_name == admin_user.email
     assert entry.ip == "127.0.0.1"
@@ -301,7 +317,9 @@ def test_create_is_audited_with_the_acting_user_and_ip(admin_client, admin_user)
 
 def test_htmx_generate_returns_the_value_fragment_and_refreshes_the_table(admin_client):
     response = admin_client.post(
-        "/api-access/new/", {"name": "Door app", "validity_days": "30"}, **HTMX
+        "/api-access/new/",
+        {"name": "Door app", "validity_days": "30", "permissions": "read"},
+        **HTMX,
     )
     html = response.content.decode()
     assert "<html" not in html
@@ -311,7 +329,9 @@ def test_htmx_generate_returns_the_value_fragment_and_refreshes_the_table(admin_
 
 
 def test_htmx_invalid_input_returns_the_form_fragment(admin_client):
-    response = admin_client.post("/api-access/new/", {"name": "a;b", "validity_days": "9"}, **HTMX)
+    response = admin_client.post(
+        "/api-access/new/", {"name": "a;b", "validity_days": "9", "permissions": "read"}, **HTMX
+    )
     html = response.content.decode()
     assert "<html" not in html
     assert 'id="id_name_error"' in html and 'id="id_validity_days_error"' in html
@@ -388,7 +408,9 @@ def test_disabled_access_shows_the_notice_and_no_create_button(admin_client, acc
 
 def test_disabled_access_refuses_creation_on_the_page(admin_client, access_off):
     assert b"not enabled" in admin_client.get("/api-access/new/").content
-    response = admin_client.post("/api-access/new/", {"name": "x", "validity_days": "90"})
+    response = admin_client.post(
+        "/api-access/new/", {"name": "x", "validity_days": "90", "permissions": "read"}
+    )
     assert b"not enabled" in response.content
     assert not ApiSecret.objects.exists()
 

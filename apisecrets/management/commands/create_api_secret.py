@@ -11,7 +11,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apisecrets.models import VALIDITY_DEFAULT_DAYS
+from apisecrets.models import PERMISSIONS, VALIDITY_DEFAULT_DAYS
 from apisecrets.services import api_secret_create
 from audit.models import AuditEntry
 from audit.services import Actor
@@ -43,8 +43,13 @@ class Command(BaseCommand):
             default=VALIDITY_DEFAULT_DAYS,
             help=f"Validity period in days, 10 to 365 (default {VALIDITY_DEFAULT_DAYS}).",
         )
+        parser.add_argument(
+            "--permissions",
+            default=",".join(PERMISSIONS),
+            help="Comma-separated permissions: " + ", ".join(PERMISSIONS) + " (default all).",
+        )
 
-    def handle(self, *args, tenant: str, name: str, days: int, **options) -> None:
+    def handle(self, *args, tenant: str, name: str, days: int, permissions: str, **options) -> None:
         target = find_tenant(tenant)
         try:
             secret, value = api_secret_create(
@@ -52,6 +57,7 @@ class Command(BaseCommand):
                 actor=Actor(AuditEntry.ActorType.SYSTEM, "create_api_secret"),
                 name=name,
                 validity_days=days,
+                permissions=[p.strip() for p in permissions.split(",") if p.strip()],
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc

@@ -1,0 +1,35 @@
+"""Email tenant admins about API secrets that expire soon or have expired (each notice once).
+
+Run it every few minutes (cron, a Kubernetes CronJob), on as many machines as you like, or keep
+one running with --loop.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from apisecrets.notices import send_expiry_notices
+
+
+class Command(BaseCommand):
+    help = "Send the due API secret expiry notices (20, 7 and 1 days before, and when expired)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--loop", action="store_true", help="Keep running, checking every --interval seconds."
+        )
+        parser.add_argument(
+            "--interval", type=float, default=300.0, help="Seconds between checks (default 300)."
+        )
+
+    def handle(self, *args, loop: bool, interval: float, **options) -> None:
+        while True:
+            sent = send_expiry_notices()
+            self.stdout.write(f"{sent} expiry notice(s) sent.")
+            if not loop:
+                return
+            close_old_connections()
+            time.sleep(interval)

@@ -1,0 +1,158 @@
+"""Permissions per secret (SPEC §6): each permission × each operation, the declaration on every
+view, the OpenAPI descriptions, the Create form and the command."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import get_resolver
+
+from apisecrets.models import PERMISSIONS, ApiSecret
+from apisecrets.services import api_secret_create
+from audit.services import Actor
+from cybergate.apiviews import CustomerAPIMixin
+from tests.api.test_permissions import OPERATION_IDS, OPERATIONS, _call, _ids
+from tests.conftest import bearer_client
+
+pytestmark = pytest.mark.django_db
+
+# The permission each operation needs, as SPEC §6 lists them.
+NEEDED = {
+    "/api/v1/call-groups/{group}/members/{user}/availability": "availability",
+    "/api/v1/active-calls/{user}/door-open": "door_open",
+}
+
+
+def _secret(tenant, permissions, name="limited"):
+    return api_secret_create(
+        tenant=tenant,
+        actor=Actor.system(),
+        name=name,
+        validity_days=90,
+        permissions=permissions,
+    )
+
+
+@pytest.mark.parametrize("permission", list(PERMISSIONS))
+@pytest.mark.parametrize(("method", "template", "ok"), OPERATIONS, ids=OPERATION_IDS)
+def test_each_permission_on_each_operation(permission, method, template, ok, tenant, world):
+    needed = NEEDED.get(template, "read")
+    _, value = _secret(tenant, [permission])
+    response = _call(bearer_client(value), method, template.format(**_ids(world)))
+    if permission == needed:
+        assert response.status_code == ok, response.content
+    else:
+        assert response.status_code == 403, response.content
+        body = response.json()
+        assert response["Content-Type"] == "application/problem+json"
+        assert body["code"] == "insufficient_permission"
+        assert f"'{needed}'" in body["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/call-log/ack", "/api/v1/audit-trail/ack"])
+def test_acknowledging_a_log_needs_read(tenant, path):
+    _, value = _secret(tenant, ["door_open"])
+    response = bearer_client(value).post(path, {"cursor": "x"}, content_type="application/json")
+    assert response.status_code == 403
+    assert "'read'" in response.json()["detail"]
+
+
+def test_a_method_the_operation_lacks_stays_405_whatever_the_permissions(tenant, world):
+    _, value = _secret(tenant, ["read"])
+    response = bearer_client(value).put("/api/v1/active-calls/x/door-open")
+    assert response.status_code == 405
+
+
+def test_all_three_allow_everything(tenant, world):
+    _, value = _secret(tenant, list(PERMISSIONS))
+    ids = _ids(world)
+    for method, template, ok in OPERATIONS:
+        response = _call(bearer_client(value), method, template.format(**ids))
+        assert response.status_code == ok, (template, response.content)
+
+
+def _customer_views():
+    for pattern in get_resolver().url_patterns:
+        for sub in getattr(pattern, "url_patterns", []):
+            view = getattr(sub.callback, "view_class", None)
+            if view is not None and issubclass(view, CustomerAPIMixin):
+                yield view
+
+
+def test_every_customer_view_declares_a_known_permission():
+    views = list(_customer_views())
+    assert len(views) >= 12
+    for view in views:
+        assert view.__dict__.get("required_permission") in PERMISSIONS, view
+
+
+def test_openapi_description_of_every_operation_names_its_permission(client):
+    schema = client.get("/api/schema/?format=json").json()
+    count = 0
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            count += 1
+            needed = "read"
+            if path.endswith("/availability"):
+                needed = "availability"
+            elif path.endswith("/door-open"):
+                needed = "door_open"
+            assert f"**Permission:** `{needed}`" in operation["description"], (path, method)
+            assert "insufficient_permission" in str(operation["responses"]["403"])
+    assert count >= 12
+
+
+def test_service_refuses_no_or_unknown_permissions(tenant):
+    from django.core.exceptions import ValidationError
+
+    for bad, message in [([], "at least one"), (["read", "admin"], "Unknown permission: admin")]:
+        with pytest.raises(ValidationError) as caught:
+            _secret(tenant, bad)
+        assert message in str(caught.value.message_dict["permissions"])
+    assert not ApiSecret.objects.exists()
+
+
+def test_create_form_offers_three_checked_boxes(admin_client):
+    html = admin_client.get("/api-access/new/").content.decode()
+    assert "<legend>Permissions</legend>" in html
+    for name in PERMISSIONS:
+        assert f'value="{name}"' in html
+    assert html.count("checked") >= 3
+
+
+def test_create_form_without_a_permission_is_a_field_error(admin_client):
+    response = admin_client.post("/api-access/new/", {"name": "none", "validity_days": "90"})
+    assert response.status_code == 200
+    assert "Choose at least one permission." in response.content.decode()
+    assert not ApiSecret.objects.exists()
+
+
+def test_create_with_only_read_shows_one_badge(admin_client):
+    response = admin_client.post(
+        "/api-access/new/", {"name": "reader", "validity_days": "90", "permissions": ["read"]}
+    )
+    assert response.status_code == 200
+    secret = ApiSecret.objects.get()
+    assert secret.permissions == ["read"]
+    html = admin_client.get("/api-access/").content.decode()
+    row = html.split("reader")[1].split("</tr>")[0]
+    assert row.count("badge-permission") == 1
+    assert ">read</span>" in row
+
+
+def test_create_api_secret_command_takes_permissions(tenant, capsys):
+    call_command("create_api_secret", tenant=tenant.name, name="cli", permissions="read,door_open")
+    value = capsys.readouterr().out.strip()
+    assert ApiSecret.objects.get().permissions == ["read", "door_open"]
+    assert (
+        Client(headers={"Authorization": f"Bearer {value}"}).get("/api/v1/version").status_code
+        == 200
+    )
+
+
+def test_create_api_secret_command_defaults_to_all(tenant):
+    call_command("create_api_secret", tenant=tenant.name, name="cli")
+    assert ApiSecret.objects.get().permissions == list(PERMISSIONS)

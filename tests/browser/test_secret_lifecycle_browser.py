@@ -1,0 +1,88 @@
+"""Permissions, Roll and the usage chart in real Chromium (issue 10)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from apisecrets import tokens
+from apisecrets.models import ApiSecret, ApiSecretUsage
+from apisecrets.services import api_secret_create, hash_api_secret
+from audit.services import Actor
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def row(page, name):
+    return page.get_by_role("row").filter(has=page.locator(".secret-name", has_text=name))
+
+
+def test_create_with_only_read_and_see_it_in_the_table(page, admin_user, shot):
+    log_in(page, admin_user.email)
+    page.get_by_role("button", name="Create API secret").click()
+    dialog = page.get_by_role("dialog", name="Create API secret")
+    for label in ("read — Read", "availability — Change availability", "door_open — Open doors"):
+        expect(dialog.get_by_label(label)).to_be_checked()
+    dialog.get_by_label("Name").fill("Reader")
+    dialog.get_by_label("availability — Change availability").uncheck()
+    dialog.get_by_label("door_open — Open doors").uncheck()
+    shot(page, "issue10-01-create-read-only")
+    dialog.get_by_role("button", name="Generate").click()
+    created = page.get_by_role("dialog", name="API secret created")
+    expect(created.get_by_label("API secret")).to_be_visible()
+    created.get_by_role("button", name="Close").click()
+    badges = row(page, "Reader").locator(".badge-permission")
+    expect(badges).to_have_count(1)
+    expect(badges).to_have_text("read")
+    assert ApiSecret.objects.get().permissions == ["read"]
+
+
+def test_roll_at_the_limit_shows_the_new_value_once(page, admin_user, tenant, shot):
+    actor = Actor.for_user(admin_user)
+    for i in range(4):
+        api_secret_create(tenant=tenant, actor=actor, name=f"s{i}", validity_days=90)
+    log_in(page, admin_user.email)
+    expect(page.get_by_text("4 of 4")).to_be_visible()
+    row(page, "s0").get_by_role("button", name="Roll s0").click()
+    page.get_by_label("Old secret keeps working for").select_option(label="1 hour")
+    page.get_by_role("button", name="Roll", exact=True).click()
+    expect(page.get_by_role("heading", name="API secret created")).to_be_visible()
+    value = page.get_by_label("API secret").input_value()
+    assert tokens.checksum_ok(value)
+    new = ApiSecret.objects.get(hashed_value=hash_api_secret(value))
+    assert new.name == "s0"
+    shot(page, "issue10-02-rolled")
+    page.get_by_role("button", name="Close").click()
+    expect(page.get_by_text("4 of 4")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"replaced by .*, stops working in"))).to_be_visible()
+    # Shown once: the page no longer holds the value anywhere.
+    assert value not in page.content()
+
+
+def test_detail_page_chart_has_30_bars(page, admin_user, tenant, shot):
+    secret, _ = api_secret_create(
+        tenant=tenant, actor=Actor.for_user(admin_user), name="Charted", validity_days=90
+    )
+    today = timezone.now().date()
+    for days_ago, count in [(0, 3), (2, 12), (10, 7)]:
+        ApiSecretUsage.objects.create(
+            secret=secret, day=today - timedelta(days=days_ago), count=count
+        )
+    log_in(page, admin_user.email)
+    page.get_by_role("link", name="Charted").click()
+    expect(page.get_by_role("heading", name="API secret “Charted”")).to_be_visible()
+    chart = page.get_by_role("img", name="Requests per day, last 30 days")
+    expect(chart).to_be_visible()
+    bars = chart.locator("rect.usage-bar")
+    expect(bars).to_have_count(30)
+    heights = [float(bars.nth(i).get_attribute("height")) for i in range(30)]
+    assert sum(1 for h in heights if h > 0) == 3
+    assert max(heights) == heights[-3] == 120
+    box = chart.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 50
+    shot(page, "issue10-03-detail-chart")
