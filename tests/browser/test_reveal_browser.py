@@ -129,6 +129,7 @@ def test_without_javascript_a_double_submit_shows_the_same_secret_once(nojs_page
         "submit_token": token,
         "name": "No script",
         "validity_days": "90",
+        "permissions": "read",
     }
     first = page.request.post("/api-access/new/", form=form)
     assert first.ok

@@ -31,7 +31,7 @@ def test_the_created_secret_answer_is_not_compressed(admin_client, htmx):
     headers = {**GZ, **({"HX-Request": "true"} if htmx else {})}
     response = admin_client.post(
         "/api-access/new/",
-        {"name": "Door", "validity_days": "90", "submit_token": new_token()},
+        {"name": "Door", "validity_days": "90", "permissions": "read", "submit_token": new_token()},
         headers=headers,
     )
     assert response.status_code == 200

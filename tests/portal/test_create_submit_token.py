@@ -15,7 +15,9 @@ URL = "/api-access/new/"
 
 
 def post(client, token, name="Door integration"):
-    return client.post(URL, {"name": name, "validity_days": "90", "submit_token": token})
+    return client.post(
+        URL, {"name": name, "validity_days": "90", "permissions": "read", "submit_token": token}
+    )
 
 
 def shown_value(response) -> str:

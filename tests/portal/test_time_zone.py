@@ -59,6 +59,7 @@ def test_valid_until_names_the_time_zone(admin_client, admin_user):
     admin_user.time_zone = "Europe/Oslo"
     admin_user.save()
     response = admin_client.post(
-        "/api-access/new/", {"name": "Door", "validity_days": "90", "submit_token": new_token()}
+        "/api-access/new/",
+        {"name": "Door", "validity_days": "90", "permissions": "read", "submit_token": new_token()},
     )
     assert "(Europe/Oslo)</time>" in response.content.decode()
