@@ -224,9 +224,10 @@ def test_waiting_polls_hold_no_thread_and_no_database_connection(servers, world)
         assert all(f.result(timeout=45)[0] == [] for f in waiting)
 
     assert during - before <= 4, (before, during)
-    # The gateway's database threads, the safety net and the listener; measured, not assumed.
+    # The gateway's database threads, the safety net, the listener and the thread that served the
+    # call set-up (Django's sync thread keeps its connection for CONN_MAX_AGE): never one per poll.
     assert connection.vendor != "postgresql" or connections >= 1
-    assert connections <= settings.GATEWAY_DB_THREADS + 2
+    assert connections <= settings.GATEWAY_DB_THREADS + 3 < len(waiting)
 
 
 def _threads(pid: int) -> int:
