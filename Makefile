@@ -48,7 +48,9 @@ test: lint $(NPM_STAMPS)
 	# Browser tests run on their own: Playwright's sync API keeps an event loop in the test
 	# process, which would refuse the async gateway views that other tests call in-process.
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser" $(PYTEST_ARGS)
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m browser tests/browser
+	# One browser at a time: two headless Chromiums side by side made focus and clipboard
+	# assertions flaky on a 2-core machine.
+	$(BIN)/pytest -n $${PYTEST_BROWSER_WORKERS:-1} -m browser tests/browser
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/auth.py
