@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from audit.services import Actor
 from tenants.models import Tenant, User
+from tests.smtp import smtp_inbox  # noqa: F401 - a fixture for every test that sends mail
 
 PASSWORD = "correct horse battery staple"
 

@@ -3,15 +3,11 @@ before and once expired, each once per secret, also when two runs go in parallel
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from datetime import timedelta
-from email import message_from_string
-from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -22,37 +18,9 @@ from tenants.models import User
 from tests.conftest import make_api_secret, needs
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        with self.lock:
-            self.messages.append(
-                (sorted(envelope.rcpt_tos), message_from_string(envelope.content.decode()))
-            )
-        return "250 OK"
-
-    def subjects(self) -> list[str]:
-        return [str(make_header(decode_header(m["Subject"]))) for _, m in self.messages]
-
-
-@pytest.fixture
-def smtp_inbox(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+@pytest.fixture(autouse=True)
+def _portal_url(settings):
     settings.PORTAL_URL = "https://portal.example"
-    yield inbox
-    controller.stop()
 
 
 def _expiring_in(tenant, name: str, delta: timedelta) -> ApiSecret:
@@ -138,20 +106,8 @@ def test_a_failed_send_is_retried_next_run(tenant, admin_user, smtp_inbox, setti
     with pytest.raises(OSError):
         send_expiry_notices()
     assert not ExpiryNotice.objects.exists()
-    settings.EMAIL_PORT = smtp_inbox_port(settings)
+    settings.EMAIL_PORT = smtp_inbox.port
     assert send_expiry_notices() == 1
-
-
-def smtp_inbox_port(settings) -> int:
-    return smtp_inbox_port.port  # set by the fixture wrapper below
-
-
-@pytest.fixture(autouse=True)
-def _remember_port(request):
-    if "smtp_inbox" in request.fixturenames:
-        settings = request.getfixturevalue("settings")
-        request.getfixturevalue("smtp_inbox")
-        smtp_inbox_port.port = settings.EMAIL_PORT
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,13 +4,11 @@ password reset through a real SMTP server, re-authentication, staff MFA enrolmen
 from __future__ import annotations
 
 import re
-import socket
 import time
 from datetime import timedelta
 
 import pyotp
 import pytest
-from aiosmtpd.controller import Controller
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
@@ -124,31 +122,6 @@ def test_enrol_a_passkey_then_sign_in_with_it(page, admin_user, authenticator, s
     expect(page.locator(".account-email")).to_have_text(admin_user.email)
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(envelope.content.decode("utf8", "replace"))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_inbox(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield inbox
-    controller.stop()
-
-
 def test_password_reset_through_a_real_mail_server(page, admin_user, smtp_inbox, shot):
     page.goto("/accounts/login/")
     page.get_by_role("link", name="Forgot your password?").first.click()
@@ -156,9 +129,9 @@ def test_password_reset_through_a_real_mail_server(page, admin_user, smtp_inbox,
     page.get_by_role("button", name="Reset My Password").click()
     expect(page.get_by_role("heading", name="Password Reset")).to_be_visible()
     deadline = time.monotonic() + 10
-    while not smtp_inbox.messages and time.monotonic() < deadline:
+    while not smtp_inbox.texts and time.monotonic() < deadline:
         time.sleep(0.1)
-    mail = smtp_inbox.messages[0].replace("=\n", "")
+    mail = smtp_inbox.texts[0].replace("=\n", "")
     link = re.search(r"(http://\S+/accounts/password/reset/key/\S+)", mail)[1]
 
     page.goto(link)
