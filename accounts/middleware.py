@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import lockout
 from accounts.mfa import mfa_enrolled, mfa_required_for
 from accounts.sessions import LAST_SEEN_AT, expiry_reason, signed_in_with_microsoft
+from cybergate.middleware import DualModeMiddleware
 
 SESSIONLESS_PREFIXES = ("/api/", "/device-api/", "/healthz", "/readyz", "/" + settings.STATIC_URL)
 # Writing "last seen" on every request would save the session on every request; a minute of
@@ -31,16 +32,7 @@ SESSIONLESS_PREFIXES = ("/api/", "/device-api/", "/healthz", "/readyz", "/" + se
 LAST_SEEN_RESOLUTION = 60
 
 
-class _Middleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self._async = iscoroutinefunction(get_response)
-        if self._async:
-            markcoroutinefunction(self)
-
+class _Middleware(DualModeMiddleware):
     def __call__(self, request: HttpRequest):
         if self._async:
             return self.__acall__(request)

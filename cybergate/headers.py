@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
@@ -21,6 +20,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 from cybergate.http import is_api_request
+from cybergate.middleware import DualModeMiddleware
 
 # Per-response changes django-csp's decorators make; a response with none gets the fixed policy.
 _PER_RESPONSE = (
@@ -75,21 +75,12 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         return response
 
 
-class PrivateCacheMiddleware:
+class PrivateCacheMiddleware(DualModeMiddleware):
     """Answers to a signed-in (session) user are theirs alone: no browser or proxy keeps them.
 
     Covers every portal page, HTMX fragment, the call-log CSV and admin, whichever view made
     them. The APIs (bearer secrets, no sessions) are left alone.
     """
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self._async = iscoroutinefunction(get_response)
-        if self._async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest):
         if self._async:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_htmx.http import HttpResponseClientRedirect
+
+from cybergate.middleware import DualModeMiddleware
 
 
 def _client_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -31,17 +32,9 @@ def _client_redirect(request: HttpRequest, response: HttpResponse) -> HttpRespon
     return HttpResponseClientRedirect(f"{login_path}?{urlencode({'next': next_url})}")
 
 
-class HtmxLoginRedirectMiddleware:
-    async_capable = True
-    sync_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
+class HtmxLoginRedirectMiddleware(DualModeMiddleware):
     def __call__(self, request: HttpRequest):
-        if iscoroutinefunction(self):
+        if self._async:
             return self.__acall__(request)
         return _client_redirect(request, self.get_response(request))
 

@@ -13,6 +13,23 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from whitenoise.middleware import WhiteNoiseMiddleware as _SyncWhiteNoiseMiddleware
 
 
+class DualModeMiddleware:
+    """Base of our sync- and async-capable middleware: `self._async` says which chain it is in.
+
+    A subclass answers in `__call__` (sync) and `__acall__` (async), and starts `__call__` with
+    `if self._async: return self.__acall__(request)`.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+
 class WhiteNoiseMiddleware(_SyncWhiteNoiseMiddleware):
     """WhiteNoise, answering static files in a thread and passing everything else straight on."""
 

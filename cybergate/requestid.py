@@ -16,9 +16,9 @@ import uuid
 from contextvars import ContextVar
 
 import structlog
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
 from cybergate.http import is_api_request
+from cybergate.middleware import DualModeMiddleware
 
 HEADER = "X-Request-Id"
 _META_KEY = "HTTP_X_REQUEST_ID"
@@ -38,16 +38,7 @@ def _request_id_for(request) -> str:
     return uuid.uuid4().hex
 
 
-class RequestIdMiddleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self._async = iscoroutinefunction(get_response)
-        if self._async:
-            markcoroutinefunction(self)
-
+class RequestIdMiddleware(DualModeMiddleware):
     def __call__(self, request):
         if self._async:
             return self.__acall__(request)

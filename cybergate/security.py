@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 
 import structlog
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 
 from apisecrets import tokens
 from cybergate.http import bearer_value, client_ip, is_api_request
+from cybergate.middleware import DualModeMiddleware
 from cybergate.problems import PROBLEM_CONTENT_TYPE
 
 security_log = structlog.get_logger("cybergate.security")
@@ -86,17 +86,8 @@ def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> Non
     )
 
 
-class SecurityLogMiddleware:
+class SecurityLogMiddleware(DualModeMiddleware):
     """Logs 401s of the APIs and all 429s; sync and async, without a thread hop."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self._async = iscoroutinefunction(get_response)
-        if self._async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest):
         if self._async:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+
+from cybergate.middleware import DualModeMiddleware
 
 
 def _tenant_of(request):
@@ -12,7 +13,7 @@ def _tenant_of(request):
     return user.tenant
 
 
-class TenantMiddleware:
+class TenantMiddleware(DualModeMiddleware):
     """Resolve the portal user's tenant once per request, and activate their time zone.
 
     The customer API resolves its tenant in the authentication class instead (there is no
@@ -21,15 +22,6 @@ class TenantMiddleware:
 
     # Async-capable too: under ASGI a sync-only middleware holds a thread for the whole request,
     # which the device gateway's 30-second long-poll must not (cybergate/middleware.py).
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self._async = iscoroutinefunction(get_response)
-        if self._async:
-            markcoroutinefunction(self)
-
     def __call__(self, request):
         if self._async:
             return self.__acall__(request)
