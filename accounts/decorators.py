@@ -8,13 +8,16 @@ from functools import wraps
 from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
 from allauth.core.exceptions import ReauthenticationRequired
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
+from cybergate.requests import SignedInRequest
+
 
 def recent_sign_in_required(
-    *, htmx_return_to: str
+    *, htmx_return_to: str | Promise
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Ask for the password or a second factor again when the last sign-in is too old.
 
@@ -27,7 +30,7 @@ def recent_sign_in_required(
         guarded = reauthentication_required(view)
 
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: SignedInRequest, *args, **kwargs) -> HttpResponse:
             try:
                 return guarded(request, *args, **kwargs)
             except ReauthenticationRequired:

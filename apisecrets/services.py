@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,7 +29,7 @@ from apisecrets.validators import (
     clean_secret_name,
 )
 from audit.services import Actor, record
-from tenants.models import Tenant
+from tenants.models import Tenant, User
 
 API_SECRET_PURPOSE = "api_secret"
 
@@ -50,9 +52,9 @@ def api_secret_create(
     actor: Actor,
     name: str,
     validity_days: int,
-    permissions=tuple(PERMISSIONS),
-    allowed_addresses=(),
-    created_by=None,
+    permissions: Iterable[str] = tuple(PERMISSIONS),
+    allowed_addresses: str | Iterable[str] = (),
+    created_by: User | None = None,
     ip: str | None = None,
 ) -> tuple[ApiSecret, str]:
     """Create a secret; return it and its value, which exists nowhere else after this call.
@@ -145,7 +147,7 @@ def api_secret_roll(
     secret: ApiSecret,
     actor: Actor,
     overlap: str,
-    created_by=None,
+    created_by: User | None = None,
     ip: str | None = None,
 ) -> tuple[ApiSecret, str]:
     """Make a successor with the same name, permissions and addresses (and validity period) and
@@ -222,7 +224,11 @@ def api_secret_roll(
 
 
 def api_secret_set_addresses(
-    *, secret: ApiSecret, actor: Actor, allowed_addresses, ip: str | None = None
+    *,
+    secret: ApiSecret,
+    actor: Actor,
+    allowed_addresses: str | Iterable[str],
+    ip: str | None = None,
 ) -> ApiSecret:
     """Replace a secret's allowed addresses (empty: anywhere). Every process applies it within
     the authentication cache's window (0.5 s); this one at once."""
@@ -276,7 +282,7 @@ def revoked(secret_id: str) -> None:
     authentication.forget_secret(secret_id)
 
 
-def usage_add(*, secret_id, day, count: int) -> None:
+def usage_add(*, secret_id: UUID, day: date, count: int) -> None:
     """Add `count` requests to the secret's row for `day` (created on first use). Portable
     upsert: update, else insert, else (a concurrent insert won) update again."""
     if count <= 0:

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Lower
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -38,6 +38,7 @@ from apisecrets.services import (
 from audit.services import Actor
 from cybergate.compression import exempt as exempt_from_compression
 from cybergate.http import client_ip
+from cybergate.requests import PortalRequest
 from tenants.decorators import tenant_required
 from tenants.models import SupportRequest, Tenant
 
@@ -46,7 +47,7 @@ PAGE_TEMPLATE = "apisecrets/api_access.html"
 SECRETS_CHANGED = "secretsChanged"
 
 # URL sort key -> (column header, database expression). "Last used: never" sorts as the oldest.
-SORT_COLUMNS: dict[str, tuple[str, object]] = {
+SORT_COLUMNS: dict[str, tuple[str, F | Lower]] = {
     "name": ("Name", Lower("name")),
     "secret": ("Secret", F("prefix")),
     "created": ("Creation time", F("created_at")),
@@ -108,7 +109,7 @@ def columns(sort: str, direction: str) -> list[Column]:
     return result
 
 
-def page_context(request: HttpRequest, tenant: Tenant) -> dict:
+def page_context(request: PortalRequest, tenant: Tenant) -> dict:
     sort, direction = sort_params(request.GET)
     secrets = list(
         tenant.api_secrets.select_related("replaced_by").order_by(*ordering(sort, direction))
@@ -130,7 +131,7 @@ def page_context(request: HttpRequest, tenant: Tenant) -> dict:
 
 @tenant_required
 @require_GET
-def api_access(request: HttpRequest) -> HttpResponse:
+def api_access(request: PortalRequest) -> HttpResponse:
     context = page_context(request, request.tenant)
     context["form"] = ApiSecretCreateForm()
     context["submit_token"] = submissions.new_token()
@@ -161,7 +162,7 @@ def _create_blocked_reason(tenant: Tenant) -> str | None:
 @tenant_required
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["GET", "POST"])
-def api_secret_new(request: HttpRequest) -> HttpResponse:
+def api_secret_new(request: PortalRequest) -> HttpResponse:
     """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret."""
     tenant = request.tenant
     form = ApiSecretCreateForm(request.POST or None)
@@ -205,14 +206,14 @@ def api_secret_new(request: HttpRequest) -> HttpResponse:
     return render(request, template_name, context)
 
 
-def _repeated_submit_response(request: HttpRequest, token: str) -> HttpResponse | None:
+def _repeated_submit_response(request: PortalRequest, token: str) -> HttpResponse | None:
     """A form sent twice: the secret the first submit created, shown this once more."""
     repeated = submissions.replay(
         token, user_id=request.user.pk, session_key=request.session.session_key
     )
     if repeated is None:
         return None
-    if repeated.value is not None:
+    if repeated.value is not None and repeated.secret_id is not None:
         secret = request.tenant.api_secrets.filter(id=repeated.secret_id).first()
         if secret is not None:
             return _secret_created_response(request, secret, repeated.value)
@@ -226,7 +227,7 @@ def _repeated_submit_response(request: HttpRequest, token: str) -> HttpResponse 
     return redirect("api_access")
 
 
-def _secret_created_response(request: HttpRequest, secret, value: str) -> HttpResponse:
+def _secret_created_response(request: PortalRequest, secret, value: str) -> HttpResponse:
     """Show the value this once, in this response only: not in a URL, session or message."""
     template_name = PAGE_TEMPLATE + "#secret-created" if request.htmx else "apisecrets/created.html"
     response = render(request, template_name, {"secret": secret, "value": value})
@@ -240,7 +241,7 @@ def _secret_created_response(request: HttpRequest, secret, value: str) -> HttpRe
 @tenant_required
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["GET", "POST"])
-def api_secret_delete_view(request: HttpRequest, secret_id) -> HttpResponse:
+def api_secret_delete_view(request: PortalRequest, secret_id) -> HttpResponse:
     """GET: the confirmation page (no JavaScript). POST: revoke at once."""
     secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
     if request.method == "GET":
@@ -258,7 +259,7 @@ def api_secret_delete_view(request: HttpRequest, secret_id) -> HttpResponse:
 @tenant_required
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["GET", "POST"])
-def api_secret_roll_view(request: HttpRequest, secret_id) -> HttpResponse:
+def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
     """Roll: GET the form (choose the overlap); POST makes the successor and shows its value once,
     on the same page as Create."""
     secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
@@ -333,7 +334,7 @@ def _detail_context(secret: ApiSecret, address_form=None) -> dict:
 
 @tenant_required
 @require_GET
-def api_secret_detail(request: HttpRequest, secret_id) -> HttpResponse:
+def api_secret_detail(request: PortalRequest, secret_id) -> HttpResponse:
     secret = get_object_or_404(
         request.tenant.api_secrets.select_related("created_by", "replaced_by"), id=secret_id
     )
@@ -343,7 +344,7 @@ def api_secret_detail(request: HttpRequest, secret_id) -> HttpResponse:
 @tenant_required
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["POST"])
-def api_secret_addresses(request: HttpRequest, secret_id) -> HttpResponse:
+def api_secret_addresses(request: PortalRequest, secret_id) -> HttpResponse:
     secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
     form = AllowedAddressesForm(request.POST)
     if form.is_valid():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.models import AuditEntry
@@ -14,6 +13,7 @@ from cybergate.apiviews import (
     new_entries_schema,
 )
 from cybergate.feeds import Feed
+from cybergate.requests import ApiRequest
 
 AUDIT_FEED = Feed("audit", AuditEntry, "audit_position")
 
@@ -26,7 +26,7 @@ class AuditTrailView(NewEntriesAPIView):
     @new_entries_schema(
         summary="New audit trail entries", tag="Audit trail", page_serializer=AuditPageSerializer
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         return super().get(request)
 
 
@@ -35,5 +35,5 @@ class AuditTrailAckView(NewEntriesAckAPIView):
     feed = AUDIT_FEED
 
     @ack_schema(summary="Acknowledge audit trail entries", tag="Audit trail")
-    def post(self, request: Request) -> Response:
+    def post(self, request: ApiRequest) -> Response:
         return super().post(request)

@@ -11,7 +11,9 @@ from django.db import connection, transaction
 from audit.models import AuditEntry
 
 if TYPE_CHECKING:
-    from tenants.models import Tenant
+    from apisecrets.models import ApiSecret
+    from devices.models import Device
+    from tenants.models import Tenant, User
 
 # Detail keys whose values are never written, whatever a caller passes.
 _MASKED_KEYS = {"secret", "value", "token", "password", "credential", "authorization"}
@@ -25,21 +27,21 @@ class Actor:
     name: str
 
     @classmethod
-    def for_user(cls, user) -> Actor:
+    def for_user(cls, user: User) -> Actor:
         kind = AuditEntry.ActorType.SUPPORT if user.tenant_id is None else AuditEntry.ActorType.USER
         return cls(kind, user.email)
 
     @classmethod
-    def for_support(cls, user) -> Actor:
+    def for_support(cls, user: User) -> Actor:
         """Work done in Django admin is support's, whatever the staff user's own tenant says."""
         return cls(AuditEntry.ActorType.SUPPORT, user.email)
 
     @classmethod
-    def for_api_secret(cls, secret) -> Actor:
+    def for_api_secret(cls, secret: ApiSecret) -> Actor:
         return cls(AuditEntry.ActorType.API_SECRET, secret.name)
 
     @classmethod
-    def for_device(cls, device) -> Actor:
+    def for_device(cls, device: Device) -> Actor:
         return cls(AuditEntry.ActorType.DEVICE, device.name)
 
     @classmethod
@@ -53,7 +55,7 @@ def _mask(details: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def lock_log_for_append(name: str, tenant_id) -> None:
+def lock_log_for_append(name: str, tenant_id: uuid.UUID) -> None:
     """Serialise appends to one tenant's log until the transaction commits (PostgreSQL).
 
     Readers of "new entries" move a position past the highest id they saw. Without this lock a

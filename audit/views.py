@@ -7,10 +7,11 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from cybergate.requests import PortalRequest
 from tenants.decorators import tenant_required
 
 PAGE_SIZE = 50
@@ -20,7 +21,7 @@ ACTOR_CHOICES_LIMIT = 200
 
 @tenant_required
 @require_GET
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: PortalRequest) -> HttpResponse:
     entries = request.tenant.audit_entries.order_by("-id")
     # Through a form field: it trims and refuses what the database would choke on (NUL).
     actor_field = forms.CharField(required=False, max_length=300)

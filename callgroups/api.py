@@ -6,7 +6,6 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.services import Actor
@@ -21,6 +20,7 @@ from cybergate.apiviews import CustomerAPIView, CustomerGenericAPIView, problem_
 from cybergate.http import client_ip
 from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem
+from cybergate.requests import ApiRequest
 from tenants.models import Tenant
 
 TAG = "Call groups"
@@ -64,7 +64,7 @@ class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):
         tags=[TAG],
         responses={200: CallGroupSerializer(many=True), **problem_responses(400)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         return self.list(request)
 
 
@@ -83,7 +83,7 @@ class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         parameters=[ID_PARAMETER],
         responses={200: CallGroupSerializer, **problem_responses(404)},
     )
-    def get(self, request: Request, id) -> Response:  # noqa: A002 - URL keyword
+    def get(self, request: ApiRequest, id) -> Response:  # noqa: A002 - URL keyword
         return self.retrieve(request)
 
 
@@ -113,7 +113,7 @@ class MemberAvailabilityView(CustomerAPIView):
             ),
         },
     )
-    def put(self, request: Request, id, user: str) -> Response:  # noqa: A002 - URL keyword
+    def put(self, request: ApiRequest, id, user: str) -> Response:  # noqa: A002 - URL keyword
         serializer = AvailabilityUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tenant = request.tenant

@@ -6,7 +6,7 @@ Views stay thin (STYLE.md): resolve the tenant's object → validate → call a 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +26,7 @@ from apisecrets.permissions import SecretPermission
 from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
 from cybergate.problems import PROBLEM_CODES, PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
+from cybergate.requests import ApiRequest
 from cybergate.schema import PermissionAutoSchema
 from cybergate.serializers import ApiSerializer, StrictCharField
 from cybergate.throttling import ApiSecretRateThrottle
@@ -151,7 +151,13 @@ class JsonNegotiation(DefaultContentNegotiation):
         return super().select_renderer(request, renderers, format_suffix)
 
 
-class CustomerAPIMixin:
+if TYPE_CHECKING:
+    _APIViewBase = APIView  # the mixin's attributes and super() calls are APIView's
+else:
+    _APIViewBase = object
+
+
+class CustomerAPIMixin(_APIViewBase):
     # Bearer secret, per-secret rate limit, JSON only; OPTIONS answers 405 like any other method
     # we do not offer (nothing in the API needs DRF's metadata responses). A comment, not a
     # docstring: drf-spectacular would publish it as the description of operations.
@@ -168,6 +174,7 @@ class CustomerAPIMixin:
     # Query parameters an operation takes; any other is a 400, so that a typo (`?limt=5`) is
     # an error rather than silently ignored.
     query_parameters: frozenset[str] = frozenset()
+    request: ApiRequest
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -243,7 +250,7 @@ class NewEntriesAPIView(CustomerAPIView):
     page_serializer_class: type[serializers.Serializer]
     query_parameters = frozenset({"limit", "after"})
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         limit = parse_limit(request.query_params.get("limit"), default=LIMIT_DEFAULT)
         after = request.query_params.get("after")
         page = read_new_entries(feed=self.feed, secret=request.auth, limit=limit, after=after)
@@ -255,7 +262,7 @@ class NewEntriesAckAPIView(CustomerAPIView):
 
     feed: Feed
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: ApiRequest) -> Response:
         serializer = AckSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         acknowledge(feed=self.feed, secret=request.auth, cursor=serializer.validated_data["cursor"])

@@ -9,7 +9,6 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.services import Actor
@@ -26,6 +25,7 @@ from cybergate.apiviews import (
 from cybergate.feeds import Feed
 from cybergate.http import client_ip
 from cybergate.problems import Problem
+from cybergate.requests import ApiRequest
 from devices.models import CallLogEntry
 from devices.serializers import (
     ActiveCallSerializer,
@@ -43,7 +43,7 @@ CALL_LOG_FEED = Feed("call_log", CallLogEntry, "call_log_position")
 _IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 
 
-def idempotency_key(request: Request) -> str | None:
+def idempotency_key(request: ApiRequest) -> str | None:
     """The `Idempotency-Key` header: 1–255 printable ASCII characters, or absent."""
     value = request.META.get("HTTP_IDEMPOTENCY_KEY")
     if value is None:
@@ -79,7 +79,7 @@ class ActiveCallView(CustomerAPIView):
             **problem_responses(404, s404="`user_not_found`."),
         },
     )
-    def get(self, request: Request, user: str) -> Response:
+    def get(self, request: ApiRequest, user: str) -> Response:
         teams_user = teams_user_or_404(request.tenant, user)
         call = active_call_of(teams_user)
         return Response(ActiveCallSerializer({"user": teams_user, "call": call}).data)
@@ -139,7 +139,7 @@ class DoorOpenView(CustomerAPIView):
             ),
         },
     )
-    def post(self, request: Request, user: str) -> Response:
+    def post(self, request: ApiRequest, user: str) -> Response:
         key = idempotency_key(request)
         teams_user = teams_user_or_404(request.tenant, user)
         secret = request.auth
@@ -180,7 +180,7 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         parameters=[ID_PARAMETER],
         responses={200: DoorOpenCommandSerializer, **problem_responses(404)},
     )
-    def get(self, request: Request, id) -> Response:  # noqa: A002 - URL keyword
+    def get(self, request: ApiRequest, id) -> Response:  # noqa: A002 - URL keyword
         return self.retrieve(request)
 
 
@@ -192,7 +192,7 @@ class CallLogView(NewEntriesAPIView):
     @new_entries_schema(
         summary="New call log entries", tag=CALL_LOG_TAG, page_serializer=CallLogPageSerializer
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         return super().get(request)
 
 
@@ -201,5 +201,5 @@ class CallLogAckView(NewEntriesAckAPIView):
     feed = CALL_LOG_FEED
 
     @ack_schema(summary="Acknowledge call log entries", tag=CALL_LOG_TAG)
-    def post(self, request: Request) -> Response:
+    def post(self, request: ApiRequest) -> Response:
         return super().post(request)

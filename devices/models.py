@@ -173,6 +173,9 @@ class DoorOpenCommand(models.Model):
     expires_at = models.DateTimeField()
     # The client's Idempotency-Key header, unique per secret while it counts (24 h; then cleared).
     idempotency_key = models.CharField(max_length=255, blank=True, editable=False)
+    # Not a column: set by devices.services.door_open_request (True: an earlier command came back
+    # for the same Idempotency-Key).
+    replayed: bool
 
     class Meta:
         ordering = ["-created_at"]

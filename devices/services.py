@@ -5,7 +5,10 @@ The customer API, the device gateway, admin and the simulators all go through th
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,6 +20,10 @@ from audit.services import Actor, lock_log_for_append, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from devices import wakeup
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
+
+if TYPE_CHECKING:
+    from apisecrets.models import ApiSecret
+    from tenants.models import User
 
 DEVICE_CREDENTIAL_PURPOSE = "device_credential"
 # A delivered command that the device has not acknowledged after this long is handed out again
@@ -178,6 +185,7 @@ def call_end(*, call: Call, event: str = "ended") -> Call:
 
 
 def call_log_append(call: Call) -> CallLogEntry:
+    assert call.ended_at is not None  # call_end sets it first
     lock_log_for_append("call_log", call.tenant_id)
     answered_by = call.answered_by
     return CallLogEntry.objects.create(
@@ -216,8 +224,8 @@ def door_open_request(
     *,
     user: TeamsUser,
     actor: Actor,
-    secret=None,
-    issued_by_user=None,
+    secret: ApiSecret | None = None,
+    issued_by_user: User | None = None,
     ip: str | None = None,
     idempotency_key: str | None = None,
 ) -> DoorOpenCommand:
@@ -251,7 +259,9 @@ def door_open_request(
         return earlier
 
 
-def _command_for_idempotency_key(*, secret, key: str, user: TeamsUser) -> DoorOpenCommand | None:
+def _command_for_idempotency_key(
+    *, secret: ApiSecret | None, key: str, user: TeamsUser
+) -> DoorOpenCommand | None:
     command = (
         DoorOpenCommand.objects.filter(issued_by_secret=secret, idempotency_key=key)
         .select_related("device", "call")
@@ -276,7 +286,13 @@ def _command_for_idempotency_key(*, secret, key: str, user: TeamsUser) -> DoorOp
 
 
 def _door_open_issue(
-    *, user: TeamsUser, actor: Actor, secret, issued_by_user, ip, idempotency_key
+    *,
+    user: TeamsUser,
+    actor: Actor,
+    secret: ApiSecret | None,
+    issued_by_user: User | None,
+    ip: str | None,
+    idempotency_key: str | None,
 ) -> DoorOpenCommand:
     with transaction.atomic():
         call = (
@@ -329,7 +345,7 @@ def redelivery_after() -> timedelta:
     )
 
 
-def _deliverable(now) -> Q:
+def _deliverable(now: datetime) -> Q:
     """Commands that may be handed out now: never after expiry or after the call ended."""
     return Q(expires_at__gt=now, call__state=Call.State.ACTIVE) & (
         Q(status=DoorOpenCommand.Status.QUEUED)
@@ -341,12 +357,12 @@ def _deliverable(now) -> Q:
     )
 
 
-def pending_commands_filter(device: Device, now) -> Q:
+def pending_commands_filter(device: Device, now: datetime) -> Q:
     """Commands `device` may be handed now: never after expiry or after the call ended."""
     return Q(device=device) & _deliverable(now)
 
 
-def devices_with_pending_commands(device_ids) -> set:
+def devices_with_pending_commands(device_ids: Iterable[uuid.UUID | str]) -> set[uuid.UUID]:
     """Which of `device_ids` have a deliverable command: the wake-up safety net, one query."""
     return set(
         DoorOpenCommand.objects.filter(Q(device_id__in=device_ids) & _deliverable(timezone.now()))
@@ -380,7 +396,7 @@ def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
     return commands
 
 
-def command_ack(*, device: Device, command_id, result: str) -> DoorOpenCommand:
+def command_ack(*, device: Device, command_id: uuid.UUID | str, result: str) -> DoorOpenCommand:
     """The device reports the outcome. Only the device a command went to can acknowledge it."""
     if result not in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
         raise CallError("invalid_request", "result must be 'executed' or 'failed'.", status=400)

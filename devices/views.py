@@ -6,11 +6,12 @@ import csv
 from collections.abc import Iterator
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cybergate.requests import PortalRequest
 from devices.models import CallLogEntry
 from tenants.decorators import tenant_required
 
@@ -55,7 +56,7 @@ _FORMULA_STARTS = (
 
 @tenant_required
 @require_GET
-def call_log(request: HttpRequest) -> HttpResponse:
+def call_log(request: PortalRequest) -> HttpResponse:
     entries = request.tenant.call_log_entries.order_by("-id")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "devices/call_log.html", {"page": page})
@@ -107,7 +108,7 @@ def _csv_lines(entries) -> Iterator[str]:
 
 @tenant_required
 @require_GET
-def call_log_csv(request: HttpRequest) -> StreamingHttpResponse:
+def call_log_csv(request: PortalRequest) -> StreamingHttpResponse:
     """The whole call log, newest first, streamed so a long log costs no memory. Times in UTC."""
     entries = request.tenant.call_log_entries.order_by("-id")
     filename = f"call-log-{timezone.now():%Y-%m-%d}.csv"

@@ -6,11 +6,11 @@ import datetime as dt
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apisecrets.models import ApiSecret
 from cybergate.apiviews import CustomerAPIView, problem_responses
+from cybergate.requests import ApiRequest
 from cybergate.serializers import ApiModelSerializer
 
 
@@ -68,6 +68,6 @@ class TenantView(CustomerAPIView):
         tags=["Tenant"],
         responses={200: TenantInfoSerializer, **problem_responses()},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         data = TenantInfoSerializer({"tenant": request.tenant, "secret": request.auth}).data
         return Response(data)

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponseBase
 from django.shortcuts import render
 
+from cybergate.requests import SignedInRequest
 
-def tenant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+
+def tenant_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Log in first; a user without a tenant (support staff) gets a page pointing to admin.
 
     Every portal page works on `request.tenant`, so this is the one place that decides what a
@@ -19,7 +21,7 @@ def tenant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: SignedInRequest, *args, **kwargs) -> HttpResponseBase:
         # request.tenant is a lazy object: test its truth, not its identity with None.
         if not request.tenant:
             return render(request, "tenants/no_tenant.html")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -72,7 +74,7 @@ def support_request_resolve_enabling_access(
         )
 
 
-def tenant_offboard(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> dict:
+def tenant_offboard(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> dict[str, Any]:
     """End a customer's access in one transaction, keeping its audit trail (and its rows).
 
     API secrets are deleted through the same path as the Delete button (so every process stops

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cybergate.http import client_ip
+from cybergate.requests import PortalRequest, SignedInRequest
 from tenants.decorators import tenant_required
 from tenants.forms import SupportRequestForm, TimeZoneForm
 from tenants.models import SupportRequest
@@ -17,7 +18,7 @@ from tenants.services import support_request_create, user_set_time_zone
 
 @tenant_required
 @require_http_methods(["GET", "POST"])
-def support_request_new(request: HttpRequest) -> HttpResponse:
+def support_request_new(request: PortalRequest) -> HttpResponse:
     tenant = request.tenant
     if tenant.api_access_enabled:
         messages.info(request, "API access is already enabled for your tenant.")
@@ -49,7 +50,7 @@ def support_request_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def time_zone_settings(request: HttpRequest) -> HttpResponse:
+def time_zone_settings(request: SignedInRequest) -> HttpResponse:
     """The Security page's time zone choice: portal pages show times in it."""
     form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
     if request.method == "POST" and form.is_valid():
