@@ -9,14 +9,14 @@ from django.shortcuts import redirect
 
 from cybergate.admin import HASH_FIELDS, SupportAdminMixin
 
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 
 def _password_change(request, extra_context=None):
     return redirect("account_change_password")
 
 
-admin.site.password_change = _password_change
+admin.site.password_change = _password_change  # type: ignore[method-assign]
 
 
 def _guarded(model, refused: frozenset[str] = HASH_FIELDS) -> None:

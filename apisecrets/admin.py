@@ -30,7 +30,7 @@ class ApiSecretAdmin(SupportAdmin):
     list_select_related = ["tenant"]
     search_fields = ["name", "prefix", "tenant__name"]
     ordering = ["tenant__name", "created_at"]
-    fields = [
+    fields = (
         "id",
         "tenant",
         "name",
@@ -45,7 +45,7 @@ class ApiSecretAdmin(SupportAdmin):
         "allowed_addresses",
         "replaced_by",
         "rolled_at",
-    ]
+    )
     readonly_fields = fields
     actions = ["revoke"]
 

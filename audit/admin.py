@@ -18,7 +18,7 @@ class AuditEntryAdmin(SupportAdmin):
     date_hierarchy = "at"
     # The log grows without bound; an exact count of a filtered page is not worth a full scan.
     show_full_result_count = False
-    fields = [
+    fields = (
         "uuid",
         "at",
         "tenant",
@@ -28,7 +28,7 @@ class AuditEntryAdmin(SupportAdmin):
         "target",
         "details",
         "ip",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

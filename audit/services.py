@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from audit.models import AuditEntry
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from apisecrets.models import ApiSecret
     from devices.models import Device
     from tenants.models import Tenant, User
@@ -32,9 +34,12 @@ class Actor:
         return cls(kind, user.email)
 
     @classmethod
-    def for_support(cls, user: User) -> Actor:
-        """Work done in Django admin is support's, whatever the staff user's own tenant says."""
-        return cls(AuditEntry.ActorType.SUPPORT, user.email)
+    def for_support(cls, user: User | AnonymousUser) -> Actor:
+        """Work done in Django admin is support's, whatever the staff user's own tenant says.
+
+        `user` is the admin request's user: always a signed-in staff User there (its username is
+        its email)."""
+        return cls(AuditEntry.ActorType.SUPPORT, user.get_username())
 
     @classmethod
     def for_api_secret(cls, secret: ApiSecret) -> Actor:

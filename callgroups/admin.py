@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -70,8 +72,9 @@ class CallGroupAdminForm(forms.ModelForm):
         model = CallGroup
         fields = ["tenant", "name", "ring_strategy", "ring_seconds"]
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # a ModelForm's clean returns its cleaned_data
         seconds = data.get("ring_seconds")
         if data.get("ring_strategy") == CallGroup.RingStrategy.SEQUENTIAL and (
             seconds is None
@@ -100,4 +103,4 @@ class CallGroupAdmin(AuditedAdmin):
 
     @admin.display(description="Members", ordering="_members")
     def member_count(self, obj: CallGroup) -> int:
-        return obj._members
+        return obj._members  # type: ignore[attr-defined]  # annotated by get_queryset

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db import models, transaction
 from django.db.models.constants import LOOKUP_SEP
-from django.forms import BaseFormSet, ModelChoiceField, ModelForm, ModelMultipleChoiceField
+from django.forms import BaseModelFormSet, ModelChoiceField, ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest
 
 from audit.services import Actor, record
@@ -58,11 +58,13 @@ def initial_value(form: ModelForm, name: str) -> Any:
     value = form.initial.get(name)
     field = form.fields.get(name)
     if isinstance(field, ModelMultipleChoiceField):
+        assert field.queryset is not None
         keys = [item.pk if isinstance(item, models.Model) else item for item in value or []]
         return field.queryset.model._default_manager.filter(pk__in=keys)
     if isinstance(field, ModelChoiceField) and value is not None:
         if isinstance(value, models.Model):
             return value
+        assert field.queryset is not None
         return field.queryset.model._default_manager.filter(pk=value).first()
     return value
 
@@ -84,7 +86,7 @@ def form_changes(form: ModelForm, *, adding: bool) -> dict[str, Any]:
     return changes
 
 
-def formset_changes(formset: BaseFormSet) -> dict[str, Any]:
+def formset_changes(formset: BaseModelFormSet) -> dict[str, Any]:
     """What a saved inline formset did: rows added, changed (with their fields) and removed."""
     forms_by_instance = {id(form.instance): form for form in formset.initial_forms}
     changed = []
@@ -100,7 +102,13 @@ def formset_changes(formset: BaseFormSet) -> dict[str, Any]:
     return {key: value for key, value in result.items() if value}
 
 
-class SupportAdminMixin:
+if TYPE_CHECKING:
+    _ModelAdminBase = admin.ModelAdmin  # the mixins' super() calls are ModelAdmin's
+else:
+    _ModelAdminBase = object
+
+
+class SupportAdminMixin(_ModelAdminBase):
     """Refuses list filters that reach a stored hash, on this model or through any relation.
 
     Django allows any lookup on the model's own fields (so `hashed_value__startswith` passes its
@@ -110,7 +118,7 @@ class SupportAdminMixin:
     # Fields no list filter may touch; an admin of a model with other stored secrets adds them.
     refused_lookup_fields: frozenset[str] = HASH_FIELDS
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         if lookup_touches_hash(lookup, self.refused_lookup_fields):
             return False
         return super().lookup_allowed(lookup, value, request)

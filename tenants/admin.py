@@ -59,7 +59,7 @@ class TenantAdmin(AuditedAdmin):
         # Its audit entries protect a tenant (and must outlive it): "Offboard" ends its access.
         return False
 
-    def audit_tenants(self, obj: Tenant, form=None) -> list[Tenant]:
+    def audit_tenants(self, obj: Tenant, form=None) -> list[Tenant]:  # type: ignore[override]
         return [obj]
 
     @admin.action(
@@ -209,6 +209,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
                 user = self.get_object(request, id)
+                assert user is not None  # the password was just changed
                 record(
                     tenant=user.tenant,
                     actor=Actor.for_support(request.user),
@@ -245,7 +246,7 @@ class SupportRequestAdmin(SupportAdmin):
     search_fields = ["subject", "contact_email", "tenant__name"]
     # "open" sorts before "resolved": open requests first, newest first within each.
     ordering = ["status", "-created_at"]
-    fields = [
+    fields = (
         "tenant",
         "requested_by",
         "contact_email",
@@ -255,7 +256,7 @@ class SupportRequestAdmin(SupportAdmin):
         "created_at",
         "updated_at",
         "resolved_at",
-    ]
+    )
     readonly_fields = fields
     actions = ["enable_api_access_and_resolve"]
 
