@@ -106,6 +106,7 @@ def test_every_action_and_code_in_the_code_base_is_in_its_enum():
             "audit",
             "callgroups",
             "devices",
+            "gateway",
             "tenants",
             "cybergate",
         )
