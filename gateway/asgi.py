@@ -12,16 +12,23 @@ shared sync thread, and their database work runs in the gateway's own small pool
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
 from cybergate import loopprobe
 
+if TYPE_CHECKING:
+    from django.core.handlers.asgi import _ReceiveCallback, _SendCallback
+
 LONG_POLL_PATHS = frozenset({"/device-api/v1/commands"})
 
 
 class CyberGateASGIHandler(ASGIHandler):
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(
+        self, scope: dict[str, Any], receive: _ReceiveCallback, send: _SendCallback
+    ) -> None:
         if settings.GATEWAY_LOOP_PROBE:
             loopprobe.ensure_started()
         if scope["type"] == "http" and scope.get("path") in LONG_POLL_PATHS:

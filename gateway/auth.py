@@ -12,17 +12,24 @@ customer API's per-IP limit (settings.AUTH_FAILURE_RATE_LIMIT): over it the addr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
 from cybergate.http import bearer_value, client_ip
 from cybergate.problems import Problem
 from cybergate.throttling import auth_attempt, failed_authentication
 from devices.models import Device
 from devices.services import device_for_credential, device_seen
+
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
+    from rest_framework.views import APIView
 
 SECURITY_SCHEME = "deviceCredential"
 
@@ -59,19 +66,33 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
     return device
 
 
+if TYPE_CHECKING:
+
+    class DeviceRequest(Request):
+        """A gateway request after DeviceCredentialAuthentication (for the type checker)."""
+
+        @property
+        def auth(self) -> Device: ...
+        @auth.setter
+        def auth(self, value: Device) -> None: ...
+
+else:
+    DeviceRequest = Request
+
+
 class DeviceCredentialAuthentication(BaseAuthentication):
     """DRF side: `request.auth` is the Device; `request.user` is anonymous (no portal user)."""
 
-    def authenticate(self, request) -> tuple[AnonymousUser, Device]:
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, Device]:
         device = authenticate_device(request.META.get("HTTP_AUTHORIZATION"), client_ip(request))
         return AnonymousUser(), device
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return "Bearer"
 
 
 class IsDevice(BasePermission):
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.auth, Device)
 
 
@@ -79,7 +100,7 @@ class DeviceCredentialScheme(OpenApiAuthenticationExtension):
     target_class = DeviceCredentialAuthentication
     name = SECURITY_SCHEME
 
-    def get_security_definition(self, auto_schema) -> dict:
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
         return {
             "type": "http",
             "scheme": "bearer",

@@ -18,8 +18,10 @@ import math
 import os
 import random
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -121,6 +123,9 @@ class CommandsSchemaView(GatewayView):
 
 
 # The long-poll's database work runs here: a fixed number of threads, hence of connections.
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 _executor: ThreadPoolExecutor | None = None
 _executor_pid = 0
 _executor_lock = threading.Lock()
@@ -138,7 +143,7 @@ def _db_executor() -> ThreadPoolExecutor:
     return _executor
 
 
-def _with_connection_hygiene(func, *args, **kwargs):
+def _with_connection_hygiene(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
     # These threads live outside any request, so do what request_started/finished would: drop a
     # connection that is broken or older than CONN_MAX_AGE, and re-check health before reuse.
     close_old_connections()
@@ -148,7 +153,7 @@ def _with_connection_hygiene(func, *args, **kwargs):
         close_old_connections()
 
 
-async def _db(func, *args, **kwargs):
+async def _db(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
     return await sync_to_async(
         partial(_with_connection_hygiene, func, *args, **kwargs),
         thread_sensitive=False,
@@ -180,7 +185,10 @@ def _problem(exc: Problem) -> HttpResponse:
 
 
 def _open_poll(
-    header: str | None, ip: str | None, loop, opened: list
+    header: str | None,
+    ip: str | None,
+    loop: asyncio.AbstractEventLoop,
+    opened: list[wakeup.Waiter],
 ) -> tuple[Device, list[DoorOpenCommand]]:
     """Authenticate, register the waiter, take what is pending: one trip to a database thread.
 
@@ -267,11 +275,11 @@ def _busy_response() -> HttpResponse:
     )
     # Load shedding as designed, not a server error: no django.request ERROR line per refusal
     # (under overload that would be hundreds a second). readyz and the count say it instead.
-    response._has_been_logged = True
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag
     return response
 
 
 # drf-spectacular enumerates URL callbacks that carry a DRF view class in `cls`.
-commands.cls = CommandsSchemaView
-commands.initkwargs = {}
-commands.csrf_exempt = True
+commands.cls = CommandsSchemaView  # type: ignore[attr-defined]
+commands.initkwargs = {}  # type: ignore[attr-defined]
+commands.csrf_exempt = True  # type: ignore[attr-defined]

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from callgroups.models import TeamsUser
 from cybergate.serializers import ApiModelSerializer, ApiSerializer
 from devices.models import Call, DoorOpenCommand
 
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
+    from drf_spectacular.utils import Direction
 
-class TeamsUserRefSerializer(serializers.Serializer):
+
+class TeamsUserRefSerializer(serializers.Serializer[TeamsUser]):
     id = serializers.UUIDField()
     upn = serializers.CharField()
     display_name = serializers.CharField()
@@ -60,7 +67,7 @@ class CallSerializer(ApiModelSerializer):
             "door_opened",
         ]
 
-    def to_representation(self, instance: Call) -> dict:
+    def to_representation(self, instance: Call) -> dict[str, Any]:
         data = super().to_representation(instance)
         data["result"] = data["result"] or None  # "" until the call ends
         return data
@@ -87,7 +94,7 @@ class CallEventSerializer(ApiSerializer):
         help_text="For `answered`: the Teams user's UPN, Entra object id or id.",
     )
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["type"] == "answered" and not attrs.get("user", "").strip():
             raise serializers.ValidationError({"user": ["Required for an 'answered' event."]})
         return attrs
@@ -98,7 +105,7 @@ class CallEventSchema(OpenApiSerializerExtension):
 
     target_class = "gateway.serializers.CallEventSerializer"
 
-    def map_serializer(self, auto_schema, direction) -> dict:
+    def map_serializer(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
         user = {
             "type": "string",
             "maxLength": 254,
@@ -106,7 +113,7 @@ class CallEventSchema(OpenApiSerializerExtension):
             "description": "For `answered`: the Teams user's UPN or Entra object id.",
         }
 
-        def variant(types: list[str], required: list[str]) -> dict:
+        def variant(types: list[str], required: list[str]) -> dict[str, Any]:
             return {
                 "type": "object",
                 "properties": {"type": {"type": "string", "enum": types}, "user": user},
@@ -134,7 +141,7 @@ class CommandSerializer(ApiModelSerializer):
         return "door_open"
 
 
-class CommandListSerializer(serializers.Serializer):
+class CommandListSerializer(serializers.Serializer[Any]):
     commands = CommandSerializer(many=True)
 
 

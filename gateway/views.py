@@ -7,10 +7,14 @@ All rules live in devices/services.py; errors are problem details (cybergate/pro
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+import uuid
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from callgroups.models import TeamsUser
@@ -18,7 +22,7 @@ from cybergate.apiviews import problem_responses
 from cybergate.problems import Problem
 from devices import services
 from devices.models import Call, Device
-from gateway.auth import DeviceCredentialAuthentication, IsDevice
+from gateway.auth import DeviceCredentialAuthentication, DeviceRequest, IsDevice
 from gateway.serializers import (
     AckedCommandSerializer,
     CallEventSerializer,
@@ -50,7 +54,7 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
 }
 
 
-def operation_problems(*statuses: int, **descriptions: str) -> dict:
+def operation_problems(*statuses: int, **descriptions: str) -> dict[Any, OpenApiResponse]:
     """Problem-details responses of a gateway operation (400, 401, 404 and 429 always)."""
     for always in (400, 401, 404, 429):
         descriptions.setdefault(f"s{always}", PROBLEM_DESCRIPTIONS[always])
@@ -60,7 +64,8 @@ def operation_problems(*statuses: int, **descriptions: str) -> dict:
 class GatewayView(APIView):
     authentication_classes = [DeviceCredentialAuthentication]
     permission_classes = [IsDevice]
-    throttle_classes: list = []
+    throttle_classes: list[type[BaseThrottle]] = []
+    request: DeviceRequest
 
     @property
     def device(self) -> Device:
@@ -82,7 +87,7 @@ class CallListView(GatewayView):
             **operation_problems(s404="`not_found`: no such call group in this device's tenant."),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: DeviceRequest) -> Response:
         data = _valid(CallStartSerializer, request)
         call_group = self.device.tenant.call_groups.filter(id=data["call_group"]).first()
         if call_group is None:
@@ -118,7 +123,7 @@ class CallEventView(GatewayView):
             ),
         },
     )
-    def post(self, request: Request, call_id) -> Response:
+    def post(self, request: DeviceRequest, call_id: uuid.UUID) -> Response:
         data = _valid(CallEventSerializer, request)
         call = self.device.calls.filter(id=call_id).first()
         if call is None:
@@ -160,7 +165,7 @@ class CommandAckView(GatewayView):
             **operation_problems(409, s409="`not_delivered` or `already_acknowledged`."),
         },
     )
-    def post(self, request: Request, command_id) -> Response:
+    def post(self, request: DeviceRequest, command_id: uuid.UUID) -> Response:
         data = _valid(CommandAckSerializer, request)
         try:
             command = services.command_ack(
@@ -171,7 +176,8 @@ class CommandAckView(GatewayView):
         return Response(AckedCommandSerializer(command).data)
 
 
-def _valid(serializer_class, request: Request) -> dict:
+def _valid(serializer_class: type[Serializer[Any]], request: DeviceRequest) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    data: dict[str, Any] = serializer.validated_data
+    return data

@@ -35,14 +35,21 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
 from django.db import close_old_connections, connections
 
 from devices.services import devices_with_pending_commands
+
+if TYPE_CHECKING:
+    import redis
+
+    # A listener: subscribes, calls its argument once subscribed, then waits for messages.
+    _Listen = Callable[[Callable[[], None]], Awaitable[None]]
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +68,7 @@ _RECONNECT_MAX_SECONDS = 1.0
 
 def backend_name() -> str:
     """The configured backend; `auto` picks Redis, then PostgreSQL, then the database poll."""
-    choice = settings.GATEWAY_WAKEUP
+    choice: str = settings.GATEWAY_WAKEUP
     if choice != "auto":
         return choice
     if settings.REDIS_URL:
@@ -223,6 +230,7 @@ class _Background(threading.Thread):
     def stop(self) -> None:
         if not self._ready.wait(timeout=5):
             return
+        assert self.loop is not None and self._stopping is not None  # set before _ready
         try:
             self.loop.call_soon_threadsafe(self._stopping.set)
         except RuntimeError:  # already finished
@@ -230,6 +238,7 @@ class _Background(threading.Thread):
         self.join(timeout=5)
 
     async def _sweep(self) -> None:
+        assert self._sweep_now is not None  # _main sets it first
         loop = asyncio.get_running_loop()
         failing = False
         while True:
@@ -256,9 +265,11 @@ class _Background(threading.Thread):
             for device_id in pending:
                 self.hub.wake(device_id)
 
-    async def _reconnecting(self, name: str, listen) -> None:
+    async def _reconnecting(self, name: str, listen: _Listen) -> None:
         """Run `listen` for ever: after a failure, retry with a short back-off that starts over
         once a subscription succeeded. One warning per outage, not one per attempt."""
+        assert self._sweep_now is not None  # _main sets it first
+        sweep_now = self._sweep_now
         delay = _RECONNECT_MIN_SECONDS
         failures = 0
 
@@ -270,7 +281,7 @@ class _Background(threading.Thread):
             self.listening = True
             # Anything committed while we were not listening: look now, in one query for all
             # waiting devices (rather than waking every waiter to query for itself).
-            self._sweep_now.set()
+            sweep_now.set()
 
         while True:
             try:
@@ -295,7 +306,7 @@ class _Background(threading.Thread):
     async def _listen_redis(self) -> None:
         import redis.asyncio
 
-        async def listen(subscribed) -> None:
+        async def listen(subscribed: Callable[[], None]) -> None:
             client = redis.asyncio.Redis.from_url(
                 settings.REDIS_URL,
                 health_check_interval=15,
@@ -324,7 +335,7 @@ class _Background(threading.Thread):
         import psycopg
         from psycopg import sql
 
-        async def listen(subscribed) -> None:
+        async def listen(subscribed: Callable[[], None]) -> None:
             conn = await psycopg.AsyncConnection.connect(
                 _postgres_conninfo(), autocommit=True, connect_timeout=2
             )
@@ -378,16 +389,17 @@ def _close_connection() -> None:
 
 
 def channel() -> str:
-    return settings.GATEWAY_WAKEUP_CHANNEL
+    name: str = settings.GATEWAY_WAKEUP_CHANNEL
+    return name
 
 
 hub = Hub()
 
-_redis_client = None
+_redis_client: redis.Redis | None = None
 _redis_lock = threading.Lock()
 
 
-def _redis():
+def _redis() -> redis.Redis:
     global _redis_client
     if _redis_client is None:
         import redis
@@ -419,6 +431,6 @@ def notify(device_id: UUID | str) -> None:
         logger.warning("Wake-up notify via %s failed", backend, exc_info=True)
 
 
-def command_queued(sender, device_id: UUID | str, **kwargs) -> None:
+def command_queued(sender: object, device_id: UUID | str, **kwargs: object) -> None:
     """Receiver of devices.signals.command_queued (connected in gateway/apps.py)."""
     notify(device_id)
