@@ -12,7 +12,7 @@ def mfa_required_for(user: User) -> bool:
     """Support staff always; a tenant's users when their tenant asks for it."""
     if user.is_staff:
         return True
-    return bool(user.tenant_id and user.tenant.mfa_required)
+    return bool(user.tenant is not None and user.tenant.mfa_required)
 
 
 def mfa_enrolled(user: User) -> bool:

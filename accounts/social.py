@@ -4,6 +4,8 @@ the tenant lets its Entra users sign in as admins. Everything else gets a page s
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
@@ -42,7 +44,7 @@ def _addresses(claims: dict) -> list[str]:
     return sorted({str(name).strip().lower() for name in names if name and "@" in str(name)})
 
 
-def refuse(request: HttpRequest, reason: str, *, claims: dict, tenant: Tenant | None) -> None:
+def refuse(request: HttpRequest, reason: str, *, claims: dict, tenant: Tenant | None) -> NoReturn:
     """Stop the sign-in with a page naming the reason; nothing was created."""
     who = claims.get("preferred_username") or claims.get("email") or claims.get("oid", "")
     record(

@@ -137,17 +137,21 @@ def run_wrk(url: str, headers: dict[str, str]) -> float:
     ).stdout
     if "Non-2xx" in out:
         raise SystemExit(f"non-2xx answers from {url}:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert match is not None, out
+    return float(match.group(1))
 
 
 def run_python(url: str, headers: dict[str, str]) -> float:
     parsed = urlparse(url)
+    assert parsed.hostname is not None, url
+    host = parsed.hostname
     stop = time.monotonic() + SECONDS
     counts = [0] * CONNECTIONS
     errors: list[str] = []
 
     def worker(i: int) -> None:
-        conn = http.client.HTTPConnection(parsed.hostname, parsed.port)
+        conn = http.client.HTTPConnection(host, parsed.port)
         while time.monotonic() < stop:
             conn.request("GET", parsed.path, headers=headers)
             response = conn.getresponse()

@@ -125,7 +125,7 @@ async def run(ports: dict[str, int], data: dict) -> None:
     pair = (ports["web"], ports["gateway"])
     await measure(pair, data, 20)  # warm up every worker
     latencies: dict[str, list[float]] = {"quiet": [], "invalid": [], "healthz": []}
-    stats = {kind: collections.Counter() for kind in FLOODS}
+    stats: dict[str, collections.Counter[int]] = {kind: collections.Counter() for kind in FLOODS}
     seconds = dict.fromkeys(FLOODS, 0.0)
     per_round = max(1, TRIES // ROUNDS)
     for round_ in range(1, ROUNDS + 1):

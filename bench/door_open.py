@@ -245,9 +245,11 @@ def db_connections() -> int:
     name = urlparse(DATABASE_URL).path.lstrip("/")
     admin = urlparse(DATABASE_URL)._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
-        return conn.execute(
+        row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
-        ).fetchone()[0]
+        ).fetchone()
+        assert row is not None
+        return row[0]
 
 
 # --- a minimal keep-alive HTTP/1.1 client ------------------------------------------------------
@@ -271,6 +273,7 @@ class Connection:
                 self.reader, self.writer = await asyncio.open_connection(
                     "127.0.0.1", self.port, local_addr=(self.source, 0) if self.source else None
                 )
+            assert self.reader is not None  # opened with the writer
             try:
                 self.writer.write(
                     f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -289,6 +292,7 @@ class Connection:
         for line in head.split(b"\r\n"):
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":", 1)[1])
+        assert self.reader is not None
         body = await self.reader.readexactly(length)
         return status, body
 
@@ -350,6 +354,7 @@ async def measure(
     api = Connection(web_port, data["secret"])
     latencies = []
     after_answer: list[float] = []
+    poll: asyncio.Task | None
     for _ in range(tries):
         tally.tries += 1
         if first is not None and not first.done():

@@ -58,8 +58,10 @@ def _flooder(port: int, stop_at: float, statuses: Counter, lock: threading.Lock)
     conn.request("GET", "/accounts/login/")
     page = conn.getresponse()
     body = page.read().decode()
-    cookie = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie", ""))[1]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1]
+    cookie_match = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie", ""))
+    token_match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    assert cookie_match is not None and token_match is not None, body
+    cookie, token = cookie_match[1], token_match[1]
     form = f"csrfmiddlewaretoken={token}&login={FLOOD_EMAIL}&password=wrong-password"
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
@@ -111,7 +113,7 @@ def main() -> None:
         measure_api(port, secret, 1)  # warm up
         for _ in range(ROUNDS):
             alone += measure_api(port, secret, SECONDS)
-            queue = multiprocessing.Queue()
+            queue: multiprocessing.Queue[dict[tuple[int, str], int]] = multiprocessing.Queue()
             flooder = multiprocessing.Process(target=flood, args=(port, SECONDS + 1.5, queue))
             flooder.start()
             time.sleep(1)  # let the flood build up (and the limits trip) first

@@ -111,9 +111,10 @@ def measure(tenant, label: str) -> dict[str, float]:
         near_end = ids[PAGE + 50]  # the secret has read all but the last 150
         middle = ids[ids.count() // 2]
         cursor = encode_cursor(feed, secret, middle)
+        replay_query: dict[str, int | str] = {"limit": PAGE, "after": cursor}
         own, replay, acks = [], [], []
         for _ in range(3):  # warm up (connection, caches, first-call imports)
-            client.get(url, {"limit": PAGE, "after": cursor})
+            client.get(url, replay_query)
         for _ in range(ITERATIONS):
             ApiSecret.objects.filter(pk=secret.pk).update(**{feed.position_field: near_end})
             start = time.perf_counter()
@@ -129,7 +130,7 @@ def measure(tenant, label: str) -> dict[str, float]:
             assert response.status_code == 200
 
             start = time.perf_counter()
-            response = client.get(url, {"limit": PAGE, "after": cursor})
+            response = client.get(url, replay_query)
             replay.append(time.perf_counter() - start)
             assert response.status_code == 200 and len(response.json()["entries"]) == PAGE
         results[f"{name} (own position)"] = statistics.median(own) * 1000

@@ -81,7 +81,9 @@ def main() -> None:
         html = who.get(url).content
         sizes = {"css": [0, 0], "js": [0, 0]}
         for asset in ASSET.findall(html.decode()):
-            data = Path(finders.find(asset)).read_bytes()
+            found = finders.find(asset)
+            assert isinstance(found, str), asset
+            data = Path(found).read_bytes()
             kind = "css" if asset.endswith(".css") else "js"
             sizes[kind][0] += len(data)
             sizes[kind][1] += gz(data)

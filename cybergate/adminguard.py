@@ -8,9 +8,12 @@ query. The changelist search (`q`) is left to admin, which already refuses NUL w
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import cast
+
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
 
 ADMIN_PREFIX = "/admin/"
@@ -22,7 +25,7 @@ class AdminNulQueryMiddleware(MiddlewareMixin):
 
     async def __acall__(self, request: HttpRequest):
         self.process_request(request)
-        return await self.get_response(request)
+        return await cast(Awaitable[HttpResponseBase], self.get_response(request))
 
     def process_request(self, request: HttpRequest) -> None:
         if not request.path_info.startswith(ADMIN_PREFIX) or not request.META.get("QUERY_STRING"):

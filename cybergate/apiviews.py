@@ -46,7 +46,8 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class ValidationProblemSerializer(ProblemSerializer):
-    errors = serializers.DictField(
+    # A body member named like Serializer.errors: this serializer only describes the schema.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages per request field (`invalid_request` only).",

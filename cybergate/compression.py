@@ -9,19 +9,21 @@ it is small.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
 SCHEMA_PATH = "/api/schema/"
 
 
 def exempt(response: HttpResponse) -> HttpResponse:
-    response.gzip_exempt = True
+    response.gzip_exempt = True  # type: ignore[attr-defined]  # read by PortalGZipMiddleware
     return response
 
 
 class PortalGZipMiddleware(GZipMiddleware):
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if getattr(response, "gzip_exempt", False):
             return response
         is_html = response.get("Content-Type", "").startswith("text/html")

@@ -105,13 +105,13 @@ def read_new_entries(
     else:
         position = decode_cursor(feed, secret, after)
     rows = list(
-        feed.model.objects.filter(tenant_id=secret.tenant_id, id__gt=position).order_by("id")[
-            : limit + 1
-        ]
+        feed.model._default_manager.filter(tenant_id=secret.tenant_id, id__gt=position).order_by(
+            "id"
+        )[: limit + 1]
     )
     has_more = len(rows) > limit
     rows = rows[:limit]
-    end = rows[-1].id if rows else position
+    end = rows[-1].pk if rows else position
     return Page(entries=rows, cursor=encode_cursor(feed, secret, end), has_more=has_more)
 
 

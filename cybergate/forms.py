@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-class DescribedErrorsMixin:
+if TYPE_CHECKING:
+    from django.forms import BaseForm
+
+    _FormBase = BaseForm  # the mixin's attributes and super() calls are a form's
+else:
+    _FormBase = object
+
+
+class DescribedErrorsMixin(_FormBase):
     """Point each invalid input's aria-describedby at its error message.
 
     Django marks invalid inputs aria-invalid but leaves the message unconnected, so a screen

@@ -8,7 +8,9 @@ device gateway's long-polls must not cost one, see cybergate/middleware.py).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from functools import lru_cache
+from typing import cast
 
 from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
@@ -54,7 +56,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         self.process_request(request)
-        response = await self.get_response(request)
+        response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         return self.process_response(request, response)
 
     def process_response(
@@ -71,7 +73,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if HEADER not in response:
             response[HEADER] = fixed_policy()
         # As django-csp does: a nonce asked for after the header is written is an error.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
         return response
 
 

@@ -64,5 +64,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
             body["status"], code = "busy", 503
     response = JsonResponse(body, status=code)
     if body["status"] == "busy":
-        response._has_been_logged = True  # a full gateway is a state, not a server error
+        # A full gateway is a state, not a server error (Django's own flag).
+        response._has_been_logged = True  # type: ignore[attr-defined]
     return response

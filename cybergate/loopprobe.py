@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 INTERVAL_SECONDS = 0.05
 
-_state = {"max_ms": 0.0, "task": None, "loop": None}
+_state: dict[str, Any] = {"max_ms": 0.0, "task": None, "loop": None}
 
 
 def ensure_started() -> None:

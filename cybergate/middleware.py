@@ -9,6 +9,9 @@ this subclass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from whitenoise.middleware import WhiteNoiseMiddleware as _SyncWhiteNoiseMiddleware
 
@@ -22,6 +25,7 @@ class DualModeMiddleware:
 
     sync_capable = True
     async_capable = True
+    __call__: Callable[..., Any]  # each subclass defines it
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response

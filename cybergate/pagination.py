@@ -60,7 +60,7 @@ class NamedCursorPagination(CursorPagination):
             bad = True
         else:
             # A hand-made cursor could carry characters the database refuses (NUL).
-            bad = cursor is not None and cursor.position is not None and "\x00" in cursor.position
+            bad = cursor is not None and "\x00" in str(cursor.position)  # str(None): no NUL
         if bad:
             raise Problem(400, "invalid_cursor", "The cursor is not valid.")
         return cursor

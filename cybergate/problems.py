@@ -242,8 +242,9 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
     if isinstance(exc, Problem):
         set_rollback()
         headers = dict(exc.headers)
-        if getattr(exc, "auth_header", None):
-            headers.setdefault("WWW-Authenticate", exc.auth_header)
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers.setdefault("WWW-Authenticate", auth_header)
         return problem_response(
             exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, headers
         )
@@ -257,9 +258,10 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
 
     if isinstance(exc, exceptions.APIException):
         set_rollback()
-        headers: dict[str, str] = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
+        headers = {}
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
         wait = getattr(exc, "wait", None)
         if wait is not None:
             headers["Retry-After"] = str(max(1, int(wait + 0.999)))
@@ -324,7 +326,7 @@ def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespo
 # Django's pages everywhere else.
 
 
-def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_request(request):
         if isinstance(exception, RequestDataTooBig):
             return problem_response(
@@ -334,7 +336,7 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Http
     return defaults.bad_request(request, exception)
 
 
-def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_request(request):
         return problem_response(403, "permission_denied", None, "Permission denied.")
     return defaults.permission_denied(request, exception)

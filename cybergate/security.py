@@ -13,11 +13,12 @@ gateway's long-poll, any middleware — is covered without each having to log.
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import structlog
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from apisecrets import tokens
 from cybergate.http import bearer_value, client_ip, is_api_request
@@ -51,7 +52,7 @@ def _problem_code(response: HttpResponseBase) -> str | None:
     if response.streaming or not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
         return None
     try:
-        return json.loads(response.content).get("code")
+        return json.loads(cast(HttpResponse, response).content).get("code")  # not streaming
     except (ValueError, AttributeError):
         return None
 

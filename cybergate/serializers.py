@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from rest_framework import serializers
@@ -45,7 +45,13 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class StrictInputMixin:
+if TYPE_CHECKING:
+    _SerializerBase = serializers.Serializer[Any]  # the mixin's super() calls are a serializer's
+else:
+    _SerializerBase = object
+
+
+class StrictInputMixin(_SerializerBase):
     # Refuses body fields the serializer does not take (400 `invalid_request` naming them), so a
     # typo such as `{"availabilty": ...}` is an error rather than silently ignored. (A comment,
     # not a docstring: drf-spectacular would publish it as every subclass's description.)

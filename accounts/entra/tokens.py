@@ -27,7 +27,7 @@ def validate_id_token(
         raise OAuth2Error("The discovery document's issuer has no {tenantid} placeholder.")
     try:
         kid = jwt.get_unverified_header(id_token).get("kid")
-        key = jwt.PyJWKSet.from_dict(jwks)[kid]
+        key = jwt.PyJWKSet.from_dict(jwks)[kid]  # type: ignore[index]  # None: a key without kid
         claims = jwt.decode(
             id_token,
             key=key.key,

@@ -87,6 +87,7 @@ class Command(BaseCommand):
         if credentials_file is None:
             if count is not None:
                 raise CommandError("--count needs --credentials-file.")
+            assert credential is not None  # one of the two is required (argparse group)
             self._one(url, credential, result, once, duration, wait)
             return
         credentials = _read_credentials(credentials_file)
