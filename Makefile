@@ -31,6 +31,7 @@ run: seed
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
@@ -60,5 +61,5 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/auth_flood.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts tests/oidc/node_modules \
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache test-artifacts tests/oidc/node_modules \
 		tests/browser/node_modules

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 import jwt
 import pytest
@@ -54,7 +55,12 @@ def _token(key=KEY, alg="RS256", **overrides) -> str:
 
 
 def _validate(token: str, **overrides) -> dict:
-    kwargs = {"issuer_template": TEMPLATE, "jwks": JWKS, "client_id": CLIENT_ID, "nonce": NONCE}
+    kwargs: dict[str, Any] = {
+        "issuer_template": TEMPLATE,
+        "jwks": JWKS,
+        "client_id": CLIENT_ID,
+        "nonce": NONCE,
+    }
     kwargs.update(overrides)
     return validate_id_token(token, **kwargs)
 

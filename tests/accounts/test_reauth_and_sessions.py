@@ -137,7 +137,9 @@ def test_a_password_change_signs_out_every_session(client, admin_user, tenant):
 
 
 def reset_link(mailoutbox) -> str:
-    return re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mailoutbox[-1].body)[1]
+    match = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mailoutbox[-1].body)
+    assert match, mailoutbox[-1].body
+    return match[1]
 
 
 def test_a_reset_link_works_once(client, admin_user, mailoutbox):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from django.test import RequestFactory
@@ -23,7 +24,7 @@ PROXY = "10.0.0.9"
 
 def ip_of(trusted: list[str], settings, remote: str, forwarded: str | None = None) -> str | None:
     settings.TRUSTED_PROXIES = trusted
-    extra = {"REMOTE_ADDR": remote}
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return client_ip(RequestFactory().get("/", **extra))

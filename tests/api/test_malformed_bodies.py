@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -104,7 +105,7 @@ def snapshot() -> tuple:
 
 
 def send(endpoint: Endpoint, body: bytes, content_type: str | None = "application/json"):
-    extra = {} if content_type is None else {"content_type": content_type}
+    extra: dict[str, Any] = {} if content_type is None else {"content_type": content_type}
     return endpoint.client.generic(endpoint.method, endpoint.path, body, **extra)
 
 

@@ -15,6 +15,7 @@ credential (its long-poll pinned to `wait=0`).
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -106,7 +107,7 @@ def bearer(db, settings, tenant, _keep_test_connection) -> dict[str, str]:
         device=world["front"],
         issued_by_name="schemathesis",
         dtmf="*1#",
-        expires_at=timezone.now() + timezone.timedelta(minutes=10),
+        expires_at=timezone.now() + timedelta(minutes=10),
     )
     _, value = make_api_secret(tenant)
     return {"Authorization": f"Bearer {value}"}

@@ -25,7 +25,7 @@ def seed(*args: str) -> str:
 
 def counts() -> dict[str, int]:
     return {
-        model.__name__: model.objects.count()
+        model.__name__: model._default_manager.count()
         for model in [Tenant, User, TeamsUser, CallGroup, CallGroupMember, Device, ApiSecret]
     }
 

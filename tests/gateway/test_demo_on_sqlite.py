@@ -18,6 +18,7 @@ from tests.gateway.servers import ROOT, base_environment, manage, start_server
 
 
 def read_until(process: subprocess.Popen, text: str, timeout: float = 20) -> str:
+    assert process.stdout is not None
     seen = ""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

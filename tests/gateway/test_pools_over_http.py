@@ -192,7 +192,7 @@ def test_a_percent_encoded_path_is_the_path_it_decodes_to(tenant, pools, pool, s
 # --- The client address ------------------------------------------------------------------------
 
 
-def _last_used_ip(url: str, tenant, *, source: str, forwarded: str) -> str:
+def _last_used_ip(url: str, tenant, *, source: str, forwarded: str) -> str | None:
     secret, value = make_api_secret(tenant, name=f"s{next(_sources)}")
     assert (
         call(url, "/api/v1/version", source=source, token=value, forwarded=forwarded).status == 200

@@ -43,6 +43,7 @@ def entra_provider(*, redirect_uri: str, tenants: list[str], accounts: list[dict
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    assert process.stdout is not None
     try:
         deadline = time.monotonic() + 30
         line = ""

@@ -19,7 +19,7 @@ def make_secret(tenant, actor):
         if expires_in is not None:
             secret.expires_at = timezone.now() + expires_in
             secret.save(update_fields=["expires_at"])
-        secret.value = value
+        secret.value = value  # type: ignore[attr-defined]  # for the tests' convenience
         return secret
 
     return make
