@@ -20,10 +20,6 @@ from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 from devices.signals import command_queued
 
 DEVICE_CREDENTIAL_PURPOSE = "device_credential"
-# A delivered command that the device has not acknowledged after this long is handed out again
-# (while it is still valid), in case the first delivery was lost on the way. The default; the
-# setting DOOR_OPEN_REDELIVERY_SECONDS wins.
-REDELIVERY_AFTER = timedelta(seconds=3)
 # How long an Idempotency-Key of a secret's door-open request counts.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Devices poll often; record "last seen" at most this often per device.
@@ -318,9 +314,9 @@ def _door_open_issue(
 
 
 def redelivery_after() -> timedelta:
-    return timedelta(
-        seconds=getattr(settings, "DOOR_OPEN_REDELIVERY_SECONDS", REDELIVERY_AFTER.total_seconds())
-    )
+    """A delivered command the device has not acknowledged after this long is handed out again
+    (while it is still valid), in case the first delivery was lost on the way."""
+    return timedelta(seconds=settings.DOOR_OPEN_REDELIVERY_SECONDS)
 
 
 def _deliverable(now) -> Q:
