@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -269,15 +269,19 @@ def _code_of(exc: exceptions.APIException) -> str:
 def _django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {
-            ("non_field_errors" if field == "__all__" else field): messages
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
             for field, messages in exc.message_dict.items()
         }
     return {"non_field_errors": exc.messages}
 
 
-def problem_response_for(exc: Exception) -> HttpResponse | None:
-    """The answer for a domain error (ServiceError, Django's ValidationError) or a Problem; None
-    for anything else. Shared by `exception_handler` and views outside DRF."""
+# What `problem_response_for` answers: the domain errors services raise, and our own Problem.
+KNOWN_ERRORS = (ServiceError, DjangoValidationError, Problem)
+
+
+def problem_response_for(exc: ServiceError | DjangoValidationError | Problem) -> HttpResponse:
+    """The answer for a domain error (ServiceError, Django's ValidationError) or a Problem.
+    Shared by `exception_handler` and views outside DRF (the gateway's long-poll)."""
     if isinstance(exc, ServiceError):
         return problem_response(service_error_status(exc.code), exc.code, None, exc.message)
     if isinstance(exc, Problem):
@@ -287,12 +291,10 @@ def problem_response_for(exc: Exception) -> HttpResponse | None:
         return problem_response(
             exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, headers
         )
-    if isinstance(exc, DjangoValidationError):
-        errors = _django_validation_errors(exc)
-        return problem_response(
-            400, "invalid_request", None, _validation_detail_text(errors), errors=errors
-        )
-    return None
+    errors = _django_validation_errors(exc)
+    return problem_response(
+        400, "invalid_request", None, _validation_detail_text(errors), errors=errors
+    )
 
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse:
@@ -304,10 +306,9 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
     elif isinstance(exc, RequestDataTooBig):
         exc = payload_too_large()
 
-    response = problem_response_for(exc)
-    if response is not None:
+    if isinstance(exc, KNOWN_ERRORS):
         set_rollback()
-        return response
+        return problem_response_for(exc)
 
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()

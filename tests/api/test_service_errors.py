@@ -58,7 +58,3 @@ def test_a_django_validation_error_becomes_invalid_request_with_field_errors():
 
     plain = json.loads(problem_response_for(ValidationError("Out of range.")).content)
     assert plain["errors"] == {"non_field_errors": ["Out of range."]}
-
-
-def test_other_exceptions_are_not_domain_errors():
-    assert problem_response_for(ValueError("bug")) is None
