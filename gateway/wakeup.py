@@ -56,7 +56,6 @@ logger = logging.getLogger(__name__)
 REDIS = "redis"
 POSTGRES = "postgres"
 DATABASE_POLL = "db-poll"
-BACKENDS = (REDIS, POSTGRES, DATABASE_POLL)
 
 # Devices whose ids are checked per safety-net query; keeps the IN list and the query plan sane.
 _SWEEP_CHUNK = 500
@@ -165,10 +164,6 @@ class Hub:
     def waiting_device_ids(self) -> list[str]:
         with self._lock:
             return list(self._waiters)
-
-    def waiting_count(self) -> int:
-        with self._lock:
-            return sum(len(group) for group in self._waiters.values())
 
     def _ensure_background(self) -> None:
         # Started lazily, and again in a forked child (gunicorn forks after import).
