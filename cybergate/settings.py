@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "audit",
     "callgroups",
     "devices",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -361,7 +362,9 @@ GATEWAY_LOOP_PROBE = env.boolean("GATEWAY_LOOP_PROBE", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apisecrets.authentication.ApiSecretAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every customer API view (cybergate/apiviews.py); the gateway and the schema views name
+    # their own.
+    "DEFAULT_PERMISSION_CLASSES": ["apisecrets.permissions.SecretPermission"],
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["cybergate.parsers.JSONParser"],
