@@ -42,7 +42,7 @@ def _parse(name: str, reader: Callable[..., T], default: Any, *, hint: str = "")
     value, or, given a `hint`, the hint instead of the value (a URL may hold a password)."""
     try:
         return reader(name, default=default)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a configuration error
+    except Exception as exc:  # any parse failure is a configuration error
         if hint:
             raise ImproperlyConfigured(
                 f"Environment variable {name} is malformed: {hint}"
@@ -136,7 +136,7 @@ def time_zone(name: str, default: str) -> str:
     value = string(name, default)
     try:
         return str(zoneinfo.ZoneInfo(value))
-    except Exception as exc:  # noqa: BLE001 - not found, bad key, a folder: all malformed
+    except Exception as exc:  # not found, bad key, a folder: all malformed
         raise malformed(name, value, str(exc) or "unknown time zone") from None
 
 
