@@ -1,7 +1,7 @@
 """Reading the environment: django-environ behind typed getters that name the variable on error.
 
-Every setting that comes from the environment is read here, one getter per type. A value that
-does not parse or breaks its rule stops start-up with
+Every setting that comes from the environment is read through these getters (settings.py), one
+per type. A value that does not parse or breaks its rule stops start-up with
 `ImproperlyConfigured("Environment variable NAME is malformed: 'value' (why)")`, so the operator
 learns which variable to fix. Defaults are given as the typed value, never as text.
 """
@@ -65,9 +65,7 @@ def boolean(name: str, default: bool) -> bool:
     """true/false, yes/no, on/off or 1/0 (any case); anything else is an error, not False."""
     raw = _env.str(name, default=str(default)).strip().lower()
     if raw not in _TRUE | _FALSE:
-        raise ImproperlyConfigured(
-            f"Environment variable {name} is malformed: {raw!r} (expected true or false)"
-        )
+        raise malformed(name, raw, "expected true or false")
     return raw in _TRUE
 
 
@@ -96,10 +94,10 @@ def strings(name: str, default: Iterable[str]) -> list[str]:
 
 def choice(name: str, default: str, choices: Iterable[str]) -> str:
     """One of `choices` (case and surrounding blanks ignored)."""
-    choices = tuple(choices)
+    options = tuple(choices)
     value = string(name, default).strip().lower()
-    if value not in choices:
-        expected = ", ".join(choices[:-1]) + " or " + choices[-1]
+    if value not in options:
+        expected = ", ".join(options[:-1]) + " or " + options[-1]
         raise malformed(name, value, f"expected {expected}")
     return value
 
@@ -173,8 +171,12 @@ def email(name: str, default: str) -> dict[str, Any]:
 
 
 def redis_url(name: str) -> str:
-    """Empty (no Redis) or a redis://, rediss:// or unix:// URL."""
+    """Empty (no Redis) or a redis://, rediss:// or unix:// URL. (Errors do not repeat the URL:
+    it may hold a password.)"""
     value = string(name, "")
     if value and not value.startswith(("redis://", "rediss://", "unix://")):
-        raise malformed(name, value, "expected redis://host:port/db")
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is malformed: use redis://host:port/db, rediss:// "
+            "or unix://"
+        )
     return value

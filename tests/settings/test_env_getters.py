@@ -19,6 +19,7 @@ from tests.settings.test_environment import ROOT, clean_environment, start
         ("EMAIL_URL", "smtp+tls://mailer:hunter2@smtp.example.com:notaport"),
         ("DATABASE_URL", "postgres://cg:hunter2@db.example.com:notaport/cg"),
         ("DATABASE_URL", "mysql://cg:hunter2@db.example.com/cg"),
+        ("REDIS_URL", "http://:hunter2@cache.example.com:6379/0"),
     ],
 )
 def test_a_malformed_url_is_named_without_its_password(name: str, value: str):
