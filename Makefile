@@ -31,6 +31,7 @@ run: seed
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy .
 
 format: $(VENV)/.dev

@@ -16,6 +16,10 @@ VALIDITY_MIN_DAYS = 10
 VALIDITY_MAX_DAYS = 365
 VALIDITY_DEFAULT_DAYS = 90
 ALLOWED_ADDRESSES_MAX = 50
+# A tenant's API secrets at most (a rolled secret shares its successor's place: places_used).
+MAX_PER_TENANT = 4
+# Expired, or expiring within this many calendar days: the table warns (needs_warning).
+WARNING_DAYS = 20
 # How long a rolled secret keeps working next to its successor (Roll dialog choices).
 ROLL_OVERLAPS: dict[str, tuple[timedelta, str]] = {
     "1h": (timedelta(hours=1), "1 hour"),
@@ -134,7 +138,7 @@ class ApiSecret(models.Model):
     def needs_warning(self, now: datetime | None = None) -> bool:
         """Expired, or expiring within the warning window (20 days)."""
         # Calendar days, as expiration_text counts them: the icon and the text never disagree.
-        return self.is_expired(now) or self.days_left(now) <= settings.API_SECRET_WARNING_DAYS
+        return self.is_expired(now) or self.days_left(now) <= WARNING_DAYS
 
     def expiration_text(self, now: datetime | None = None, tz=None) -> str:
         days = self.days_left(now, tz)
@@ -149,7 +153,7 @@ class ApiSecret(models.Model):
 
 
 def places_used(secrets, now: datetime | None = None) -> int:
-    """How many of the tenant's places (settings.API_SECRET_MAX_PER_TENANT) `secrets` take.
+    """How many of the tenant's places (MAX_PER_TENANT) `secrets` take.
 
     The one rule for the page, the Create button and the services: every secret takes one
     (expired ones too, until deleted), except a rolled secret while it still works, which shares

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from uuid import UUID
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from apisecrets import tokens
 from apisecrets.models import (
+    MAX_PER_TENANT,
     PERMISSIONS,
     ROLL_OVERLAPS,
     VALIDITY_MAX_DAYS,
@@ -80,12 +80,9 @@ def api_secret_create(
                 code="api_access_disabled",
             )
         secrets_ = locked.api_secrets.all()
-        if places_used(secrets_.only("expires_at", "replaced_by")) >= (
-            settings.API_SECRET_MAX_PER_TENANT
-        ):
+        if places_used(secrets_.only("expires_at", "replaced_by")) >= (MAX_PER_TENANT):
             raise SecretLimitReached(
-                f"You can have at most {settings.API_SECRET_MAX_PER_TENANT} API secrets. "
-                "Delete one to create another.",
+                f"You can have at most {MAX_PER_TENANT} API secrets. Delete one to create another.",
                 code="limit_reached",
             )
         if secrets_.filter(name__iexact=name, rolled_at__isnull=True).exists():

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -28,7 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from accounts.decorators import recent_sign_in_required
 from apisecrets import submissions
 from apisecrets.forms import AllowedAddressesForm, ApiSecretCreateForm, RollForm
-from apisecrets.models import PERMISSIONS, ApiSecret, places_used
+from apisecrets.models import MAX_PER_TENANT, PERMISSIONS, ApiSecret, places_used
 from apisecrets.services import (
     api_secret_create,
     api_secret_delete,
@@ -114,7 +113,7 @@ def page_context(request: PortalRequest, tenant: Tenant) -> dict:
     secrets = list(
         tenant.api_secrets.select_related("replaced_by").order_by(*ordering(sort, direction))
     )
-    limit = settings.API_SECRET_MAX_PER_TENANT
+    limit = MAX_PER_TENANT
     open_request = None
     if not tenant.api_access_enabled:
         open_request = tenant.support_requests.filter(status=SupportRequest.Status.OPEN).first()
@@ -149,11 +148,9 @@ def api_access(request: PortalRequest) -> HttpResponse:
 def _create_blocked_reason(tenant: Tenant) -> str | None:
     if not tenant.api_access_enabled:
         return "API access is not enabled for your tenant. Contact support to enable it."
-    if places_used(tenant.api_secrets.only("expires_at", "replaced_by")) >= (
-        settings.API_SECRET_MAX_PER_TENANT
-    ):
+    if places_used(tenant.api_secrets.only("expires_at", "replaced_by")) >= (MAX_PER_TENANT):
         return (
-            f"You already have {settings.API_SECRET_MAX_PER_TENANT} API secrets, the maximum. "
+            f"You already have {MAX_PER_TENANT} API secrets, the maximum. "
             "Delete one to create another."
         )
     return None

@@ -51,7 +51,7 @@ class AuditEntry(models.Model):
         TENANT_API_ACCESS_ENABLED = "tenant.api_access_enabled", "API access enabled"
         TENANT_API_ACCESS_DISABLED = "tenant.api_access_disabled", "API access disabled"
         TENANT_OFFBOARDED = "tenant.offboarded", "Tenant offboarded by support"
-        # Support's changes in Django admin (cybergate/admin.py: `<audit_name>.<verb>`).
+        # Support's changes in Django admin (audit/admin_audit.py: `<audit_name>.<verb>`).
         TENANT_CREATED = "tenant.created", "Tenant created"
         TENANT_CHANGED = "tenant.changed", "Tenant changed"
         TENANT_DELETED = "tenant.deleted", "Tenant deleted"

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
+from audit.admin_audit import AuditedAdmin
 from callgroups.models import (
     MULTI_RING_MAX_MEMBERS,
     SEQUENTIAL_MAX_RING_SECONDS,
@@ -17,7 +18,6 @@ from callgroups.models import (
     CallGroupMember,
     TeamsUser,
 )
-from cybergate.admin import AuditedAdmin
 
 
 @admin.register(TeamsUser)

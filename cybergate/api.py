@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apisecrets.api import TenantView
 from audit.api import AuditTrailAckView, AuditTrailView
 from callgroups.api import CallGroupDetailView, CallGroupListView, MemberAvailabilityView
 from cybergate.apiviews import CustomerAPIView, problem_responses
@@ -25,7 +26,6 @@ from devices.api import (
     DoorOpenCommandView,
     DoorOpenView,
 )
-from tenants.api import TenantView
 
 
 class VersionView(CustomerAPIView):

@@ -19,10 +19,9 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from apisecrets.authentication import ApiSecretAuthentication
-from apisecrets.permissions import SecretPermission
 from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
 from cybergate.problems import PROBLEM_CODES, PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
@@ -163,9 +162,12 @@ class CustomerAPIMixin(_APIViewBase):
     # we do not offer (nothing in the API needs DRF's metadata responses). A comment, not a
     # docstring: drf-spectacular would publish it as the description of operations.
 
-    authentication_classes = [ApiSecretAuthentication]
+    # The bearer API secret and what it may do: REST_FRAMEWORK's defaults in settings.py name
+    # apisecrets' authentication and SecretPermission (this core module imports no app).
+    # (api_settings hands out the classes; the stubs type them as the settings' dotted paths.)
+    authentication_classes = api_settings.DEFAULT_AUTHENTICATION_CLASSES  # type: ignore[assignment]
     # Each view declares `required_permission` ("read", "availability" or "door_open").
-    permission_classes = [SecretPermission]
+    permission_classes = api_settings.DEFAULT_PERMISSION_CLASSES  # type: ignore[assignment]
     schema = PermissionAutoSchema()
     throttle_classes = [ApiSecretRateThrottle]
     metadata_class = None

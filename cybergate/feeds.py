@@ -23,14 +23,16 @@ import hashlib
 import hmac
 import secrets as stdlib_secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import models
 
-from apisecrets.models import ApiSecret
 from cybergate.problems import Problem
+
+if TYPE_CHECKING:  # a core module imports no app; positions live on the reading secret's row
+    from apisecrets.models import ApiSecret
 
 LIMIT_DEFAULT = 100
 START = "start"  # `after=start`: replay from the oldest kept entry
@@ -86,7 +88,10 @@ def decode_cursor(feed: Feed, secret: ApiSecret, cursor: str) -> int:
 
 def _acknowledged_position(feed: Feed, secret: ApiSecret) -> int:
     position = (
-        ApiSecret.objects.filter(pk=secret.pk).values_list(feed.position_field, flat=True).first()
+        type(secret)
+        .objects.filter(pk=secret.pk)
+        .values_list(feed.position_field, flat=True)
+        .first()
     )
     if position is None:  # deleted since authentication (within the cache window)
         raise Problem(401, "invalid_secret", "The API secret is not valid.")
@@ -119,6 +124,6 @@ def acknowledge(*, feed: Feed, secret: ApiSecret, cursor: str) -> None:
     """Move the secret's position forward to `cursor`: one conditional UPDATE, so it never goes
     backwards, repeating it changes nothing, and concurrent acks keep the furthest."""
     position = decode_cursor(feed, secret, cursor)
-    ApiSecret.objects.filter(pk=secret.pk, **{f"{feed.position_field}__lt": position}).update(
+    type(secret).objects.filter(pk=secret.pk, **{f"{feed.position_field}__lt": position}).update(
         **{feed.position_field: position}
     )

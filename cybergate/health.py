@@ -6,7 +6,7 @@ the database safety poll), so a Redis outage is `degraded` with 200: taking ever
 the load balancer for a cache outage would turn it into a full one.
 
 On the gateway pool (ASGI) it also reports the long-polls this process holds (`waiting`, of
-`waiting_limit`) and answers 503 `busy` from GATEWAY_READY_FRACTION of the limit on, so a load
+`waiting_limit`) and answers 503 `busy` from READY_FRACTION of the limit on, so a load
 balancer sends new devices to other processes before this one starts refusing polls.
 """
 
@@ -21,6 +21,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cybergate import loopprobe
+
+# /readyz of a gateway process answers 503 `busy` from this fraction of GATEWAY_MAX_WAITING on.
+READY_FRACTION = 0.9
 
 
 @require_GET
@@ -60,7 +63,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         stall = loopprobe.longest_stall_ms()
         if stall is not None:
             body["loop_stall_max_ms"] = stall
-        if code == 200 and waiting >= limit * settings.GATEWAY_READY_FRACTION:
+        if code == 200 and waiting >= limit * READY_FRACTION:
             body["status"], code = "busy", 503
     response = JsonResponse(body, status=code)
     if body["status"] == "busy":

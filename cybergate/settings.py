@@ -7,100 +7,36 @@ the variable.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import warnings
-import zoneinfo
 from pathlib import Path
 
-import environ
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
+from cybergate import env
 from cybergate.logging import configure_structlog
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "1.0.0"
 API_VERSION = "1.0"
 
-env = environ.Env()
-
-
-def _read(name: str, reader, **kwargs):
-    """Read one variable; turn any parse error into a message that names the variable."""
-    try:
-        return reader(name, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a configuration error
-        raise ImproperlyConfigured(
-            f"Environment variable {name} is malformed: {env.str(name, default='')!r} ({exc})"
-        ) from exc
-
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def _bool(name: str, *, default: bool) -> bool:
-    raw = env.str(name, default=str(default)).strip().lower()
-    if raw not in _TRUE | _FALSE:
-        raise ImproperlyConfigured(
-            f"Environment variable {name} is malformed: {raw!r} (expected true or false)"
-        )
-    return raw in _TRUE
-
-
-def _float(name: str, *, default: float) -> float:
-    raw = env.str(name, default=str(default))
-    try:
-        return float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"Environment variable {name} is malformed: {raw!r} (expected a number)"
-        ) from None
-
-
-def _rate(name: str, default: str) -> str:
-    value = _read(name, env.str, default=default).strip()
-    num, _, period = value.partition("/")
-    if not num.isdigit() or int(num) < 1 or not period or period[0] not in "smhd":
-        raise ImproperlyConfigured(
-            f"Environment variable {name} is malformed: {value!r} "
-            "(expected e.g. '600/min' or '10/s')"
-        )
-    return value
-
-
-DEBUG = _bool("DEBUG", default=False)
+DEBUG = env.boolean("DEBUG", default=False)
 # The default is for local use only; `manage.py check --deploy` flags it ("django-insecure-").
-SECRET_KEY = _read(
-    "SECRET_KEY", env.str, default="django-insecure-local-development-key-do-not-use-in-production"
+SECRET_KEY = env.string(
+    "SECRET_KEY", default="django-insecure-local-development-key-do-not-use-in-production"
 )
 
 # Keyed hash of API secrets and device credentials. SECRET_PEPPER_OLD (comma separated) keeps
 # secrets hashed with a previous pepper working while they are re-hashed on first use.
-SECRET_PEPPER = _read("SECRET_PEPPER", env.str, default="") or SECRET_KEY
-SECRET_PEPPER_OLD = _read("SECRET_PEPPER_OLD", env.list, default=[])
+SECRET_PEPPER = env.string("SECRET_PEPPER", default="") or SECRET_KEY
+SECRET_PEPPER_OLD = env.strings("SECRET_PEPPER_OLD", default=[])
 
-ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, default=[])
-
-
-def _networks(name: str) -> list[str]:
-    """Comma-separated IP addresses or CIDR networks, canonicalised ('10.0.0.0/8', '::1/128')."""
-    out = []
-    for item in _read(name, env.list, default=[]):
-        try:
-            out.append(str(ipaddress.ip_network(item.strip())))
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                f"Environment variable {name} is malformed: {item!r} ({exc})"
-            ) from None
-    return out
-
+ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/http.py
 # client_ip, the one place that reads it). Empty: REMOTE_ADDR is the client, whatever it sends.
-TRUSTED_PROXIES = _networks("TRUSTED_PROXIES")
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -132,6 +68,7 @@ INSTALLED_APPS = [
     "callgroups",
     "devices",
     "gateway",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -189,27 +126,15 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": _read("DATABASE_URL", env.db_url, default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
-if DATABASES["default"].get("ENGINE") not in (
-    "django.db.backends.postgresql",
-    "django.db.backends.sqlite3",
-):
-    raise ImproperlyConfigured(
-        "Environment variable DATABASE_URL is malformed: use postgres://user@host:port/name "
-        "or sqlite:////absolute/path.db"
-    )
-DATABASES["default"].setdefault("CONN_MAX_AGE", _read("CONN_MAX_AGE", env.int, default=60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.integer("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Under ASGI (gunicorn with uvicorn workers, which the device gateway's long-poll needs) Django
 # runs each request's synchronous part in a thread of its own, so persistent per-thread
 # connections would pile up past PostgreSQL's max_connections. DATABASE_POOL_SIZE > 0 gives each
 # process a bounded psycopg pool instead (connections return to it at the end of each request).
-DATABASE_POOL_SIZE = _read("DATABASE_POOL_SIZE", env.int, default=0)
-if DATABASE_POOL_SIZE < 0:
-    raise ImproperlyConfigured(
-        f"Environment variable DATABASE_POOL_SIZE is malformed: {DATABASE_POOL_SIZE} (0 = off)"
-    )
+DATABASE_POOL_SIZE = env.integer("DATABASE_POOL_SIZE", default=0, minimum=0)  # 0: off
 if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # "closing" returns the connection to the pool
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -227,9 +152,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-REDIS_URL = _read("REDIS_URL", env.str, default="")
-if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-    raise ImproperlyConfigured(f"Environment variable REDIS_URL is malformed: {REDIS_URL!r}")
+REDIS_URL = env.redis_url("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -255,45 +178,51 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = _read(
-    "TIME_ZONE", lambda n, **kw: str(zoneinfo.ZoneInfo(env.str(n, **kw))), default="UTC"
-)
+TIME_ZONE = env.time_zone("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = _read("STATIC_ROOT", env.path, default=BASE_DIR / "staticfiles")
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG and _bool("STATIC_MANIFEST", default=False)
+            if not DEBUG and env.boolean("STATIC_MANIFEST", default=False)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or not _bool("STATIC_MANIFEST", default=False)
+WHITENOISE_USE_FINDERS = DEBUG or not env.boolean("STATIC_MANIFEST", default=False)
 if WHITENOISE_USE_FINDERS:
     # Without collectstatic, files come from the app folders; STATIC_ROOT need not exist yet.
     warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-EMAIL_CONFIG = _read("EMAIL_URL", env.email_url, default="consolemail://")
-vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, default="CyberGate <noreply@localhost>")
+_EMAIL = env.email("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"]
+EMAIL_PORT = _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _EMAIL["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _EMAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
+EMAIL_FILE_PATH = _EMAIL["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", default="CyberGate <noreply@localhost>")
 
 # Production hardening, switched on by HTTPS=true (behind a TLS-terminating load balancer).
-HTTPS = _bool("HTTPS", default=False)
+HTTPS = env.boolean("HTTPS", default=False)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, default=31536000)
+    SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", default=31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
@@ -319,32 +248,30 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CyberGate] "
 # Creating or deleting an API secret and any MFA change need a sign-in this recent.
-ACCOUNT_REAUTHENTICATION_TIMEOUT = _read("REAUTHENTICATION_MINUTES", env.int, default=15) * 60
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.integer("REAUTHENTICATION_MINUTES", default=15) * 60
 # Failed sign-ins per client address and per account (email typed), in allauth's syntax
 # ("amount/period/per"); counted in the cache, so Redis shares them across processes.
-LOGIN_FAILED_RATE_LIMIT = _read(
-    "LOGIN_FAILED_RATE_LIMIT", env.str, default="10/m/ip,5/5m/key"
-).strip()
-if not re.fullmatch(r"\d+/\d*[smhd]/(ip|key)(,\d+/\d*[smhd]/(ip|key))*", LOGIN_FAILED_RATE_LIMIT):
-    raise ImproperlyConfigured(
-        f"Environment variable LOGIN_FAILED_RATE_LIMIT is malformed: {LOGIN_FAILED_RATE_LIMIT!r} "
-        "(expected e.g. '10/m/ip,5/5m/key')"
-    )
+LOGIN_FAILED_RATE_LIMIT = env.matching(
+    "LOGIN_FAILED_RATE_LIMIT",
+    default="10/m/ip,5/5m/key",
+    pattern=r"\d+/\d*[smhd]/(ip|key)(,\d+/\d*[smhd]/(ip|key))*",
+    why="expected e.g. '10/m/ip,5/5m/key'",
+)
 ACCOUNT_RATE_LIMITS = {"login_failed": LOGIN_FAILED_RATE_LIMIT}
-PASSWORD_RESET_TIMEOUT = _read("PASSWORD_RESET_MINUTES", env.int, default=60) * 60
+PASSWORD_RESET_TIMEOUT = env.integer("PASSWORD_RESET_MINUTES", default=60) * 60
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "CyberGate"
 # WebAuthn needs a secure origin; http://localhost counts in browsers, allauth asks to be told.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = _bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=not HTTPS)
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.boolean(
+    "WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=not HTTPS
+)
 # Sign in with Microsoft (Entra ID, multi-tenant "organizations" app): offered only when
 # ENTRA_CLIENT_ID is set. Endpoints come from {ENTRA_AUTHORITY}/organizations/v2.0/.well-known/...
-ENTRA_CLIENT_ID = _read("ENTRA_CLIENT_ID", env.str, default="").strip()
-ENTRA_CLIENT_SECRET = _read("ENTRA_CLIENT_SECRET", env.str, default="").strip()
+ENTRA_CLIENT_ID = env.string("ENTRA_CLIENT_ID", default="").strip()
+ENTRA_CLIENT_SECRET = env.string("ENTRA_CLIENT_SECRET", default="").strip()
 ENTRA_AUTHORITY = (
-    _read("ENTRA_AUTHORITY", env.str, default="https://login.microsoftonline.com")
-    .strip()
-    .rstrip("/")
+    env.string("ENTRA_AUTHORITY", default="https://login.microsoftonline.com").strip().rstrip("/")
 )
 if ENTRA_CLIENT_ID and not ENTRA_CLIENT_SECRET:
     raise ImproperlyConfigured("ENTRA_CLIENT_ID is set: set ENTRA_CLIENT_SECRET too")
@@ -370,10 +297,8 @@ SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in starts with a POST (CSRF-prote
 SOCIALACCOUNT_ONLY = False
 # Sessions: at most SESSION_MAX_AGE_HOURS after sign-in, and SESSION_IDLE_MINUTES without a
 # request (accounts/middleware.py); a password change signs out every other session too.
-SESSION_MAX_AGE_HOURS = _float("SESSION_MAX_AGE_HOURS", default=12)
-SESSION_IDLE_MINUTES = _float("SESSION_IDLE_MINUTES", default=30)
-if SESSION_MAX_AGE_HOURS <= 0 or SESSION_IDLE_MINUTES <= 0:
-    raise ImproperlyConfigured("SESSION_MAX_AGE_HOURS and SESSION_IDLE_MINUTES must be above 0")
+SESSION_MAX_AGE_HOURS = env.number("SESSION_MAX_AGE_HOURS", default=12, above=0)
+SESSION_IDLE_MINUTES = env.number("SESSION_IDLE_MINUTES", default=30, above=0)
 SESSION_COOKIE_AGE = int(SESSION_MAX_AGE_HOURS * 3600)
 # Content-Security-Policy (django-csp, cybergate/headers.py): our own files only, no inline
 # script anywhere (Swagger UI loads its init script from /api/docs/?script), no framing.
@@ -394,65 +319,53 @@ if ENTRA_CLIENT_ID:
     # "Sign in with Microsoft" posts to us and is redirected to Entra: form-action covers that.
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(ENTRA_AUTHORITY)
 
-# --- Product rules -------------------------------------------------------------------------
-API_SECRET_MAX_PER_TENANT = 4
-API_SECRET_WARNING_DAYS = 20
+# --- Product behaviour that a deployment may tune -----------------------------------------
+# (Fixed product rules live with their code: the API-secret limit and expiry warning in
+# apisecrets/models.py, the gateway's readiness threshold in cybergate/health.py.)
 # The portal's public address, for links in emails (expiry notices).
-PORTAL_URL = _read("PORTAL_URL", env.str, default="http://127.0.0.1:8000").rstrip("/")
-API_RATE_LIMIT = _rate("API_RATE_LIMIT", "600/min")
-AUTH_FAILURE_RATE_LIMIT = _rate("AUTH_FAILURE_RATE_LIMIT", "30/min")
+PORTAL_URL = env.string("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+API_RATE_LIMIT = env.rate("API_RATE_LIMIT", default="600/min")
+AUTH_FAILURE_RATE_LIMIT = env.rate("AUTH_FAILURE_RATE_LIMIT", default="30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
-API_SECRET_CACHE_SECONDS = _float("API_SECRET_CACHE_SECONDS", default=0.5)
-DOOR_OPEN_COMMAND_TTL_SECONDS = _read("DOOR_OPEN_COMMAND_TTL_SECONDS", env.int, default=15)
+API_SECRET_CACHE_SECONDS = env.number("API_SECRET_CACHE_SECONDS", default=0.5)
+DOOR_OPEN_COMMAND_TTL_SECONDS = env.integer("DOOR_OPEN_COMMAND_TTL_SECONDS", default=15)
 # A delivered but unacknowledged command is handed out again after this long (while still valid).
-DOOR_OPEN_REDELIVERY_SECONDS = _float("DOOR_OPEN_REDELIVERY_SECONDS", default=3.0)
+DOOR_OPEN_REDELIVERY_SECONDS = env.number("DOOR_OPEN_REDELIVERY_SECONDS", default=3.0)
 
 # --- Device gateway: how a queued command wakes the device's long-poll (gateway/wakeup.py) ---
 # auto: Redis pub/sub when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY on PostgreSQL, else
 # a database poll every GATEWAY_DB_POLL_SECONDS (the embedded SQLite default).
-GATEWAY_WAKEUP = _read("GATEWAY_WAKEUP", env.str, default="auto").strip().lower()
-if GATEWAY_WAKEUP not in ("auto", "redis", "postgres", "db-poll"):
-    raise ImproperlyConfigured(
-        f"Environment variable GATEWAY_WAKEUP is malformed: {GATEWAY_WAKEUP!r} "
-        "(expected auto, redis, postgres or db-poll)"
-    )
+GATEWAY_WAKEUP = env.choice(
+    "GATEWAY_WAKEUP", default="auto", choices=("auto", "redis", "postgres", "db-poll")
+)
 if GATEWAY_WAKEUP == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("GATEWAY_WAKEUP=redis needs REDIS_URL")
 # Redis channel / PostgreSQL NOTIFY channel; give each deployment sharing a Redis its own.
-GATEWAY_WAKEUP_CHANNEL = _read("GATEWAY_WAKEUP_CHANNEL", env.str, default="cybergate_commands")
-if not GATEWAY_WAKEUP_CHANNEL.replace("_", "").replace("-", "").isalnum():
-    raise ImproperlyConfigured(
-        f"Environment variable GATEWAY_WAKEUP_CHANNEL is malformed: {GATEWAY_WAKEUP_CHANNEL!r} "
-        "(letters, digits, - and _ only)"
-    )
-GATEWAY_DB_POLL_SECONDS = _float("GATEWAY_DB_POLL_SECONDS", default=0.2)
+GATEWAY_WAKEUP_CHANNEL = env.matching(
+    "GATEWAY_WAKEUP_CHANNEL",
+    default="cybergate_commands",
+    pattern=r"[\w-]+",
+    why="letters, digits, - and _ only",
+)
+GATEWAY_DB_POLL_SECONDS = env.number("GATEWAY_DB_POLL_SECONDS", default=0.2, above=0)
 # With Redis or PostgreSQL the database is still polled this often, as a safety net.
-GATEWAY_SAFETY_POLL_SECONDS = _float("GATEWAY_SAFETY_POLL_SECONDS", default=1.0)
+GATEWAY_SAFETY_POLL_SECONDS = env.number("GATEWAY_SAFETY_POLL_SECONDS", default=1.0, above=0)
 # Threads (and so database connections) per process for the gateway's async long-poll.
-GATEWAY_DB_THREADS = _read("GATEWAY_DB_THREADS", env.int, default=4)
+GATEWAY_DB_THREADS = env.integer("GATEWAY_DB_THREADS", default=4, above=0)
 # Long-polls one process holds at most; past it a new poll is refused at once (503 gateway_busy
-# with Retry-After) rather than slowing every waiting device down. /readyz turns not-ready at
-# GATEWAY_READY_FRACTION of it, so a load balancer sends new devices to other processes first.
+# with Retry-After) rather than slowing every waiting device down. /readyz turns not-ready near
+# it (cybergate/health.py), so a load balancer sends new devices to other processes first.
 # The default is what one process served without collapsing in bench/door_open.py (issue 13:
 # fine at 2000 waiting polls, collapsed at 3000).
-GATEWAY_MAX_WAITING = _read("GATEWAY_MAX_WAITING", env.int, default=2000)
-GATEWAY_READY_FRACTION = 0.9
+GATEWAY_MAX_WAITING = env.integer("GATEWAY_MAX_WAITING", default=2000, above=0)
 # Measure event-loop stalls of the gateway pool and report the longest in /readyz (benchmarks).
-GATEWAY_LOOP_PROBE = _read("GATEWAY_LOOP_PROBE", env.bool, default=False)
-for _name in (
-    "GATEWAY_DB_POLL_SECONDS",
-    "GATEWAY_SAFETY_POLL_SECONDS",
-    "GATEWAY_DB_THREADS",
-    "GATEWAY_MAX_WAITING",
-):
-    if not vars()[_name] > 0:
-        raise ImproperlyConfigured(
-            f"Environment variable {_name} is malformed: {vars()[_name]!r} (must be above 0)"
-        )
+GATEWAY_LOOP_PROBE = env.boolean("GATEWAY_LOOP_PROBE", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apisecrets.authentication.ApiSecretAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every customer API view (cybergate/apiviews.py); the gateway and the schema views name
+    # their own.
+    "DEFAULT_PERMISSION_CLASSES": ["apisecrets.permissions.SecretPermission"],
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["cybergate.parsers.JSONParser"],
@@ -542,7 +455,7 @@ LOGGING = {
             "filters": ["request_id"],
         }
     },
-    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, default="INFO")},
+    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 

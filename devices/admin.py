@@ -10,8 +10,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
+from audit.admin_audit import AuditedAdmin
 from audit.services import Actor
-from cybergate.admin import AuditedAdmin, SupportAdmin
+from cybergate.admin import SupportAdmin
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 from devices.services import device_credential_rotate
 

@@ -16,8 +16,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from audit.admin_audit import AuditedAdmin, AuditedAdminMixin
 from audit.services import Actor, record
-from cybergate.admin import AuditedAdmin, AuditedAdminMixin, SupportAdmin, SupportAdminMixin
+from cybergate.admin import SupportAdmin, SupportAdminMixin
 from cybergate.http import client_ip
 from tenants.models import SupportRequest, Tenant, User
 from tenants.services import (

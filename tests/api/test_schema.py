@@ -122,7 +122,7 @@ def test_every_action_and_code_in_the_code_base_is_in_its_enum():
     # Support's admin changes: `<audit_name>.<verb>` of every audited admin.
     from django.contrib import admin
 
-    from cybergate.admin import AuditedAdminMixin
+    from audit.admin_audit import AuditedAdminMixin
 
     audited = [m for m in admin.site._registry.values() if isinstance(m, AuditedAdminMixin)]
     assert len(audited) >= 5

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from apisecrets.models import MAX_PER_TENANT
 from apisecrets.services import api_secret_create
 from audit.services import Actor
 from devices.models import CallLogEntry, Device
@@ -71,7 +71,7 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield "delete dialog"
     page.keyboard.press("Escape")
     api_secret_create(tenant=tenant, actor=Actor.system(), name="Fourth", validity_days=90)
-    assert tenant.api_secrets.count() == settings.API_SECRET_MAX_PER_TENANT
+    assert tenant.api_secrets.count() == MAX_PER_TENANT
     page.reload()
     yield "api access at the limit"
     page.get_by_text("Create API secret").focus()

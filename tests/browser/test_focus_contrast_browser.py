@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
+from apisecrets.models import MAX_PER_TENANT
 from apisecrets.services import api_secret_create
 from tests.browser.conftest import log_in
 
@@ -46,7 +46,7 @@ def test_focus_stays_on_the_sort_header_after_sorting(page, admin_user, tenant, 
 
 
 def test_escape_dismisses_the_limit_tooltip(page, admin_user, tenant, actor):
-    make(tenant, actor, *[f"s{i}" for i in range(settings.API_SECRET_MAX_PER_TENANT)])
+    make(tenant, actor, *[f"s{i}" for i in range(MAX_PER_TENANT)])
     log_in(page, admin_user.email)
     tooltip = page.locator(".tooltip")
     tooltip.focus()

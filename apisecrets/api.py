@@ -1,4 +1,4 @@
-"""Customer API: the authenticated tenant and the secret in use."""
+"""Customer API: the authenticated tenant and the secret in use (GET /api/v1/tenant)."""
 
 from __future__ import annotations
 
