@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apisecrets import tokens
+from apisecrets import cache, tokens
 from apisecrets.models import (
     PERMISSIONS,
     ROLL_OVERLAPS,
@@ -217,7 +217,7 @@ def api_secret_roll(
             ip=ip,
         )
         old_id = str(old.id)
-        transaction.on_commit(lambda: revoked(old_id))
+        transaction.on_commit(lambda: cache.forget(old_id))
     return new, value
 
 
@@ -246,7 +246,7 @@ def api_secret_set_addresses(
             ip=ip,
         )
         secret_id = str(locked.id)
-        transaction.on_commit(lambda: revoked(secret_id))
+        transaction.on_commit(lambda: cache.forget(secret_id))
     return locked
 
 
@@ -266,14 +266,7 @@ def api_secret_delete(
             details=details,
             ip=ip,
         )
-        transaction.on_commit(lambda: revoked(details["id"]))
-
-
-def revoked(secret_id: str) -> None:
-    """Hook for the authentication cache: forget a deleted secret (see authentication.py)."""
-    from apisecrets import authentication
-
-    authentication.forget_secret(secret_id)
+        transaction.on_commit(lambda: cache.forget(details["id"]))
 
 
 def usage_add(*, secret_id, day, count: int) -> None:

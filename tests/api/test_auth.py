@@ -164,13 +164,13 @@ def test_last_use_is_written_at_most_once_a_minute_across_processes(
     assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at > first
 
 
-def test_conditional_update_lets_only_one_process_write(api_secret):
+def test_conditional_update_lets_only_one_process_write(api_secret, api_secret_value):
     """Two processes both believe the last use is old; the second UPDATE matches no row."""
     now = timezone.now()
-    entry = authentication._load(api_secret.hashed_value, "unused")
+    entry = authentication._load(api_secret_value)
     assert entry is not None
     authentication.ApiSecretAuthentication._record_use(entry, api_secret, "127.0.0.1", now)
-    stale = authentication._load(api_secret.hashed_value, "unused")
+    stale = authentication._load(api_secret_value)
     stale.last_used_at = None  # another process's outdated view
     later = now + timedelta(seconds=5)
     authentication.ApiSecretAuthentication._record_use(stale, api_secret, "127.0.0.1", later)
