@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -40,6 +41,42 @@ class ApiAccessDisabled(ValidationError):
     pass
 
 
+ACCESS_DISABLED_MESSAGE = "API access is not enabled for this tenant. Contact support to enable it."
+
+
+@dataclass(frozen=True)
+class CreateRefusal:
+    """Why a tenant cannot create an API secret now: a stable code and the sentence to show."""
+
+    code: str  # "api_access_disabled" or "limit_reached"
+    message: str
+
+    def error(self) -> ValidationError:
+        kind = ApiAccessDisabled if self.code == "api_access_disabled" else SecretLimitReached
+        return kind(self.message, code=self.code)
+
+
+def create_refusal(tenant: Tenant, secrets=None) -> CreateRefusal | None:
+    """Can `tenant` create an API secret now? None if it can, else why not.
+
+    The one statement of the rule, for the service (under the tenant row's lock), the Create
+    page and the API Access page's button and note. `secrets`: the tenant's secrets when the
+    caller has them already (the page's list), else they are read.
+    """
+    if not tenant.api_access_enabled:
+        return CreateRefusal("api_access_disabled", ACCESS_DISABLED_MESSAGE)
+    if secrets is None:
+        secrets = tenant.api_secrets.only("expires_at", "replaced_by")
+    limit = settings.API_SECRET_MAX_PER_TENANT
+    if places_used(secrets) >= limit:
+        return CreateRefusal(
+            "limit_reached",
+            f"You have reached the maximum: at most {limit} API secrets per tenant. "
+            "Delete one to create another.",
+        )
+    return None
+
+
 def hash_api_secret(value: str) -> str:
     return tokens.keyed_hash(value, purpose=API_SECRET_PURPOSE)
 
@@ -72,21 +109,10 @@ def api_secret_create(
         raise ValidationError({"allowed_addresses": exc}) from exc
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        if not locked.api_access_enabled:
-            raise ApiAccessDisabled(
-                "API access is not enabled for this tenant. Contact support to enable it.",
-                code="api_access_disabled",
-            )
-        secrets_ = locked.api_secrets.all()
-        if places_used(secrets_.only("expires_at", "replaced_by")) >= (
-            settings.API_SECRET_MAX_PER_TENANT
-        ):
-            raise SecretLimitReached(
-                f"You can have at most {settings.API_SECRET_MAX_PER_TENANT} API secrets. "
-                "Delete one to create another.",
-                code="limit_reached",
-            )
-        if secrets_.filter(name__iexact=name, rolled_at__isnull=True).exists():
+        refusal = create_refusal(locked)
+        if refusal is not None:
+            raise refusal.error()
+        if locked.api_secrets.filter(name__iexact=name, rolled_at__isnull=True).exists():
             raise ValidationError(
                 {
                     "name": ValidationError(
@@ -163,10 +189,7 @@ def api_secret_roll(
     with transaction.atomic():
         locked_tenant = Tenant.objects.select_for_update().get(pk=secret.tenant_id)
         if not locked_tenant.api_access_enabled:
-            raise ApiAccessDisabled(
-                "API access is not enabled for this tenant. Contact support to enable it.",
-                code="api_access_disabled",
-            )
+            raise ApiAccessDisabled(ACCESS_DISABLED_MESSAGE, code="api_access_disabled")
         old = (
             ApiSecret.objects.select_for_update().filter(pk=secret.pk, tenant=locked_tenant).first()
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,6 +10,15 @@ from apisecrets.services import api_secret_delete
 from audit.services import Actor, record
 from devices.models import Device
 from tenants.models import SupportRequest, Tenant, User
+
+
+class SupportRequestAlreadyOpen(ValidationError):
+    pass
+
+
+def open_support_request(tenant: Tenant) -> SupportRequest | None:
+    """The tenant's open support request, if any (support_request_create allows one at a time)."""
+    return tenant.support_requests.filter(status=SupportRequest.Status.OPEN).first()
 
 
 def support_request_create(
@@ -20,9 +30,20 @@ def support_request_create(
     message: str,
     ip: str | None = None,
 ) -> SupportRequest:
+    """Send a request to support; refused while the tenant has one open.
+
+    The tenant row is locked for the check-then-insert (as for the API secret limit), so of two
+    concurrent requests exactly one is created.
+    """
     with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if open_support_request(locked) is not None:
+            raise SupportRequestAlreadyOpen(
+                "Your request to enable API access is already with support.",
+                code="support_request_open",
+            )
         request = SupportRequest.objects.create(
-            tenant=tenant,
+            tenant=locked,
             requested_by=user,
             contact_email=contact_email,
             subject=subject,
