@@ -42,7 +42,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from callgroups.models import TeamsUser
+from callgroups.api import teams_user_or_404
 from cybergate.apiviews import problem_responses
 from cybergate.http import client_ip
 from cybergate.problems import (
@@ -324,13 +324,7 @@ class CallEventView(GatewayView):
             raise Problem(404, "not_found", "Call not found.")
         try:
             if data["type"] == "answered":
-                user = (
-                    TeamsUser.objects.filter(tenant_id=self.device.tenant_id)
-                    .by_reference(data["user"])
-                    .first()
-                )
-                if user is None:
-                    raise Problem(404, "user_not_found", "No such Teams user.")
+                user = teams_user_or_404(self.device.tenant, data["user"])
                 call = services.call_answer(call=call, user=user)
             else:
                 call = services.call_end(call=call, event=data["type"])
