@@ -7,8 +7,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
+from rest_framework.request import Request
 
 from apisecrets import authentication, tokens
 from apisecrets.models import ApiSecret
@@ -323,3 +324,19 @@ def test_batched_secret_counter_is_exact_near_the_limit_across_processes(redis_c
         allowed += throttling.hit("secret", "s1", "20/min", now=now, batched=True).allowed
     throttling._batches = {}
     assert 20 <= allowed <= 22
+
+
+def test_each_request_gets_its_own_copies_of_the_cached_secret_and_tenant(api_secret_value):
+    raw = RequestFactory().get(VERSION, HTTP_AUTHORIZATION=f"Bearer {api_secret_value}")
+    auth = authentication.ApiSecretAuthentication()
+    _, first = auth.authenticate(Request(raw))
+    assert "call_log_position" in first.get_deferred_fields()
+    first.refresh_from_db(fields=["call_log_position"])  # a view reads its position fresh
+    assert "call_log_position" not in first.get_deferred_fields()
+    first.tenant.name = "Changed by a view"
+
+    _, second = auth.authenticate(Request(raw))  # from the cache
+
+    assert second is not first and second.tenant is not first.tenant
+    assert second.tenant.name == "Acme"
+    assert "call_log_position" in second.get_deferred_fields()
