@@ -16,6 +16,9 @@ class SupportRequestAlreadyOpen(ValidationError):
     pass
 
 
+ALREADY_OPEN_MESSAGE = "Your request to enable API access is already with support."
+
+
 def open_support_request(tenant: Tenant) -> SupportRequest | None:
     """The tenant's open support request, if any (support_request_create allows one at a time)."""
     return tenant.support_requests.filter(status=SupportRequest.Status.OPEN).first()
@@ -38,10 +41,7 @@ def support_request_create(
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if open_support_request(locked) is not None:
-            raise SupportRequestAlreadyOpen(
-                "Your request to enable API access is already with support.",
-                code="support_request_open",
-            )
+            raise SupportRequestAlreadyOpen(ALREADY_OPEN_MESSAGE, code="support_request_open")
         request = SupportRequest.objects.create(
             tenant=locked,
             requested_by=user,

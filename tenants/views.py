@@ -12,6 +12,7 @@ from cybergate.http import client_ip
 from tenants.decorators import tenant_required
 from tenants.forms import SupportRequestForm, TimeZoneForm
 from tenants.services import (
+    ALREADY_OPEN_MESSAGE,
     SupportRequestAlreadyOpen,
     open_support_request,
     support_request_create,
@@ -28,7 +29,7 @@ def support_request_new(request: HttpRequest) -> HttpResponse:
         return redirect("api_access")
     if open_support_request(tenant) is not None:
         # One open request is enough; the API Access page shows it.
-        messages.info(request, "Your request to enable API access is already with support.")
+        messages.info(request, ALREADY_OPEN_MESSAGE)
         return redirect("api_access")
 
     form = SupportRequestForm(
@@ -45,9 +46,9 @@ def support_request_new(request: HttpRequest) -> HttpResponse:
                 message=form.cleaned_data["message"],
                 ip=client_ip(request),
             )
-        except SupportRequestAlreadyOpen as exc:
+        except SupportRequestAlreadyOpen:
             # Another tab or colleague was first.
-            messages.info(request, exc.messages[0])
+            messages.info(request, ALREADY_OPEN_MESSAGE)
             return redirect("api_access")
         messages.success(
             request, "Your request was sent to support. We will let you know by email."
