@@ -2,12 +2,14 @@
 
 Cost: the keyed hash is microseconds; the database round trip is what costs (SPEC §3: an
 authenticated request must keep ≥ 0.75 of the throughput of `/healthz`). So each process keeps a
-small cache {hash → the secret's and its tenant's columns} and trusts an entry for
+small cache {hash → the secret and its tenant} (apisecrets/cache.py) and trusts an entry for
 settings.API_SECRET_CACHE_SECONDS (0.5 s). After that the next request reloads it with one indexed
-query. This bounds every change made elsewhere — a deletion in another process, API access being
-switched off — to that window on every process, without any cross-process messaging; a deletion
-in this process evicts at once (`forget_secret`). Expiry is checked on every request against the
-cached `expires_at`, so a secret stops working the moment it expires.
+query (tokens.find). This bounds every change made elsewhere — a deletion in another process, API
+access being switched off — to that window on every process, without any cross-process messaging;
+a deletion in this process evicts at once (the services call `cache.forget`). Each request gets
+its own copies of the cached instances, so nothing a view does to them (a deferred field it
+loads, a related object it caches) leaks into another request. Expiry is checked on every
+request against the cached `expires_at`, so a secret stops working the moment it expires.
 
 Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP. Over it the address
 gets 429 `auth_rate_limited` for every secret it has not used successfully lately, decided before
@@ -17,6 +19,7 @@ query, and a customer's working client behind the same address keeps working.
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import re
 import time
@@ -25,14 +28,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Model, Q
-from django.db.models.base import ModelState
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
-from apisecrets import tokens
+from apisecrets import cache, tokens
 from apisecrets.models import ApiSecret
 from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret, usage_add
 from apisecrets.validators import parse_networks
@@ -43,30 +44,16 @@ from tenants.models import Tenant
 
 LAST_USED_GRANULARITY = timedelta(seconds=60)
 _SECRET_SHAPE = re.compile(re.escape(tokens.API_SECRET_PREFIX) + r"[A-Za-z0-9_\-]{32,64}")
-_MAX_CACHED = 10_000
-
-# The columns a request may need, in model field order (Model.from_db wants that order). The read
-# positions are left out on purpose: they are deferred, so whoever needs them reads them fresh.
-_SECRET_FIELDS = [
-    f.attname
-    for f in ApiSecret._meta.concrete_fields
-    if f.attname not in ("hashed_value", "call_log_position", "audit_position")
-]
-_TENANT_FIELDS = [f.attname for f in Tenant._meta.concrete_fields]
-_TENANT_ACCESS = _TENANT_FIELDS.index("api_access_enabled")
-_SECRET_EXPIRES = _SECRET_FIELDS.index("expires_at")
-_SECRET_LAST_USED = _SECRET_FIELDS.index("last_used_at")
-_SECRET_ADDRESSES = _SECRET_FIELDS.index("allowed_addresses")
+# Left out of the cached instance: the hash is only looked up by, and the read positions are
+# deferred so that whoever needs them reads them fresh.
+_DEFERRED = ("hashed_value", "call_log_position", "audit_position")
 
 
 @dataclass(slots=True)
 class _Entry:
-    # Templates, never handed out: each request gets its own copy (_clone), so nothing a view
-    # does to its instances leaks into another request.
+    # Templates, never handed out: each request gets its own copies (copy.copy).
     secret: ApiSecret
     tenant: Tenant
-    expires_at: datetime
-    api_access_enabled: bool
     last_used_at: datetime | None
     fetched_at: float  # time.monotonic()
     # The allowed addresses, parsed once per load (empty: anywhere).
@@ -75,22 +62,6 @@ class _Entry:
     @property
     def secret_id(self) -> Any:
         return self.secret.pk
-
-
-def _clone(template: Model) -> Any:
-    """A fresh instance with the template's field values: a dict copy, ~10x cheaper than
-    Model.from_db() (which runs __init__ over every field)."""
-    obj = template.__class__.__new__(template.__class__)
-    obj.__dict__ = template.__dict__.copy()
-    obj._state = ModelState()
-    obj._state.adding = False
-    obj._state.db = template._state.db
-    return obj
-
-
-# hash → entry. Per process; dict operations are atomic under the GIL, and the worst a race can
-# do is load the same row twice.
-_cache: dict[str, _Entry] = {}
 
 
 # Requests per secret id not yet added to ApiSecretUsage, and when this process last added them.
@@ -122,41 +93,28 @@ def flush_usage() -> None:
         _usage_flushed[secret_id] = time.monotonic()
 
 
-def forget_secret(secret_id: str) -> None:
-    """Drop a revoked secret from this process's cache (other processes expire it within 0.5 s)."""
-    for key, entry in list(_cache.items()):
-        if str(entry.secret_id) == str(secret_id):
-            _cache.pop(key, None)
-
-
 def clear_cache() -> None:
-    _cache.clear()
+    cache.clear()
     _usage.clear()
     _usage_flushed.clear()
 
 
-def _load(hashed: str, value: str) -> _Entry | None:
-    """One indexed query by keyed hash; falls back to retired peppers (and re-hashes on a hit)."""
-    columns = [*_SECRET_FIELDS, *(f"tenant__{name}" for name in _TENANT_FIELDS)]
-    row = ApiSecret.objects.filter(hashed_value=hashed).values_list(*columns).first()
-    if row is None:
-        for old in tokens.old_hashes(value, purpose=API_SECRET_PURPOSE):
-            row = ApiSecret.objects.filter(hashed_value=old).values_list(*columns).first()
-            if row is not None:
-                ApiSecret.objects.filter(pk=row[0], hashed_value=old).update(hashed_value=hashed)
-                break
-    if row is None:
+def _load(value: str) -> _Entry | None:
+    """One indexed query by keyed hash (tokens.find: retired peppers too, re-hashed on a hit)."""
+    secret = tokens.find(
+        ApiSecret.objects.select_related("tenant").defer(*_DEFERRED),
+        "hashed_value",
+        value,
+        API_SECRET_PURPOSE,
+    )
+    if secret is None:
         return None
-    secret_values = tuple(row[: len(_SECRET_FIELDS)])
-    tenant_values = tuple(row[len(_SECRET_FIELDS) :])
     return _Entry(
-        secret=ApiSecret.from_db(DEFAULT_DB_ALIAS, _SECRET_FIELDS, secret_values),
-        tenant=Tenant.from_db(DEFAULT_DB_ALIAS, _TENANT_FIELDS, tenant_values),
-        expires_at=secret_values[_SECRET_EXPIRES],
-        api_access_enabled=tenant_values[_TENANT_ACCESS],
-        last_used_at=secret_values[_SECRET_LAST_USED],
+        secret=secret,
+        tenant=secret.tenant,
+        last_used_at=secret.last_used_at,
         fetched_at=time.monotonic(),
-        networks=parse_networks(secret_values[_SECRET_ADDRESSES]),
+        networks=parse_networks(secret.allowed_addresses),
     )
 
 
@@ -218,22 +176,20 @@ class ApiSecretAuthentication(BaseAuthentication):
             raise attempt.failed(invalid)
 
         hashed = hash_api_secret(value)
-        entry = _cache.get(hashed)
+        entry = cache.get(hashed)
         if entry is None or time.monotonic() - entry.fetched_at > settings.API_SECRET_CACHE_SECONDS:
-            entry = _load(hashed, value)
+            entry = _load(value)
             if entry is None:
-                _cache.pop(hashed, None)
+                cache.discard(hashed)
                 raise attempt.failed(invalid)
-            if len(_cache) >= _MAX_CACHED:
-                _cache.clear()
-            _cache[hashed] = entry
+            cache.put(hashed, entry)
 
         now = timezone.now()
-        if entry.expires_at <= now:
+        if entry.secret.expires_at <= now:
             raise attempt.failed(
                 AuthenticationProblem("expired_secret", "The API secret has expired.")
             )
-        if not entry.api_access_enabled:
+        if not entry.tenant.api_access_enabled:
             raise Problem(
                 403,
                 "api_access_disabled",
@@ -249,9 +205,9 @@ class ApiSecretAuthentication(BaseAuthentication):
             )
         attempt.succeeded()
 
-        secret = _clone(entry.secret)
-        tenant = _clone(entry.tenant)
-        secret._state.fields_cache["tenant"] = tenant
+        secret = copy.copy(entry.secret)
+        tenant = copy.copy(entry.tenant)
+        secret._state.fields_cache["tenant"] = tenant  # the copy's own fields_cache
         self._record_use(entry, secret, ip, now)
         _count_use(secret.pk, now)
         request.tenant = tenant

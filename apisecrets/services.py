@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apisecrets import tokens
+from apisecrets import cache, tokens
 from apisecrets.models import (
     MAX_PER_TENANT,
     PERMISSIONS,
@@ -40,6 +41,44 @@ class SecretLimitReached(ValidationError):
 
 class ApiAccessDisabled(ValidationError):
     pass
+
+
+ACCESS_DISABLED_MESSAGE = "API access is not enabled for this tenant. Contact support to enable it."
+
+
+@dataclass(frozen=True)
+class CreateRefusal:
+    """Why a tenant cannot create an API secret now: a stable code and the sentence to show."""
+
+    code: str  # "api_access_disabled" or "limit_reached"
+    message: str
+
+    def error(self) -> ValidationError:
+        kind = ApiAccessDisabled if self.code == "api_access_disabled" else SecretLimitReached
+        return kind(self.message, code=self.code)
+
+
+def create_refusal(
+    tenant: Tenant, secrets: Iterable[ApiSecret] | None = None
+) -> CreateRefusal | None:
+    """Can `tenant` create an API secret now? None if it can, else why not.
+
+    The one statement of the rule, for the service (under the tenant row's lock), the Create
+    page and the API Access page's button and note. `secrets`: the tenant's secrets when the
+    caller has them already (the page's list), else they are read.
+    """
+    if not tenant.api_access_enabled:
+        return CreateRefusal("api_access_disabled", ACCESS_DISABLED_MESSAGE)
+    if secrets is None:
+        secrets = tenant.api_secrets.only("expires_at", "replaced_by")
+    limit = MAX_PER_TENANT
+    if places_used(secrets) >= limit:
+        return CreateRefusal(
+            "limit_reached",
+            f"You have reached the maximum: at most {limit} API secrets per tenant. "
+            "Delete one to create another.",
+        )
+    return None
 
 
 def hash_api_secret(value: str) -> str:
@@ -74,18 +113,10 @@ def api_secret_create(
         raise ValidationError({"allowed_addresses": exc}) from exc
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        if not locked.api_access_enabled:
-            raise ApiAccessDisabled(
-                "API access is not enabled for this tenant. Contact support to enable it.",
-                code="api_access_disabled",
-            )
-        secrets_ = locked.api_secrets.all()
-        if places_used(secrets_.only("expires_at", "replaced_by")) >= (MAX_PER_TENANT):
-            raise SecretLimitReached(
-                f"You can have at most {MAX_PER_TENANT} API secrets. Delete one to create another.",
-                code="limit_reached",
-            )
-        if secrets_.filter(name__iexact=name, rolled_at__isnull=True).exists():
+        refusal = create_refusal(locked)
+        if refusal is not None:
+            raise refusal.error()
+        if locked.api_secrets.filter(name__iexact=name, rolled_at__isnull=True).exists():
             raise ValidationError(
                 {
                     "name": ValidationError(
@@ -162,10 +193,7 @@ def api_secret_roll(
     with transaction.atomic():
         locked_tenant = Tenant.objects.select_for_update().get(pk=secret.tenant_id)
         if not locked_tenant.api_access_enabled:
-            raise ApiAccessDisabled(
-                "API access is not enabled for this tenant. Contact support to enable it.",
-                code="api_access_disabled",
-            )
+            raise ApiAccessDisabled(ACCESS_DISABLED_MESSAGE, code="api_access_disabled")
         old = (
             ApiSecret.objects.select_for_update().filter(pk=secret.pk, tenant=locked_tenant).first()
         )
@@ -216,7 +244,7 @@ def api_secret_roll(
             ip=ip,
         )
         old_id = str(old.id)
-        transaction.on_commit(lambda: revoked(old_id))
+        transaction.on_commit(lambda: cache.forget(old_id))
     return new, value
 
 
@@ -249,7 +277,7 @@ def api_secret_set_addresses(
             ip=ip,
         )
         secret_id = str(locked.id)
-        transaction.on_commit(lambda: revoked(secret_id))
+        transaction.on_commit(lambda: cache.forget(secret_id))
     return locked
 
 
@@ -269,14 +297,7 @@ def api_secret_delete(
             details=details,
             ip=ip,
         )
-        transaction.on_commit(lambda: revoked(details["id"]))
-
-
-def revoked(secret_id: str) -> None:
-    """Hook for the authentication cache: forget a deleted secret (see authentication.py)."""
-    from apisecrets import authentication
-
-    authentication.forget_secret(secret_id)
+        transaction.on_commit(lambda: cache.forget(details["id"]))
 
 
 def usage_add(*, secret_id: UUID, day: date, count: int) -> None:

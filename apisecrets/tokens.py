@@ -12,8 +12,9 @@ characters. A leak scanner recognises a real secret offline with `\bcgs_[0-9A-Za
 checksum; the server refuses a mistyped or made-up value before any cache or database lookup.
 Secrets made before this format (`cgs_` + 43 base64url characters) keep working until they expire.
 
-Pepper rotation: set the new `SECRET_PEPPER` and list the old one in `SECRET_PEPPER_OLD`. Lookups
-fall back to the old peppers and re-hash a value found that way, so no integrator is locked out.
+Pepper rotation: set the new `SECRET_PEPPER` and list the old one in `SECRET_PEPPER_OLD`. Every
+lookup goes through `find`, which falls back to the old peppers and re-hashes a value found that
+way, so no integrator or device is locked out.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ import secrets
 import string
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
+from django.db.models import Model, QuerySet
 
 API_SECRET_PREFIX = "cgs_"
 DEVICE_CREDENTIAL_PREFIX = "cgd_"
@@ -85,6 +88,29 @@ def old_hashes(value: str, *, purpose: str) -> Iterator[str]:
     """Hashes of `value` under each retired pepper, newest first."""
     for pepper in settings.SECRET_PEPPER_OLD:
         yield keyed_hash(value, purpose=purpose, pepper=pepper)
+
+
+def find(queryset: QuerySet, field: str, value: str, purpose: str) -> Any:
+    """The first row of `queryset` whose `field` holds `value`'s keyed hash, or None.
+
+    One indexed query under the current pepper; only on a miss, one more per retired pepper
+    (newest first). A row found under a retired pepper is re-hashed to the current one, so the
+    next lookup takes the first query. `queryset` may be a `values_list()` one: the row comes
+    back in whatever form the queryset yields.
+    """
+    hashed = keyed_hash(value, purpose=purpose)
+    row = queryset.filter(**{field: hashed}).first()
+    if row is not None:
+        return row
+    for old in old_hashes(value, purpose=purpose):
+        row = queryset.filter(**{field: old}).first()
+        if row is not None:
+            # Conditional on the old hash: of two processes re-hashing at once, one writes.
+            queryset.filter(**{field: old}).update(**{field: hashed})
+            if isinstance(row, Model):
+                setattr(row, field, hashed)
+            return row
+    return None
 
 
 def looks_like(value: str, prefix: str) -> bool:

@@ -33,13 +33,15 @@ from apisecrets.services import (
     api_secret_delete,
     api_secret_roll,
     api_secret_set_addresses,
+    create_refusal,
 )
 from audit.services import Actor
 from cybergate.compression import exempt as exempt_from_compression
 from cybergate.http import client_ip
 from cybergate.requests import PortalRequest
 from tenants.decorators import tenant_required
-from tenants.models import SupportRequest, Tenant
+from tenants.models import Tenant
+from tenants.services import open_support_request
 
 PAGE_TEMPLATE = "apisecrets/api_access.html"
 # The HTMX event that makes the secrets table fetch itself again after a create or delete.
@@ -113,15 +115,14 @@ def page_context(request: PortalRequest, tenant: Tenant) -> dict:
     secrets = list(
         tenant.api_secrets.select_related("replaced_by").order_by(*ordering(sort, direction))
     )
-    limit = MAX_PER_TENANT
     open_request = None
     if not tenant.api_access_enabled:
-        open_request = tenant.support_requests.filter(status=SupportRequest.Status.OPEN).first()
+        open_request = open_support_request(tenant)
     return {
         "secrets": secrets,
-        "secret_limit": limit,
+        "secret_limit": MAX_PER_TENANT,
         "places_used": places_used(secrets),
-        "at_limit": places_used(secrets) >= limit,
+        "create_refusal": create_refusal(tenant, secrets),
         "open_support_request": open_request,
         "columns": columns(sort, direction),
         "table_url": sort_url(sort, direction),
@@ -143,17 +144,6 @@ def api_access(request: PortalRequest) -> HttpResponse:
     # The same URL answers with a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _create_blocked_reason(tenant: Tenant) -> str | None:
-    if not tenant.api_access_enabled:
-        return "API access is not enabled for your tenant. Contact support to enable it."
-    if places_used(tenant.api_secrets.only("expires_at", "replaced_by")) >= (MAX_PER_TENANT):
-        return (
-            f"You already have {MAX_PER_TENANT} API secrets, the maximum. "
-            "Delete one to create another."
-        )
-    return None
 
 
 @tenant_required
@@ -197,7 +187,8 @@ def api_secret_new(request: PortalRequest) -> HttpResponse:
     if token:
         submissions.release(token)  # nothing created: the corrected form may be sent again
 
-    blocked = _create_blocked_reason(tenant) if request.method == "GET" else None
+    refusal = create_refusal(tenant) if request.method == "GET" else None
+    blocked = refusal.message if refusal else None
     template_name = PAGE_TEMPLATE + "#create-form" if request.htmx else "apisecrets/new.html"
     context = {"form": form, "blocked": blocked, "submit_token": submissions.new_token()}
     return render(request, template_name, context)

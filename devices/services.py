@@ -62,21 +62,15 @@ def device_credential_rotate(device: Device, *, actor: Actor | None = None) -> s
 
 
 def device_for_credential(value: str) -> Device | None:
-    """The device a bearer credential belongs to (one indexed lookup), or None."""
+    """The device a bearer credential belongs to (one indexed lookup; tokens.find), or None."""
     if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
         return None
-    device = (
-        Device.objects.select_related("tenant")
-        .filter(credential_hash=hash_device_credential(value))
-        .first()
+    device: Device | None = tokens.find(
+        Device.objects.select_related("tenant"),
+        "credential_hash",
+        value,
+        DEVICE_CREDENTIAL_PURPOSE,
     )
-    if device is None:
-        for old in tokens.old_hashes(value, purpose=DEVICE_CREDENTIAL_PURPOSE):
-            device = Device.objects.select_related("tenant").filter(credential_hash=old).first()
-            if device is not None:
-                device.credential_hash = hash_device_credential(value)
-                device.save(update_fields=["credential_hash"])
-                break
     return device
 
 

@@ -17,7 +17,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from callgroups.models import TeamsUser
+from callgroups.api import teams_user_or_404
 from cybergate.apiviews import problem_responses
 from cybergate.problems import Problem
 from devices import services
@@ -120,13 +120,7 @@ class CallEventView(GatewayView):
         if call is None:
             raise Problem(404, "not_found", "Call not found.")
         if data["type"] == "answered":
-            user = (
-                TeamsUser.objects.filter(tenant_id=self.device.tenant_id)
-                .by_reference(data["user"])
-                .first()
-            )
-            if user is None:
-                raise Problem(404, "user_not_found", "No such Teams user.")
+            user = teams_user_or_404(self.device.tenant, data["user"])
             call = services.call_answer(call=call, user=user)
         else:
             call = services.call_end(call=call, event=data["type"])

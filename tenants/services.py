@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,6 +12,18 @@ from apisecrets.services import api_secret_delete
 from audit.services import Actor, record
 from devices.models import Device
 from tenants.models import SupportRequest, Tenant, User
+
+
+class SupportRequestAlreadyOpen(ValidationError):
+    pass
+
+
+ALREADY_OPEN_MESSAGE = "Your request to enable API access is already with support."
+
+
+def open_support_request(tenant: Tenant) -> SupportRequest | None:
+    """The tenant's open support request, if any (support_request_create allows one at a time)."""
+    return tenant.support_requests.filter(status=SupportRequest.Status.OPEN).first()
 
 
 def support_request_create(
@@ -22,9 +35,17 @@ def support_request_create(
     message: str,
     ip: str | None = None,
 ) -> SupportRequest:
+    """Send a request to support; refused while the tenant has one open.
+
+    The tenant row is locked for the check-then-insert (as for the API secret limit), so of two
+    concurrent requests exactly one is created.
+    """
     with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if open_support_request(locked) is not None:
+            raise SupportRequestAlreadyOpen(ALREADY_OPEN_MESSAGE, code="support_request_open")
         request = SupportRequest.objects.create(
-            tenant=tenant,
+            tenant=locked,
             requested_by=user,
             contact_email=contact_email,
             subject=subject,

@@ -12,8 +12,13 @@ from cybergate.http import client_ip
 from cybergate.requests import PortalRequest, SignedInRequest
 from tenants.decorators import tenant_required
 from tenants.forms import SupportRequestForm, TimeZoneForm
-from tenants.models import SupportRequest
-from tenants.services import support_request_create, user_set_time_zone
+from tenants.services import (
+    ALREADY_OPEN_MESSAGE,
+    SupportRequestAlreadyOpen,
+    open_support_request,
+    support_request_create,
+    user_set_time_zone,
+)
 
 
 @tenant_required
@@ -23,9 +28,9 @@ def support_request_new(request: PortalRequest) -> HttpResponse:
     if tenant.api_access_enabled:
         messages.info(request, "API access is already enabled for your tenant.")
         return redirect("api_access")
-    if tenant.support_requests.filter(status=SupportRequest.Status.OPEN).exists():
+    if open_support_request(tenant) is not None:
         # One open request is enough; the API Access page shows it.
-        messages.info(request, "Your request to enable API access is already with support.")
+        messages.info(request, ALREADY_OPEN_MESSAGE)
         return redirect("api_access")
 
     form = SupportRequestForm(
@@ -33,14 +38,19 @@ def support_request_new(request: PortalRequest) -> HttpResponse:
         initial=SupportRequestForm.enable_api_access_initial(tenant, request.user),
     )
     if request.method == "POST" and form.is_valid():
-        support_request_create(
-            tenant=tenant,
-            user=request.user,
-            contact_email=form.cleaned_data["contact_email"],
-            subject=form.cleaned_data["subject"],
-            message=form.cleaned_data["message"],
-            ip=client_ip(request),
-        )
+        try:
+            support_request_create(
+                tenant=tenant,
+                user=request.user,
+                contact_email=form.cleaned_data["contact_email"],
+                subject=form.cleaned_data["subject"],
+                message=form.cleaned_data["message"],
+                ip=client_ip(request),
+            )
+        except SupportRequestAlreadyOpen:
+            # Another tab or colleague was first.
+            messages.info(request, ALREADY_OPEN_MESSAGE)
+            return redirect("api_access")
         messages.success(
             request, "Your request was sent to support. We will let you know by email."
         )

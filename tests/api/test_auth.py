@@ -7,8 +7,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
+from rest_framework.request import Request
 
 from apisecrets import authentication, tokens
 from apisecrets.models import ApiSecret
@@ -164,13 +165,13 @@ def test_last_use_is_written_at_most_once_a_minute_across_processes(
     assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at > first
 
 
-def test_conditional_update_lets_only_one_process_write(api_secret):
+def test_conditional_update_lets_only_one_process_write(api_secret, api_secret_value):
     """Two processes both believe the last use is old; the second UPDATE matches no row."""
     now = timezone.now()
-    entry = authentication._load(api_secret.hashed_value, "unused")
+    entry = authentication._load(api_secret_value)
     assert entry is not None
     authentication.ApiSecretAuthentication._record_use(entry, api_secret, "127.0.0.1", now)
-    stale = authentication._load(api_secret.hashed_value, "unused")
+    stale = authentication._load(api_secret_value)
     stale.last_used_at = None  # another process's outdated view
     later = now + timedelta(seconds=5)
     authentication.ApiSecretAuthentication._record_use(stale, api_secret, "127.0.0.1", later)
@@ -323,3 +324,19 @@ def test_batched_secret_counter_is_exact_near_the_limit_across_processes(redis_c
         allowed += throttling.hit("secret", "s1", "20/min", now=now, batched=True).allowed
     throttling._batches = {}
     assert 20 <= allowed <= 22
+
+
+def test_each_request_gets_its_own_copies_of_the_cached_secret_and_tenant(api_secret_value):
+    raw = RequestFactory().get(VERSION, HTTP_AUTHORIZATION=f"Bearer {api_secret_value}")
+    auth = authentication.ApiSecretAuthentication()
+    _, first = auth.authenticate(Request(raw))
+    assert "call_log_position" in first.get_deferred_fields()
+    first.refresh_from_db(fields=["call_log_position"])  # a view reads its position fresh
+    assert "call_log_position" not in first.get_deferred_fields()
+    first.tenant.name = "Changed by a view"
+
+    _, second = auth.authenticate(Request(raw))  # from the cache
+
+    assert second is not first and second.tenant is not first.tenant
+    assert second.tenant.name == "Acme"
+    assert "call_log_position" in second.get_deferred_fields()

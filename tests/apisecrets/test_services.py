@@ -16,6 +16,7 @@ from apisecrets.services import (
     SecretLimitReached,
     api_secret_create,
     api_secret_delete,
+    create_refusal,
     hash_api_secret,
 )
 from audit.models import AuditEntry
@@ -134,6 +135,29 @@ def test_disabled_api_access_refuses_creation(tenant, actor):
     with pytest.raises(ApiAccessDisabled):
         create(tenant, actor)
     assert not ApiSecret.objects.exists()
+
+
+def test_create_refusal_is_the_reason_the_service_gives(tenant, actor):
+    """The one rule: None below the limit; at it, the very code and message the service raises;
+    disabled access comes first."""
+    for i in range(3):
+        create(tenant, actor, name=f"secret {i}")
+    assert create_refusal(tenant) is None
+    create(tenant, actor, name="secret 3")
+
+    refusal = create_refusal(tenant)
+    assert refusal.code == "limit_reached"
+    with pytest.raises(SecretLimitReached) as excinfo:
+        create(tenant, actor, name="secret 4")
+    assert (excinfo.value.code, excinfo.value.messages) == (refusal.code, [refusal.message])
+
+    tenant.api_access_enabled = False
+    tenant.save()
+    refusal = create_refusal(tenant)
+    assert refusal.code == "api_access_disabled"
+    with pytest.raises(ApiAccessDisabled) as excinfo:
+        create(tenant, actor, name="secret 4")
+    assert (excinfo.value.code, excinfo.value.messages) == (refusal.code, [refusal.message])
 
 
 def test_only_a_keyed_hash_and_a_display_prefix_are_stored(tenant, actor):

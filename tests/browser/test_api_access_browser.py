@@ -127,7 +127,9 @@ def test_create_is_disabled_with_a_tooltip_at_four_secrets(page, admin_user, ten
     expect(button).to_be_disabled()
     wrapper = page.locator(".tooltip")
     expect(wrapper).to_have_attribute("title", re.compile("at most 4 API secrets"))
-    expect(page.get_by_text("You have 4 API secrets, the maximum.")).to_be_visible()
+    expect(
+        page.get_by_text("You have reached the maximum: at most 4 API secrets per tenant.")
+    ).to_be_visible()
     wrapper.hover()
     shot(page, "06-limit-tooltip")
 

@@ -197,7 +197,12 @@ def test_create_button_is_disabled_with_an_explanation_at_4_secrets(admin_client
         make_secret(f"s{i}")
     html = admin_client.get(URL).content.decode()
     assert re.search(r"<button [^>]*disabled>Create API secret</button>", html)
-    assert 'title="You can have at most 4 API secrets. Delete one to create another."' in html
+    message = (
+        "You have reached the maximum: at most 4 API secrets per tenant. "
+        "Delete one to create another."
+    )
+    assert f'title="{message}"' in html
+    assert f'<p id="limit-note" class="limit-note">{message}</p>' in html
     assert 'aria-describedby="limit-note"' in html
     assert 'id="limit-note"' in html
     assert (

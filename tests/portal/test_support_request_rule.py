@@ -1,0 +1,90 @@
+"""One open support request per tenant, enforced by the service (not only by the page)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from audit.models import AuditEntry
+from tenants.models import SupportRequest
+from tenants.services import SupportRequestAlreadyOpen, support_request_create
+
+THREADS = 6
+
+
+def _create(tenant, user, subject: str = "Enable API access for Acme") -> SupportRequest:
+    return support_request_create(
+        tenant=tenant,
+        user=user,
+        contact_email=user.email,
+        subject=subject,
+        message="Please enable it.",
+    )
+
+
+@pytest.mark.django_db
+def test_a_second_request_is_refused_while_one_is_open(tenant, admin_user):
+    first = _create(tenant, admin_user)
+
+    with pytest.raises(SupportRequestAlreadyOpen) as caught:
+        _create(tenant, admin_user, subject="Again")
+
+    assert caught.value.code == "support_request_open"
+    assert list(tenant.support_requests.all()) == [first]
+    assert AuditEntry.objects.filter(action="support_request.created").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_new_request_is_allowed_once_the_open_one_is_resolved(tenant, admin_user):
+    first = _create(tenant, admin_user)
+    first.status = SupportRequest.Status.RESOLVED
+    first.save()
+
+    second = _create(tenant, admin_user, subject="Again")
+
+    assert second.status == SupportRequest.Status.OPEN
+    assert tenant.support_requests.count() == 2
+
+
+@pytest.mark.django_db
+def test_another_tenants_open_request_does_not_count(tenant, other_tenant, admin_user):
+    from tests.conftest import PASSWORD
+
+    other_user = other_tenant.users.model.objects.create_user(
+        "carol@globex.example", PASSWORD, tenant=other_tenant
+    )
+    _create(other_tenant, other_user, subject="Globex")
+
+    assert _create(tenant, admin_user).tenant_id == tenant.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exactly_one_of_concurrent_requests_is_created(tenant, admin_user):
+    barrier = threading.Barrier(THREADS)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def send(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            _create(tenant, admin_user, subject=f"Request {index}")
+            outcome = "created"
+        except SupportRequestAlreadyOpen:
+            outcome = "refused"
+        except Exception as exc:  # noqa: BLE001 - a database error must fail the test, visibly
+            outcome = f"error: {type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(results) == ["created"] + ["refused"] * (THREADS - 1), results
+    assert tenant.support_requests.count() == 1
