@@ -35,4 +35,9 @@ class CyberGateASGIHandler(ASGIHandler):
 
 
 get_asgi_application()  # django.setup(), as Django's own entry point does
-application = CyberGateASGIHandler()
+
+from gateway.lean import LeanGateway  # noqa: E402 - needs django.setup()
+
+# `GET /device-api/v1/commands` is served by the lean path (gateway/lean.py) where it can be;
+# everything else, and that path where it cannot, by Django.
+application = LeanGateway(CyberGateASGIHandler())

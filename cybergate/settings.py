@@ -438,6 +438,9 @@ GATEWAY_MAX_WAITING = _read("GATEWAY_MAX_WAITING", env.int, default=2000)
 GATEWAY_READY_FRACTION = 0.9
 # Measure event-loop stalls of the gateway pool and report the longest in /readyz (benchmarks).
 GATEWAY_LOOP_PROBE = _read("GATEWAY_LOOP_PROBE", env.bool, default=False)
+# Serve `GET /device-api/v1/commands` from the lean ASGI application (gateway/lean.py) rather than
+# through Django's request handling. PostgreSQL only; elsewhere Django serves it regardless.
+GATEWAY_LEAN = _read("GATEWAY_LEAN", env.bool, default=True)
 for _name in (
     "GATEWAY_DB_POLL_SECONDS",
     "GATEWAY_SAFETY_POLL_SECONDS",
