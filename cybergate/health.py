@@ -53,7 +53,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         status, code = "ok", 200
     body: dict = {"status": status, **checks}
     if isinstance(request, ASGIRequest):
-        from devices import wakeup
+        from gateway import wakeup
 
         waiting, limit = wakeup.hub.admitted_count(), settings.GATEWAY_MAX_WAITING
         body |= {"waiting": waiting, "waiting_limit": limit}

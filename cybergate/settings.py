@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "audit",
     "callgroups",
     "devices",
+    "gateway",
 ]
 
 MIDDLEWARE = [
@@ -406,7 +407,7 @@ DOOR_OPEN_COMMAND_TTL_SECONDS = _read("DOOR_OPEN_COMMAND_TTL_SECONDS", env.int, 
 # A delivered but unacknowledged command is handed out again after this long (while still valid).
 DOOR_OPEN_REDELIVERY_SECONDS = _float("DOOR_OPEN_REDELIVERY_SECONDS", default=3.0)
 
-# --- Device gateway: how a queued command wakes the device's long-poll (devices/wakeup.py) ---
+# --- Device gateway: how a queued command wakes the device's long-poll (gateway/wakeup.py) ---
 # auto: Redis pub/sub when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY on PostgreSQL, else
 # a database poll every GATEWAY_DB_POLL_SECONDS (the embedded SQLite default).
 GATEWAY_WAKEUP = _read("GATEWAY_WAKEUP", env.str, default="auto").strip().lower()
@@ -511,7 +512,7 @@ SPECTACULAR_SETTINGS = {
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
         "ProblemCodeEnum": "cybergate.problems.PROBLEM_CODES",
-        # The two shapes of a gateway call event (devices.gateway.CallEventSchema).
+        # The two shapes of a gateway call event (gateway.serializers.CallEventSchema).
         "CallAnsweredEventTypeEnum": [("answered", "answered")],
         "CallEndEventTypeEnum": [
             ("ended", "ended"),

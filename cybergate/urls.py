@@ -11,7 +11,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/", include("cybergate.api")),
-    path("device-api/v1/", include("devices.gateway_urls")),
+    path("device-api/v1/", include("gateway.urls")),
     path(
         "device-api/schema/",
         SpectacularAPIView.as_view(custom_settings=settings.GATEWAY_SCHEMA_SETTINGS),

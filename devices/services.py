@@ -15,8 +15,8 @@ from django.utils import timezone
 from apisecrets import tokens
 from audit.services import Actor, lock_log_for_append, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
-from devices import wakeup
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
+from devices.signals import command_queued
 
 DEVICE_CREDENTIAL_PURPOSE = "device_credential"
 # A delivered command that the device has not acknowledged after this long is handed out again
@@ -318,7 +318,9 @@ def _door_open_issue(
             },
             ip=ip,
         )
-        transaction.on_commit(lambda: wakeup.notify(device.id))
+        transaction.on_commit(
+            lambda: command_queued.send(sender=DoorOpenCommand, device_id=device.id)
+        )
     command.replayed = False
     return command
 

@@ -15,8 +15,9 @@ from django.test import AsyncClient, Client
 
 from audit.services import Actor
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
-from devices import services, wakeup
+from devices import services
 from devices.models import Call, Device
+from gateway import wakeup
 
 
 @dataclass

@@ -26,8 +26,8 @@ from django.conf import settings
 
 from apisecrets import tokens
 from apisecrets.models import ApiSecret
-from devices.gateway import LONG_POLL_HEADER, LONG_POLL_UNSUPPORTED
 from devices.management.commands._device_client import DeviceClient
+from gateway.longpoll import LONG_POLL_HEADER, LONG_POLL_UNSUPPORTED
 from tests.conftest import make_api_secret
 from tests.gateway.conftest import make_device
 from tests.gateway.servers import base_environment, database_url, start_gunicorn

@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from devices import wakeup
 from devices.models import DoorOpenCommand
+from gateway import wakeup
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ How it fits together:
 
 - Each process has one `Hub`: a map from device id to the long-polls waiting in this process.
   A waiting poll holds an `asyncio.Event`, not a thread and not a database connection.
-- `notify(device_id)` runs after the command's transaction commits. It wakes this process's
+- `notify(device_id)` runs after the command's transaction commits (devices sends the
+  `command_queued` signal; gateway/apps.py connects it here). It wakes this process's
   waiters directly and tells the other processes through the configured backend:
   Redis pub/sub (`REDIS_URL` set), PostgreSQL `NOTIFY` (PostgreSQL without Redis), or nothing
   at all for the embedded default, where every process polls the database a few times a second.
@@ -22,7 +23,7 @@ The thread, rather than a task on the server's own loop, keeps this independent 
 view: uvicorn has one loop per process, but Django's runserver and test client run each async
 view on a loop of its own. Waking a waiter on another loop is `call_soon_threadsafe`.
 
-Waiters must register *before* they first look at the database (see `gateway.commands`): a
+Waiters must register *before* they first look at the database (see `longpoll.commands`): a
 notify that arrives between the look and the wait then leaves the event set, so no wake-up is
 lost.
 """
@@ -40,6 +41,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+
+from devices.services import devices_with_pending_commands
 
 logger = logging.getLogger(__name__)
 
@@ -362,8 +365,6 @@ def _postgres_conninfo() -> str:
 
 
 def _pending_among(device_ids: Iterable[str]) -> set[str]:
-    from devices.services import devices_with_pending_commands
-
     close_old_connections()
     ids = list(device_ids)
     found: set[str] = set()
@@ -416,3 +417,8 @@ def notify(device_id: UUID | str) -> None:
                 cursor.execute("SELECT pg_notify(%s, %s)", [channel(), device_id])
     except Exception:  # noqa: BLE001 - see docstring
         logger.warning("Wake-up notify via %s failed", backend, exc_info=True)
+
+
+def command_queued(sender, device_id: UUID | str, **kwargs) -> None:
+    """Receiver of devices.signals.command_queued (connected in gateway/apps.py)."""
+    notify(device_id)

@@ -1,0 +1,170 @@
+"""The device gateway's request and response bodies (/device-api/v1/, see gateway/views.py)."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from cybergate.serializers import ApiModelSerializer, ApiSerializer
+from devices.models import Call, DoorOpenCommand
+
+
+class TeamsUserRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    upn = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Ringing",
+            value={
+                "id": "7e9a1c3e-5f7b-4d9a-8e1c-3f5a7b9d1e3f",
+                "state": "ringing",
+                "caller": "sip:main-entrance@doors.contoso.com",
+                "call_group": "8d2f4b6a-1e3c-4a5b-8c7d-9e0f1a2b3c4d",
+                "device": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+                "started_at": "2026-11-28T09:13:51.000Z",
+                "answered_at": None,
+                "answered_by": None,
+                "ended_at": None,
+                "result": None,
+                "door_opened": False,
+            },
+            response_only=True,
+        )
+    ]
+)
+class CallSerializer(ApiModelSerializer):
+    call_group = serializers.UUIDField(source="call_group_id", allow_null=True)
+    device = serializers.UUIDField(source="device_id")
+    answered_by = TeamsUserRefSerializer(allow_null=True)
+    result = serializers.ChoiceField(choices=Call.Result.choices, allow_null=True)
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "state",
+            "caller",
+            "call_group",
+            "device",
+            "started_at",
+            "answered_at",
+            "answered_by",
+            "ended_at",
+            "result",
+            "door_opened",
+        ]
+
+    def to_representation(self, instance: Call) -> dict:
+        data = super().to_representation(instance)
+        data["result"] = data["result"] or None  # "" until the call ends
+        return data
+
+
+# Some non-space character and no NUL (DRF refuses NUL in any string): what the schemas declare.
+NOT_BLANK = r"^[^\x00]*\S[^\x00]*$"
+
+
+class CallStartSerializer(ApiSerializer):
+    caller = serializers.CharField(
+        max_length=254,
+        validators=[RegexValidator(NOT_BLANK, "Must not be blank.")],
+        help_text="SIP URI or label of the caller.",
+    )
+    call_group = serializers.UUIDField(help_text="Id of one of the tenant's call groups.")
+
+
+class CallEventSerializer(ApiSerializer):
+    type = serializers.ChoiceField(choices=["answered", "ended", "rejected", "failed"])
+    user = serializers.CharField(
+        required=False,
+        max_length=254,
+        help_text="For `answered`: the Teams user's UPN, Entra object id or id.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["type"] == "answered" and not attrs.get("user", "").strip():
+            raise serializers.ValidationError({"user": ["Required for an 'answered' event."]})
+        return attrs
+
+
+class CallEventSchema(OpenApiSerializerExtension):
+    """OpenAPI: `user` is required exactly for `answered` (a rule the serializer checks)."""
+
+    target_class = "gateway.serializers.CallEventSerializer"
+
+    def map_serializer(self, auto_schema, direction) -> dict:
+        user = {
+            "type": "string",
+            "maxLength": 254,
+            "pattern": NOT_BLANK,
+            "description": "For `answered`: the Teams user's UPN or Entra object id.",
+        }
+
+        def variant(types: list[str], required: list[str]) -> dict:
+            return {
+                "type": "object",
+                "properties": {"type": {"type": "string", "enum": types}, "user": user},
+                "required": required,
+                "additionalProperties": False,
+            }
+
+        return {
+            "oneOf": [
+                variant(["answered"], ["type", "user"]),
+                variant(["ended", "rejected", "failed"], ["type"]),
+            ]
+        }
+
+
+class CommandSerializer(ApiModelSerializer):
+    type = serializers.SerializerMethodField()
+    call_id = serializers.UUIDField()
+
+    class Meta:
+        model = DoorOpenCommand
+        fields = ["id", "type", "call_id", "dtmf", "expires_at"]
+
+    def get_type(self, command: DoorOpenCommand) -> str:
+        return "door_open"
+
+
+class CommandListSerializer(serializers.Serializer):
+    commands = CommandSerializer(many=True)
+
+
+class CommandAckSerializer(ApiSerializer):
+    result = serializers.ChoiceField(choices=["executed", "failed"])
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Executed",
+            value={
+                "id": "4b6d8f0a-2c4e-4f6a-9b8d-0e2f4a6b8c0d",
+                "type": "door_open",
+                "call_id": "7e9a1c3e-5f7b-4d9a-8e1c-3f5a7b9d1e3f",
+                "dtmf": "*1#",
+                "expires_at": "2026-11-28T09:14:25.000Z",
+                "status": "executed",
+                "delivered_at": "2026-11-28T09:14:10.184Z",
+                "acked_at": "2026-11-28T09:14:10.731Z",
+            },
+            response_only=True,
+        )
+    ]
+)
+class AckedCommandSerializer(CommandSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta(CommandSerializer.Meta):
+        fields = [*CommandSerializer.Meta.fields, "status", "delivered_at", "acked_at"]
+
+    def get_status(self, command: DoorOpenCommand) -> str:
+        return command.effective_status()

@@ -1,0 +1,177 @@
+"""The device gateway's short operations (/device-api/v1/): devices report calls and acknowledge
+door-open commands. Ordinary DRF views, authenticated by the device credential (gateway/auth.py);
+the long-poll `GET commands` is gateway/longpoll.py.
+
+All rules live in devices/services.py; errors are problem details (cybergate/problems.py).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from callgroups.models import TeamsUser
+from cybergate.apiviews import problem_responses
+from cybergate.problems import Problem
+from devices import services
+from devices.models import Call, Device
+from gateway.auth import DeviceCredentialAuthentication, IsDevice
+from gateway.serializers import (
+    AckedCommandSerializer,
+    CallEventSerializer,
+    CallSerializer,
+    CallStartSerializer,
+    CommandAckSerializer,
+)
+
+TAG = "Device gateway"
+
+
+def _problem_from(error: services.CallError) -> Problem:
+    return Problem(error.status, error.code, error.message)
+
+
+PROBLEM_DESCRIPTIONS: dict[int, str] = {
+    400: "`invalid_request`, with `errors` per field.",
+    401: "`missing_credentials` or `invalid_credentials`. Carries `WWW-Authenticate: Bearer`.",
+    404: "`not_found`: not this device's (or this tenant's), or no such id.",
+    429: (
+        "`auth_rate_limited`: too many failed authentications from this address; only "
+        "credentials that worked from it lately are still looked up. See `Retry-After`."
+    ),
+    503: (
+        "`gateway_busy`: this server process holds as many long-polls as it may "
+        "(`GATEWAY_MAX_WAITING`); poll again after `Retry-After` seconds. "
+        "`service_unavailable`: the database is unreachable; retry after `Retry-After`."
+    ),
+}
+
+
+def operation_problems(*statuses: int, **descriptions: str) -> dict:
+    """Problem-details responses of a gateway operation (400, 401, 404 and 429 always)."""
+    for always in (400, 401, 404, 429):
+        descriptions.setdefault(f"s{always}", PROBLEM_DESCRIPTIONS[always])
+    return problem_responses(*statuses, always=(400, 401, 404, 429), **descriptions)
+
+
+class GatewayView(APIView):
+    authentication_classes = [DeviceCredentialAuthentication]
+    permission_classes = [IsDevice]
+    throttle_classes: list = []
+
+    @property
+    def device(self) -> Device:
+        return self.request.auth
+
+
+# --- Calls ----------------------------------------------------------------------------------
+
+
+class CallListView(GatewayView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="device_call_start",
+        summary="A visitor rang: start a call to a call group",
+        description="The call starts ringing the call group's available members.",
+        request=CallStartSerializer,
+        responses={
+            201: CallSerializer,
+            **operation_problems(s404="`not_found`: no such call group in this device's tenant."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(CallStartSerializer, request)
+        call_group = self.device.tenant.call_groups.filter(id=data["call_group"]).first()
+        if call_group is None:
+            raise Problem(404, "not_found", "Call group not found.")
+        try:
+            call = services.call_start(
+                device=self.device, call_group=call_group, caller=data["caller"]
+            )
+        except services.CallError as exc:
+            raise _problem_from(exc) from exc
+        return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)
+
+
+class CallEventView(GatewayView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="device_call_event",
+        summary="Report that a call was answered, ended, rejected or failed",
+        description=(
+            "`answered` needs `user`, an available member of the call's call group who is in no "
+            "other active call (409 `not_a_member`, `member_unavailable`, `user_busy`); only a "
+            "ringing call can be answered or rejected, and an ended call takes no event (409 "
+            "`invalid_call_state`). Ending a call appends its call log entry and cancels its "
+            "undelivered door-open commands."
+        ),
+        request=CallEventSerializer,
+        responses={
+            200: CallSerializer,
+            **operation_problems(
+                409,
+                s404="`not_found` (not this device's call) or `user_not_found`.",
+                s409="`invalid_call_state`, `not_a_member`, `member_unavailable` or `user_busy`.",
+            ),
+        },
+    )
+    def post(self, request: Request, call_id) -> Response:
+        data = _valid(CallEventSerializer, request)
+        call = self.device.calls.filter(id=call_id).first()
+        if call is None:
+            raise Problem(404, "not_found", "Call not found.")
+        try:
+            if data["type"] == "answered":
+                user = (
+                    TeamsUser.objects.filter(tenant_id=self.device.tenant_id)
+                    .by_reference(data["user"])
+                    .first()
+                )
+                if user is None:
+                    raise Problem(404, "user_not_found", "No such Teams user.")
+                call = services.call_answer(call=call, user=user)
+            else:
+                call = services.call_end(call=call, event=data["type"])
+        except services.CallError as exc:
+            raise _problem_from(exc) from exc
+        call = Call.objects.select_related("answered_by").get(pk=call.pk)
+        return Response(CallSerializer(call).data)
+
+
+# --- Commands -------------------------------------------------------------------------------
+
+
+class CommandAckView(GatewayView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="device_command_ack",
+        summary="Report what the device did with a command",
+        description=(
+            "Only a delivered command can be acknowledged, once (409 `not_delivered`, "
+            "`already_acknowledged`). The integrator sees the outcome at "
+            "`GET /api/v1/door-open-commands/{id}`."
+        ),
+        request=CommandAckSerializer,
+        responses={
+            200: AckedCommandSerializer,
+            **operation_problems(409, s409="`not_delivered` or `already_acknowledged`."),
+        },
+    )
+    def post(self, request: Request, command_id) -> Response:
+        data = _valid(CommandAckSerializer, request)
+        try:
+            command = services.command_ack(
+                device=self.device, command_id=command_id, result=data["result"]
+            )
+        except services.CallError as exc:
+            raise _problem_from(exc) from exc
+        return Response(AckedCommandSerializer(command).data)
+
+
+def _valid(serializer_class, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
