@@ -357,6 +357,22 @@ def devices_with_pending_commands(device_ids) -> set:
     )
 
 
+def devices_with_new_pending_commands(since, now=None) -> set:
+    """Devices with a command that became deliverable after `since`: created since, or due for
+    redelivery since. The wake-up safety net's query: its cost follows the commands still valid
+    (an index on `expires_at`), not the number of waiting devices or the table's size."""
+    now = now or timezone.now()
+    again = redelivery_after()
+    became = Q(created_at__gt=since) | Q(
+        status=DoorOpenCommand.Status.DELIVERED, delivered_at__gt=since - again
+    )
+    return set(
+        DoorOpenCommand.objects.filter(_deliverable(now) & became)
+        .values_list("device_id", flat=True)
+        .distinct()
+    )
+
+
 def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
     """Hand out this device's deliverable commands, marking them delivered (at most once each).
 

@@ -18,7 +18,7 @@ else to Django untouched:
 - Claim: one `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING` with exactly the rule
   of devices.services.commands_claim (queued, or delivered and unacknowledged for
   DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended).
-- Waiting: the process's wake-up hub (devices/wakeup.py, one Redis subscription per process),
+- Waiting: the process's wake-up hub (gateway/wakeup.py, one Redis subscription per process),
   registered before the first look so no wake-up is lost; a disconnecting device ends its wait.
 - Answers: the same bodies (the same serializer, problem details with `instance`) and headers
   (X-Request-Id, the security headers and Content-Security-Policy Django's middleware sets,
@@ -56,14 +56,12 @@ from cybergate.http import bearer_value, client_address
 from cybergate.problems import RETRY_AFTER_UNAVAILABLE_SECONDS, Problem, problem_body
 from cybergate.security import secret_prefix, security_log
 from cybergate.throttling import auth_attempt, known_attempt
-from devices import services, wakeup
-from devices.gateway import (
-    BUSY_RETRY_AFTER_SECONDS,
-    MAX_WAIT_SECONDS,
-    CommandListSerializer,
-)
-from devices.gateway_auth import CredentialProblem
+from devices import services
 from devices.models import Call, Device, DoorOpenCommand
+from gateway import wakeup
+from gateway.auth import CredentialProblem
+from gateway.longpoll import BUSY_RETRY_AFTER_SECONDS, MAX_WAIT_SECONDS
+from gateway.serializers import CommandListSerializer
 
 logger = logging.getLogger(__name__)
 problems_logger = logging.getLogger("cybergate.problems")
@@ -364,7 +362,7 @@ _auth_cache: dict[tuple[str, str], tuple[float, str]] = {}
 async def authenticate(authorization: str | None, ip: str | None) -> str:
     """The id of the device the Authorization header proves; else raise an _Answer (401/429).
 
-    As devices.gateway_auth.authenticate_device, which the Django path uses."""
+    As gateway.auth.authenticate_device, which the Django path uses."""
     value = bearer_value(authorization)
     if value is None:
         problem = CredentialProblem(
