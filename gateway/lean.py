@@ -41,6 +41,7 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 import structlog
@@ -53,7 +54,12 @@ from apisecrets import tokens
 from cybergate import loopprobe, requestid
 from cybergate.headers import fixed_policy
 from cybergate.http import bearer_value, client_address
-from cybergate.problems import RETRY_AFTER_UNAVAILABLE_SECONDS, Problem, problem_body
+from cybergate.problems import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_UNAVAILABLE_SECONDS,
+    Problem,
+    problem_body,
+)
 from cybergate.security import secret_prefix, security_log
 from cybergate.throttling import auth_attempt, known_attempt
 from devices import services
@@ -78,12 +84,21 @@ _EMPTY = b'{"commands": []}'
 
 
 def enabled() -> bool:
-    return settings.GATEWAY_LEAN and connections["default"].vendor == "postgresql"
+    return settings.GATEWAY_LEAN and _on_postgresql()
+
+
+@lru_cache(maxsize=1)
+def _on_postgresql() -> bool:
+    return connections["default"].vendor == "postgresql"
 
 
 def _headers(scope) -> dict[bytes, bytes]:
-    # Last value wins, as in Django's META for a repeated header (rare; all we read are single).
-    return {name.lower(): value for name, value in scope.get("headers") or ()}
+    # A repeated header's values joined with commas, as Django's ASGI request does in META.
+    found: dict[bytes, bytes] = {}
+    for name, value in scope.get("headers") or ():
+        name = name.lower()
+        found[name] = found[name] + b"," + value if name in found else value
+    return found
 
 
 def _allowed_hosts() -> list[str]:
@@ -251,12 +266,15 @@ async def _query(sql: str, params: dict) -> list[tuple]:
     raise AssertionError("unreachable")
 
 
-def _tables() -> dict[str, str]:
-    return {
-        "device": Device._meta.db_table,
-        "command": DoorOpenCommand._meta.db_table,
-        "call": Call._meta.db_table,
-    }
+@lru_cache(maxsize=4)
+def _sql(template: str) -> str:
+    return template.format(
+        **{
+            "device": Device._meta.db_table,
+            "command": DoorOpenCommand._meta.db_table,
+            "call": Call._meta.db_table,
+        }
+    )
 
 
 _AUTH_SQL = """
@@ -288,7 +306,7 @@ async def _device_for(value: str) -> str | None:
         return None
     now = datetime.now(UTC)
     rows = await _query(
-        _AUTH_SQL.format(**_tables()),
+        _sql(_AUTH_SQL),
         {
             "hash": services.hash_device_credential(value),
             "now": now,
@@ -321,7 +339,7 @@ async def claim(device_id: str) -> list[DoorOpenCommand]:
     """Hand out the device's deliverable commands (devices.services.commands_claim's rule)."""
     now = datetime.now(UTC)
     rows = await _query(
-        _CLAIM_SQL.format(**_tables()),
+        _sql(_CLAIM_SQL),
         {
             "device": device_id,
             "now": now,
@@ -536,7 +554,11 @@ async def serve(scope, receive, send, headers: dict[bytes, bytes]) -> None:
                 answer = refused
                 if answer.status in (401, 429):
                     _log_refused(scope, headers, answer)
-            except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            except (
+                psycopg.OperationalError,
+                psycopg_pool.PoolTimeout,
+                *DATABASE_UNAVAILABLE,
+            ) as exc:
                 problems_logger.warning("Database unavailable: %s", exc)
                 answer = _problem(
                     503,
@@ -544,6 +566,11 @@ async def serve(scope, receive, send, headers: dict[bytes, bytes]) -> None:
                     "The service is temporarily unavailable; try again shortly.",
                     headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
                 )
+            except Exception:
+                # A bug: logged with its traceback, answered in the API's format (as Django's
+                # path does), never with the server's plain-text 500.
+                problems_logger.exception("Unhandled error in GET %s", scope["path"])
+                answer = _problem(500, "server_error", "An unexpected error occurred.")
     finally:
         requestid._request_id.reset(token)
     await _send(send, answer, request_id, _is_secure(scope, headers))
