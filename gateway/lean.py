@@ -8,16 +8,16 @@ else to Django untouched:
 
 - Client address: the ASGI peer and `X-Forwarded-For` under the same TRUSTED_PROXIES rule as
   everywhere (cybergate.http.client_address).
-- Device authentication: the keyed hash of the credential looked up with an async PostgreSQL
-  pool (psycopg 3), in one statement that also records "last seen" (at most every 10 s, as
-  devices.services.device_seen). A credential that worked from an address is remembered by this
-  process for AUTH_CACHE_SECONDS (0.5 s), so a rotated credential stops working everywhere
-  within that, inside the 1 s bound API secrets have. The failed-authentication limit is the same
-  per-address limit (cybergate.throttling): its cache round trips, needed only for values this
-  process has not seen work from the address lately, run in a thread.
-- Claim: one `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING` with exactly the rule
-  of devices.services.commands_claim (queued, or delivered and unacknowledged for
-  DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended).
+- One look per poll (and one more per wake-up): a single statement on a per-process async
+  PostgreSQL pool (psycopg 3) finds the device by the credential's keyed hash, records "last
+  seen" (at most every 10 s, as devices.services.device_seen) and claims the deliverable
+  commands with `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, under exactly
+  the rule of devices.services.commands_claim (queued, or delivered and unacknowledged for
+  DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended). Since every look
+  authenticates, a rotated credential stops working at once, on every process. The
+  failed-authentication limit is the same per-address limit (cybergate.throttling): its cache
+  round trips, needed only for values this process has not seen work from the address lately,
+  run in a thread.
 - Waiting: the process's wake-up hub (gateway/wakeup.py, one Redis subscription per process),
   registered before the first look so no wake-up is lost; a disconnecting device ends its wait.
 - Answers: the same bodies (the same serializer, problem details with `instance`) and headers
@@ -38,7 +38,6 @@ import logging
 import math
 import random
 import re
-import time
 import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -61,7 +60,7 @@ from cybergate.problems import (
     problem_body,
 )
 from cybergate.security import secret_prefix, security_log
-from cybergate.throttling import auth_attempt, known_attempt
+from cybergate.throttling import AuthAttempt, auth_attempt, known_attempt
 from devices import services
 from devices.models import Call, Device, DoorOpenCommand
 from gateway import wakeup
@@ -73,9 +72,6 @@ logger = logging.getLogger(__name__)
 problems_logger = logging.getLogger("cybergate.problems")
 
 PATH = "/device-api/v1/commands"
-# How long a credential that worked from an address is believed without asking the database.
-AUTH_CACHE_SECONDS = 0.5
-_AUTH_CACHE_MAX = 50_000
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 _EMPTY = b'{"commands": []}'
 
@@ -286,17 +282,31 @@ seen AS (
 SELECT id FROM d
 """
 
-_CLAIM_SQL = """
-UPDATE {command} AS c SET status = %(delivered)s, delivered_at = %(now)s
-FROM (
-    SELECT p.id FROM {command} AS p JOIN {call} AS k ON k.id = p.call_id
-    WHERE p.device_id = %(device)s AND p.expires_at > %(now)s AND k.state = %(active)s
-      AND (p.status = %(queued)s
-           OR (p.status = %(delivered)s AND p.acked_at IS NULL AND p.delivered_at <= %(again)s))
-    FOR UPDATE OF p SKIP LOCKED
-) AS claimed
-WHERE c.id = claimed.id
-RETURNING c.id, c.tenant_id, c.call_id, c.device_id, c.dtmf, c.created_at, c.expires_at
+# One look: authenticate (the credential's keyed hash), record "last seen" (at most every
+# LAST_SEEN_GRANULARITY) and claim the deliverable commands, in one statement. No row: no device
+# has this credential (any more). One row per claimed command, or one with NULLs for none.
+_LOOK_SQL = """
+WITH d AS (SELECT id, last_seen_at FROM {device} WHERE credential_hash = %(hash)s),
+seen AS (
+    UPDATE {device} AS t SET last_seen_at = %(now)s FROM d
+    WHERE t.id = d.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= %(stale)s)
+),
+claimed AS (
+    UPDATE {command} AS c SET status = %(delivered)s, delivered_at = %(now)s
+    FROM (
+        SELECT p.id FROM {command} AS p
+        JOIN d ON p.device_id = d.id
+        JOIN {call} AS k ON k.id = p.call_id
+        WHERE p.expires_at > %(now)s AND k.state = %(active)s
+          AND (p.status = %(queued)s
+               OR (p.status = %(delivered)s AND p.acked_at IS NULL
+                   AND p.delivered_at <= %(again)s))
+        FOR UPDATE OF p SKIP LOCKED
+    ) AS pending
+    WHERE c.id = pending.id
+    RETURNING c.id, c.tenant_id, c.call_id, c.device_id, c.dtmf, c.created_at, c.expires_at
+)
+SELECT d.id, claimed.* FROM d LEFT JOIN claimed ON true
 """
 
 
@@ -335,36 +345,44 @@ def _sync_device_for(value: str) -> Device | None:
         close_old_connections()
 
 
-async def claim(device_id: str) -> list[DoorOpenCommand]:
-    """Hand out the device's deliverable commands (devices.services.commands_claim's rule)."""
+async def look(credential_hash: str) -> tuple[str | None, list[DoorOpenCommand]]:
+    """(device id, claimed commands) for a credential's hash; (None, []) if no device has it.
+
+    The claim follows devices.services.commands_claim's rule: queued, or delivered and not
+    acknowledged for DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended;
+    each command to one poll (SKIP LOCKED)."""
     now = datetime.now(UTC)
     rows = await _query(
-        _sql(_CLAIM_SQL),
+        _sql(_LOOK_SQL),
         {
-            "device": device_id,
+            "hash": credential_hash,
             "now": now,
+            "stale": now - services.LAST_SEEN_GRANULARITY,
             "again": now - services.redelivery_after(),
             "active": Call.State.ACTIVE,
             "queued": DoorOpenCommand.Status.QUEUED,
             "delivered": DoorOpenCommand.Status.DELIVERED,
         },
     )
+    if not rows:
+        return None, []
     commands = [
         DoorOpenCommand(
-            id=row[0],
-            tenant_id=row[1],
-            call_id=row[2],
-            device_id=row[3],
-            dtmf=row[4],
-            created_at=row[5],
-            expires_at=row[6],
+            id=row[1],
+            tenant_id=row[2],
+            call_id=row[3],
+            device_id=row[4],
+            dtmf=row[5],
+            created_at=row[6],
+            expires_at=row[7],
             status=DoorOpenCommand.Status.DELIVERED,
             delivered_at=now,
         )
         for row in rows
+        if row[1] is not None
     ]
     commands.sort(key=lambda command: command.created_at)
-    return commands
+    return str(rows[0][0]), commands
 
 
 async def _in_thread(func, *args):
@@ -373,14 +391,18 @@ async def _in_thread(func, *args):
 
 # --- Authentication ------------------------------------------------------------------------------
 
-# (client address, credential) → (monotonic time it worked, device id)
-_auth_cache: dict[tuple[str, str], tuple[float, str]] = {}
+# Credential hash → device id, as last seen: where to register a poll before its first look.
+# Only a hint: every look authenticates again (an unknown or rotated hash finds no device).
+_device_ids: dict[str, str] = {}
+_DEVICE_IDS_MAX = 100_000
+_INVALID = ("invalid_credentials", "The device credential is not valid.")
 
 
-async def authenticate(authorization: str | None, ip: str | None) -> str:
-    """The id of the device the Authorization header proves; else raise an _Answer (401/429).
+async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, AuthAttempt]:
+    """The credential's value and its attempt, before any lookup; else raise 401/429.
 
-    As gateway.auth.authenticate_device, which the Django path uses."""
+    As gateway.auth.authenticate_device (the Django path): a missing credential and a refusal
+    count against the per-address failed-authentication limit, checked before any lookup."""
     value = bearer_value(authorization)
     if value is None:
         problem = CredentialProblem(
@@ -388,28 +410,33 @@ async def authenticate(authorization: str | None, ip: str | None) -> str:
             "Send the device credential as 'Authorization: Bearer <credential>'.",
         )
         raise _from_problem(await _in_thread(_failed, ip, problem))
-    key = (ip or "unknown", value)
-    now = time.monotonic()
-    cached = _auth_cache.get(key)
-    if cached is not None and now - cached[0] < AUTH_CACHE_SECONDS:
-        return cached[1]
     attempt = known_attempt(ip, value)
     if attempt is None:
         try:
             attempt = await _in_thread(auth_attempt, ip, value)  # 429 over the limit
         except Problem as exc:
             raise _from_problem(exc) from None
-    device_id = await _device_for(value)
-    if device_id is None:
-        problem = CredentialProblem("invalid_credentials", "The device credential is not valid.")
-        raise _from_problem(await _in_thread(attempt.failed, problem))
+    return value, attempt
+
+
+async def _refuse(attempt: AuthAttempt) -> _Answer:
+    return _from_problem(await _in_thread(attempt.failed, CredentialProblem(*_INVALID)))
+
+
+async def _succeeded(attempt: AuthAttempt) -> None:
     if attempt.known():
-        attempt.succeeded()
+        attempt.succeeded()  # no cache round trip then
     else:
         await _in_thread(attempt.succeeded)
-    if len(_auth_cache) > _AUTH_CACHE_MAX:
-        _auth_cache.clear()
-    _auth_cache[key] = (time.monotonic(), device_id)
+
+
+async def authenticate(authorization: str | None, ip: str | None) -> str:
+    """The id of the device the Authorization header proves, marked as seen; else raise."""
+    value, attempt = await _attempt(authorization, ip)
+    device_id = await _device_for(value)
+    if device_id is None:
+        raise await _refuse(attempt)
+    await _succeeded(attempt)
     return device_id
 
 
@@ -476,14 +503,40 @@ async def _watch_disconnect(receive, poll: _Poll) -> None:
             return
 
 
-async def _wait_for_commands(device_id: str, wait: float, receive) -> list[DoorOpenCommand]:
+async def _poll(authorization, ip, wait: float, receive) -> list[DoorOpenCommand]:
+    """Authenticate and take the device's commands, waiting up to `wait` seconds for one."""
+    value, attempt = await _attempt(authorization, ip)
+    if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
+        raise await _refuse(attempt)
+    credential_hash = services.hash_device_credential(value)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    # Registered before the first look: a command committed in between has set the event.
-    waiter = wakeup.hub.register(device_id, loop)
+    # Registered before the look: a command committed in between has set the event, so no
+    # wake-up is lost. A credential this process has not seen yet registers after its first look
+    # and looks once more.
+    known = _device_ids.get(credential_hash)
+    waiter = wakeup.hub.register(known, loop) if known is not None else None
     watcher = None
     try:
-        commands = await claim(device_id)
+        device_id, commands = await look(credential_hash)
+        if device_id is None and settings.SECRET_PEPPER_OLD:
+            # Hashed under a retired pepper: the shared code finds it and re-hashes it (rare).
+            device = await _in_thread(_sync_device_for, value)
+            if device is not None:
+                device_id, commands = await look(credential_hash)
+        if device_id is None:
+            _device_ids.pop(credential_hash, None)
+            raise await _refuse(attempt)
+        await _succeeded(attempt)
+        if device_id != known:
+            if len(_device_ids) > _DEVICE_IDS_MAX:
+                _device_ids.clear()
+            _device_ids[credential_hash] = device_id
+            if waiter is not None:
+                wakeup.hub.unregister(waiter)
+            waiter = wakeup.hub.register(device_id, loop)
+            if not commands:
+                _, commands = await look(credential_hash)
         if commands or wait <= 0:
             return commands
         poll = _Poll(waiter)
@@ -497,10 +550,14 @@ async def _wait_for_commands(device_id: str, wait: float, receive) -> list[DoorO
             waiter.event.clear()
             if poll.gone:
                 break
-            commands = await claim(device_id)
+            # Each look authenticates again: a credential rotated meanwhile gets nothing more.
+            device_id, commands = await look(credential_hash)
+            if device_id is None:
+                break
         return commands
     finally:
-        wakeup.hub.unregister(waiter)
+        if waiter is not None:
+            wakeup.hub.unregister(waiter)
         if watcher is not None:
             watcher.cancel()
 
@@ -526,8 +583,7 @@ async def _answer(scope, receive, headers: dict[bytes, bytes]) -> _Answer:
             headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS))},
         )
     try:
-        device_id = await authenticate(authorization, ip)
-        commands = await _wait_for_commands(device_id, wait, receive)
+        commands = await _poll(authorization, ip, wait, receive)
     finally:
         if wait > 0:
             wakeup.hub.release()
