@@ -30,7 +30,6 @@ from django.db.models import Model, Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from apisecrets import tokens
@@ -38,7 +37,7 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret, usage_add
 from apisecrets.validators import parse_networks
 from cybergate.http import bearer_value, client_ip
-from cybergate.problems import Problem
+from cybergate.problems import AuthenticationProblem, Problem
 from cybergate.throttling import auth_attempt, failed_authentication
 from tenants.models import Tenant
 
@@ -58,13 +57,6 @@ _TENANT_ACCESS = _TENANT_FIELDS.index("api_access_enabled")
 _SECRET_EXPIRES = _SECRET_FIELDS.index("expires_at")
 _SECRET_LAST_USED = _SECRET_FIELDS.index("last_used_at")
 _SECRET_ADDRESSES = _SECRET_FIELDS.index("allowed_addresses")
-
-
-class AuthenticationProblem(Problem, exceptions.AuthenticationFailed):
-    """A 401 with our code; being an AuthenticationFailed makes DRF add WWW-Authenticate."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(401, code, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 @dataclass(slots=True)

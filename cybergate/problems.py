@@ -6,8 +6,12 @@ integrators branch on; `type` is a URN built from it (RFC 9457 allows type URIs 
 meant to be dereferenced); `title` is the same for every occurrence of a code.
 
 Pieces for other API modules:
-- `Problem(status, code, detail)` — raise it from a DRF view, serializer, service adapter or
-  authentication class;
+- `Problem(status, code, detail)` — raise it from a DRF view, serializer or authentication class
+  (`AuthenticationProblem(code, detail)` for a 401);
+- services raise `cybergate.errors.ServiceError(code, message)` or Django's `ValidationError`,
+  never a Problem: both are mapped here, the code to its status by `SERVICE_ERROR_STATUSES`;
+- `problem_response_for(exc)` — the answer for any of these, outside DRF too (the gateway's
+  long-poll);
 - `problem_response(status, code, title, detail, ...)` — build the response directly (plain Django
   views, middleware, URL catch-alls);
 - `exception_handler` — DRF's EXCEPTION_HANDLER (settings.REST_FRAMEWORK);
@@ -23,14 +27,16 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
+from cybergate.errors import ServiceError
 from cybergate.http import is_api_request
 from cybergate.requestid import current_request_id
 
@@ -102,6 +108,28 @@ _STATUS_CODES: dict[int, str] = {
 }
 
 
+# The HTTP status of each code a service refuses with (cybergate.errors.ServiceError). The one
+# place a domain error meets HTTP; a code not listed is a conflict with the current state: 409.
+SERVICE_ERROR_STATUSES: dict[str, int] = {
+    "invalid_request": 400,
+    "not_found": 404,
+    "user_not_found": 404,
+    "not_a_member": 409,
+    "member_unavailable": 409,
+    "user_busy": 409,
+    "invalid_call_state": 409,
+    "not_in_active_call": 409,
+    "no_door_open_code": 409,
+    "not_delivered": 409,
+    "already_acknowledged": 409,
+    "idempotency_key_reused": 422,
+}
+
+
+def service_error_status(code: str) -> int:
+    return SERVICE_ERROR_STATUSES.get(code, 409)
+
+
 class Problem(exceptions.APIException):
     """An error with a stable code, rendered as problem details by `exception_handler`."""
 
@@ -122,6 +150,14 @@ class Problem(exceptions.APIException):
         self.headers = dict(headers or {})
         self.title = title
         # DRF's Throttled has `wait`; ours carries Retry-After in headers instead.
+
+
+class AuthenticationProblem(Problem, exceptions.AuthenticationFailed):
+    """A 401 with our code (customer API and device gateway alike); being an
+    AuthenticationFailed makes DRF add WWW-Authenticate."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(401, code, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def payload_too_large() -> Problem:
@@ -230,6 +266,37 @@ def _code_of(exc: exceptions.APIException) -> str:
     return _STATUS_CODES.get(exc.status_code, "server_error")
 
 
+def _django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+# What `problem_response_for` answers: the domain errors services raise, and our own Problem.
+KNOWN_ERRORS = (ServiceError, DjangoValidationError, Problem)
+
+
+def problem_response_for(exc: ServiceError | DjangoValidationError | Problem) -> HttpResponse:
+    """The answer for a domain error (ServiceError, Django's ValidationError) or a Problem.
+    Shared by `exception_handler` and views outside DRF (the gateway's long-poll)."""
+    if isinstance(exc, ServiceError):
+        return problem_response(service_error_status(exc.code), exc.code, None, exc.message)
+    if isinstance(exc, Problem):
+        headers = dict(exc.headers)
+        if getattr(exc, "auth_header", None):
+            headers.setdefault("WWW-Authenticate", exc.auth_header)
+        return problem_response(
+            exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, headers
+        )
+    errors = _django_validation_errors(exc)
+    return problem_response(
+        400, "invalid_request", None, _validation_detail_text(errors), errors=errors
+    )
+
+
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse:
     """DRF EXCEPTION_HANDLER: every error as problem details, never None (so never an HTML 500)."""
     if isinstance(exc, Http404):
@@ -239,14 +306,9 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
     elif isinstance(exc, RequestDataTooBig):
         exc = payload_too_large()
 
-    if isinstance(exc, Problem):
+    if isinstance(exc, KNOWN_ERRORS):
         set_rollback()
-        headers = dict(exc.headers)
-        if getattr(exc, "auth_header", None):
-            headers.setdefault("WWW-Authenticate", exc.auth_header)
-        return problem_response(
-            exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, headers
-        )
+        return problem_response_for(exc)
 
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()

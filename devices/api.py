@@ -33,7 +33,7 @@ from devices.serializers import (
     DoorOpenAcceptedSerializer,
     DoorOpenCommandSerializer,
 )
-from devices.services import CallError, active_call_of, door_open_request
+from devices.services import active_call_of, door_open_request
 
 CALLS_TAG = "Active calls"
 CALL_LOG_TAG = "Call log"
@@ -151,8 +151,6 @@ class DoorOpenView(CustomerAPIView):
                 ip=client_ip(request),
                 idempotency_key=key,
             )
-        except CallError as exc:
-            raise Problem(exc.status, exc.code, exc.message) from exc
         except IntegrityError as exc:
             # The secret was deleted after this process last checked it (< 0.5 s ago).
             raise Problem(401, "invalid_secret", "The API secret is not valid.") from exc

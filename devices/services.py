@@ -15,28 +15,19 @@ from django.utils import timezone
 from apisecrets import tokens
 from audit.services import Actor, lock_log_for_append, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from cybergate.errors import ServiceError
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 from devices.signals import command_queued
 
 DEVICE_CREDENTIAL_PURPOSE = "device_credential"
-# A delivered command that the device has not acknowledged after this long is handed out again
-# (while it is still valid), in case the first delivery was lost on the way. The default; the
-# setting DOOR_OPEN_REDELIVERY_SECONDS wins.
-REDELIVERY_AFTER = timedelta(seconds=3)
 # How long an Idempotency-Key of a secret's door-open request counts.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Devices poll often; record "last seen" at most this often per device.
 LAST_SEEN_GRANULARITY = timedelta(seconds=10)
 
 
-class CallError(Exception):
-    """A rule refused the operation. `code` is the stable API error code; `status` its HTTP one."""
-
-    def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class CallError(ServiceError):
+    """A rule of calls or door-open commands refused the operation (cybergate/errors.py)."""
 
 
 # --- Device credentials -------------------------------------------------------------------
@@ -95,7 +86,7 @@ def device_seen(device: Device) -> None:
 def call_start(*, device: Device, call_group: CallGroup, caller: str) -> Call:
     """A visitor rang: the device calls one of its tenant's call groups."""
     if call_group.tenant_id != device.tenant_id:
-        raise CallError("not_found", "Call group not found.", status=404)
+        raise CallError("not_found", "Call group not found.")
     return Call.objects.create(
         tenant_id=device.tenant_id, device=device, call_group=call_group, caller=caller[:254]
     )
@@ -117,15 +108,13 @@ def call_answer(*, call: Call, user: TeamsUser) -> Call:
             )
         member = CallGroupMember.objects.filter(call_group_id=call.call_group_id, user=user).first()
         if member is None:
-            raise CallError(
-                "not_a_member", "Only a member of the call's call group can answer it.", 409
-            )
+            raise CallError("not_a_member", "Only a member of the call's call group can answer it.")
         if member.availability != CallGroupMember.Availability.AVAILABLE:
             raise CallError(
-                "member_unavailable", "The Teams user is unavailable in this call group.", 409
+                "member_unavailable", "The Teams user is unavailable in this call group."
             )
         if Call.objects.filter(answered_by=user, state=Call.State.ACTIVE).exists():
-            raise CallError(_USER_BUSY, _USER_BUSY_MESSAGE, 409)
+            raise CallError(_USER_BUSY, _USER_BUSY_MESSAGE)
         call.state = Call.State.ACTIVE
         call.answered_by = user
         call.answered_at = timezone.now()
@@ -136,7 +125,7 @@ def call_answer(*, call: Call, user: TeamsUser) -> Call:
             with transaction.atomic():
                 call.save(update_fields=["state", "answered_by", "answered_at"])
         except IntegrityError as exc:
-            raise CallError(_USER_BUSY, _USER_BUSY_MESSAGE, 409) from exc
+            raise CallError(_USER_BUSY, _USER_BUSY_MESSAGE) from exc
     return call
 
 
@@ -269,7 +258,6 @@ def _command_for_idempotency_key(*, secret, key: str, user: TeamsUser) -> DoorOp
         raise CallError(
             "idempotency_key_reused",
             "This Idempotency-Key was already used for another Teams user's door-open request.",
-            status=422,
         )
     command.replayed = True
     return command
@@ -326,9 +314,9 @@ def _door_open_issue(
 
 
 def redelivery_after() -> timedelta:
-    return timedelta(
-        seconds=getattr(settings, "DOOR_OPEN_REDELIVERY_SECONDS", REDELIVERY_AFTER.total_seconds())
-    )
+    """A delivered command the device has not acknowledged after this long is handed out again
+    (while it is still valid), in case the first delivery was lost on the way."""
+    return timedelta(seconds=settings.DOOR_OPEN_REDELIVERY_SECONDS)
 
 
 def _deliverable(now) -> Q:
@@ -401,7 +389,7 @@ def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
 def command_ack(*, device: Device, command_id, result: str) -> DoorOpenCommand:
     """The device reports the outcome. Only the device a command went to can acknowledge it."""
     if result not in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
-        raise CallError("invalid_request", "result must be 'executed' or 'failed'.", status=400)
+        raise CallError("invalid_request", "result must be 'executed' or 'failed'.")
     with transaction.atomic():
         command = (
             DoorOpenCommand.objects.select_for_update(of=("self",))
@@ -410,7 +398,7 @@ def command_ack(*, device: Device, command_id, result: str) -> DoorOpenCommand:
             .first()
         )
         if command is None:
-            raise CallError("not_found", "Command not found.", status=404)
+            raise CallError("not_found", "Command not found.")
         if command.status in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
             raise CallError("already_acknowledged", "The command was already acknowledged.")
         if command.status != DoorOpenCommand.Status.DELIVERED:

@@ -14,24 +14,16 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from cybergate.http import bearer_value, client_ip
-from cybergate.problems import Problem
+from cybergate.problems import AuthenticationProblem
 from cybergate.throttling import auth_attempt, failed_authentication
 from devices.models import Device
 from devices.services import device_for_credential, device_seen
 
 SECURITY_SCHEME = "deviceCredential"
-
-
-class CredentialProblem(Problem, exceptions.AuthenticationFailed):
-    """A 401 with our code; being an AuthenticationFailed makes DRF add WWW-Authenticate."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(401, code, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def authenticate_device(header: str | None, ip: str | None) -> Device:
@@ -43,7 +35,7 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
     if value is None:
         raise failed_authentication(
             ip,
-            CredentialProblem(
+            AuthenticationProblem(
                 "missing_credentials",
                 "Send the device credential as 'Authorization: Bearer <credential>'.",
             ),
@@ -52,7 +44,7 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
     device = device_for_credential(value)
     if device is None:
         raise attempt.failed(
-            CredentialProblem("invalid_credentials", "The device credential is not valid.")
+            AuthenticationProblem("invalid_credentials", "The device credential is not valid.")
         )
     attempt.succeeded()
     device_seen(device)

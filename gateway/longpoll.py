@@ -32,11 +32,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cybergate.errors import ServiceError
 from cybergate.http import client_ip
 from cybergate.problems import (
     DATABASE_UNAVAILABLE,
     Problem,
     problem_response,
+    problem_response_for,
     service_unavailable_response,
 )
 from devices import services
@@ -173,12 +175,6 @@ def _parse_wait(raw: str | None) -> float:
     return wait
 
 
-def _problem(exc: Problem) -> HttpResponse:
-    return problem_response(
-        exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, exc.headers
-    )
-
-
 def _open_poll(
     header: str | None, ip: str | None, loop, opened: list
 ) -> tuple[Device, list[DoorOpenCommand]]:
@@ -241,8 +237,8 @@ async def commands(request: HttpRequest) -> HttpResponse:
                 wakeup.hub.release()
         else:
             claimed = await _poll(request, 0)
-    except Problem as exc:
-        return _problem(exc)
+    except (Problem, ServiceError) as exc:
+        return problem_response_for(exc)
     except DATABASE_UNAVAILABLE as exc:
         # The database threads drop the broken connection (_with_connection_hygiene); the next
         # poll reconnects.

@@ -30,10 +30,6 @@ from gateway.serializers import (
 TAG = "Device gateway"
 
 
-def _problem_from(error: services.CallError) -> Problem:
-    return Problem(error.status, error.code, error.message)
-
-
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
     400: "`invalid_request`, with `errors` per field.",
     401: "`missing_credentials` or `invalid_credentials`. Carries `WWW-Authenticate: Bearer`.",
@@ -87,12 +83,7 @@ class CallListView(GatewayView):
         call_group = self.device.tenant.call_groups.filter(id=data["call_group"]).first()
         if call_group is None:
             raise Problem(404, "not_found", "Call group not found.")
-        try:
-            call = services.call_start(
-                device=self.device, call_group=call_group, caller=data["caller"]
-            )
-        except services.CallError as exc:
-            raise _problem_from(exc) from exc
+        call = services.call_start(device=self.device, call_group=call_group, caller=data["caller"])
         return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)
 
 
@@ -123,20 +114,17 @@ class CallEventView(GatewayView):
         call = self.device.calls.filter(id=call_id).first()
         if call is None:
             raise Problem(404, "not_found", "Call not found.")
-        try:
-            if data["type"] == "answered":
-                user = (
-                    TeamsUser.objects.filter(tenant_id=self.device.tenant_id)
-                    .by_reference(data["user"])
-                    .first()
-                )
-                if user is None:
-                    raise Problem(404, "user_not_found", "No such Teams user.")
-                call = services.call_answer(call=call, user=user)
-            else:
-                call = services.call_end(call=call, event=data["type"])
-        except services.CallError as exc:
-            raise _problem_from(exc) from exc
+        if data["type"] == "answered":
+            user = (
+                TeamsUser.objects.filter(tenant_id=self.device.tenant_id)
+                .by_reference(data["user"])
+                .first()
+            )
+            if user is None:
+                raise Problem(404, "user_not_found", "No such Teams user.")
+            call = services.call_answer(call=call, user=user)
+        else:
+            call = services.call_end(call=call, event=data["type"])
         call = Call.objects.select_related("answered_by").get(pk=call.pk)
         return Response(CallSerializer(call).data)
 
@@ -162,12 +150,9 @@ class CommandAckView(GatewayView):
     )
     def post(self, request: Request, command_id) -> Response:
         data = _valid(CommandAckSerializer, request)
-        try:
-            command = services.command_ack(
-                device=self.device, command_id=command_id, result=data["result"]
-            )
-        except services.CallError as exc:
-            raise _problem_from(exc) from exc
+        command = services.command_ack(
+            device=self.device, command_id=command_id, result=data["result"]
+        )
         return Response(AckedCommandSerializer(command).data)
 
 

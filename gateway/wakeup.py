@@ -51,7 +51,6 @@ logger = logging.getLogger(__name__)
 REDIS = "redis"
 POSTGRES = "postgres"
 DATABASE_POLL = "db-poll"
-BACKENDS = (REDIS, POSTGRES, DATABASE_POLL)
 
 # The safety net also looks this far before its last sweep: a command's created_at is taken
 # before its transaction commits, and web servers' clocks may differ a little.
@@ -161,10 +160,6 @@ class Hub:
     def waiting_device_ids(self) -> list[str]:
         with self._lock:
             return list(self._waiters)
-
-    def waiting_count(self) -> int:
-        with self._lock:
-            return sum(len(group) for group in self._waiters.values())
 
     def _ensure_background(self) -> None:
         # Started lazily, and again in a forked child (gunicorn forks after import).
