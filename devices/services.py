@@ -336,15 +336,6 @@ def pending_commands_filter(device: Device, now) -> Q:
     return Q(device=device) & _deliverable(now)
 
 
-def devices_with_pending_commands(device_ids) -> set:
-    """Which of `device_ids` have a deliverable command: the wake-up safety net, one query."""
-    return set(
-        DoorOpenCommand.objects.filter(Q(device_id__in=device_ids) & _deliverable(timezone.now()))
-        .values_list("device_id", flat=True)
-        .distinct()
-    )
-
-
 def devices_with_new_pending_commands(since, now=None) -> set:
     """Devices with a command that became deliverable after `since`: created since, or due for
     redelivery since. The wake-up safety net's query: its cost follows the commands still valid

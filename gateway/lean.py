@@ -56,6 +56,7 @@ from cybergate.http import bearer_value, client_address
 from cybergate.problems import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_UNAVAILABLE_SECONDS,
+    AuthenticationProblem,
     Problem,
     problem_body,
 )
@@ -64,7 +65,6 @@ from cybergate.throttling import AuthAttempt, auth_attempt, known_attempt
 from devices import services
 from devices.models import Call, Device, DoorOpenCommand
 from gateway import wakeup
-from gateway.auth import CredentialProblem
 from gateway.longpoll import BUSY_RETRY_AFTER_SECONDS, MAX_WAIT_SECONDS
 from gateway.serializers import CommandListSerializer
 
@@ -405,7 +405,7 @@ async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, Auth
     count against the per-address failed-authentication limit, checked before any lookup."""
     value = bearer_value(authorization)
     if value is None:
-        problem = CredentialProblem(
+        problem = AuthenticationProblem(
             "missing_credentials",
             "Send the device credential as 'Authorization: Bearer <credential>'.",
         )
@@ -420,7 +420,7 @@ async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, Auth
 
 
 async def _refuse(attempt: AuthAttempt) -> _Answer:
-    return _from_problem(await _in_thread(attempt.failed, CredentialProblem(*_INVALID)))
+    return _from_problem(await _in_thread(attempt.failed, AuthenticationProblem(*_INVALID)))
 
 
 async def _succeeded(attempt: AuthAttempt) -> None:

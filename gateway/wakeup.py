@@ -157,6 +157,10 @@ class Hub:
         for waiter in waiters:
             waiter.wake()
 
+    def has_waiters(self) -> bool:
+        with self._lock:
+            return bool(self._waiters)
+
     def waiting_device_ids(self) -> list[str]:
         with self._lock:
             return list(self._waiters)
@@ -242,7 +246,7 @@ class _Background(threading.Thread):
                 )
             self._sweep_now.clear()
             started = _now()
-            if not self.hub.waiting_count():
+            if not self.hub.has_waiters():
                 since = started  # nobody to wake; whoever registers next looks for themselves
                 continue
             try:
