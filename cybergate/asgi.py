@@ -13,4 +13,9 @@ from gateway.asgi import CyberGateASGIHandler
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cybergate.settings")
 
 get_asgi_application()  # django.setup(), as Django's own entry point does
-application = CyberGateASGIHandler()
+
+from gateway.lean import LeanGateway  # noqa: E402 - needs django.setup()
+
+# `GET /device-api/v1/commands` is served by the lean path (gateway/lean.py) where it can be;
+# everything else, and that path where it cannot, by Django.
+application = LeanGateway(CyberGateASGIHandler())

@@ -70,14 +70,22 @@ def client_ip(request: HttpRequest) -> str | None:
     client. Anything left of it was written by the client and is never believed. A malformed hop
     stops the walk at the last proxy, which is what can be vouched for.
     """
-    remote = request.META.get("REMOTE_ADDR") or None
+    return client_address(
+        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
+
+
+def client_address(remote: str | None, forwarded_for: str) -> str | None:
+    """`client_ip` from the raw values: the connecting peer and the X-Forwarded-For header
+    (the lean gateway path, gateway/lean.py, has no Django request)."""
+    remote = remote or None
     if not settings.TRUSTED_PROXIES or remote is None:
         return remote
     networks = _trusted(tuple(settings.TRUSTED_PROXIES))
     nearest = _address(remote)
     if nearest is None or not _is_trusted(nearest, networks):
         return remote
-    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+    for hop in reversed(forwarded_for.split(",")):
         address = _address(hop)
         if address is None:
             break

@@ -42,7 +42,12 @@ def _request_fields(request: HttpRequest | None) -> dict:
 
 
 def _secret_prefix(request: HttpRequest) -> str | None:
-    value = bearer_value(request.META.get("HTTP_AUTHORIZATION"))
+    return secret_prefix(request.META.get("HTTP_AUTHORIZATION"))
+
+
+def secret_prefix(authorization: str | None) -> str | None:
+    """The display prefix of a bearer value of our format, else None (never more of it)."""
+    value = bearer_value(authorization)
     if value and any(tokens.looks_like(value, prefix) for prefix in _OUR_PREFIXES):
         return value[: tokens.DISPLAY_PREFIX_LENGTH]
     return None

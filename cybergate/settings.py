@@ -360,6 +360,9 @@ GATEWAY_DB_THREADS = env.integer("GATEWAY_DB_THREADS", default=4, above=0)
 GATEWAY_MAX_WAITING = env.integer("GATEWAY_MAX_WAITING", default=2000, above=0)
 # Measure event-loop stalls of the gateway pool and report the longest in /readyz (benchmarks).
 GATEWAY_LOOP_PROBE = env.boolean("GATEWAY_LOOP_PROBE", default=False)
+# Serve `GET /device-api/v1/commands` from the lean ASGI application (gateway/lean.py) rather than
+# through Django's request handling. PostgreSQL only; elsewhere Django serves it regardless.
+GATEWAY_LEAN = env.boolean("GATEWAY_LEAN", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apisecrets.authentication.ApiSecretAuthentication"],

@@ -262,6 +262,23 @@ class AuthAttempt:
     def failed(self, problem: Problem) -> Problem:
         return failed_authentication(self.ip, problem)
 
+    def known(self) -> bool:
+        """This value worked from this address through this process lately: `succeeded()` then
+        costs no cache round trip (the async gateway calls it in the loop only then)."""
+        marked = _recent.get((self.ip, self.fingerprint))
+        return marked is not None and time.monotonic() - marked < _SUCCESS_REFRESH_SECONDS
+
+
+def known_attempt(ip: str | None, value: str) -> AuthAttempt | None:
+    """The attempt, if `auth_attempt` would let it through without any cache round trip (the
+    value worked from this address through this process lately); else None: call
+    `auth_attempt` (in a thread, from async code)."""
+    attempt = AuthAttempt(ip or "unknown", _fingerprint(value))
+    marked = _recent.get((attempt.ip, attempt.fingerprint))
+    if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
+        return attempt
+    return None
+
 
 def auth_attempt(ip: str | None, value: str) -> AuthAttempt:
     """Start an authentication; raise 429 `auth_rate_limited` if it must not even be looked up.

@@ -179,7 +179,11 @@ class DoorOpenCommand(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["device", "status"], name="command_pending_by_device")]
+        indexes = [
+            models.Index(fields=["device", "status"], name="command_pending_by_device"),
+            # The gateway's safety net looks only at commands still valid (devices.services).
+            models.Index(fields=["expires_at"], name="command_by_expiry"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["issued_by_secret", "idempotency_key"],

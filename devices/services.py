@@ -6,7 +6,6 @@ The customer API, the device gateway, admin and the simulators all go through th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -346,10 +345,19 @@ def pending_commands_filter(device: Device, now: datetime) -> Q:
     return Q(device=device) & _deliverable(now)
 
 
-def devices_with_pending_commands(device_ids: Iterable[uuid.UUID | str]) -> set[uuid.UUID]:
-    """Which of `device_ids` have a deliverable command: the wake-up safety net, one query."""
+def devices_with_new_pending_commands(
+    since: datetime, now: datetime | None = None
+) -> set[uuid.UUID]:
+    """Devices with a command that became deliverable after `since`: created since, or due for
+    redelivery since. The wake-up safety net's query: its cost follows the commands still valid
+    (an index on `expires_at`), not the number of waiting devices or the table's size."""
+    now = now or timezone.now()
+    again = redelivery_after()
+    became = Q(created_at__gt=since) | Q(
+        status=DoorOpenCommand.Status.DELIVERED, delivered_at__gt=since - again
+    )
     return set(
-        DoorOpenCommand.objects.filter(Q(device_id__in=device_ids) & _deliverable(timezone.now()))
+        DoorOpenCommand.objects.filter(_deliverable(now) & became)
         .values_list("device_id", flat=True)
         .distinct()
     )

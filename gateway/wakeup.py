@@ -11,7 +11,9 @@ How it fits together:
   at all for the embedded default, where every process polls the database a few times a second.
 - One background thread per process runs an event loop with the listener (one Redis or
   PostgreSQL connection per process) and a safety-net poll that asks the database, in one query,
-  which waiting devices have something deliverable. The safety net catches a message lost while
+  which devices have a command that became deliverable since its last look (new, or due for
+  redelivery), and wakes those waiting here: its cost follows the door-opens still valid, not the
+  number of waiting devices. The safety net catches a message lost while
   a listener reconnects and commands that become deliverable again without a new notify
   (redelivery of an unacknowledged command).
 - Outages: while the listener is down (Redis or PostgreSQL gone) the safety net polls as often
@@ -35,15 +37,16 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from devices.services import devices_with_pending_commands
+from devices.services import devices_with_new_pending_commands
 
 if TYPE_CHECKING:
     import redis
@@ -57,8 +60,9 @@ REDIS = "redis"
 POSTGRES = "postgres"
 DATABASE_POLL = "db-poll"
 
-# Devices whose ids are checked per safety-net query; keeps the IN list and the query plan sane.
-_SWEEP_CHUNK = 500
+# The safety net also looks this far before its last sweep: a command's created_at is taken
+# before its transaction commits, and web servers' clocks may differ a little.
+_SWEEP_OVERLAP = timedelta(seconds=5)
 # Listener back-off: short, because a refused connect costs nothing and every second without the
 # listener is a second of slower wake-ups.
 _RECONNECT_MIN_SECONDS = 0.1
@@ -161,6 +165,10 @@ class Hub:
         for waiter in waiters:
             waiter.wake()
 
+    def has_waiters(self) -> bool:
+        with self._lock:
+            return bool(self._waiters)
+
     def waiting_device_ids(self) -> list[str]:
         with self._lock:
             return list(self._waiters)
@@ -236,6 +244,10 @@ class _Background(threading.Thread):
         assert self._sweep_now is not None  # _main sets it first
         loop = asyncio.get_running_loop()
         failing = False
+        # Only commands that became deliverable since the last successful sweep can concern a
+        # waiting poll (each poll looks for itself when it registers), so the cost does not grow
+        # with the number of waiting devices.
+        since = _now()
         while True:
             # contextlib.suppress: a timeout is the normal way to the next poll.
             with contextlib.suppress(TimeoutError):
@@ -243,11 +255,14 @@ class _Background(threading.Thread):
                     self._sweep_now.wait(), sweep_interval(listening=self.listening)
                 )
             self._sweep_now.clear()
-            device_ids = self.hub.waiting_device_ids()
-            if not device_ids:
+            started = _now()
+            if not self.hub.has_waiters():
+                since = started  # nobody to wake; whoever registers next looks for themselves
                 continue
             try:
-                pending = await loop.run_in_executor(self._db, _pending_among, device_ids)
+                pending = await loop.run_in_executor(
+                    self._db, _pending_since, since - _SWEEP_OVERLAP, started
+                )
             except Exception:  # noqa: BLE001 - the database may be restarting; try again later
                 if not failing:  # once per outage, not every poll
                     logger.warning("Wake-up safety poll failed", exc_info=True)
@@ -257,8 +272,9 @@ class _Background(threading.Thread):
             if failing:
                 logger.warning("Wake-up safety poll works again")
                 failing = False
+            since = started
             for device_id in pending:
-                self.hub.wake(device_id)
+                self.hub.wake(device_id)  # a no-op for a device not waiting here
 
     async def _reconnecting(self, name: str, listen: _Listen) -> None:
         """Run `listen` for ever: after a failure, retry with a short back-off that starts over
@@ -370,13 +386,13 @@ def _postgres_conninfo() -> str:
     return make_conninfo(**{k: v for k, v in params.items() if v is not None})
 
 
-def _pending_among(device_ids: Iterable[str]) -> set[str]:
+def _pending_since(since: datetime, now: datetime) -> set[str]:
     close_old_connections()
-    ids = list(device_ids)
-    found: set[str] = set()
-    for start in range(0, len(ids), _SWEEP_CHUNK):
-        found |= {str(d) for d in devices_with_pending_commands(ids[start : start + _SWEEP_CHUNK])}
-    return found
+    return {str(d) for d in devices_with_new_pending_commands(since, now)}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _close_connection() -> None:

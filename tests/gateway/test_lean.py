@@ -1,0 +1,351 @@
+"""The lean long-poll path (gateway/lean.py) over real HTTP, against the Django path's answers.
+
+Three servers on one database (and Redis, when REDIS_URL is set), started as README "Deploying"
+runs the pools: the gateway pool with the lean path (the default), the gateway pool with
+GATEWAY_LEAN=false (Django's handler serves the long-poll, as before), and the web pool (WSGI,
+which never holds a poll). The same requests must get the same answers: status, body and headers
+(only Date, the per-process order of the CSP directives and the web pool's X-Long-Poll differ).
+Also: door-opens are delivered, redelivered and never handed out twice by the lean path, the
+failed-authentication limit is the same, and a rotated credential stops working within 1 s.
+
+Each test talks from its own loopback addresses (127.0.0.x), so the servers' per-address limits
+do not carry over from one test to the next.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from itertools import count
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from devices import services
+from tests.conftest import make_api_secret
+from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.gateway.servers import base_environment, database_url, start_gunicorn
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        reason="the lean path serves on PostgreSQL only (SQLite: test_demo_on_sqlite.py)",
+    ),
+]
+
+PATH = "/device-api/v1/commands"
+FAILURE_LIMIT = 3
+_sources = count(100)
+# Set by the HTTP servers themselves (gunicorn's and uvicorn's own), not by the application.
+_SAME_EVERYWHERE = {"date", "server", "connection", "transfer-encoding"}
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        found = [v for k, v in self.headers if k.lower() == name.lower()]
+        return found[-1] if found else None
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+    def comparable(self, *, drop: tuple[str, ...] = ()) -> tuple:
+        """Status, body and headers, with what legitimately differs between processes made
+        equal: Date/Server, and the CSP's directive order (each process orders it its own way)."""
+        headers = []
+        for name, value in self.headers:
+            if name.lower() in _SAME_EVERYWHERE or name.lower() in drop:
+                continue
+            if name.lower() == "content-security-policy":
+                value = "; ".join(sorted(part.strip() for part in value.split(";")))
+            headers.append((name, value))
+        return self.status, self.body, headers
+
+
+def request(
+    url: str,
+    path: str = PATH,
+    *,
+    source: str,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: dict | None = None,
+) -> Answer:
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60, source_address=(source, 0))
+    try:
+        headers = {"X-Request-Id": "lean-test-1", **(headers or {})}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        data = None if body is None else json.dumps(body)
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    return Answer(response.status, response.getheaders(), body)
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+@pytest.fixture(scope="module")
+def servers(django_db_setup):
+    variables = {
+        "DATABASE_URL": database_url(settings.DATABASES["default"]),
+        "AUTH_FAILURE_RATE_LIMIT": f"{FAILURE_LIMIT}/min",
+        "DOOR_OPEN_REDELIVERY_SECONDS": "1",
+    }
+    if os.environ.get("REDIS_URL"):
+        variables["REDIS_URL"] = os.environ["REDIS_URL"]
+        variables["GATEWAY_WAKEUP_CHANNEL"] = f"lean_test_{os.getpid()}"
+    started = {}
+    try:
+        started["lean"] = start_gunicorn(base_environment(**variables), "gateway")
+        started["django"] = start_gunicorn(
+            base_environment(**variables, GATEWAY_LEAN="false"), "gateway"
+        )
+        started["web"] = start_gunicorn(base_environment(**variables), "web")
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+@pytest.fixture
+def sources():
+    """Fresh loopback addresses: one per server, the same for each request to a server."""
+    n = next(_sources)
+    return {"lean": f"127.0.1.{n}", "django": f"127.0.2.{n}", "web": f"127.0.3.{n}"}
+
+
+@pytest.fixture
+def world(tenant):
+    anna = make_teams_user(tenant, "anna@acme.example")
+    group = make_call_group(tenant, "Reception", anna)
+    front, front_credential = make_device(tenant, "Front door")
+    return {
+        "group": group,
+        "front": front,
+        "credential": front_credential,
+        "api_secret": make_api_secret(tenant)[1],
+    }
+
+
+def _variants(credential: str) -> dict[str, dict]:
+    good = bearer(credential)
+    return {
+        "empty": {"path": f"{PATH}?wait=0", "headers": good},
+        "no wait": {"path": PATH, "headers": good},
+        "short wait": {"path": f"{PATH}?wait=0.2", "headers": good},
+        "repeated wait": {"path": f"{PATH}?wait=31&wait=0", "headers": good},
+        "wait not a number": {"path": f"{PATH}?wait=soon", "headers": good},
+        "wait too long": {"path": f"{PATH}?wait=31", "headers": good},
+        "wait nan": {"path": f"{PATH}?wait=nan", "headers": good},
+        "no credential": {"path": f"{PATH}?wait=0"},
+        "no credential, bad wait": {"path": f"{PATH}?wait=-1"},
+        "not bearer": {"path": PATH, "headers": {"Authorization": f"Basic {credential}"}},
+        "own request id": {"path": PATH, "headers": {**good, "X-Request-Id": "abc.DEF:1-2_3"}},
+        "proxy headers ignored": {
+            "path": PATH,
+            "headers": {**good, "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
+        },
+        "post": {"path": PATH, "method": "POST", "headers": good},
+        "head": {"path": PATH, "method": "HEAD", "headers": good},
+        "foreign host": {"path": PATH, "headers": {**good, "Host": "evil.example"}},
+    }
+
+
+def test_the_lean_path_answers_as_the_django_path_does(servers, world, sources):
+    for name, variant in _variants(world["credential"]).items():
+        lean = request(servers["lean"].url, source=sources["lean"], **variant)
+        django = request(servers["django"].url, source=sources["django"], **variant)
+        assert lean.comparable() == django.comparable(), name
+        web = request(servers["web"].url, source=sources["web"], **variant)
+        assert lean.comparable() == web.comparable(drop=("x-long-poll",)), name
+        if web.status == 200 and variant.get("method", "GET") == "GET":
+            assert web.header("X-Long-Poll") == "unsupported; wait=0"
+    # An invalid credential, and an insane request id (replaced by a fresh one: compared apart),
+    # from fresh addresses (the failures above count against the limit).
+    n = next(_sources)
+    for headers in (
+        bearer("cgd_" + "x" * 43),
+        {**bearer(world["credential"]), "X-Request-Id": "bad id!"},
+        {"X-Request-Id": "x" * 201},
+    ):
+        variant = {"path": PATH, "headers": headers}
+        lean = request(servers["lean"].url, source=f"127.0.1.{n}", **variant)
+        django = request(servers["django"].url, source=f"127.0.2.{n}", **variant)
+        assert lean.status == django.status
+        if headers.get("X-Request-Id"):
+            assert re.fullmatch(r"[0-9a-f]{32}", lean.header("X-Request-Id") or "")
+            assert lean.header("X-Request-Id") != django.header("X-Request-Id")
+        if lean.status != 200:
+            request_id = lean.header("X-Request-Id")
+            assert lean.json()["instance"] == f"urn:cybergate:request:{request_id}"
+            assert lean.json() | {"instance": ""} == django.json() | {"instance": ""}
+        assert [k for k, _ in lean.headers] == [k for k, _ in django.headers]
+
+
+def test_the_lean_path_is_what_serves_the_gateway_pool(servers, world, sources):
+    """The lean path's own connections (application_name cybergate-gateway) exist only in the
+    process that runs it: the Django path's answers above really came from Django."""
+    request(servers["lean"].url, source=sources["lean"], headers=bearer(world["credential"]))
+    request(servers["django"].url, source=sources["django"], headers=bearer(world["credential"]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = 'cybergate-gateway'"
+        )
+        (lean_connections,) = cursor.fetchone()
+    assert 1 <= lean_connections <= settings.GATEWAY_DB_THREADS
+
+
+def _answered_call(url: str, world: dict, source: str) -> str:
+    device = bearer(world["credential"])
+    body = {"caller": "sip:visitor@street", "call_group": str(world["group"].id)}
+    call = _post(url, "/device-api/v1/calls", body, device, source)
+    assert call.status == 201, call.body
+    answered = _post(
+        url,
+        f"/device-api/v1/calls/{call.json()['id']}/events",
+        {"type": "answered", "user": "anna@acme.example"},
+        device,
+        source,
+    )
+    assert answered.status == 200, answered.body
+    return call.json()["id"]
+
+
+def _post(url: str, path: str, body: dict, headers: dict, source: str) -> Answer:
+    return request(url, path, source=source, method="POST", headers=headers, body=body)
+
+
+def _open_door(url: str, world: dict, source: str) -> dict:
+    answer = _post(
+        url,
+        "/api/v1/active-calls/anna@acme.example/door-open",
+        {},
+        bearer(world["api_secret"]),
+        source,
+    )
+    assert answer.status == 202, answer.body
+    return answer.json()
+
+
+def test_door_opens_reach_the_lean_path_once_each_in_the_django_paths_format(
+    servers, world, sources
+):
+    lean, django = servers["lean"], servers["django"]
+    call_id = _answered_call(django.url, world, sources["django"])
+    device = bearer(world["credential"])
+
+    # Delivered to a waiting lean poll, in the shape and format the Django path uses.
+    issued = _open_door(django.url, world, sources["django"])
+    first = request(lean.url, f"{PATH}?wait=20", source=sources["lean"], headers=device)
+    assert first.status == 200, first.body
+    (command,) = first.json()["commands"]
+    assert command == {
+        "id": issued["id"],
+        "type": "door_open",
+        "call_id": call_id,
+        "dtmf": "#1",
+        "expires_at": issued["expires_at"],
+    }
+    # Handed out once: the Django path finds nothing now ...
+    nothing = request(django.url, f"{PATH}?wait=0", source=sources["django"], headers=device)
+    assert nothing.json() == {"commands": []}
+    # ... and, unacknowledged, the lean path hands it out again after the redelivery delay.
+    again = request(lean.url, f"{PATH}?wait=10", source=sources["lean"], headers=device)
+    assert again.json()["commands"] == [command]
+    ack = _post(
+        lean.url, f"{PATH}/{command['id']}/ack", {"result": "executed"}, device, sources["lean"]
+    )
+    assert ack.status == 200, ack.body
+    time.sleep(1.2)
+    assert request(lean.url, f"{PATH}?wait=0", source=sources["lean"], headers=device).json() == {
+        "commands": []
+    }
+
+    # The same byte for byte as the Django path's delivery of the next door-open.
+    second = _open_door(django.url, world, sources["django"])
+    from_django = request(django.url, f"{PATH}?wait=5", source=sources["django"], headers=device)
+    (delivered,) = from_django.json()["commands"]
+    assert delivered["id"] == second["id"]
+    assert list(delivered) == list(command)
+    assert len(from_django.body) == len(first.body)  # same format (ids, time stamps) throughout
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", command["expires_at"])
+    assert [k for k, _ in first.headers] == [k for k, _ in from_django.headers]
+    assert first.comparable()[2] == from_django.comparable()[2]
+
+
+def test_the_failed_authentication_limit_is_the_same(servers, world, sources):
+    wrong = bearer("cgd_" + "w" * 43)
+    answers = {}
+    for name in ("lean", "django"):
+        # The device's credential works from this address: it keeps working over the limit.
+        ok = request(servers[name].url, source=sources[name], headers=bearer(world["credential"]))
+        assert ok.status == 200
+        answers[name] = [
+            request(servers[name].url, source=sources[name], headers=wrong)
+            for _ in range(FAILURE_LIMIT + 1)
+        ]
+        ok = request(servers[name].url, source=sources[name], headers=bearer(world["credential"]))
+        answers[name].append(ok)
+    statuses = [[a.status for a in answers[name]] for name in ("lean", "django")]
+    assert statuses[0] == statuses[1] == [401] * FAILURE_LIMIT + [429, 200]
+    for lean, django in zip(answers["lean"], answers["django"], strict=True):
+        drop = ("retry-after",)
+        assert lean.comparable(drop=drop)[0] == django.comparable(drop=drop)[0]
+        assert [k for k, _ in lean.headers] == [k for k, _ in django.headers]
+    limited = answers["lean"][FAILURE_LIMIT]
+    assert limited.json()["code"] == "auth_rate_limited"
+    assert 1 <= int(limited.header("Retry-After")) <= 60
+
+
+def test_a_rotated_credential_stops_working_on_the_lean_path_within_a_second(
+    servers, world, sources
+):
+    url, source = servers["lean"].url, sources["lean"]
+    old = world["credential"]
+    # Warm: the process believes this credential from this address now.
+    for _ in range(3):
+        assert request(url, source=source, headers=bearer(old)).status == 200
+    new = services.device_credential_rotate(world["front"])  # committed (transaction=True)
+    rotated_at = time.monotonic()
+    while (status := request(url, source=source, headers=bearer(old)).status) == 200:
+        assert time.monotonic() - rotated_at < 1.0, "the old credential still works after 1 s"
+    assert status == 401
+    assert request(url, source=source, headers=bearer(new)).status == 200
+
+
+def test_a_device_that_hangs_up_stops_waiting(servers, world, sources):
+    """A poll whose connection closes is no longer held (nor counted against the limit)."""
+    url, source = servers["lean"].url, sources["lean"]
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5, source_address=(source, 0))
+    conn.request("GET", f"{PATH}?wait=30", headers=bearer(world["credential"]))
+
+    def waiting() -> int:
+        return json.loads(request(url, "/readyz", source=source).body)["waiting"]
+
+    deadline = time.monotonic() + 10
+    while waiting() != 1:
+        assert time.monotonic() < deadline, "the poll never started waiting"
+        time.sleep(0.05)
+    conn.close()
+    deadline = time.monotonic() + 5
+    while waiting() != 0:
+        assert time.monotonic() < deadline, "the closed poll is still held"
+        time.sleep(0.05)
