@@ -25,6 +25,7 @@ from accounts import lockout
 from accounts.mfa import mfa_enrolled, mfa_required_for
 from accounts.sessions import LAST_SEEN_AT, expiry_reason, signed_in_with_microsoft
 from cybergate.middleware import DualModeMiddleware
+from cybergate.security import mark_already_logged
 
 SESSIONLESS_PREFIXES = ("/api/", "/device-api/", "/healthz", "/readyz", "/" + settings.STATIC_URL)
 # Writing "last seen" on every request would save the session on every request; a minute of
@@ -84,7 +85,9 @@ class SignInLockoutMiddleware(_Middleware):
             status=429,
         )
         response["Retry-After"] = str(math.ceil(wait))
-        return response
+        # The lockout was logged when it began (user.locked_out); a line per refused attempt
+        # would make the flood cost a log write each.
+        return mark_already_logged(response)
 
 
 class SessionLimitsMiddleware(_Middleware):
