@@ -1,0 +1,48 @@
+"""The Users page: who can sign in to the tenant's portal, and how."""
+
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tenants.decorators import tenant_required
+
+PAGE_SIZE = 50
+SECOND_FACTORS = {
+    Authenticator.Type.TOTP: "Authenticator app",
+    Authenticator.Type.WEBAUTHN: "Passkey",
+}
+METHOD_LABELS = {"password": "Password", "microsoft": "Microsoft", "passkey": "Passkey"}
+
+
+@tenant_required
+@require_GET
+def users(request: HttpRequest) -> HttpResponse:
+    """Every login of the request's tenant, with its sign-in methods, second factors and last
+    sign-in. Only the tenant's own users: the queryset starts from it."""
+    microsoft = SocialAccount.objects.filter(user=OuterRef("pk"), provider="microsoft")
+    logins = request.tenant.users.annotate(microsoft_linked=Exists(microsoft)).order_by("email")
+    page = Paginator(logins, PAGE_SIZE).get_page(request.GET.get("page"))
+    factors: dict[int, set[str]] = {}
+    for user_id, kind in Authenticator.objects.filter(
+        user__in=[user.pk for user in page.object_list], type__in=list(SECOND_FACTORS)
+    ).values_list("user_id", "type"):
+        factors.setdefault(user_id, set()).add(SECOND_FACTORS[kind])
+    rows = [
+        {
+            "user": user,
+            "methods": [
+                *(["Password"] if user.has_usable_password() else []),
+                *(["Microsoft"] if user.microsoft_linked else []),
+            ],
+            "second_factors": sorted(factors.get(user.pk, ())),
+            "last_method": METHOD_LABELS.get(user.last_sign_in_method, user.last_sign_in_method),
+        }
+        for user in page.object_list
+    ]
+    return render(request, "accounts/users.html", {"page": page, "rows": rows})
