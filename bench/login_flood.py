@@ -6,7 +6,7 @@ of authenticated `GET /api/v1/version` from one keep-alive client in alternating
 - alone;
 - while FLOOD_CLIENTS clients (a separate process, one event loop) post wrong passwords for one
   email to `/accounts/login/`, FLOOD_RATE attempts a second in all;
-- control: while as many `GET /healthz` go to the same server (no session, no database): what
+- control: while as many `GET /healthz` go to the same server (no database): what
   any request of that rate costs on this machine, as opposed to what a refused sign-in costs.
 
 Prints p50/p95 of each phase, how the sign-in attempts were answered (password checked vs
