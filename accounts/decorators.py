@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.sessions import signed_in_recently
 
 
-def _microsoft_only_and_not_recent(request: HttpRequest) -> bool:
+def microsoft_only_and_not_recent(request: HttpRequest) -> bool:
     """allauth lets a login without a password or second factor through (it cannot ask
     Microsoft); ours asks Microsoft (accounts/entra/views.py) when the sign-in is not recent."""
     user = request.user
@@ -46,7 +46,7 @@ def recent_sign_in_required(
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
-                if _microsoft_only_and_not_recent(request):
+                if microsoft_only_and_not_recent(request):
                     raise ReauthenticationRequired
                 return guarded(request, *args, **kwargs)
             except ReauthenticationRequired:

@@ -118,3 +118,22 @@ def test_a_microsoft_only_login_is_asked_to_sign_in_with_microsoft_again(
     response = client.get("/accounts/microsoft/reauthenticate/done/?next=/api-access/new/")
     assert response.status_code == 302
     assert ApiSecret.objects.count() == 1
+
+
+def test_a_microsoft_only_login_adding_a_factor_signs_in_with_microsoft_again(
+    configured, admin_user, time_machine
+):
+    _microsoft_only(admin_user)
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
+    client = _session_signed_in_by(admin_user, "microsoft")
+    session = client.session
+    session[SIGNED_IN_AT] = time.time()
+    session.save()
+    for url in ("/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/"):
+        assert client.get(url).status_code == 200, url
+    time_machine.move_to("2026-11-28 10:16:00+00:00", tick=False)
+    for url in ("/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/microsoft/reauthenticate/?next=%2F")
+    assert client.get("/accounts/2fa/").status_code == 200  # looking is no change
