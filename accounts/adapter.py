@@ -8,6 +8,7 @@ import hashlib
 import time
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows import reauthentication
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet
@@ -17,7 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import lockout
-from accounts.sessions import MICROSOFT, sign_in_method, signed_in_recently
+from accounts.sessions import HELD_SESSION_KEY, MICROSOFT, sign_in_method, signed_in_recently
 from cybergate.http import client_ip
 
 
@@ -45,6 +46,19 @@ class AccountAdapter(DefaultAccountAdapter):
             raise ValidationError(
                 lockout.message(retry_in), code="too_many_login_attempts"
             ) from None
+
+    def logout(self, request: HttpRequest) -> None:
+        """A Microsoft sign-in while signed in (re-authentication) signs the session out first,
+        which would drop the request held for after the re-authentication: it is set aside for
+        this user, and carried out only if the same user signs back in (entra/views.py)."""
+        held = None
+        match = request.resolver_match
+        if match is not None and match.url_name == "microsoft_callback":
+            held = request.session.get(reauthentication.STATE_SESSION_KEY)
+        user_pk = request.user.pk
+        super().logout(request)
+        if held and "request" in held:
+            request.session[HELD_SESSION_KEY] = {"user": user_pk, "state": held}
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Sensitive changes need the last sign-in or re-authentication to be recent."""

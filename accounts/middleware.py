@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 
+from allauth.account.internal.flows import reauthentication
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
@@ -22,9 +23,11 @@ from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import lockout
+from accounts.decorators import microsoft_only_and_not_recent
 from accounts.mfa import mfa_enrolled, mfa_required_for
 from accounts.sessions import LAST_SEEN_AT, expiry_reason, signed_in_with_microsoft
 from cybergate.middleware import DualModeMiddleware
+from cybergate.security import mark_already_logged
 
 SESSIONLESS_PREFIXES = ("/api/", "/device-api/", "/healthz", "/readyz", "/" + settings.STATIC_URL)
 # Writing "last seen" on every request would save the session on every request; a minute of
@@ -84,7 +87,9 @@ class SignInLockoutMiddleware(_Middleware):
             status=429,
         )
         response["Retry-After"] = str(math.ceil(wait))
-        return response
+        # The lockout was logged when it began (user.locked_out); a line per refused attempt
+        # would make the flood cost a log write each.
+        return mark_already_logged(response)
 
 
 class SessionLimitsMiddleware(_Middleware):
@@ -105,16 +110,32 @@ class SessionLimitsMiddleware(_Middleware):
         return None
 
 
+# allauth's views that add a first second factor: for a login with neither a password nor a
+# factor allauth cannot ask again (it has no Microsoft flow), so the middleware below does.
+FIRST_FACTOR_VIEWS = {"mfa_activate_totp", "mfa_add_webauthn"}
+
+
 class MfaRequiredMiddleware(_Middleware):
     """Support staff, and everyone in a tenant that requires it, enrol MFA before anything else.
 
     Sign-in pages, the MFA pages themselves and sign-out stay reachable (all under /accounts/).
+    Adding a factor asks a Microsoft-only login to sign in with Microsoft again when its sign-in
+    is older than the re-authentication window, as every other MFA change asks other logins.
     """
+
+    def first_factor_check(self, request: HttpRequest) -> HttpResponse | None:
+        if request.path_info not in {reverse(name) for name in FIRST_FACTOR_VIEWS}:
+            return None
+        if not microsoft_only_and_not_recent(request):
+            return None
+        return reauthentication.suspend_request(request, reverse("microsoft_reauthenticate"))
 
     def check(self, request: HttpRequest) -> HttpResponse | None:
         user = request.user
-        if not user.is_authenticated or request.path_info.startswith("/accounts/"):
+        if not user.is_authenticated:
             return None
+        if request.path_info.startswith("/accounts/"):
+            return self.first_factor_check(request)
         if not mfa_required_for(user) or mfa_enrolled(user):
             return None
         if signed_in_with_microsoft(request):

@@ -11,6 +11,9 @@ SIGNED_IN_AT = "cybergate_signed_in_at"
 LAST_SEEN_AT = "cybergate_last_seen_at"
 SIGN_IN_METHOD = "cybergate_sign_in_method"
 MICROSOFT = "microsoft"
+# The request held for re-authentication while Microsoft signs the session out and in again
+# (accounts/adapter.py, accounts/entra/views.py).
+HELD_SESSION_KEY = "cybergate_held_for_reauthentication"
 
 
 def mark_signed_in(request: HttpRequest, *, now: float, method: str = "password") -> None:

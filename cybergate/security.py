@@ -7,13 +7,14 @@ our format, as the portal's table shows it anyway).
 
 Failed bearer authentication and rate limits are read off the answers (401/429 problem details)
 in one middleware, so every place that refuses a request — DRF's exception handler, the device
-gateway's long-poll, any middleware — is covered without each having to log.
+gateway's long-poll, any middleware — is covered without each having to log. The exception:
+the attempts refused during a sign-in lockout, logged once per lockout (see ALREADY_LOGGED).
 """
 
 from __future__ import annotations
 
 import json
-from typing import cast
+from typing import TypeVar, cast
 
 import structlog
 from django.contrib.auth.signals import user_login_failed
@@ -75,7 +76,23 @@ def log_failed_sign_in(sender, credentials: dict, request: HttpRequest | None = 
     )
 
 
+# Set on an answer whose refusal is logged already, as one event for many answers: a sign-in
+# lockout is logged once (`user.locked_out`, accounts/lockout.py), not once per refused attempt,
+# so a flood of them costs no log line each.
+ALREADY_LOGGED = "cybergate_security_logged"
+
+
+_R = TypeVar("_R", bound=HttpResponseBase)
+
+
+def mark_already_logged(response: _R) -> _R:
+    setattr(response, ALREADY_LOGGED, True)
+    return response
+
+
 def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> None:
+    if getattr(response, ALREADY_LOGGED, False):
+        return
     status = response.status_code
     if status == 401 and is_api_request(request):
         event = "auth_failed"

@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/time-zone/", tenant_views.time_zone_settings, name="time_zone_settings"),
     # Sign-in, sign-out, password reset and change, MFA (django-allauth).
     path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
     path("", include("audit.urls")),
     path("", include("devices.urls")),
     path("", include("apisecrets.urls")),

@@ -167,16 +167,19 @@ def other_api_secret_value(other_tenant) -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_api_secret_cache():
-    """Bearer authentication caches secrets and rate limits count per process; tests start
-    without that state."""
+    """Bearer authentication caches secrets, rate limits count and sign-in lockouts are
+    remembered per process; tests start without that state."""
+    from accounts import lockout
     from apisecrets import authentication
     from cybergate import throttling
 
     authentication.clear_cache()
     throttling.reset_local_counters()
+    lockout.forget_seen()
     yield
     authentication.clear_cache()
     throttling.reset_local_counters()
+    lockout.forget_seen()
 
 
 def needs(condition: bool, reason: str) -> None:

@@ -7,4 +7,9 @@ from accounts.entra.provider import MicrosoftProvider
 urlpatterns = [
     *default_urlpatterns(MicrosoftProvider),
     path("microsoft/reauthenticate/", views.reauthenticate, name="microsoft_reauthenticate"),
+    path(
+        "microsoft/reauthenticate/done/",
+        views.reauthenticated,
+        name="microsoft_reauthenticated",
+    ),
 ]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+from allauth.account.decorators import login_required
+from allauth.account.internal.flows import reauthentication
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
@@ -10,10 +14,13 @@ from allauth.socialaccount.providers.oauth2.views import (
     OAuth2CallbackView,
     OAuth2LoginView,
 )
-from django.http import Http404, HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts.entra.tokens import validate_id_token
+from accounts.sessions import HELD_SESSION_KEY, signed_in_recently
 
 DISCOVERY_PATH = "/organizations/v2.0/.well-known/openid-configuration"
 
@@ -81,20 +88,26 @@ oauth2_login = _unless_unconfigured(OAuth2LoginView.adapter_view(MicrosoftOAuth2
 oauth2_callback = _unless_unconfigured(MicrosoftCallbackView.adapter_view(MicrosoftOAuth2Adapter))
 
 
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    return next_url
+
+
 def reauthenticate(request: HttpRequest):
     """Re-authentication through Microsoft: a fresh sign-in there (`prompt=login`), which makes
-    this session's sign-in recent again (accounts/sessions.py)."""
-    from allauth.account.decorators import login_required
-    from django.shortcuts import render
+    this session's sign-in recent again (accounts/sessions.py). It comes back through
+    `reauthenticated`, which carries out the action that asked for it."""
 
     @login_required
     def view(request: HttpRequest):
         provider = get_adapter().get_provider(request, "microsoft")
-        next_url = request.GET.get("next", "")
-        if not url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            next_url = ""
+        next_url = _safe_next(request)
+        if next_url:
+            next_url = f"{reverse('microsoft_reauthenticated')}?{urlencode({'next': next_url})}"
         return render(
             request,
             "account/microsoft_reauthenticate.html",
@@ -102,3 +115,24 @@ def reauthenticate(request: HttpRequest):
         )
 
     return _unless_unconfigured(view)(request)
+
+
+@login_required
+def reauthenticated(request: HttpRequest) -> HttpResponse:
+    """Back from Microsoft: carry out the request held when re-authentication was asked for
+    (e.g. the POST that creates an API secret), as allauth does after a password or a second
+    factor; or go on to `next`.
+
+    allauth signs the session out and in again for the Microsoft sign-in, so the held request
+    was set aside for this user (accounts/adapter.py, AccountAdapter.logout) and is put back
+    here. The held view checks again that the sign-in is recent: without a fresh Microsoft
+    sign-in it asks once more instead of running.
+    """
+    held = request.session.pop(HELD_SESSION_KEY, None)
+    if held and held.get("user") == request.user.pk:
+        request.session[reauthentication.STATE_SESSION_KEY] = held["state"]
+    if signed_in_recently(request, now=time.time()):
+        response = reauthentication.resume_request(request)
+        if response is not None:
+            return response
+    return redirect(_safe_next(request) or "/")

@@ -3,12 +3,15 @@ the sign-in method in the audit trail (the sign-in flows run in tests/browser/).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 
 from accounts.adapter import AccountAdapter
-from accounts.sessions import SIGN_IN_METHOD
+from accounts.sessions import SIGN_IN_METHOD, SIGNED_IN_AT
+from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
 from tests.conftest import PASSWORD
 
@@ -69,7 +72,10 @@ def test_reauthentication_through_microsoft_asks_microsoft_to_sign_in_again(
     client = _session_signed_in_by(admin_user, "microsoft")
     page = client.get(methods[0]["url"] + "?next=/api-access/").content.decode()
     assert 'name="auth_params" value="prompt=login"' in page
-    assert 'name="next" value="/api-access/"' in page
+    # Back through the page that carries out the held action, then on to `next`.
+    assert (
+        'name="next" value="/accounts/microsoft/reauthenticate/done/?next=%2Fapi-access%2F"' in page
+    )
     # An outside `next` is dropped.
     page = client.get(methods[0]["url"] + "?next=https://evil.example/").content.decode()
     assert "evil.example" not in page
@@ -78,3 +84,56 @@ def test_reauthentication_through_microsoft_asks_microsoft_to_sign_in_again(
 def test_a_login_without_microsoft_has_no_microsoft_reauthentication(configured, admin_user):
     methods = AccountAdapter().get_reauthentication_methods(admin_user)
     assert "microsoft" not in [m["id"] for m in methods]
+
+
+def _microsoft_only(user) -> None:
+    SocialAccount.objects.create(user=user, provider="microsoft", uid="oid-1")
+    user.set_unusable_password()
+    user.save()
+
+
+def _create(client):
+    form = {"name": "Door", "validity_days": 90, "permissions": "read"}
+    return client.post("/api-access/new/", form)
+
+
+def test_a_microsoft_only_login_is_asked_to_sign_in_with_microsoft_again(
+    configured, admin_user, time_machine
+):
+    # allauth itself would let a login without password or second factor through.
+    _microsoft_only(admin_user)
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
+    client = _session_signed_in_by(admin_user, "microsoft")
+    session = client.session
+    session[SIGNED_IN_AT] = time.time()
+    session.save()
+    time_machine.move_to("2026-11-28 10:14:00+00:00", tick=False)
+    assert _create(client).status_code == 200  # recent: no question
+    time_machine.move_to("2026-11-28 10:16:00+00:00", tick=False)
+    response = _create(client)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/microsoft/reauthenticate/?next=%2Fapi-access%2Fnew%2F"
+    assert ApiSecret.objects.count() == 1
+    # Coming back without a fresh Microsoft sign-in carries nothing out.
+    response = client.get("/accounts/microsoft/reauthenticate/done/?next=/api-access/new/")
+    assert response.status_code == 302
+    assert ApiSecret.objects.count() == 1
+
+
+def test_a_microsoft_only_login_adding_a_factor_signs_in_with_microsoft_again(
+    configured, admin_user, time_machine
+):
+    _microsoft_only(admin_user)
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
+    client = _session_signed_in_by(admin_user, "microsoft")
+    session = client.session
+    session[SIGNED_IN_AT] = time.time()
+    session.save()
+    for url in ("/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/"):
+        assert client.get(url).status_code == 200, url
+    time_machine.move_to("2026-11-28 10:16:00+00:00", tick=False)
+    for url in ("/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/microsoft/reauthenticate/?next=%2F")
+    assert client.get("/accounts/2fa/").status_code == 200  # looking is no change

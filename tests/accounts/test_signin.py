@@ -83,6 +83,8 @@ def test_the_lockout_ends_when_the_window_has_passed(client, admin_user, time_ma
         sign_in(client, admin_user.email, "wrong password")
     time_machine.move_to("2026-11-28 10:04:00+00:00", tick=False)
     assert "Try again in 1 minute." in sign_in(client, admin_user.email).content.decode()
+    time_machine.move_to("2026-11-28 10:04:30+00:00", tick=False)
+    assert sign_in(client, admin_user.email).status_code == 429  # at the door now
     time_machine.move_to("2026-11-28 10:05:01+00:00", tick=False)
     assert sign_in(client, admin_user.email).status_code == 302
 

@@ -85,6 +85,8 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield "audit trail"
     page.goto("/call-log/")
     yield "call log"
+    page.goto("/users/")
+    yield "users"
     page.goto("/accounts/2fa/")
     yield "security"
     page.goto("/accounts/password/change/")

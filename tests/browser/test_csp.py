@@ -123,6 +123,7 @@ def test_portal_pages_and_the_create_dialog_have_no_csp_violations(watch, page, 
     watch.goto("/audit-trail/")
     watch.goto("/call-log/")
     expect(page.get_by_text("sip:visitor@street.example")).to_be_visible()
+    watch.goto("/users/")
 
     # API access off: the notice, the support request form, the "request is open" state.
     tenant.api_access_enabled = False

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import timedelta
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
 from tenants.models import User
 from tests.conftest import PASSWORD
@@ -177,3 +180,38 @@ def test_a_token_claiming_another_tenant_than_its_issuer_is_refused(page, entra,
     assert not SocialAccount.objects.exists()
     page.goto("/api-access/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_reauthentication_through_microsoft_carries_out_the_held_create(
+    browser, live_server, entra, acme, admin_user, time_machine, shot
+):
+    # A login that signs in with Microsoft only, in a browser without JavaScript: the Create
+    # form is a plain POST, which allauth holds while Microsoft asks again (prompt=login).
+    admin_user.set_unusable_password()
+    admin_user.save()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in_with_microsoft(page, "alice@acme.example")
+        expect(page).to_have_url(re.compile(r"/api-access/$"))
+        page.goto("/api-access/new/")
+        page.get_by_label("Name").fill("After a break")
+        time_machine.move_to(timezone.now() + timedelta(minutes=16))  # a break, then Generate
+        page.get_by_role("button", name="Generate").click()
+        expect(page).to_have_url(
+            re.compile(r"/accounts/microsoft/reauthenticate/\?next=%2Fapi-access%2Fnew%2F$")
+        )
+        assert not ApiSecret.objects.exists()
+        shot(page, "microsoft-03-reauthenticate")
+        page.get_by_role("button", name="Sign in with Microsoft").click()
+        page.get_by_label("Email, phone, or Skype").fill("alice@acme.example")
+        page.get_by_role("button", name="Next").click()
+        # Back from Microsoft, the held POST is carried out: the secret, shown once.
+        expect(page.get_by_role("heading", name="API secret created")).to_be_visible()
+        expect(page.get_by_text("After a break")).to_be_visible()
+        assert ApiSecret.objects.filter(tenant=acme, name="After a break").count() == 1
+        reauth = AuditEntry.objects.filter(action="user.signed_in").latest("pk")
+        assert reauth.details == {"method": "microsoft"}
+    finally:
+        context.close()

@@ -62,6 +62,19 @@ def test_a_failed_admin_sign_in_is_logged(client, staff_user, security_events):
     assert event["user"] == staff_user.email
 
 
+def test_a_sign_in_lockout_is_logged_once_not_per_refused_attempt(client, admin_user, caplog):
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    form = {"login": admin_user.email, "password": "wrong-password-123"}
+    for _ in range(6):  # 5 failures, then the lockout
+        client.post("/accounts/login/", form)
+    assert [client.post("/accounts/login/", form).status_code for _ in range(3)] == [429] * 3
+    lines = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert sum('"login_failed"' in line for line in lines) == 5
+    assert sum(line.startswith("user.locked_out") for line in lines) == 1
+    assert not any('"rate_limited"' in line for line in lines)
+    assert "wrong-password-123" not in caplog.text
+
+
 def test_a_login_name_that_is_not_an_email_is_not_logged(db, security_events):
     # The portal's form wants an email; other callers of authenticate() may not.
     assert authenticate(None, username="MyS3cretPassw0rd", password="x") is None
