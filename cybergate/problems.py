@@ -113,14 +113,12 @@ class Problem(exceptions.APIException):
         *,
         errors: Mapping[str, list[str]] | None = None,
         headers: Mapping[str, str] | None = None,
-        title: str | None = None,
     ) -> None:
         super().__init__(detail=detail, code=code)
         self.status_code = status
         self.problem_code = code
         self.errors = dict(errors) if errors is not None else None
         self.headers = dict(headers or {})
-        self.title = title
         # DRF's Throttled has `wait`; ours carries Retry-After in headers instead.
 
 
@@ -245,7 +243,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
         if getattr(exc, "auth_header", None):
             headers.setdefault("WWW-Authenticate", exc.auth_header)
         return problem_response(
-            exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, headers
+            exc.status_code, exc.problem_code, None, str(exc.detail), exc.errors, headers
         )
 
     if isinstance(exc, exceptions.ValidationError):

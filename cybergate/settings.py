@@ -30,7 +30,7 @@ def _read(name: str, reader, **kwargs):
     """Read one variable; turn any parse error into a message that names the variable."""
     try:
         return reader(name, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a configuration error
+    except Exception as exc:  # any parse failure is a configuration error
         raise ImproperlyConfigured(
             f"Environment variable {name} is malformed: {env.str(name, default='')!r} ({exc})"
         ) from exc

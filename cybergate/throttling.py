@@ -142,7 +142,7 @@ def hit(
             count = _incr_shared(backend, key, 1, period + 1)
         else:
             count = _hit_batched(backend, f"{scope}:{ident}", key, window, limit, period)
-    except Exception:  # noqa: BLE001 - fail open, see module docstring
+    except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting %s", scope, exc_info=True)
         return Verdict(True, retry_after, limit, period, limit)
     return Verdict(count <= limit, retry_after, limit, period, max(0, limit - count))
@@ -256,7 +256,7 @@ class AuthAttempt:
             known[self.fingerprint] = now
             newest = sorted(known.items(), key=lambda item: item[1])[-_MAX_REMEMBERED:]
             backend.set(_successes_key(self.ip), dict(newest), RECENT_SUCCESS_SECONDS)
-        except Exception:  # noqa: BLE001 - fail open, see module docstring
+        except Exception:  # fail open, see module docstring
             logger.warning("Rate limit cache unavailable; success not shared", exc_info=True)
 
     def failed(self, problem: Problem) -> Problem:
@@ -299,7 +299,7 @@ def _look_up(
         else:
             found = backend.get_many([counter, _successes_key(ip)])
             failures, known = int(found.get(counter) or 0), found.get(_successes_key(ip))
-    except Exception:  # noqa: BLE001 - fail open, see module docstring
+    except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting authfail", exc_info=True)
         return None
     if failures < limit:

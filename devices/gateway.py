@@ -492,7 +492,7 @@ def _parse_wait(raw: str | None) -> float:
 
 def _problem(exc: Problem) -> HttpResponse:
     return problem_response(
-        exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, exc.headers
+        exc.status_code, exc.problem_code, None, str(exc.detail), exc.errors, exc.headers
     )
 
 

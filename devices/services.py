@@ -217,7 +217,6 @@ def door_open_request(
     user: TeamsUser,
     actor: Actor,
     secret=None,
-    issued_by_user=None,
     ip: str | None = None,
     idempotency_key: str | None = None,
 ) -> DoorOpenCommand:
@@ -237,7 +236,6 @@ def door_open_request(
             user=user,
             actor=actor,
             secret=secret,
-            issued_by_user=issued_by_user,
             ip=ip,
             idempotency_key=idempotency_key,
         )
@@ -276,7 +274,7 @@ def _command_for_idempotency_key(*, secret, key: str, user: TeamsUser) -> DoorOp
 
 
 def _door_open_issue(
-    *, user: TeamsUser, actor: Actor, secret, issued_by_user, ip, idempotency_key
+    *, user: TeamsUser, actor: Actor, secret, ip, idempotency_key
 ) -> DoorOpenCommand:
     with transaction.atomic():
         call = (
@@ -298,7 +296,6 @@ def _door_open_issue(
             call=call,
             device=device,
             issued_by_secret=secret,
-            issued_by_user=issued_by_user,
             issued_by_name=actor.name,
             dtmf=device.door_open_code,
             created_at=now,

@@ -241,7 +241,7 @@ class _Background(threading.Thread):
                 continue
             try:
                 pending = await loop.run_in_executor(self._db, _pending_among, device_ids)
-            except Exception:  # noqa: BLE001 - the database may be restarting; try again later
+            except Exception:  # the database may be restarting; try again later
                 if not failing:  # once per outage, not every poll
                     logger.warning("Wake-up safety poll failed", exc_info=True)
                 failing = True
@@ -274,7 +274,7 @@ class _Background(threading.Thread):
                 await listen(subscribed)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - any failure means reconnect
+            except Exception:  # any failure means reconnect
                 if self.listening:
                     # Look now and then poll often: nothing else wakes the waiters meanwhile.
                     self.listening = False
@@ -414,5 +414,5 @@ def notify(device_id: UUID | str) -> None:
         elif backend == POSTGRES:
             with connections["default"].cursor() as cursor:
                 cursor.execute("SELECT pg_notify(%s, %s)", [channel(), device_id])
-    except Exception:  # noqa: BLE001 - see docstring
+    except Exception:  # see docstring
         logger.warning("Wake-up notify via %s failed", backend, exc_info=True)

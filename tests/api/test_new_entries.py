@@ -305,7 +305,7 @@ def _in_thread(target, *args):
     def run():
         try:
             target(*args)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+        except BaseException as exc:  # reported to the test below
             errors.append(exc)
         finally:
             connections.close_all()
