@@ -136,19 +136,17 @@ def problem_responses(
 
 
 class JsonNegotiation(DefaultContentNegotiation):
-    """DRF's negotiation with a fast path for the common Accept values.
+    """DRF's negotiation under two rules of this API: `?format=` is a query parameter like any
+    other (unknown, so 400), not DRF's renderer override (which would answer 404); a blank Accept
+    header means no preference, as a missing one does (DRF would answer 406)."""
 
-    DRF reads `request.headers`, which builds a dict of every header on each request; the API
-    only ever offers JSON, so the usual cases are settled from META directly.
-    """
+    def filter_renderers(self, renderers, format):
+        return renderers
 
-    _FAST = frozenset({"", "*/*", "application/json", "application/*"})
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        accept = request.META.get("HTTP_ACCEPT", "")
-        if format_suffix is None and len(renderers) == 1 and accept.strip() in self._FAST:
-            return renderers[0], renderers[0].media_type
-        return super().select_renderer(request, renderers, format_suffix)
+    def get_accept_list(self, request):
+        if not request.META.get("HTTP_ACCEPT", "").strip():
+            return ["*/*"]
+        return super().get_accept_list(request)
 
 
 class CustomerAPIMixin:
