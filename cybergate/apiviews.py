@@ -136,17 +136,24 @@ def problem_responses(
 
 
 class JsonNegotiation(DefaultContentNegotiation):
-    """DRF's negotiation under two rules of this API: `?format=` is a query parameter like any
-    other (unknown, so 400), not DRF's renderer override (which would answer 404); a blank Accept
-    header means no preference, as a missing one does (DRF would answer 406)."""
+    """DRF's negotiation with a fast path for the common Accept values.
 
-    def filter_renderers(self, renderers, format):
-        return renderers
+    DRF reads `request.headers` (a dict of every header, built per request) and parses the Accept
+    media types; the API only ever offers JSON, so the usual cases are settled from META
+    directly. Re-measured (bench/README.md, auth.py): DRF's negotiation costs ~37 µs CPU per
+    request against ~2 µs here, 6–9 % of a whole `GET /api/v1/version`, most of bench/auth.py's
+    margin over its target. Two behaviours follow (tested): a blank Accept means no preference,
+    and with the usual Accept values `?format=` is an unknown query parameter (400), not DRF's
+    renderer override.
+    """
 
-    def get_accept_list(self, request):
-        if not request.META.get("HTTP_ACCEPT", "").strip():
-            return ["*/*"]
-        return super().get_accept_list(request)
+    _FAST = frozenset({"", "*/*", "application/json", "application/*"})
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT", "")
+        if format_suffix is None and len(renderers) == 1 and accept.strip() in self._FAST:
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
 
 
 class CustomerAPIMixin:
