@@ -180,7 +180,7 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         parameters=[ID_PARAMETER],
         responses={200: DoorOpenCommandSerializer, **problem_responses(404)},
     )
-    def get(self, request: Request, id) -> Response:  # URL keyword
+    def get(self, request: Request, id) -> Response:  # `id`: the URL keyword
         return self.retrieve(request)
 
 
