@@ -28,7 +28,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # The same address audit entries and the API's limits use.
-        return client_ip(request) or "0.0.0.0"  # noqa: S104 - a placeholder, never a bind
+        return client_ip(request) or "0.0.0.0"  # a placeholder, never a bind
 
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         """Refuse a throttled attempt before any password hash is computed, saying when to

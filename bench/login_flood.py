@@ -44,7 +44,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from auth import ensure_database, free_port, server_env, setup_secret, start_server  # noqa: E402
+from auth import ensure_database, free_port, server_env, setup_secret, start_server
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))

@@ -11,7 +11,6 @@ from django.db.models import Count
 
 from audit.admin_audit import AuditedAdmin
 from callgroups.models import (
-    MULTI_RING_MAX_MEMBERS,
     SEQUENTIAL_MAX_RING_SECONDS,
     SEQUENTIAL_MIN_RING_SECONDS,
     CallGroup,
@@ -40,13 +39,7 @@ class MemberFormSet(forms.BaseInlineFormSet):
             and (form.has_changed() or form.instance.pk)
         ]
         # `instance` already carries the ring strategy submitted with the main form.
-        if (
-            self.instance.ring_strategy == CallGroup.RingStrategy.MULTI_RING
-            and len(kept) > MULTI_RING_MAX_MEMBERS
-        ):
-            raise ValidationError(
-                f"A multi-ring call group has at most {MULTI_RING_MAX_MEMBERS} members."
-            )
+        self.instance.check_member_count(len(kept))
         users = [form.cleaned_data.get("user") for form in kept]
         # The model's clean() cannot see this while the group itself is still unsaved.
         if any(user is not None and user.tenant_id != self.instance.tenant_id for user in users):

@@ -83,7 +83,7 @@ class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         parameters=[ID_PARAMETER],
         responses={200: CallGroupSerializer, **problem_responses(404)},
     )
-    def get(self, request: ApiRequest, id) -> Response:  # noqa: A002 - URL keyword
+    def get(self, request: ApiRequest, id) -> Response:  # `id`: the URL keyword
         return self.retrieve(request)
 
 
@@ -113,7 +113,7 @@ class MemberAvailabilityView(CustomerAPIView):
             ),
         },
     )
-    def put(self, request: ApiRequest, id, user: str) -> Response:  # noqa: A002 - URL keyword
+    def put(self, request: ApiRequest, id, user: str) -> Response:  # `id`: the URL keyword
         serializer = AvailabilityUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tenant = request.tenant

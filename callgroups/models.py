@@ -90,6 +90,7 @@ class CallGroup(models.Model):
         return f"{self.name}@{self.tenant.domain}" if self.tenant.domain else self.name
 
     def check_member_count(self, count: int) -> None:
+        """A multi-ring group rings all members at once: at most MULTI_RING_MAX_MEMBERS (SPEC)."""
         if self.ring_strategy == self.RingStrategy.MULTI_RING and count > MULTI_RING_MAX_MEMBERS:
             raise ValidationError(
                 f"A multi-ring call group has at most {MULTI_RING_MAX_MEMBERS} members."

@@ -10,23 +10,29 @@ the cost of a page does not depend on how long the log is (no OFFSET, no COUNT).
 per-tenant advisory lock until commit (audit.services.lock_log_for_append), so a tenant's ids
 become visible in commit order and a cursor past the highest visible id never skips a late commit.
 
-Cursors are opaque and tamper-proof: the position is encrypted (integer ids come from a global
-sequence, so a readable id would leak how busy other tenants are) and signed with a salt naming
-the log, the tenant and the secret — a cursor of another log, tenant or secret, or an edited one,
-is `invalid_cursor`.
+Cursors are opaque and tamper-proof: the position is sealed with AES-256-GCM (`cryptography`; a
+key derived from SECRET_KEY with HKDF, a random nonce per cursor), since integer ids come from a
+global sequence and a readable id would leak how busy other tenants are. The log, the tenant and
+the secret are the authenticated associated data: a cursor of another log, tenant or secret, or an
+edited one, fails authentication and is `invalid_cursor`. Cursors issued before this format (a
+signed keystream, `<token>:<signature>`) are `invalid_cursor` too, with a detail saying to read
+again without `after`: the acknowledged position is kept on the server, so nothing is lost.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
+import re
 import secrets as stdlib_secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core import signing
 from django.db import models
 
 from cybergate.problems import Problem
@@ -52,12 +58,21 @@ class Page:
     has_more: bool
 
 
-def _key(kind: str) -> bytes:
-    return hashlib.sha256(f"cybergate.feeds.{kind}\x00{settings.SECRET_KEY}".encode()).digest()
+_NONCE_BYTES = 12  # AES-GCM's standard nonce, random per cursor
+# nonce + sealed 8-byte position + 16-byte tag = 36 bytes: 48 base64url characters, no padding
+_CURSOR = re.compile(r"[A-Za-z0-9_-]{48}")
 
 
-def _signer(feed: Feed, secret: ApiSecret) -> signing.Signer:
-    return signing.Signer(salt=f"cybergate.feeds.{feed.kind}.{secret.tenant_id}.{secret.pk}")
+@lru_cache(maxsize=8)
+def _aead(secret_key: str) -> AESGCM:
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"cybergate.feeds.cursor"
+    ).derive(secret_key.encode())
+    return AESGCM(key)
+
+
+def _associated_data(feed: Feed, secret: ApiSecret) -> bytes:
+    return f"{feed.kind}\x00{secret.tenant_id}\x00{secret.pk}".encode()
 
 
 def _invalid_cursor() -> Problem:
@@ -65,25 +80,34 @@ def _invalid_cursor() -> Problem:
 
 
 def encode_cursor(feed: Feed, secret: ApiSecret, position: int) -> str:
-    """Encrypt (random nonce, HMAC-SHA256 keystream) then sign the 8-byte position."""
-    nonce = stdlib_secrets.token_bytes(8)
-    stream = hmac.new(_key(feed.kind), nonce, hashlib.sha256).digest()[:8]
-    sealed = bytes(a ^ b for a, b in zip(position.to_bytes(8, "big"), stream, strict=True))
-    token = base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
-    return _signer(feed, secret).sign(token)
+    """Seal the 8-byte position with AES-GCM, bound to the log, the tenant and the secret."""
+    nonce = stdlib_secrets.token_bytes(_NONCE_BYTES)
+    sealed = _aead(settings.SECRET_KEY).encrypt(
+        nonce, position.to_bytes(8, "big"), _associated_data(feed, secret)
+    )
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
 def decode_cursor(feed: Feed, secret: ApiSecret, cursor: str) -> int:
-    try:
-        token = _signer(feed, secret).unsign(cursor)
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (signing.BadSignature, ValueError, TypeError):
-        raise _invalid_cursor() from None
-    if len(raw) != 16:
+    if not _CURSOR.fullmatch(cursor):
+        if ":" in cursor:  # the format before AES-GCM (a signed token)
+            raise Problem(
+                400,
+                "invalid_cursor",
+                "This cursor is from an earlier format that is no longer accepted: read again "
+                "without `after` to continue from the acknowledged position.",
+            )
         raise _invalid_cursor()
-    nonce, sealed = raw[:8], raw[8:]
-    stream = hmac.new(_key(feed.kind), nonce, hashlib.sha256).digest()[:8]
-    return int.from_bytes(bytes(a ^ b for a, b in zip(sealed, stream, strict=True)), "big")
+    raw = base64.urlsafe_b64decode(cursor)  # 48 characters of the alphabet: always 36 bytes
+    nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+    data = _associated_data(feed, secret)
+    # Cursors sealed before a key rotation stay valid while the old key is a fallback.
+    for secret_key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+        try:
+            return int.from_bytes(_aead(secret_key).decrypt(nonce, sealed, data), "big")
+        except InvalidTag:
+            continue
+    raise _invalid_cursor()
 
 
 def _acknowledged_position(feed: Feed, secret: ApiSecret) -> int:

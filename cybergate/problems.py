@@ -12,7 +12,7 @@ Pieces for other API modules:
   never a Problem: both are mapped here, the code to its status by `SERVICE_ERROR_STATUSES`;
 - `problem_response_for(exc)` — the answer for any of these, outside DRF too (the gateway's
   long-poll);
-- `problem_response(status, code, title, detail, ...)` — build the response directly (plain Django
+- `problem_response(status, code, detail, ...)` — build the response directly (plain Django
   views, middleware, URL catch-alls);
 - `exception_handler` — DRF's EXCEPTION_HANDLER (settings.REST_FRAMEWORK);
 - `not_found_view`, `handler400/403/404/500` — the same shape for errors raised outside DRF.
@@ -141,14 +141,12 @@ class Problem(exceptions.APIException):
         *,
         errors: Mapping[str, list[str]] | None = None,
         headers: Mapping[str, str] | None = None,
-        title: str | None = None,
     ) -> None:
         super().__init__(detail=detail, code=code)
         self.status_code = status
         self.problem_code = code
         self.errors = dict(errors) if errors is not None else None
         self.headers = dict(headers or {})
-        self.title = title
         # DRF's Throttled has `wait`; ours carries Retry-After in headers instead.
 
 
@@ -186,13 +184,12 @@ def title_for(status: int, code: str) -> str:
 def problem_body(
     status: int,
     code: str,
-    title: str | None,
     detail: str,
     errors: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + code,
-        "title": title or title_for(status, code),
+        "title": title_for(status, code),
         "status": status,
         "detail": detail,
         "code": code,
@@ -208,7 +205,6 @@ def problem_body(
 def problem_response(
     status: int,
     code: str,
-    title: str | None,
     detail: str,
     errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
@@ -219,7 +215,7 @@ def problem_response(
     content negotiation itself failed (406) and DRF has no renderer to offer.
     """
     response = HttpResponse(
-        json.dumps(problem_body(status, code, title, detail, errors), ensure_ascii=False),
+        json.dumps(problem_body(status, code, detail, errors), ensure_ascii=False),
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
     )
@@ -283,19 +279,17 @@ def problem_response_for(exc: ServiceError | DjangoValidationError | Problem) ->
     """The answer for a domain error (ServiceError, Django's ValidationError) or a Problem.
     Shared by `exception_handler` and views outside DRF (the gateway's long-poll)."""
     if isinstance(exc, ServiceError):
-        return problem_response(service_error_status(exc.code), exc.code, None, exc.message)
+        return problem_response(service_error_status(exc.code), exc.code, exc.message)
     if isinstance(exc, Problem):
         headers = dict(exc.headers)
         auth_header = getattr(exc, "auth_header", None)
         if auth_header:
             headers.setdefault("WWW-Authenticate", auth_header)
         return problem_response(
-            exc.status_code, exc.problem_code, exc.title, str(exc.detail), exc.errors, headers
+            exc.status_code, exc.problem_code, str(exc.detail), exc.errors, headers
         )
     errors = _django_validation_errors(exc)
-    return problem_response(
-        400, "invalid_request", None, _validation_detail_text(errors), errors=errors
-    )
+    return problem_response(400, "invalid_request", _validation_detail_text(errors), errors=errors)
 
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse:
@@ -315,7 +309,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
         set_rollback()
         errors = _flatten_errors(exc.detail)
         return problem_response(
-            400, "invalid_request", None, _validation_detail_text(errors), errors=errors
+            400, "invalid_request", _validation_detail_text(errors), errors=errors
         )
 
     if isinstance(exc, exceptions.APIException):
@@ -333,12 +327,11 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
             return problem_response(
                 exc.status_code,
                 "invalid_request" if exc.status_code == 400 else _code_of(exc),
-                None,
                 _validation_detail_text(errors),
                 errors=errors,
                 headers=headers,
             )
-        return problem_response(exc.status_code, _code_of(exc), None, str(detail), headers=headers)
+        return problem_response(exc.status_code, _code_of(exc), str(detail), headers=headers)
 
     if isinstance(exc, DATABASE_UNAVAILABLE):
         set_rollback()
@@ -354,7 +347,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
         getattr(request, "path", "?"),
         exc_info=exc,
     )
-    return problem_response(500, "server_error", None, "An unexpected error occurred.")
+    return problem_response(500, "server_error", "An unexpected error occurred.")
 
 
 # --- Database outages ----------------------------------------------------------------------
@@ -371,7 +364,6 @@ def service_unavailable_response(exc: BaseException | None = None) -> HttpRespon
     return problem_response(
         503,
         "service_unavailable",
-        None,
         "The service is temporarily unavailable; try again shortly.",
         headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
     )
@@ -380,7 +372,7 @@ def service_unavailable_response(exc: BaseException | None = None) -> HttpRespon
 @csrf_exempt
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Catch-all at the end of the API URLconf: unknown paths are problem details, not HTML."""
-    return problem_response(404, "not_found", None, "No such API endpoint.")
+    return problem_response(404, "not_found", "No such API endpoint.")
 
 
 # Django-level handlers (cybergate/urls.py): errors raised outside DRF (a bad Host header, a body
@@ -391,16 +383,14 @@ def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespo
 def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_request(request):
         if isinstance(exception, RequestDataTooBig):
-            return problem_response(
-                413, "payload_too_large", None, "The request body is too large."
-            )
-        return problem_response(400, "invalid_request", None, "The request is malformed.")
+            return problem_response(413, "payload_too_large", "The request body is too large.")
+        return problem_response(400, "invalid_request", "The request is malformed.")
     return defaults.bad_request(request, exception)
 
 
 def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_request(request):
-        return problem_response(403, "permission_denied", None, "Permission denied.")
+        return problem_response(403, "permission_denied", "Permission denied.")
     return defaults.permission_denied(request, exception)
 
 
@@ -417,5 +407,5 @@ def handler500(request: HttpRequest) -> HttpResponse:
         exc = sys.exc_info()[1]
         if isinstance(exc, DATABASE_UNAVAILABLE):
             return service_unavailable_response(exc)
-        return problem_response(500, "server_error", None, "An unexpected error occurred.")
+        return problem_response(500, "server_error", "An unexpected error occurred.")
     return defaults.server_error(request)

@@ -6,12 +6,12 @@ rate across a window edge; for abuse protection that is acceptable.
 
 With Redis, a round trip per request would cost as much as the database round trip that the
 authentication cache exists to avoid (SPEC §3). So the per-secret limit is counted in batches:
-each process adds its requests to the shared counter (INCRBY + EXPIRE, one pipelined round trip)
-at most every SYNC_INTERVAL seconds while the secret is well under its limit, and on every request
-once the shared count has reached half of the limit — so the limit is exact where it matters and
-the hot path costs no round trip where it does not. Failed authentications are rare and counted
-exactly. With the local-memory cache (one process, development) counters are a dict under a lock:
-same semantics as Django's LocMemCache, without its pickling.
+each process adds its requests to the shared counter (Django's cache `incr`; `add` for a new
+window) at most every SYNC_INTERVAL seconds while the secret is well under its limit, and on every
+request once the shared count has reached half of the limit — so the limit is exact where it
+matters and the hot path costs no round trip where it does not. Failed authentications are rare
+and counted exactly. With the local-memory cache (one process, development) counters are a dict
+under a lock: same semantics as Django's LocMemCache, without its pickling.
 
 If the cache is unreachable the limit fails open (logged): rate limiting must not take the API
 down with it.
@@ -100,23 +100,15 @@ def _incr_local(key: str, amount: int, ttl: int) -> int:
 
 
 def _incr_shared(backend, key: str, amount: int, ttl: int) -> int:
-    """Add `amount` to a counter that disappears after `ttl` seconds; return the new total."""
-    raw = getattr(backend, "_cache", None)
-    if raw is not None and hasattr(raw, "get_client"):
-        # Django's RedisCache: one pipelined round trip instead of add() + incr().
-        full_key = backend.make_and_validate_key(key)
-        client = raw.get_client(full_key, write=True)
-        pipe = client.pipeline(transaction=False)
-        pipe.incrby(full_key, amount)
-        pipe.expire(full_key, ttl)
-        count, _ = pipe.execute()
-        return int(count)
-    backend.add(key, 0, ttl)
+    """Add `amount` to a counter that disappears after `ttl` seconds; return the new total.
+
+    Django's public cache API (with Redis: EXISTS + INCRBY, or SET NX for a new window)."""
     try:
         return backend.incr(key, amount)
-    except ValueError:  # expired between add() and incr()
-        backend.set(key, amount, ttl)
-        return amount
+    except ValueError:  # a new window: no counter yet
+        if backend.add(key, amount, ttl):
+            return amount
+        return backend.incr(key, amount)  # another process created it first
 
 
 def _window(rate: str, now: float) -> tuple[int, int, int]:
@@ -142,7 +134,7 @@ def hit(
             count = _incr_shared(backend, key, 1, period + 1)
         else:
             count = _hit_batched(backend, f"{scope}:{ident}", key, window, limit, period)
-    except Exception:  # noqa: BLE001 - fail open, see module docstring
+    except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting %s", scope, exc_info=True)
         return Verdict(True, retry_after, limit, period, limit)
     return Verdict(count <= limit, retry_after, limit, period, max(0, limit - count))
@@ -256,7 +248,7 @@ class AuthAttempt:
             known[self.fingerprint] = now
             newest = sorted(known.items(), key=lambda item: item[1])[-_MAX_REMEMBERED:]
             backend.set(_successes_key(self.ip), dict(newest), RECENT_SUCCESS_SECONDS)
-        except Exception:  # noqa: BLE001 - fail open, see module docstring
+        except Exception:  # fail open, see module docstring
             logger.warning("Rate limit cache unavailable; success not shared", exc_info=True)
 
     def failed(self, problem: Problem) -> Problem:
@@ -316,7 +308,7 @@ def _look_up(
         else:
             found = backend.get_many([counter, _successes_key(ip)])
             failures, known = int(found.get(counter) or 0), found.get(_successes_key(ip))
-    except Exception:  # noqa: BLE001 - fail open, see module docstring
+    except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting authfail", exc_info=True)
         return None
     if failures < limit:

@@ -178,7 +178,7 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         parameters=[ID_PARAMETER],
         responses={200: DoorOpenCommandSerializer, **problem_responses(404)},
     )
-    def get(self, request: ApiRequest, id) -> Response:  # noqa: A002 - URL keyword
+    def get(self, request: ApiRequest, id) -> Response:  # `id`: the URL keyword
         return self.retrieve(request)
 
 

@@ -91,9 +91,6 @@ class Call(models.Model):
     def __str__(self) -> str:
         return f"{self.caller or 'call'} → {self.device} ({self.state})"
 
-    def can_open_door(self) -> bool:
-        return self.state == self.State.ACTIVE and self.answered_by_id is not None
-
 
 class CallLogEntry(models.Model):
     """Appended when a call ends; what the call log API and page serve.
@@ -160,9 +157,6 @@ class DoorOpenCommand(models.Model):
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="door_open_commands")
     issued_by_secret = models.ForeignKey(
         "apisecrets.ApiSecret", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    issued_by_user = models.ForeignKey(
-        "tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     issued_by_name = models.CharField(max_length=300)
     dtmf = models.CharField(max_length=8)

@@ -23,7 +23,6 @@ from devices.signals import command_queued
 
 if TYPE_CHECKING:
     from apisecrets.models import ApiSecret
-    from tenants.models import User
 
 DEVICE_CREDENTIAL_PURPOSE = "device_credential"
 # How long an Idempotency-Key of a secret's door-open request counts.
@@ -207,7 +206,6 @@ def door_open_request(
     user: TeamsUser,
     actor: Actor,
     secret: ApiSecret | None = None,
-    issued_by_user: User | None = None,
     ip: str | None = None,
     idempotency_key: str | None = None,
 ) -> DoorOpenCommand:
@@ -227,7 +225,6 @@ def door_open_request(
             user=user,
             actor=actor,
             secret=secret,
-            issued_by_user=issued_by_user,
             ip=ip,
             idempotency_key=idempotency_key,
         )
@@ -271,7 +268,6 @@ def _door_open_issue(
     user: TeamsUser,
     actor: Actor,
     secret: ApiSecret | None,
-    issued_by_user: User | None,
     ip: str | None,
     idempotency_key: str | None,
 ) -> DoorOpenCommand:
@@ -295,7 +291,6 @@ def _door_open_issue(
             call=call,
             device=device,
             issued_by_secret=secret,
-            issued_by_user=issued_by_user,
             issued_by_name=actor.name,
             dtmf=device.door_open_code,
             created_at=now,

@@ -151,7 +151,7 @@ class _Answer(Exception):
 
 
 def _problem(status: int, code: str, detail: str, *, errors=None, headers=None) -> _Answer:
-    body = json.dumps(problem_body(status, code, None, detail, errors), ensure_ascii=False)
+    body = json.dumps(problem_body(status, code, detail, errors), ensure_ascii=False)
     extra = dict(headers or {})
     if status == 401:
         extra.setdefault("WWW-Authenticate", "Bearer")

@@ -219,7 +219,7 @@ async def commands(request: HttpRequest) -> HttpResponse:
     """`GET commands?wait=N` — see CommandsSchemaView for the contract."""
     if request.method != "GET":
         response = problem_response(
-            405, "method_not_allowed", None, f'Method "{request.method}" not allowed.'
+            405, "method_not_allowed", f'Method "{request.method}" not allowed.'
         )
         response["Allow"] = "GET"
         return response
@@ -265,7 +265,6 @@ def _busy_response() -> HttpResponse:
     response = problem_response(
         503,
         "gateway_busy",
-        None,
         "This gateway holds as many waiting polls as it may; poll again after Retry-After.",
         headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS))},
     )

@@ -263,7 +263,7 @@ class _Background(threading.Thread):
                 pending = await loop.run_in_executor(
                     self._db, _pending_since, since - _SWEEP_OVERLAP, started
                 )
-            except Exception:  # noqa: BLE001 - the database may be restarting; try again later
+            except Exception:  # the database may be restarting; try again later
                 if not failing:  # once per outage, not every poll
                     logger.warning("Wake-up safety poll failed", exc_info=True)
                 failing = True
@@ -299,7 +299,7 @@ class _Background(threading.Thread):
                 await listen(subscribed)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - any failure means reconnect
+            except Exception:  # any failure means reconnect
                 if self.listening:
                     # Look now and then poll often: nothing else wakes the waiters meanwhile.
                     self.listening = False
@@ -438,7 +438,7 @@ def notify(device_id: UUID | str) -> None:
         elif backend == POSTGRES:
             with connections["default"].cursor() as cursor:
                 cursor.execute("SELECT pg_notify(%s, %s)", [channel(), device_id])
-    except Exception:  # noqa: BLE001 - see docstring
+    except Exception:  # see docstring
         logger.warning("Wake-up notify via %s failed", backend, exc_info=True)
 
 

@@ -44,5 +44,5 @@ def _activate_time_zone(user) -> None:
     if user is not None and user.is_authenticated and user.time_zone != "UTC":
         try:
             timezone.activate(user.time_zone)
-        except Exception:  # noqa: BLE001 - an unknown zone falls back to the default
+        except Exception:  # an unknown zone falls back to the default
             timezone.deactivate()

@@ -21,7 +21,7 @@ class SmtpInbox:
         self.received: list[tuple[list[str], str]] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         with self._lock:
             self.received.append(
                 (sorted(envelope.rcpt_tos), envelope.content.decode("utf8", "replace"))

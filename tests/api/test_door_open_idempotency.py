@@ -118,7 +118,7 @@ def test_eight_concurrent_repeats_issue_one_command(tenant, api_secret_value, wo
             response = door_open(client, world["anna"], "retry-me")
             with lock:
                 answers.append((response.status_code, response.json()))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             connections.close_all()

@@ -386,6 +386,21 @@ def test_accept_json_variants_are_fine(api_client):
         assert response.status_code == 200, accept
 
 
+def test_blank_accept_means_no_preference(api_client):
+    for accept in ("", "  "):
+        response = api_client.get("/api/v1/version", headers={"Accept": accept})
+        assert response.status_code == 200, repr(accept)
+        assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "api"])
+def test_format_query_parameter_is_an_unknown_parameter(api_client, fmt):
+    """Not DRF's renderer override: `?format=` is refused like any unknown parameter."""
+    response = api_client.get("/api/v1/version", {"format": fmt})
+    assert_problem(response, 400, "invalid_request")
+    assert response.json()["errors"] == {"format": ["Unknown query parameter."]}
+
+
 def test_schema_and_docs_are_public_and_local(db):
     schema = Client().get("/api/schema/?format=json")
     assert schema.status_code == 200

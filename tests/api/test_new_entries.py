@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 
 import pytest
+from django.core import signing
 from django.db import connection, connections, transaction
 
 from apisecrets.models import ApiSecret
 from audit.api import AUDIT_FEED
 from audit.services import Actor, record
-from cybergate.feeds import encode_cursor
+from cybergate.feeds import decode_cursor, encode_cursor
+from cybergate.problems import Problem
+from devices.api import CALL_LOG_FEED
 from devices.services import call_end
 from tests.api.conftest import start_answered_call
 from tests.conftest import bearer_client, make_api_secret, needs
@@ -277,6 +281,65 @@ def test_cursor_does_not_reveal_the_integer_position(api_client, api_secret, ten
     assert len(cursors) == 3  # fresh nonce each time: nothing to read or compare
 
 
+def _is_invalid(feed, secret, cursor: str) -> bool:
+    try:
+        decode_cursor(feed, secret, cursor)
+    except Problem as exc:
+        assert exc.status_code == 400 and exc.problem_code == "invalid_cursor"
+        return True
+    return False
+
+
+def test_every_single_character_edit_of_a_cursor_is_refused(api_secret):
+    """AES-GCM authenticates all of it: nonce, sealed position and tag."""
+    cursor = encode_cursor(AUDIT_FEED, api_secret, 12345)
+    assert decode_cursor(AUDIT_FEED, api_secret, cursor) == 12345
+    for index, char in enumerate(cursor):
+        for other in {"A", "B", "-"} - {char}:
+            edited = cursor[:index] + other + cursor[index + 1 :]
+            assert _is_invalid(AUDIT_FEED, api_secret, edited), index
+    assert _is_invalid(AUDIT_FEED, api_secret, cursor[:-4])
+    assert _is_invalid(AUDIT_FEED, api_secret, cursor + "AAAA")
+
+
+def test_a_cursor_is_bound_to_its_log_tenant_and_secret(api_secret, tenant, other_tenant):
+    cursor = encode_cursor(CALL_LOG_FEED, api_secret, 7)
+    assert decode_cursor(CALL_LOG_FEED, api_secret, cursor) == 7
+    assert _is_invalid(AUDIT_FEED, api_secret, cursor)
+    same_tenant, _ = make_api_secret(tenant, name="second")
+    assert _is_invalid(CALL_LOG_FEED, same_tenant, cursor)
+    foreign, _ = make_api_secret(other_tenant, name="theirs")
+    assert _is_invalid(CALL_LOG_FEED, foreign, cursor)
+    # The position is not in the cursor in clear: the same position seals differently each time.
+    assert base64.urlsafe_b64decode(cursor).find((7).to_bytes(8, "big")) == -1
+    assert encode_cursor(CALL_LOG_FEED, api_secret, 7) != cursor
+
+
+def test_cursors_survive_a_secret_key_rotation_with_the_old_key_as_fallback(api_secret, settings):
+    cursor = encode_cursor(AUDIT_FEED, api_secret, 99)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "rotated-" + old_key
+    assert _is_invalid(AUDIT_FEED, api_secret, cursor)
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert decode_cursor(AUDIT_FEED, api_secret, cursor) == 99
+
+
+def test_a_cursor_of_the_previous_format_asks_to_read_without_after(api_client, api_secret, tenant):
+    """Cursors issued before AES-GCM (signed HMAC keystream) get a clear 400, and the
+    acknowledged position, kept on the server, still serves the next read."""
+    add_audit(tenant, 2)
+    assert ack(api_client, AUDIT, api_client.get(AUDIT).json()["cursor"]).status_code == 200
+    add_audit(tenant, 1, "after the ack")
+    token = base64.urlsafe_b64encode(bytes(16)).rstrip(b"=").decode()
+    salt = f"cybergate.feeds.audit.{api_secret.tenant_id}.{api_secret.pk}"
+    old = signing.Signer(salt=salt).sign(token)
+    for response in (api_client.get(AUDIT, {"after": old}), ack(api_client, AUDIT, old)):
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid_cursor"
+        assert "without `after`" in response.json()["detail"]
+    assert actions(api_client.get(AUDIT).json()) == ["t0"]
+
+
 def test_other_tenants_entries_are_never_given(api_client, tenant, other_tenant, other_world):
     add_audit(other_tenant, 3, "theirs")
     call = start_answered_call(other_world["front"], other_world["reception"], other_world["anna"])
@@ -305,7 +368,7 @@ def _in_thread(target, *args):
     def run():
         try:
             target(*args)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+        except BaseException as exc:  # reported to the test below
             errors.append(exc)
         finally:
             connections.close_all()

@@ -35,7 +35,7 @@ def test_exactly_one_of_concurrent_creates_at_three_secrets_succeeds(tenant, act
             outcome = "limit"
         except ValidationError as exc:  # pragma: no cover - reported in the assertion below
             outcome = f"other: {exc}"
-        except Exception as exc:  # noqa: BLE001 - a database error must fail the test, visibly
+        except Exception as exc:  # a database error must fail the test, visibly
             outcome = f"error: {type(exc).__name__}: {exc}"
         finally:
             connection.close()

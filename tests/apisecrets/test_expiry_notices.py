@@ -122,7 +122,7 @@ def test_two_parallel_runs_send_each_notice_exactly_once(tenant, admin_user, smt
         try:
             barrier.wait(timeout=10)
             outcomes.append(send_expiry_notices())
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion below
+        except Exception as exc:  # reported in the assertion below
             outcomes.append(exc)
         finally:
             connection.close()

@@ -164,7 +164,7 @@ def test_concurrent_rolls_of_one_secret_make_one_successor(tenant, actor):
             outcome = "rolled"
         except CannotRoll:
             outcome = "refused"
-        except Exception as exc:  # noqa: BLE001 - a database error must fail the test, visibly
+        except Exception as exc:  # a database error must fail the test, visibly
             outcome = f"error: {type(exc).__name__}: {exc}"
         finally:
             connection.close()

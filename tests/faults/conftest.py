@@ -64,7 +64,7 @@ def _wait_until(check, timeout: float, what: str) -> float:
         try:
             if check():
                 return time.monotonic() - started
-        except Exception:  # noqa: BLE001, S110 - not up yet
+        except Exception:  # not up yet
             pass
         time.sleep(0.05)
     raise AssertionError(f"{what} not within {timeout} s")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "cybergate-test-client"
-CLIENT_SECRET = "cybergate-test-client-secret"  # noqa: S105 - the test provider's, not a real one
+CLIENT_SECRET = "cybergate-test-client-secret"  # the test provider's, not a real one
 
 
 @contextmanager
@@ -35,7 +35,7 @@ def entra_provider(*, redirect_uri: str, tenants: list[str], accounts: list[dict
         "tenants": tenants,
         "accounts": accounts,
     }
-    process = subprocess.Popen(  # noqa: S603 - our own script
+    process = subprocess.Popen(  # our own script
         [node, str(HERE / "entra.mjs")],
         cwd=HERE,
         env={**os.environ, "ENTRA_TEST_CONFIG": json.dumps(config)},
