@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.adapter import AccountAdapter
 from accounts.sessions import SIGN_IN_METHOD
 from audit.models import AuditEntry
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 APPS = {"microsoft": {"APPS": [{"client_id": "c", "secret": "s", "settings": {"authority": "x"}}]}}
 

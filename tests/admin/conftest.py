@@ -7,7 +7,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from tenants.models import User
-from tests.conftest import PASSWORD, STAFF_TOTP_SECRET
+from tests.conftest import STAFF_TOTP_SECRET
+from tests.factories import PASSWORD
 
 
 def staff_with(email: str, *codenames: str) -> User:

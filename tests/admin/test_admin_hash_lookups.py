@@ -12,7 +12,7 @@ from cybergate.admin import HASH_FIELDS
 from devices.models import Device
 from devices.services import device_credential_rotate
 from tests.admin.conftest import logged_in, staff_with
-from tests.conftest import make_api_secret
+from tests.factories import make_api_secret
 
 pytestmark = pytest.mark.django_db
 

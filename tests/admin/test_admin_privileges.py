@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from audit.models import AuditEntry
 from tenants.models import User
 from tests.admin.conftest import logged_in, staff_with
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

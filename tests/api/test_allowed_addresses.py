@@ -11,7 +11,7 @@ from apisecrets.services import api_secret_create, api_secret_set_addresses
 from apisecrets.validators import clean_allowed_addresses
 from audit.models import AuditEntry
 from audit.services import Actor
-from tests.conftest import bearer_client
+from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -103,10 +103,7 @@ def test_requests_from_elsewhere_are_refused(tenant, allowed, remote, ok):
     if ok:
         assert response.status_code == 200, response.content
     else:
-        assert response.status_code == 403
-        assert response["Content-Type"] == "application/problem+json"
-        body = response.json()
-        assert body["code"] == "ip_not_allowed"
+        body = assert_problem(response, 403, "ip_not_allowed")
         assert remote in body["detail"]
 
 

@@ -14,7 +14,9 @@ from audit.services import Actor, record
 from cybergate.feeds import encode_cursor
 from devices.services import call_end
 from tests.api.conftest import start_answered_call
-from tests.conftest import bearer_client, make_api_secret, needs
+from tests.conftest import needs
+from tests.factories import make_api_secret
+from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -228,9 +230,7 @@ def test_limit_one_returns_one(api_client, tenant):
 @pytest.mark.parametrize("url", [AUDIT, CALL_LOG])
 def test_garbage_cursor_is_invalid_cursor(api_client, url, cursor):
     response = api_client.get(url, {"after": cursor})
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "invalid_cursor"
+    assert_problem(response, 400, "invalid_cursor")
     if cursor and cursor.isprintable():  # in a JSON body "" and NUL are invalid_request
         response = ack(api_client, url, cursor)
         assert response.status_code == 400

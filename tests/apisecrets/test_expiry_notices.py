@@ -15,7 +15,8 @@ from django.utils import timezone
 from apisecrets.models import ApiSecret, ExpiryNotice
 from apisecrets.notices import send_expiry_notices
 from tenants.models import User
-from tests.conftest import make_api_secret, needs
+from tests.conftest import needs
+from tests.factories import make_api_secret
 
 
 @pytest.fixture(autouse=True)

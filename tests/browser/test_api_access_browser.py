@@ -13,7 +13,8 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_create, hash_api_secret
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD, STAFF_TOTP_SECRET, totp_code
+from tests.conftest import STAFF_TOTP_SECRET, totp_code
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

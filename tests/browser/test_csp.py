@@ -20,7 +20,8 @@ from audit.services import Actor
 from devices.models import CallLogEntry, Device
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD, STAFF_TOTP_SECRET, totp_code
+from tests.conftest import STAFF_TOTP_SECRET, totp_code
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from audit.models import AuditEntry
 from tenants.models import User
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.oidc.server import CLIENT_ID, CLIENT_SECRET, entra_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

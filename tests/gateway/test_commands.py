@@ -17,6 +17,7 @@ from django.utils import timezone
 from devices import services
 from devices.models import Call, Device, DoorOpenCommand
 from tests.gateway.conftest import request_door_open
+from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,10 +96,8 @@ def test_without_wait_the_poll_answers_at_once(gateway, active_call, wait):
 def test_a_bad_wait_is_an_invalid_request(gateway, wait):
     response = gateway.poll(wait=wait)
 
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == "invalid_request" and "wait" in body["errors"]
+    body = assert_problem(response, 400, "invalid_request")
+    assert "wait" in body["errors"]
 
 
 def test_the_long_poll_allows_only_get(gateway):

@@ -13,8 +13,8 @@ from apisecrets import tokens
 from audit.services import Actor
 from devices import services
 from devices.models import Call, DoorOpenCommand
-from tests.conftest import bearer_client, make_api_secret
-from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
+from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,16 +55,6 @@ def send(client: Client, method: str, template: str, body, ids: dict):
     if body == "{call_group}":
         body = {"caller": "sip:visitor@x", "call_group": str(ids["call_group"].id)}
     return client.post(path, body, content_type="application/json")
-
-
-def assert_problem(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code and body["status"] == status
-    assert set(body) >= {"type", "title", "status", "detail", "code"}
-    if status == 401:
-        assert response["WWW-Authenticate"] == "Bearer"
 
 
 def nothing_changed(mine: dict) -> None:
