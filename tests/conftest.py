@@ -90,7 +90,10 @@ def actor(admin_user) -> Actor:
 
 
 def chromium_path() -> str:
-    return os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    """CHROMIUM, else the `chromium` on PATH (where `make test` installs it: /usr/bin)."""
+    import shutil
+
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,7 @@ def test_longest_key_is_accepted(api_client, world, active_call):
     assert door_open(api_client, world["anna"], "~" * 255).status_code == 202
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_eight_concurrent_repeats_issue_one_command(tenant, api_secret_value, world):
     needs(connection.vendor == "postgresql", "concurrent writers need PostgreSQL")

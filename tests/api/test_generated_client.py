@@ -18,6 +18,8 @@ from devices.services import call_end
 from tests.api.conftest import start_answered_call
 from tests.factories import make_api_secret, make_world
 
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 
 

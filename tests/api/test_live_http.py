@@ -26,6 +26,8 @@ from tests.conftest import needs
 from tests.factories import make_api_secret, make_world
 from tests.helpers import assert_problem, bearer
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

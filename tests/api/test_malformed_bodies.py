@@ -238,6 +238,7 @@ def test_authentication_answers_before_the_body_is_read(db):
     assert_problem(response, 401)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("name", STRING_FIELDS)
 def test_over_real_http_a_big_body_is_a_413_and_a_deep_one_a_400(live_server, endpoints, name):

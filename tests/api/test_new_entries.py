@@ -315,6 +315,7 @@ def _in_thread(target, *args):
     return thread, errors
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_late_committed_entry_is_not_lost(tenant, api_secret_value):
     """Writer A takes an id and holds its transaction; writer B (a later id) waits for A's
@@ -353,6 +354,7 @@ def test_late_committed_entry_is_not_lost(tenant, api_secret_value):
     assert actions(client.get(AUDIT).json()) == ["A", "B"]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_consumers_get_every_entry_and_the_position_only_grows(
     tenant, api_secret, api_secret_value

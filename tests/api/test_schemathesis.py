@@ -141,6 +141,8 @@ gateway_schema = schemathesis.openapi.from_wsgi(
     ),
 ).include(path_regex=r"^/device-api/v1/")
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def device_bearer(transactional_db, settings, tenant) -> dict[str, str]:

@@ -150,6 +150,7 @@ def test_roll_asks_to_reauthenticate_after_15_minutes(signed_in, tenant, time_ma
     assert ApiSecret.objects.count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_rolls_of_one_secret_make_one_successor(tenant, actor):
     old, _ = make_api_secret(tenant)

@@ -23,7 +23,7 @@ from tests.browser.conftest import log_in
 from tests.conftest import STAFF_TOTP_SECRET, totp_code
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];

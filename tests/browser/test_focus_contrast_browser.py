@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from apisecrets.services import api_secret_create
 from tests.browser.conftest import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CONTRAST = """([a, b]) => {
   const lum = (css) => {

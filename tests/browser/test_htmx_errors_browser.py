@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from apisecrets.services import api_secret_create, api_secret_delete
 from tests.browser.conftest import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_deleting_a_secret_deleted_elsewhere_says_so_and_refreshes(page, admin_user, tenant, actor):

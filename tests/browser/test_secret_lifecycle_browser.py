@@ -15,7 +15,7 @@ from apisecrets.services import api_secret_create, hash_api_secret
 from audit.services import Actor
 from tests.browser.conftest import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def row(page, name):

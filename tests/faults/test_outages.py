@@ -20,6 +20,8 @@ from apisecrets import tokens
 from tests.faults.conftest import Stack, _wait_until
 from tests.helpers import assert_problem, bearer
 
+pytestmark = pytest.mark.slow
+
 ANNA = "anna.berg@demo.example"
 
 

@@ -13,9 +13,12 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests.gateway.servers import ROOT, base_environment, manage, start_server
 from tests.helpers import bearer
+
+pytestmark = pytest.mark.slow
 
 
 def read_until(process: subprocess.Popen, text: str, timeout: float = 20) -> str:

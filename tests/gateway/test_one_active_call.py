@@ -110,6 +110,7 @@ def _in_thread(func):
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_answer_racing_an_uncommitted_one_is_refused_as_busy(
     device, other_gateway, call_group, member
@@ -148,6 +149,7 @@ def test_an_answer_racing_an_uncommitted_one_is_refused_as_busy(
     assert Call.objects.filter(answered_by=member, state=Call.State.ACTIVE).count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_of_two_simultaneous_answers_for_one_user_exactly_one_wins(tenant, call_group, member):
     needs(connection.vendor == "postgresql", "needs PostgreSQL's concurrent writers")
@@ -195,6 +197,7 @@ def live_gateway(transactional_db, django_db_setup):
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_door_open_never_reaches_a_second_device_that_claims_the_busy_user(live_gateway, tenant):
     anna = make_teams_user(tenant, "anna@acme.example")
     ben = make_teams_user(tenant, "ben@acme.example")

@@ -17,7 +17,7 @@ from tests.factories import make_api_secret, make_call_group, make_device, make_
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
 from tests.helpers import assert_problem, bearer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LIMIT = 3
 

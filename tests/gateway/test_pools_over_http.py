@@ -32,7 +32,7 @@ from tests.factories import make_api_secret, make_device
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
 from tests.helpers import bearer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PROXY = "127.0.0.2"  # the load balancer, for the servers started with TRUSTED_PROXIES
 INVALID = {"web": "invalid_secret", "gateway": "invalid_credentials"}

@@ -16,7 +16,7 @@ from tests.gateway.servers import base_environment, database_url, start_server
 from tests.gateway.test_demo_on_sqlite import read_until, simulator
 from tests.helpers import bearer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_many_simulated_devices_poll_from_one_process_and_the_right_one_opens(tenant, tmp_path):

@@ -24,7 +24,7 @@ from tests.factories import make_api_secret, make_call_group, make_device, make_
 from tests.gateway.servers import base_environment, database_url, start_server
 from tests.helpers import bearer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
