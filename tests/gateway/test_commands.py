@@ -20,6 +20,8 @@ from tests.gateway.conftest import request_door_open
 from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Tests that never poll (nor authenticate in the gateway's threads) roll back instead.
+ROLLED_BACK = pytest.mark.django_db
 
 
 def door_open(api_client, user) -> dict:
@@ -237,12 +239,14 @@ def test_no_redelivery_after_expiry(gateway, active_call, api_client, settings):
     assert polled(gateway.poll()) == []
 
 
+@ROLLED_BACK
 def test_the_default_lifetime_is_fifteen_seconds(gateway, active_call, api_client):
     issued = door_open(api_client, active_call.answered_by)
     command = DoorOpenCommand.objects.get(id=issued["id"])
     assert (command.expires_at - command.created_at).total_seconds() == 15
 
 
+@ROLLED_BACK
 def test_no_command_for_a_call_that_is_only_ringing(gateway, call_group, member, api_client):
     assert gateway.start_call(call_group).status_code == 201
 
@@ -253,6 +257,7 @@ def test_no_command_for_a_call_that_is_only_ringing(gateway, call_group, member,
     assert not DoorOpenCommand.objects.exists()
 
 
+@ROLLED_BACK
 def test_no_command_after_the_call_ended(gateway, active_call, api_client):
     gateway.event(active_call, "ended")
     response = api_client.post(f"/api/v1/active-calls/{active_call.answered_by.upn}/door-open")
@@ -260,6 +265,7 @@ def test_no_command_after_the_call_ended(gateway, active_call, api_client):
     assert response.json()["code"] == "not_in_active_call"
 
 
+@ROLLED_BACK
 def test_no_command_for_a_device_without_a_door_open_code(gateway, active_call, api_client):
     Device.objects.filter(pk=gateway.device.pk).update(door_open_code="")
     response = api_client.post(f"/api/v1/active-calls/{active_call.answered_by.upn}/door-open")
@@ -280,6 +286,7 @@ def test_another_device_cannot_acknowledge(
     assert outcome(api_client, issued["id"]) == "delivered"
 
 
+@ROLLED_BACK
 def test_an_unknown_command_is_not_found(gateway):
     assert gateway.ack(uuid.uuid4()).status_code == 404
 
@@ -296,6 +303,7 @@ def test_a_command_is_acknowledged_once(gateway, active_call, api_client):
     assert outcome(api_client, issued["id"]) == "executed"
 
 
+@ROLLED_BACK
 def test_an_undelivered_command_cannot_be_acknowledged(gateway, active_call, api_client):
     issued = door_open(api_client, active_call.answered_by)
 
@@ -306,6 +314,7 @@ def test_an_undelivered_command_cannot_be_acknowledged(gateway, active_call, api
     assert outcome(api_client, issued["id"]) == "queued"
 
 
+@ROLLED_BACK
 @pytest.mark.parametrize("body", [{}, {"result": "opened"}, {"result": ""}])
 def test_a_bad_ack_is_an_invalid_request(gateway, active_call, body):
     command = request_door_open(active_call.answered_by)
