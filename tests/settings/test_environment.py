@@ -60,6 +60,7 @@ def test_debug_is_on_when_asked():
     assert start(DEBUG="true").stdout.strip() == "True"
 
 
+@pytest.mark.slow  # a full `check --deploy` in a new process
 def test_production_settings_pass_deploy_checks():
     environment = clean_environment()
     environment.update(
