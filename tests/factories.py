@@ -75,13 +75,15 @@ def make_api_secret(
     *,
     expires_in: timedelta | None = None,
     actor: Actor | None = None,
+    **options,
 ) -> tuple[ApiSecret, str]:
-    """Create a secret through the service; return (ApiSecret, value). `expires_in` moves its
-    expiry afterwards (to make it expire soon, or have expired)."""
+    """Create a secret through the service; return (ApiSecret, value). `options` go to the
+    service (`permissions`, `allowed_addresses`, ...); `expires_in` moves the expiry afterwards
+    (to make it expire soon, or have expired)."""
     from apisecrets.services import api_secret_create
 
     secret, value = api_secret_create(
-        tenant=tenant, actor=actor or Actor.system(), name=name, validity_days=days
+        tenant=tenant, actor=actor or Actor.system(), name=name, validity_days=days, **options
     )
     if expires_in is not None:
         secret.expires_at = timezone.now() + expires_in

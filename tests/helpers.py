@@ -33,6 +33,13 @@ def assert_problem(response: Any, status: int, code: str | None = None, **fields
     return body
 
 
+def logged_in(user) -> Client:
+    """A Django test client signed in as `user` (a portal or admin login)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def bearer(value: str) -> dict[str, str]:
     """The Authorization header of a customer API secret or a device credential."""
     return {"Authorization": f"Bearer {value}"}

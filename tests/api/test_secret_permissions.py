@@ -8,10 +8,9 @@ from django.core.management import call_command
 from django.urls import get_resolver
 
 from apisecrets.models import PERMISSIONS, ApiSecret
-from apisecrets.services import api_secret_create
-from audit.services import Actor
 from cybergate.apiviews import CustomerAPIMixin
 from tests.api.test_permissions import OPERATION_IDS, OPERATIONS, _call, _ids
+from tests.factories import make_api_secret
 from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +23,7 @@ NEEDED = {
 
 
 def _secret(tenant, permissions, name="limited"):
-    return api_secret_create(
-        tenant=tenant,
-        actor=Actor.system(),
-        name=name,
-        validity_days=90,
-        permissions=permissions,
-    )
+    return make_api_secret(tenant, name, permissions=permissions)
 
 
 @pytest.mark.parametrize("permission", list(PERMISSIONS))

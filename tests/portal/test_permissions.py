@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from tenants.models import Tenant
 from tests.factories import make_api_secret, make_missed_call
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -142,10 +143,8 @@ def test_page_matrix(caller, page, tenant, other_tenant, admin_user, other_admin
     if page.access_off:
         Tenant.objects.update(api_access_enabled=False)
     path = page.path.format(secret=secret.id)
-    client = Client()
     login = {"tenantless_staff": staff_user, "other_tenant": other_admin_user, "owner": admin_user}
-    if caller in login:
-        client.force_login(login[caller])
+    client = logged_in(login[caller]) if caller in login else Client()
     before = _snapshot(tenant)
 
     response = getattr(client, page.method)(path, page.data)
@@ -174,8 +173,7 @@ def test_page_matrix(caller, page, tenant, other_tenant, admin_user, other_admin
 def test_the_owners_writes_took_effect(tenant, admin_user):
     """The owner row of the matrix answers as a success because the change was made."""
     secret, _ = make_api_secret(tenant, OWNER_SECRET)
-    client = Client()
-    client.force_login(admin_user)
+    client = logged_in(admin_user)
     client.post(
         "/api-access/new/", {"name": "New one", "validity_days": "90", "permissions": "read"}
     )
