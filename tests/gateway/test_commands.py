@@ -61,6 +61,7 @@ def test_a_pending_command_is_returned_at_once(gateway, active_call, api_client)
     assert outcome(api_client, issued["id"]) == "delivered"
 
 
+@pytest.mark.slow  # waits in real time
 def test_a_waiting_poll_returns_when_a_command_arrives(gateway, active_call, api_client):
     result: dict = {}
 
@@ -81,6 +82,7 @@ def test_a_waiting_poll_returns_when_a_command_arrives(gateway, active_call, api
     assert result["returned_at"] - issued_at < 5.0  # woken, not timed out (wait=10)
 
 
+@pytest.mark.slow  # waits in real time
 def test_a_poll_without_commands_waits_then_answers_empty(gateway, active_call):
     started = time.monotonic()
     assert polled(gateway.poll(wait=1)) == []
@@ -117,6 +119,7 @@ def test_a_command_is_delivered_at_most_once(gateway, active_call, api_client):
     assert polled(gateway.poll(wait=0.5)) == []
 
 
+@pytest.mark.slow  # a race between threads
 def test_concurrent_polls_of_one_device_share_a_command_out_once(gateway, active_call, api_client):
     door_open(api_client, active_call.answered_by)
     results: list[list] = []
@@ -145,6 +148,7 @@ def test_only_the_calls_device_gets_the_command(
     assert len(polled(gateway.poll())) == 1
 
 
+@pytest.mark.slow  # waits in real time
 def test_an_unacknowledged_command_is_redelivered_after_the_delay(
     gateway, active_call, api_client, settings
 ):
@@ -160,6 +164,7 @@ def test_an_unacknowledged_command_is_redelivered_after_the_delay(
     assert [c["id"] for c in again] == [issued["id"]]
 
 
+@pytest.mark.slow  # waits in real time
 def test_a_waiting_poll_gets_the_redelivery_without_a_new_notify(
     gateway, active_call, api_client, settings
 ):
@@ -217,6 +222,7 @@ def test_no_redelivery_after_the_call_ended(gateway, active_call, api_client, se
     assert polled(gateway.poll()) == []
 
 
+@pytest.mark.slow  # waits in real time
 def test_no_command_is_delivered_after_it_expired(gateway, active_call, api_client, settings):
     settings.DOOR_OPEN_COMMAND_TTL_SECONDS = 1
     issued = door_open(api_client, active_call.answered_by)
@@ -228,6 +234,7 @@ def test_no_command_is_delivered_after_it_expired(gateway, active_call, api_clie
     assert gateway.ack(issued["id"]).status_code == 409
 
 
+@pytest.mark.slow  # waits in real time
 def test_no_redelivery_after_expiry(gateway, active_call, api_client, settings):
     settings.DOOR_OPEN_COMMAND_TTL_SECONDS = 1
     settings.DOOR_OPEN_REDELIVERY_SECONDS = 0.2

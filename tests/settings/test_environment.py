@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts Django in a new Python process (1–2 s each): not in `make test-fast`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
 
@@ -60,7 +63,6 @@ def test_debug_is_on_when_asked():
     assert start(DEBUG="true").stdout.strip() == "True"
 
 
-@pytest.mark.slow  # a full `check --deploy` in a new process
 def test_production_settings_pass_deploy_checks():
     environment = clean_environment()
     environment.update(
