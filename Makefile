@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed bench clean
+.PHONY: run test test-fast system-packages lint format migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,11 +41,15 @@ format: $(VENV)/.dev
 # Test-only npm packages, pinned by their package-lock.json: axe-core (accessibility rules in the
 # browser tests) and oidc-provider (an Entra-like OpenID provider for the Microsoft sign-in tests).
 NPM_STAMPS := tests/browser/node_modules/.installed tests/oidc/node_modules/.installed
-tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json
+tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json | system-packages
 	cd tests/$* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: lint $(NPM_STAMPS)
+# What pip cannot install (Chromium, npm): apt-get when this user may, else the command to run.
+system-packages:
+	@./scripts/system-packages
+
+test: lint system-packages $(NPM_STAMPS)
 	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 	# Browser tests run on their own: Playwright's sync API keeps an event loop in the test
 	# process, which would refuse the async gateway views that other tests call in-process.
@@ -53,6 +57,12 @@ test: lint $(NPM_STAMPS)
 	# One browser at a time: two headless Chromiums side by side made focus and clipboard
 	# assertions flaky on a 2-core machine.
 	$(BIN)/pytest -n $${PYTEST_BROWSER_WORKERS:-1} -m browser tests/browser
+
+# The inner loop: everything but the slow tests (real servers, faults, races, schemathesis, the
+# generated client) and the browser; keeps the test databases between runs (new migrations are
+# still applied; `PYTEST_ARGS=--create-db` starts afresh).
+test-fast: $(VENV)/.dev
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not slow and not browser" --reuse-db $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/auth.py

@@ -15,7 +15,6 @@ import os
 import re
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +32,6 @@ from django.contrib.staticfiles import finders  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="/static/([^"?]+)')
 
@@ -44,26 +42,13 @@ def gz(data: bytes) -> int:
 
 def main() -> None:
     call_command("migrate", verbosity=0)
-    from apisecrets.services import api_secret_create
     from audit.services import Actor
-    from devices.models import CallLogEntry, Device
-    from tenants.models import Tenant, User
+    from tests.factories import make_admin, make_api_secrets, make_missed_call, make_tenant
 
-    tenant = Tenant.objects.create(name="Acme", domain="acme.example", api_access_enabled=True)
-    user = User.objects.create_user("alice@acme.example", "x-Long-enough-1", tenant=tenant)
-    for name in ["Door integration", "CRM sync"]:
-        api_secret_create(tenant=tenant, actor=Actor.for_user(user), name=name, validity_days=90)
-    device = Device.objects.create(tenant=tenant, name="Front door", sip_uri="sip:f@a.example")
-    now = timezone.now()
-    CallLogEntry.objects.create(
-        tenant=tenant,
-        device_id_public=device.id,
-        device_name=device.name,
-        caller="sip:v@x",
-        started_at=now - timedelta(minutes=3),
-        ended_at=now - timedelta(minutes=2),
-        result="missed",
-    )
+    tenant = make_tenant("Acme")
+    user = make_admin(tenant, "alice@acme.example", "x-Long-enough-1")
+    make_api_secrets(tenant, ["Door integration", "CRM sync"], actor=Actor.for_user(user))
+    make_missed_call(tenant, caller="sip:v@x")
     anonymous, client = Client(HTTP_HOST="localhost"), Client(HTTP_HOST="localhost")
     client.force_login(user)
     pages = [

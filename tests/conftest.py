@@ -10,9 +10,9 @@ from django.test import override_settings
 
 from audit.services import Actor
 from tenants.models import Tenant, User
+from tests.factories import PASSWORD, make_admin, make_api_secret, make_tenant
+from tests.helpers import bearer_client
 from tests.smtp import smtp_inbox  # noqa: F401 - a fixture for every test that sends mail
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,22 +42,22 @@ def _fast_hashers_and_clean_cache(settings):
 
 @pytest.fixture
 def tenant(db) -> Tenant:
-    return Tenant.objects.create(name="Acme", domain="acme.example", api_access_enabled=True)
+    return make_tenant("Acme")
 
 
 @pytest.fixture
 def other_tenant(db) -> Tenant:
-    return Tenant.objects.create(name="Globex", domain="globex.example", api_access_enabled=True)
+    return make_tenant("Globex")
 
 
 @pytest.fixture
 def admin_user(tenant) -> User:
-    return User.objects.create_user("alice@acme.example", PASSWORD, tenant=tenant)
+    return make_admin(tenant, "alice@acme.example")
 
 
 @pytest.fixture
 def other_admin_user(other_tenant) -> User:
-    return User.objects.create_user("bob@globex.example", PASSWORD, tenant=other_tenant)
+    return make_admin(other_tenant, "bob@globex.example")
 
 
 # The TOTP secret of `staff_user` (support staff must have MFA to reach admin).
@@ -90,7 +90,10 @@ def actor(admin_user) -> Actor:
 
 
 def chromium_path() -> str:
-    return os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    """CHROMIUM, else the `chromium` on PATH (where `make test` installs it: /usr/bin)."""
+    import shutil
+
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
@@ -111,19 +114,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
 
 
 # --- Customer API ---------------------------------------------------------------------------
-
-
-def make_api_secret(tenant, name: str = "integration", days: int = 90):
-    """Create a secret through the service; return (ApiSecret, value)."""
-    from apisecrets.services import api_secret_create
-
-    return api_secret_create(tenant=tenant, actor=Actor.system(), name=name, validity_days=days)
-
-
-def bearer_client(value: str):
-    from django.test import Client
-
-    return Client(headers={"Authorization": f"Bearer {value}"})
 
 
 @pytest.fixture
@@ -151,13 +141,7 @@ def api_client(api_secret_value):
 def expired_secret_value(tenant) -> str:
     from datetime import timedelta
 
-    from django.utils import timezone
-
-    from apisecrets.models import ApiSecret
-
-    secret, value = make_api_secret(tenant, name="expired")
-    ApiSecret.objects.filter(pk=secret.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    return value
+    return make_api_secret(tenant, name="expired", expires_in=-timedelta(seconds=1))[1]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from accounts.adapter import AccountAdapter
 from accounts.sessions import SIGN_IN_METHOD, SIGNED_IN_AT
 from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 APPS = {"microsoft": {"APPS": [{"client_id": "c", "secret": "s", "settings": {"authority": "x"}}]}}
 

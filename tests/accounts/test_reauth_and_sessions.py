@@ -8,7 +8,7 @@ import pytest
 
 from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
-from tests.conftest import PASSWORD, make_api_secret
+from tests.factories import PASSWORD, make_api_secret
 
 T0 = "2026-11-28 10:00:00+00:00"
 

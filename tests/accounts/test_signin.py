@@ -12,7 +12,8 @@ from django.core.management import call_command
 
 from audit.models import AuditEntry
 from tenants.models import User
-from tests.conftest import PASSWORD, STAFF_TOTP_SECRET
+from tests.conftest import STAFF_TOTP_SECRET
+from tests.factories import PASSWORD
 
 LOGIN = "/accounts/login/"
 LOCKED = "Too many failed sign-in attempts. Try again in 5 minutes."

@@ -7,7 +7,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from tenants.models import User
-from tests.conftest import PASSWORD, STAFF_TOTP_SECRET
+from tests.conftest import STAFF_TOTP_SECRET
+from tests.factories import PASSWORD
+from tests.helpers import logged_in
 
 
 def staff_with(email: str, *codenames: str) -> User:
@@ -19,12 +21,6 @@ def staff_with(email: str, *codenames: str) -> User:
     TOTP.activate(user, STAFF_TOTP_SECRET)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return user
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

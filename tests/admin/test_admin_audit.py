@@ -12,7 +12,7 @@ from audit.models import AuditEntry
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from devices.models import Device
 from tenants.models import User
-from tests.api.conftest import make_world
+from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from audit.services import Actor
 from cybergate.admin import HASH_FIELDS
 from devices.models import Device
 from devices.services import device_credential_rotate
-from tests.admin.conftest import logged_in, staff_with
-from tests.conftest import make_api_secret
+from tests.admin.conftest import staff_with
+from tests.factories import make_api_secret
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 

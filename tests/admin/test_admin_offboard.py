@@ -12,7 +12,8 @@ from devices.models import Device
 from devices.services import device_credential_rotate
 from tenants.models import SupportRequest, Tenant
 from tenants.services import support_request_create, tenant_offboard
-from tests.conftest import PASSWORD, bearer_client, make_api_secret
+from tests.factories import PASSWORD, make_api_secret
+from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ VERSION = "/api/v1/version"
 
 
 def device_client(credential: str) -> Client:
-    return Client(headers={"Authorization": f"Bearer {credential}"})
+    return bearer_client(credential)
 
 
 def gateway_status(credential: str) -> int:

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Group, Permission
 
 from audit.models import AuditEntry
 from tenants.models import User
-from tests.admin.conftest import logged_in, staff_with
-from tests.conftest import PASSWORD
+from tests.admin.conftest import staff_with
+from tests.factories import PASSWORD
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from apisecrets.models import ApiSecret
-from apisecrets.services import api_secret_create
 from audit.models import AuditEntry
 from audit.services import Actor, record
 from tenants.models import SupportRequest, User
 from tenants.services import support_request_create
+from tests.factories import make_api_secret
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def staff_client(client, staff_user):
 
 @pytest.fixture
 def secret(tenant, actor):
-    secret, value = api_secret_create(tenant=tenant, actor=actor, name="Door app", validity_days=90)
+    secret, value = make_api_secret(tenant, "Door app", actor=actor)
     secret.value = value
     return secret
 

@@ -7,23 +7,18 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apisecrets.models import ApiSecret
-from apisecrets.services import api_secret_create, api_secret_set_addresses
+from apisecrets.services import api_secret_set_addresses
 from apisecrets.validators import clean_allowed_addresses
 from audit.models import AuditEntry
 from audit.services import Actor
-from tests.conftest import bearer_client
+from tests.factories import make_api_secret
+from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
 
 
 def _secret(tenant, addresses, name="fenced"):
-    return api_secret_create(
-        tenant=tenant,
-        actor=Actor.system(),
-        name=name,
-        validity_days=90,
-        allowed_addresses=addresses,
-    )
+    return make_api_secret(tenant, name, allowed_addresses=addresses)
 
 
 def _get(value, remote, forwarded=None):
@@ -103,10 +98,7 @@ def test_requests_from_elsewhere_are_refused(tenant, allowed, remote, ok):
     if ok:
         assert response.status_code == 200, response.content
     else:
-        assert response.status_code == 403
-        assert response["Content-Type"] == "application/problem+json"
-        body = response.json()
-        assert body["code"] == "ip_not_allowed"
+        body = assert_problem(response, 403, "ip_not_allowed")
         assert remote in body["detail"]
 
 

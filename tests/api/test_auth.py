@@ -16,7 +16,9 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_delete, hash_api_secret
 from audit.services import Actor
 from tenants.models import Tenant
-from tests.conftest import bearer_client, make_api_secret, needs
+from tests.conftest import needs
+from tests.factories import make_api_secret
+from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +36,7 @@ def test_valid_secret_is_accepted_and_tenant_is_resolved(api_client, tenant):
 
 
 def test_missing_header_is_401_with_www_authenticate(db):
-    response = Client().get(VERSION)
-    assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Bearer"
-    assert response["Content-Type"] == "application/problem+json"
-    assert _code(response) == "missing_credentials"
+    assert_problem(Client().get(VERSION), 401, "missing_credentials")
 
 
 @pytest.mark.parametrize(
@@ -198,9 +196,7 @@ def test_rate_limit_per_secret_is_429_with_retry_after(tenant, settings):
     for _ in range(3):
         assert client.get(VERSION).status_code == 200
     response = client.get(VERSION)
-    assert response.status_code == 429
-    assert response["Content-Type"] == "application/problem+json"
-    assert _code(response) == "rate_limited"
+    assert_problem(response, 429, "rate_limited")
     assert 1 <= int(response["Retry-After"]) <= 60
     # The limit is per secret.
     assert bearer_client(other).get(VERSION).status_code == 200
@@ -212,9 +208,7 @@ def test_failed_authentication_is_rate_limited_per_ip(api_secret_value, settings
     for _ in range(3):
         assert bad.get(VERSION).status_code == 401
     response = bad.get(VERSION)
-    assert response.status_code == 429
-    assert response["Content-Type"] == "application/problem+json"
-    assert _code(response) == "auth_rate_limited"
+    assert_problem(response, 429, "auth_rate_limited")
     assert 1 <= int(response["Retry-After"]) <= 60
     assert _code(Client().get(VERSION)) == "auth_rate_limited"  # a missing header counts too
     # Another address is not affected.

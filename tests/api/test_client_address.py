@@ -16,7 +16,7 @@ from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
 from cybergate.http import client_ip
 from tests.api.test_endpoints import availability_url
-from tests.conftest import bearer_client
+from tests.helpers import bearer_client
 from tests.settings.test_environment import ROOT, clean_environment, start
 
 PROXY = "10.0.0.9"

@@ -13,7 +13,9 @@ from audit.models import AuditEntry
 from devices.models import DoorOpenCommand
 from devices.services import call_end, command_ack, commands_claim
 from tests.api.conftest import start_answered_call
-from tests.conftest import bearer_client, make_api_secret, needs
+from tests.conftest import needs
+from tests.factories import make_api_secret
+from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -68,9 +70,7 @@ def test_same_key_for_another_user_is_422(api_client, world, active_call):
     assert door_open(api_client, world["anna"], "k").status_code == 202
     start_answered_call(world["back"], world["garage"], world["ben"])
     response = door_open(api_client, world["ben"], "k")
-    assert response.status_code == 422
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "idempotency_key_reused"
+    assert_problem(response, 422, "idempotency_key_reused")
     assert DoorOpenCommand.objects.count() == 1
 
 
@@ -102,6 +102,7 @@ def test_longest_key_is_accepted(api_client, world, active_call):
     assert door_open(api_client, world["anna"], "~" * 255).status_code == 202
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_eight_concurrent_repeats_issue_one_command(tenant, api_secret_value, world):
     needs(connection.vendor == "postgresql", "concurrent writers need PostgreSQL")

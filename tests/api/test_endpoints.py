@@ -11,21 +11,9 @@ from audit.models import AuditEntry
 from callgroups.models import CallGroup, CallGroupMember
 from devices.models import DoorOpenCommand
 from tests.api.conftest import start_answered_call
+from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert set(body) >= PROBLEM_KEYS
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["type"].endswith(code)
-    return body
 
 
 def availability_url(group, user_ref) -> str:

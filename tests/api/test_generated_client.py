@@ -15,8 +15,10 @@ from django.test import Client
 
 from devices.models import DoorOpenCommand
 from devices.services import call_end
-from tests.api.conftest import make_world, start_answered_call
-from tests.conftest import make_api_secret
+from tests.api.conftest import start_answered_call
+from tests.factories import make_api_secret, make_world
+
+pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 

@@ -9,7 +9,8 @@ from apisecrets import tokens
 from devices.services import door_open_request
 from tenants.models import Tenant
 from tests.api.conftest import start_answered_call
-from tests.conftest import bearer_client, make_api_secret
+from tests.factories import make_api_secret
+from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -58,17 +59,6 @@ def _call(client: Client, method: str, path: str):
     return getattr(client, method)(path)
 
 
-def _assert_problem(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code
-    assert body["status"] == status
-    assert set(body) >= {"type", "title", "status", "detail", "code"}
-    if status == 401:
-        assert response["WWW-Authenticate"] == "Bearer"
-
-
 CALLERS = ["no_header", "malformed", "unknown", "expired", "disabled", "other_ids", "valid"]
 
 
@@ -81,15 +71,15 @@ def test_operation_matrix(
     path = template.format(**ids)
 
     if caller == "no_header":
-        _assert_problem(_call(Client(), method, path), 401, "missing_credentials")
+        assert_problem(_call(Client(), method, path), 401, "missing_credentials")
     elif caller == "malformed":
         for header in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer  a b", api_secret_value):
             client = Client(headers={"Authorization": header})
-            _assert_problem(_call(client, method, path), 401, "missing_credentials")
+            assert_problem(_call(client, method, path), 401, "missing_credentials")
     elif caller == "unknown":
         client = bearer_client(tokens.generate(tokens.API_SECRET_PREFIX))
-        _assert_problem(_call(client, method, path), 401, "invalid_secret")
-        _assert_problem(_call(bearer_client("not-a-secret"), method, path), 401, "invalid_secret")
+        assert_problem(_call(client, method, path), 401, "invalid_secret")
+        assert_problem(_call(bearer_client("not-a-secret"), method, path), 401, "invalid_secret")
     elif caller == "expired":
         from datetime import timedelta
 
@@ -99,15 +89,15 @@ def test_operation_matrix(
 
         secret, value = make_api_secret(tenant, name="expired")
         ApiSecret.objects.filter(pk=secret.pk).update(expires_at=timezone.now() - timedelta(1))
-        _assert_problem(_call(bearer_client(value), method, path), 401, "expired_secret")
+        assert_problem(_call(bearer_client(value), method, path), 401, "expired_secret")
     elif caller == "disabled":
         Tenant.objects.filter(pk=tenant.pk).update(api_access_enabled=False)
         client = bearer_client(api_secret_value)
-        _assert_problem(_call(client, method, path), 403, "api_access_disabled")
+        assert_problem(_call(client, method, path), 403, "api_access_disabled")
     elif caller == "other_ids":
         response = _call(bearer_client(api_secret_value), method, path)
         if template in OTHER_TENANT:
-            _assert_problem(response, *OTHER_TENANT[template])
+            assert_problem(response, *OTHER_TENANT[template])
         else:
             assert response.status_code == ok
             assert "Globex" not in response.content.decode()

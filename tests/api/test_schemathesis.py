@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, settings
 
 from callgroups.models import CallGroup, CallGroupMember
 from devices.models import DoorOpenCommand
-from tests.api.conftest import make_world, start_answered_call
-from tests.conftest import make_api_secret
+from tests.api.conftest import start_answered_call
+from tests.factories import make_api_secret, make_world
+from tests.helpers import bearer as bearer_header
 
 MAX_EXAMPLES = 50
 GROUP_ID = uuid.UUID("6b1f2d4e-0c7a-4e55-9a51-3f4e2b1c0d01")
@@ -110,7 +111,7 @@ def bearer(db, settings, tenant, _keep_test_connection) -> dict[str, str]:
         expires_at=timezone.now() + timedelta(minutes=10),
     )
     _, value = make_api_secret(tenant)
-    return {"Authorization": f"Bearer {value}"}
+    return bearer_header(value)
 
 
 @random_ids.parametrize()
@@ -141,17 +142,19 @@ gateway_schema = schemathesis.openapi.from_wsgi(
     ),
 ).include(path_regex=r"^/device-api/v1/")
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def device_bearer(transactional_db, settings, tenant) -> dict[str, str]:
     """Committed data: the long-poll's database work runs in the gateway's own threads."""
-    from tests.gateway.conftest import make_device
+    from tests.factories import make_device
 
     settings.AUTH_FAILURE_RATE_LIMIT = "100000/s"
     world = make_world(tenant)
     start_answered_call(world["front"], world["reception"], world["anna"])
     _, credential = make_device(tenant, "Schemathesis door")
-    return {"Authorization": f"Bearer {credential}"}
+    return bearer_header(credential)
 
 
 @gateway_schema.parametrize()

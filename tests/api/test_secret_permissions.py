@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import get_resolver
 
 from apisecrets.models import PERMISSIONS, ApiSecret
-from apisecrets.services import api_secret_create
-from audit.services import Actor
 from cybergate.apiviews import CustomerAPIMixin
 from tests.api.test_permissions import OPERATION_IDS, OPERATIONS, _call, _ids
-from tests.conftest import bearer_client
+from tests.factories import make_api_secret
+from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +23,7 @@ NEEDED = {
 
 
 def _secret(tenant, permissions, name="limited"):
-    return api_secret_create(
-        tenant=tenant,
-        actor=Actor.system(),
-        name=name,
-        validity_days=90,
-        permissions=permissions,
-    )
+    return make_api_secret(tenant, name, permissions=permissions)
 
 
 @pytest.mark.parametrize("permission", list(PERMISSIONS))
@@ -43,10 +35,7 @@ def test_each_permission_on_each_operation(permission, method, template, ok, ten
     if permission == needed:
         assert response.status_code == ok, response.content
     else:
-        assert response.status_code == 403, response.content
-        body = response.json()
-        assert response["Content-Type"] == "application/problem+json"
-        assert body["code"] == "insufficient_permission"
+        body = assert_problem(response, 403, "insufficient_permission")
         assert f"'{needed}'" in body["detail"]
 
 
@@ -147,10 +136,7 @@ def test_create_api_secret_command_takes_permissions(tenant, capsys):
     call_command("create_api_secret", tenant=tenant.name, name="cli", permissions="read,door_open")
     value = capsys.readouterr().out.strip()
     assert ApiSecret.objects.get().permissions == ["read", "door_open"]
-    assert (
-        Client(headers={"Authorization": f"Bearer {value}"}).get("/api/v1/version").status_code
-        == 200
-    )
+    assert bearer_client(value).get("/api/v1/version").status_code == 200
 
 
 def test_create_api_secret_command_defaults_to_all(tenant):

@@ -13,7 +13,8 @@ from callgroups.models import CallGroupMember
 from devices.models import Call
 from devices.services import call_end
 from tests.api.conftest import start_answered_call
-from tests.gateway.conftest import make_device
+from tests.factories import make_device
+from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -85,10 +86,9 @@ def test_days_left_counts_utc_days(berlin, api_client, api_secret):
 
 
 def test_gateway_timestamps_are_utc(berlin, tenant, world):
-    from django.test import Client
 
     _, credential = make_device(tenant, "Side door")
-    gateway = Client(headers={"Authorization": f"Bearer {credential}"})
+    gateway = bearer_client(credential)
     response = gateway.post(
         "/device-api/v1/calls",
         {"caller": "sip:v@x", "call_group": str(world["reception"].id)},
@@ -114,10 +114,9 @@ def test_unknown_body_field_is_named_and_changes_nothing(api_client, world):
 
 
 def test_gateway_refuses_unknown_fields_too(tenant, world):
-    from django.test import Client
 
     _, credential = make_device(tenant, "Side door")
-    gateway = Client(headers={"Authorization": f"Bearer {credential}"})
+    gateway = bearer_client(credential)
     response = gateway.post(
         "/device-api/v1/calls",
         {"caller": "sip:v@x", "call_group": str(world["reception"].id), "colour": "red"},

@@ -14,6 +14,8 @@ from django.db import connection
 
 from apisecrets.services import SecretLimitReached, api_secret_create
 
+pytestmark = pytest.mark.slow
+
 THREADS = 8
 
 

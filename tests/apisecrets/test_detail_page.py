@@ -13,7 +13,8 @@ from apisecrets import authentication
 from apisecrets.models import ApiSecret, ApiSecretUsage
 from apisecrets.services import api_secret_create
 from audit.services import Actor
-from tests.conftest import bearer_client, make_api_secret
+from tests.factories import make_api_secret
+from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
 

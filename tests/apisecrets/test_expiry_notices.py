@@ -15,7 +15,8 @@ from django.utils import timezone
 from apisecrets.models import ApiSecret, ExpiryNotice
 from apisecrets.notices import send_expiry_notices
 from tenants.models import User
-from tests.conftest import make_api_secret, needs
+from tests.conftest import needs
+from tests.factories import make_api_secret
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +111,7 @@ def test_a_failed_send_is_retried_next_run(tenant, admin_user, smtp_inbox, setti
     assert send_expiry_notices() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_parallel_runs_send_each_notice_exactly_once(tenant, admin_user, smtp_inbox):
     needs(connection.vendor == "postgresql", "SKIP LOCKED needs PostgreSQL")

@@ -16,7 +16,8 @@ from apisecrets.models import ApiSecret, places_used
 from apisecrets.services import CannotRoll, api_secret_create, api_secret_roll
 from audit.models import AuditEntry
 from tests.accounts.test_reauth_and_sessions import T0, signed_in  # noqa: F401 - fixture
-from tests.conftest import bearer_client, make_api_secret
+from tests.factories import make_api_secret
+from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +150,7 @@ def test_roll_asks_to_reauthenticate_after_15_minutes(signed_in, tenant, time_ma
     assert ApiSecret.objects.count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_rolls_of_one_secret_make_one_successor(tenant, actor):
     old, _ = make_api_secret(tenant)

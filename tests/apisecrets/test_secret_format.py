@@ -11,7 +11,8 @@ import pytest
 from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from apisecrets.services import hash_api_secret
-from tests.conftest import bearer_client, make_api_secret
+from tests.factories import make_api_secret
+from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apisecrets.models import ApiSecret
-from apisecrets.services import api_secret_create
 from apisecrets.validators import clean_secret_name
-from audit.services import Actor
+from tests.factories import make_api_secret
 
 HIDDEN = {
     "door\u202eevil": "U+202E",  # right-to-left override
@@ -29,7 +28,7 @@ HIDDEN = {
 
 
 def create(tenant, name: str) -> ApiSecret:
-    return api_secret_create(tenant=tenant, actor=Actor.system(), name=name, validity_days=90)[0]
+    return make_api_secret(tenant, name)[0]
 
 
 @pytest.mark.parametrize(("name", "shown"), HIDDEN.items())

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, chromium_path
+from tests.conftest import chromium_path
+from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the ORM
 # calls the tests make to set up and check rows.

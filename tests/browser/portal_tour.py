@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 from django.template.loader import render_to_string
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from apisecrets.models import MAX_PER_TENANT
-from apisecrets.services import api_secret_create
-from audit.services import Actor
-from devices.models import CallLogEntry, Device
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
+from tests.factories import make_api_secret, make_api_secrets, make_missed_call
 
 AXE_JS = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -29,19 +25,8 @@ LONG_NAME = "Integration-" + "x" * 244
 
 
 def _arrange(tenant) -> None:
-    device = Device.objects.create(tenant=tenant, name="Front door", sip_uri="sip:f@acme.example")
-    now = timezone.now()
-    CallLogEntry.objects.create(
-        tenant=tenant,
-        device_id_public=device.id,
-        device_name=device.name,
-        caller="sip:visitor-with-a-rather-long-address@street.example",
-        started_at=now - timedelta(minutes=3),
-        ended_at=now - timedelta(minutes=2),
-        result="missed",
-    )
-    for name in ["Door integration", LONG_NAME]:
-        api_secret_create(tenant=tenant, actor=Actor.system(), name=name, validity_days=90)
+    make_missed_call(tenant, caller="sip:visitor-with-a-rather-long-address@street.example")
+    make_api_secrets(tenant, ["Door integration", LONG_NAME])
 
 
 def tour(page, *, tenant, user) -> Iterator[str]:
@@ -70,7 +55,7 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     expect(page.get_by_role("dialog", name="Delete API secret?")).to_be_visible()
     yield "delete dialog"
     page.keyboard.press("Escape")
-    api_secret_create(tenant=tenant, actor=Actor.system(), name="Fourth", validity_days=90)
+    make_api_secret(tenant, "Fourth")
     assert tenant.api_secrets.count() == MAX_PER_TENANT
     page.reload()
     yield "api access at the limit"

@@ -6,23 +6,20 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from apisecrets.models import ApiSecret
-from apisecrets.services import api_secret_create, hash_api_secret
+from apisecrets.services import hash_api_secret
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD, STAFF_TOTP_SECRET, totp_code
+from tests.conftest import STAFF_TOTP_SECRET, totp_code
+from tests.factories import PASSWORD, make_api_secret
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def make_secret(tenant, actor, name, days=90, expires_in=None):
-    secret, _ = api_secret_create(tenant=tenant, actor=actor, name=name, validity_days=days)
-    if expires_in is not None:
-        ApiSecret.objects.filter(pk=secret.pk).update(expires_at=timezone.now() + expires_in)
-    return secret
+    return make_api_secret(tenant, name, days, expires_in=expires_in, actor=actor)[0]
 
 
 def row(page, name):

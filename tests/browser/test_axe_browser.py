@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.portal_tour import AXE_JS, axe_violations, tour, write_report
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_axe_has_been_installed():

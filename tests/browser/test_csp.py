@@ -11,18 +11,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from apisecrets.models import ApiSecret
-from apisecrets.services import api_secret_create
-from audit.services import Actor
-from devices.models import CallLogEntry, Device
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD, STAFF_TOTP_SECRET, totp_code
+from tests.conftest import STAFF_TOTP_SECRET, totp_code
+from tests.factories import PASSWORD, make_api_secret, make_missed_call
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
@@ -74,25 +71,8 @@ def watch(page) -> Watch:
     return Watch(page)
 
 
-def make_secret(tenant, name: str, expires_in: timedelta | None = None) -> ApiSecret:
-    secret, _ = api_secret_create(tenant=tenant, actor=Actor.system(), name=name, validity_days=90)
-    if expires_in is not None:
-        ApiSecret.objects.filter(pk=secret.pk).update(expires_at=timezone.now() + expires_in)
-    return secret
-
-
 def test_portal_pages_and_the_create_dialog_have_no_csp_violations(watch, page, tenant, admin_user):
-    device = Device.objects.create(tenant=tenant, name="Front door", sip_uri="sip:f@acme.example")
-    now = timezone.now()
-    CallLogEntry.objects.create(
-        tenant=tenant,
-        device_id_public=device.id,
-        device_name=device.name,
-        caller="sip:visitor@street.example",
-        started_at=now - timedelta(minutes=3),
-        ended_at=now - timedelta(minutes=2),
-        result="missed",
-    )
+    make_missed_call(tenant, caller="sip:visitor@street.example")
     watch.goto("/accounts/login/")
     log_in(page, admin_user.email)
     watch.collect()
@@ -114,9 +94,9 @@ def test_portal_pages_and_the_create_dialog_have_no_csp_violations(watch, page, 
     watch.collect()
 
     # At the limit, with warnings; sorted; the delete confirmation page.
-    make_secret(tenant, "expiring", expires_in=timedelta(days=3))
-    make_secret(tenant, "expired", expires_in=-timedelta(days=2))
-    last = make_secret(tenant, "fourth")
+    make_api_secret(tenant, "expiring", expires_in=timedelta(days=3))
+    make_api_secret(tenant, "expired", expires_in=-timedelta(days=2))
+    last, _ = make_api_secret(tenant, "fourth")
     watch.goto("/api-access/?sort=name&dir=desc")
     expect(page.get_by_role("button", name="Create API secret")).to_be_disabled()
     watch.goto(f"/api-access/{last.id}/delete/")

@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from apisecrets.models import MAX_PER_TENANT
-from apisecrets.services import api_secret_create
 from tests.browser.conftest import log_in
+from tests.factories import make_api_secrets
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CONTRAST = """([a, b]) => {
   const lum = (css) => {
@@ -25,8 +25,7 @@ CONTRAST = """([a, b]) => {
 
 
 def make(tenant, actor, *names):
-    for name in names:
-        api_secret_create(tenant=tenant, actor=actor, name=name, validity_days=90)
+    make_api_secrets(tenant, names, actor=actor)
 
 
 def test_focus_stays_on_the_sort_header_after_sorting(page, admin_user, tenant, actor):

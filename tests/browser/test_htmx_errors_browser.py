@@ -7,14 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from apisecrets.services import api_secret_create, api_secret_delete
+from apisecrets.services import api_secret_delete
 from tests.browser.conftest import log_in
+from tests.factories import make_api_secret
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_deleting_a_secret_deleted_elsewhere_says_so_and_refreshes(page, admin_user, tenant, actor):
-    secret, _ = api_secret_create(tenant=tenant, actor=actor, name="Twice", validity_days=90)
+    secret, _ = make_api_secret(tenant, "Twice", actor=actor)
     log_in(page, admin_user.email)
     api_secret_delete(secret=secret, actor=actor)  # the other tab
     page.get_by_role("button", name="Delete Twice").click()
@@ -27,7 +28,7 @@ def test_deleting_a_secret_deleted_elsewhere_says_so_and_refreshes(page, admin_u
 
 @pytest.mark.parametrize("action", ["sort", "generate", "delete"])
 def test_an_expired_session_lands_on_the_login_page(page, admin_user, tenant, actor, action):
-    api_secret_create(tenant=tenant, actor=actor, name="Kept", validity_days=90)
+    make_api_secret(tenant, "Kept", actor=actor)
     log_in(page, admin_user.email)
     if action == "generate":
         page.get_by_role("button", name="Create API secret").click()

@@ -15,10 +15,10 @@ from playwright.sync_api import expect
 from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
 from tenants.models import User
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.oidc.server import CLIENT_ID, CLIENT_SECRET, entra_provider
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TID_ACME = "1a2b3c4d-0000-4000-8000-00000000acee"
 TID_GLOBEX = "1a2b3c4d-0000-4000-8000-0000000910be"

@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.portal_tour import tour, write_report
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 MEASURE = """() => {
   const dialog = document.querySelector("dialog[open]");

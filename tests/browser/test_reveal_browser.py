@@ -11,7 +11,7 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import hash_api_secret
 from tests.browser.conftest import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 QUESTION = "You have not copied the secret. Close anyway?"
 

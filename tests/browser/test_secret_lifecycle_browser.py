@@ -11,11 +11,12 @@ from playwright.sync_api import expect
 
 from apisecrets import tokens
 from apisecrets.models import ApiSecret, ApiSecretUsage
-from apisecrets.services import api_secret_create, hash_api_secret
+from apisecrets.services import hash_api_secret
 from audit.services import Actor
 from tests.browser.conftest import log_in
+from tests.factories import make_api_secret, make_api_secrets
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def row(page, name):
@@ -44,8 +45,7 @@ def test_create_with_only_read_and_see_it_in_the_table(page, admin_user, shot):
 
 def test_roll_at_the_limit_shows_the_new_value_once(page, admin_user, tenant, shot):
     actor = Actor.for_user(admin_user)
-    for i in range(4):
-        api_secret_create(tenant=tenant, actor=actor, name=f"s{i}", validity_days=90)
+    make_api_secrets(tenant, [f"s{i}" for i in range(4)], actor=actor)
     log_in(page, admin_user.email)
     expect(page.get_by_text("4 of 4")).to_be_visible()
     row(page, "s0").get_by_role("button", name="Roll s0").click()
@@ -65,9 +65,7 @@ def test_roll_at_the_limit_shows_the_new_value_once(page, admin_user, tenant, sh
 
 
 def test_detail_page_chart_has_30_bars(page, admin_user, tenant, shot):
-    secret, _ = api_secret_create(
-        tenant=tenant, actor=Actor.for_user(admin_user), name="Charted", validity_days=90
-    )
+    secret, _ = make_api_secret(tenant, "Charted", actor=Actor.for_user(admin_user))
     today = timezone.now().date()
     for days_ago, count in [(0, 3), (2, 12), (10, 7)]:
         ApiSecretUsage.objects.create(

@@ -16,9 +16,10 @@ from playwright.sync_api import expect
 
 from apisecrets.models import ApiSecret
 from tests.browser.conftest import log_in, submit_sign_in
-from tests.conftest import PASSWORD, totp_code
+from tests.conftest import totp_code
+from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def log_out(page) -> None:

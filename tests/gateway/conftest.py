@@ -14,10 +14,12 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client
 
 from audit.services import Actor
-from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from callgroups.models import CallGroup, TeamsUser
 from devices import services
 from devices.models import Call, Device
 from gateway import wakeup
+from tests.factories import make_call_group, make_device, make_teams_user
+from tests.helpers import bearer_client
 
 
 @dataclass
@@ -59,31 +61,6 @@ class Gateway:
         )
 
 
-def make_device(tenant, name: str, door_open_code: str = "#1") -> tuple[Device, str]:
-    device = Device.objects.create(
-        tenant=tenant,
-        name=name,
-        sip_uri=f"sip:{name.lower().replace(' ', '-')}@door.example",
-        door_open_code=door_open_code,
-    )
-    return device, services.device_credential_rotate(device)
-
-
-def make_call_group(tenant, name: str, *users: TeamsUser) -> CallGroup:
-    group = CallGroup.objects.create(tenant=tenant, name=name)
-    for position, user in enumerate(users, start=1):
-        CallGroupMember.objects.create(call_group=group, user=user, position=position)
-    return group
-
-
-def make_teams_user(tenant, upn: str) -> TeamsUser:
-    import uuid
-
-    return TeamsUser.objects.create(
-        tenant=tenant, upn=upn, object_id=uuid.uuid4(), display_name=upn.split("@")[0].title()
-    )
-
-
 @pytest.fixture
 def member(tenant) -> TeamsUser:
     return make_teams_user(tenant, "anna@acme.example")
@@ -113,20 +90,20 @@ def device(device_pair) -> Device:
 @pytest.fixture
 def gateway(device_pair) -> Gateway:
     device, credential = device_pair
-    return Gateway(Client(headers={"Authorization": f"Bearer {credential}"}), device)
+    return Gateway(bearer_client(credential), device)
 
 
 @pytest.fixture
 def other_gateway(tenant) -> Gateway:
     """Another device of the same tenant."""
     device, credential = make_device(tenant, "Back door", "*9")
-    return Gateway(Client(headers={"Authorization": f"Bearer {credential}"}), device)
+    return Gateway(bearer_client(credential), device)
 
 
 @pytest.fixture
 def other_tenant_gateway(other_tenant) -> Gateway:
     device, credential = make_device(other_tenant, "Globex gate", "42")
-    return Gateway(Client(headers={"Authorization": f"Bearer {credential}"}), device)
+    return Gateway(bearer_client(credential), device)
 
 
 @pytest.fixture

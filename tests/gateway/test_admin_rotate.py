@@ -7,7 +7,8 @@ from django.test import Client
 
 from audit.models import AuditEntry
 from devices.models import Device
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
+from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -51,12 +52,12 @@ def test_the_new_credential_is_shown_once_and_replaces_the_old(support, device_p
     start = page.index("<code>cgd_") + len("<code>")
     new_credential = page[start : page.index("</code>", start)]
     assert (
-        Client(headers={"Authorization": f"Bearer {new_credential}"})
+        bearer_client(new_credential)
         .post("/device-api/v1/calls", {}, content_type="application/json")
         .status_code
         == 400
     )  # authenticated; the empty body is what is wrong
-    old = Client(headers={"Authorization": f"Bearer {old_credential}"}).post(
+    old = bearer_client(old_credential).post(
         "/device-api/v1/calls", {}, content_type="application/json"
     )
     assert old.status_code == 401

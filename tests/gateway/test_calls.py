@@ -9,7 +9,9 @@ import pytest
 from audit.models import AuditEntry
 from devices import services
 from devices.models import Call, CallLogEntry
-from tests.gateway.conftest import make_call_group, make_teams_user, request_door_open
+from tests.factories import make_call_group, make_teams_user
+from tests.gateway.conftest import request_door_open
+from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +62,7 @@ def test_a_malformed_call_is_an_invalid_request(gateway, call_group, body):
     body = {k: str(call_group.id) if v == GROUP else v for k, v in body.items()}
     response = gateway.client.post("/device-api/v1/calls", body, content_type="application/json")
 
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "invalid_request"
+    assert_problem(response, 400, "invalid_request")
     assert response.json()["errors"]
     assert not Call.objects.exists()
 

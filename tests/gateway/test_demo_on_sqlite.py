@@ -13,8 +13,12 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests.gateway.servers import ROOT, base_environment, manage, start_server
+from tests.helpers import bearer
+
+pytestmark = pytest.mark.slow
 
 
 def read_until(process: subprocess.Popen, text: str, timeout: float = 20) -> str:
@@ -87,7 +91,7 @@ def test_a_door_opens_end_to_end_with_the_simulators_on_sqlite(tmp_path):
 
         issued = httpx.post(
             f"{b.url}/api/v1/active-calls/{member}/door-open",
-            headers={"Authorization": f"Bearer {demo['api_secret']}"},
+            headers=bearer(demo["api_secret"]),
         )
         assert issued.status_code == 202, issued.text
         command_id = issued.json()["id"]
@@ -98,7 +102,7 @@ def test_a_door_opens_end_to_end_with_the_simulators_on_sqlite(tmp_path):
         assert f"Acknowledged {command_id} as executed." in out
         outcome = httpx.get(
             f"{b.url}/api/v1/door-open-commands/{command_id}",
-            headers={"Authorization": f"Bearer {demo['api_secret']}"},
+            headers=bearer(demo["api_secret"]),
         )
         assert outcome.json()["status"] == "executed"
 

@@ -20,9 +20,10 @@ from django.db import IntegrityError, connection, transaction
 from callgroups.models import CallGroupMember
 from devices import services
 from devices.models import Call
-from tests.conftest import make_api_secret, needs
-from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.conftest import needs
+from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
 from tests.gateway.servers import base_environment, database_url, start_server
+from tests.helpers import assert_problem, bearer
 
 
 def _ring(device, call_group) -> Call:
@@ -37,9 +38,7 @@ def test_a_user_in_an_active_call_cannot_answer_another(gateway, other_gateway, 
 
     response = other_gateway.event(second, "answered", user=member.upn)
 
-    assert response.status_code == 409
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["code"] == "user_busy"
+    assert_problem(response, 409, "user_busy")
     assert response.json()["title"] == "Teams user busy"
     call = Call.objects.get(id=second)
     assert (call.state, call.answered_by, call.answered_at) == (Call.State.RINGING, None, None)
@@ -111,6 +110,7 @@ def _in_thread(func):
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_answer_racing_an_uncommitted_one_is_refused_as_busy(
     device, other_gateway, call_group, member
@@ -149,6 +149,7 @@ def test_an_answer_racing_an_uncommitted_one_is_refused_as_busy(
     assert Call.objects.filter(answered_by=member, state=Call.State.ACTIVE).count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_of_two_simultaneous_answers_for_one_user_exactly_one_wins(tenant, call_group, member):
     needs(connection.vendor == "postgresql", "needs PostgreSQL's concurrent writers")
@@ -196,10 +197,7 @@ def live_gateway(transactional_db, django_db_setup):
         server.stop()
 
 
-def bearer(value: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {value}"}
-
-
+@pytest.mark.slow
 def test_a_door_open_never_reaches_a_second_device_that_claims_the_busy_user(live_gateway, tenant):
     anna = make_teams_user(tenant, "anna@acme.example")
     ben = make_teams_user(tenant, "ben@acme.example")
@@ -239,9 +237,7 @@ def test_a_door_open_never_reaches_a_second_device_that_claims_the_busy_user(liv
         # Device 2 rings and reports that Anna answered there too.
         back_call = ring(back_credential)
         claimed = answer(back_credential, back_call, "anna@acme.example")
-        assert claimed.status_code == 409
-        assert claimed.headers["content-type"] == "application/problem+json"
-        assert claimed.json()["code"] == "user_busy"
+        assert_problem(claimed, 409, "user_busy")
 
         # Ben is unavailable in the group: he cannot take the call either.
         availability = http.put(

@@ -10,6 +10,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+pytestmark = pytest.mark.slow
+
 BEFORE = ("devices", "0002_initial")
 AFTER = ("devices", "0003_one_active_call_per_teams_user")
 

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from django.conf import settings
 
-from tests.conftest import make_api_secret
-from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
+from tests.helpers import assert_problem, bearer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LIMIT = 3
 
@@ -32,10 +32,6 @@ def gateway(django_db_setup):
     server = start_gunicorn(env, "gateway", workers=1)
     yield server
     server.stop()
-
-
-def bearer(value: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {value}"}
 
 
 def poll(url: str, credential: str, wait: float) -> httpx.Response:
@@ -106,9 +102,7 @@ def test_past_the_limit_a_poll_is_refused_and_the_waiting_ones_still_get_their_d
         started = time.monotonic()
         refused = poll(url, others[-1], 20)
         assert time.monotonic() - started < 5  # at once, not after the 20 s
-        assert refused.status_code == 503, refused.text
-        assert refused.headers["Content-Type"] == "application/problem+json"
-        assert refused.json()["code"] == "gateway_busy"
+        assert_problem(refused, 503, "gateway_busy")
         assert 5 <= int(refused.headers["Retry-After"]) <= 15
         assert refused.headers["X-Request-Id"]
 

@@ -13,18 +13,24 @@ from apisecrets import tokens
 from audit.services import Actor
 from devices import services
 from devices.models import Call, DoorOpenCommand
-from tests.conftest import bearer_client, make_api_secret
-from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
+from tests.helpers import assert_problem, bearer_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
+
+# The long-poll authenticates and reads in the gateway's own threads, which see only committed
+# rows (tests/gateway/conftest.py): its tests commit; the rest roll back.
+COMMITTED = pytest.mark.django_db(transaction=True)
 
 OPERATIONS = [
     ("post", "/device-api/v1/calls", "{call_group}", 201),
     ("post", "/device-api/v1/calls/{call}/events", {"type": "ended"}, 200),
-    ("get", "/device-api/v1/commands?wait=0", None, 200),
+    pytest.param("get", "/device-api/v1/commands?wait=0", None, 200, marks=COMMITTED),
     ("post", "/device-api/v1/commands/{command}/ack", {"result": "executed"}, 200),
 ]
-OPERATION_IDS = [f"{m.upper()} {p}" for m, p, _, _ in OPERATIONS]
+OPERATION_IDS = [
+    f"{str(v[0]).upper()} {v[1]}" for v in (getattr(o, "values", o) for o in OPERATIONS)
+]
 
 MALFORMED = ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "{credential}", "Bearer a b", "Token x"]
 
@@ -55,16 +61,6 @@ def send(client: Client, method: str, template: str, body, ids: dict):
     if body == "{call_group}":
         body = {"caller": "sip:visitor@x", "call_group": str(ids["call_group"].id)}
     return client.post(path, body, content_type="application/json")
-
-
-def assert_problem(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code and body["status"] == status
-    assert set(body) >= {"type", "title", "status", "detail", "code"}
-    if status == 401:
-        assert response["WWW-Authenticate"] == "Bearer"
 
 
 def nothing_changed(mine: dict) -> None:
@@ -148,6 +144,7 @@ def test_a_device_credential_is_not_an_api_secret(tenant, device_pair):
     assert response.json()["code"] == "invalid_secret"
 
 
+@COMMITTED
 def test_repeated_failed_authentication_is_rate_limited(tenant, settings):
     settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
     client = bearer_client(tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX))
@@ -161,6 +158,7 @@ def test_repeated_failed_authentication_is_rate_limited(tenant, settings):
     assert_problem(client.get("/device-api/v1/commands"), 429, "auth_rate_limited")
 
 
+@COMMITTED
 def test_over_the_limit_a_valid_credential_not_used_lately_is_refused_without_a_query(
     tenant, settings, gateway, django_assert_num_queries
 ):
@@ -180,6 +178,7 @@ def test_over_the_limit_a_valid_credential_not_used_lately_is_refused_without_a_
     )
 
 
+@COMMITTED
 def test_a_device_that_polled_lately_is_not_locked_out_by_failures_from_its_ip(
     tenant, settings, gateway
 ):

@@ -28,11 +28,11 @@ from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from devices.management.commands._device_client import DeviceClient
 from gateway.longpoll import LONG_POLL_HEADER, LONG_POLL_UNSUPPORTED
-from tests.conftest import make_api_secret
-from tests.gateway.conftest import make_device
+from tests.factories import make_api_secret, make_device
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
+from tests.helpers import bearer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PROXY = "127.0.0.2"  # the load balancer, for the servers started with TRUSTED_PROXIES
 INVALID = {"web": "invalid_secret", "gateway": "invalid_credentials"}
@@ -56,7 +56,7 @@ def call(url: str, path: str, *, source: str, token: str = "", forwarded: str = 
     connection = http.client.HTTPConnection(host, int(port), timeout=60, source_address=(source, 0))
     headers = {}
     if token:
-        headers["Authorization"] = f"Bearer {token}"
+        headers.update(bearer(token))
     if forwarded:
         headers["X-Forwarded-For"] = forwarded
     started = time.monotonic()

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from devices import services
-from tests.conftest import make_api_secret
-from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
 from tests.gateway.servers import base_environment, database_url, start_server
 from tests.gateway.test_demo_on_sqlite import read_until, simulator
+from tests.helpers import bearer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_many_simulated_devices_poll_from_one_process_and_the_right_one_opens(tenant, tmp_path):
@@ -50,7 +50,7 @@ def test_many_simulated_devices_poll_from_one_process_and_the_right_one_opens(te
 
         issued = httpx.post(
             f"{server.url}/api/v1/active-calls/anna@acme.example/door-open",
-            headers={"Authorization": f"Bearer {api_secret}"},
+            headers=bearer(api_secret),
         )
         assert issued.status_code == 202, issued.text
         command_id = issued.json()["id"]
@@ -63,7 +63,7 @@ def test_many_simulated_devices_poll_from_one_process_and_the_right_one_opens(te
         assert "1 door-opens, 0 refused as gateway_busy, 0 gave up." in out
         outcome = httpx.get(
             f"{server.url}/api/v1/door-open-commands/{command_id}",
-            headers={"Authorization": f"Bearer {api_secret}"},
+            headers=bearer(api_secret),
         )
         assert outcome.json()["status"] == "executed"
     finally:

@@ -19,11 +19,12 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import make_api_secret, needs
-from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.conftest import needs
+from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
 from tests.gateway.servers import base_environment, database_url, start_server
+from tests.helpers import bearer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
@@ -84,10 +85,6 @@ def world(tenant, other_tenant):
         "foreign_credential": foreign_credential,
         "api_secret": make_api_secret(tenant)[1],
     }
-
-
-def bearer(value: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {value}"}
 
 
 def answered_call(url: str, world: dict) -> str:

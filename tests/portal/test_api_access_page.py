@@ -33,7 +33,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client, db):
 
 
 def test_login_with_email_and_password(client, admin_user):
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     page = client.get("/accounts/login/")
     assert b'type="email"' in page.content

@@ -13,8 +13,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.test import Client
 
-from tests.conftest import PASSWORD, bearer_client, make_api_secret
-from tests.gateway.conftest import make_device
+from tests.factories import PASSWORD, make_api_secret, make_device
+from tests.helpers import bearer_client
 
 LOGGER = "cybergate.security"
 WELL_FORMED_UNKNOWN = "cgs_" + "A" * 43
@@ -137,7 +137,7 @@ def test_a_valid_secret_logs_nothing(api_client, security_events):
 def test_failed_device_authentication_is_logged(tenant, security_events, method, path):
     make_device(tenant, "Main entrance")
     value = "cgd_" + "B" * 43
-    client = Client(headers={"Authorization": f"Bearer {value}"})
+    client = bearer_client(value)
     response = getattr(client, method)(path, content_type="application/json")
     assert response.status_code == 401
     (event,) = security_events()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from django.core.checks import run_checks
 
 from tests.settings.test_environment import ROOT, clean_environment
@@ -34,6 +35,7 @@ def ids(checks) -> set[str]:
     return {check.id for check in checks}
 
 
+@pytest.mark.slow  # a full `check --deploy` in a new process
 def test_check_deploy_warns_when_secret_pepper_is_unset():
     result = deploy_check(**PRODUCTION)
     assert result.returncode != 0
@@ -42,6 +44,7 @@ def test_check_deploy_warns_when_secret_pepper_is_unset():
     assert "SECRET_PEPPER is not set" in output
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_with_its_own_pepper():
     result = deploy_check(**PRODUCTION, SECRET_PEPPER="a-pepper-of-its-own-" + "x" * 30)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts Django in a new Python process (1–2 s each): not in `make test-fast`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
 
