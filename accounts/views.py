@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from cybergate.decorators import tenant_required
 from cybergate.requests import PortalRequest
-from tenants.decorators import tenant_required
 
 PAGE_SIZE = 50
 SECOND_FACTORS = {

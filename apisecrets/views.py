@@ -37,9 +37,9 @@ from apisecrets.services import (
 )
 from audit.services import Actor
 from cybergate.compression import exempt as exempt_from_compression
+from cybergate.decorators import tenant_required
 from cybergate.http import client_ip
 from cybergate.requests import PortalRequest
-from tenants.decorators import tenant_required
 from tenants.models import Tenant
 from tenants.services import open_support_request
 

@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cybergate.decorators import tenant_required
 from cybergate.requests import PortalRequest
 from devices.models import CallLogEntry
-from tenants.decorators import tenant_required
 
 PAGE_SIZE = 50
 CSV_FIELDS = [
