@@ -33,14 +33,17 @@ per-path CSP configuration, SQLite, GATEWAY_LEAN=false.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import math
 import random
 import re
 import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import parse_qsl
 
 import structlog
@@ -68,6 +71,18 @@ from gateway import wakeup
 from gateway.longpoll import BUSY_RETRY_AFTER_SECONDS, MAX_WAIT_SECONDS
 from gateway.serializers import CommandListSerializer
 
+if TYPE_CHECKING:
+    from psycopg_pool import AsyncConnectionPool
+
+# The ASGI interface, as this module uses it.
+Scope = dict[str, Any]
+Message = Mapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 logger = logging.getLogger(__name__)
 problems_logger = logging.getLogger("cybergate.problems")
 
@@ -88,7 +103,7 @@ def _on_postgresql() -> bool:
     return connections["default"].vendor == "postgresql"
 
 
-def _headers(scope) -> dict[bytes, bytes]:
+def _headers(scope: Scope) -> dict[bytes, bytes]:
     # A repeated header's values joined with commas, as Django's ASGI request does in META.
     found: dict[bytes, bytes] = {}
     for name, value in scope.get("headers") or ():
@@ -98,24 +113,29 @@ def _headers(scope) -> dict[bytes, bytes]:
 
 
 def _allowed_hosts() -> list[str]:
-    hosts = settings.ALLOWED_HOSTS
+    hosts: list[str] = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not hosts:
         return [".localhost", "127.0.0.1", "[::1]"]  # Django's own default under DEBUG
     return hosts
 
 
-def _is_secure(scope, headers: dict[bytes, bytes]) -> bool:
+def _is_secure(scope: Scope, headers: dict[bytes, bytes]) -> bool:
     proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
     if proxy:
         name, secure_value = proxy
-        header = name.removeprefix("HTTP_").replace("_", "-").lower().encode()
+        header = str(name).removeprefix("HTTP_").replace("_", "-").lower().encode()
         value = headers.get(header)
         if value is not None:
-            return value.decode("latin-1").split(",", 1)[0].strip() == secure_value
-    return scope.get("scheme") == "https"
+            return value.decode("latin-1").split(",", 1)[0].strip() == str(secure_value)
+    return bool(scope.get("scheme") == "https")
 
 
-def serves(scope, headers: dict[bytes, bytes]) -> bool:
+def _header_text(headers: dict[bytes, bytes], name: bytes) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
+def serves(scope: Scope, headers: dict[bytes, bytes]) -> bool:
     """Whether this request is one the lean path answers exactly as Django would."""
     if scope.get("method") != "GET" or not enabled():
         return False
@@ -142,7 +162,13 @@ def serves(scope, headers: dict[bytes, bytes]) -> bool:
 class _Answer(Exception):
     """A finished answer, raised from anywhere in the request."""
 
-    def __init__(self, status: int, body: bytes, content_type: str, headers=()) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
         super().__init__(status)
         self.status = status
         self.body = body
@@ -150,7 +176,14 @@ class _Answer(Exception):
         self.headers = list(headers)
 
 
-def _problem(status: int, code: str, detail: str, *, errors=None, headers=None) -> _Answer:
+def _problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> _Answer:
     body = json.dumps(problem_body(status, code, None, detail, errors), ensure_ascii=False)
     extra = dict(headers or {})
     if status == 401:
@@ -158,14 +191,14 @@ def _problem(status: int, code: str, detail: str, *, errors=None, headers=None) 
     return _Answer(status, body.encode(), "application/problem+json", extra.items())
 
 
-def _from_problem(exc) -> _Answer:
+def _from_problem(exc: Problem) -> _Answer:
     """A cybergate.problems.Problem (from the shared authentication code) as an answer."""
     return _problem(
         exc.status_code, exc.problem_code, str(exc.detail), errors=exc.errors, headers=exc.headers
     )
 
 
-def _security_headers(secure: bool) -> tuple[list, list]:
+def _security_headers(secure: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """What Django's middleware adds to a /device-api/ answer, in its order: the headers before
     Content-Length and those after it."""
     before = [("X-Frame-Options", settings.X_FRAME_OPTIONS)] if settings.X_FRAME_OPTIONS else []
@@ -200,7 +233,7 @@ def _hsts() -> str:
     return value
 
 
-async def _send(send, answer: _Answer, request_id: str, secure: bool) -> None:
+async def _send(send: Send, answer: _Answer, request_id: str, secure: bool) -> None:
     before_length, after_length = _security_headers(secure)
     headers = [
         ("Content-Type", answer.content_type),
@@ -222,10 +255,12 @@ async def _send(send, answer: _Answer, request_id: str, secure: bool) -> None:
 
 # --- The database -------------------------------------------------------------------------------
 
-_pools: dict[int, object] = {}  # id(loop) → AsyncConnectionPool (one loop per worker process)
+_pools: dict[
+    int, AsyncConnectionPool
+] = {}  # id(loop) → AsyncConnectionPool (one loop per worker process)
 
 
-async def _pool():
+async def _pool() -> AsyncConnectionPool:
     loop = asyncio.get_running_loop()
     pool = _pools.get(id(loop))
     if pool is None:
@@ -245,7 +280,7 @@ async def _pool():
     return pool
 
 
-async def _query(sql: str, params: dict) -> list[tuple]:
+async def _query(sql: str, params: Mapping[str, object]) -> list[tuple[Any, ...]]:
     """Run one statement on a pooled connection. A connection the database dropped (restart,
     failover) is discarded by the pool; the statement is tried once more on a fresh one."""
     import psycopg
@@ -385,8 +420,10 @@ async def look(credential_hash: str) -> tuple[str | None, list[DoorOpenCommand]]
     return str(rows[0][0]), commands
 
 
-async def _in_thread(func, *args):
-    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+async def _in_thread(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(func, *args, **kwargs)
+    )
 
 
 # --- Authentication ------------------------------------------------------------------------------
@@ -440,7 +477,7 @@ async def authenticate(authorization: str | None, ip: str | None) -> str:
     return device_id
 
 
-def _failed(ip, problem):
+def _failed(ip: str | None, problem: Problem) -> Problem:
     from cybergate.throttling import failed_authentication
 
     return failed_authentication(ip, problem)
@@ -466,7 +503,7 @@ def _parse_wait(raw: str | None) -> float:
     return wait
 
 
-def _query_value(scope, name: str) -> str | None:
+def _query_value(scope: Scope, name: str) -> str | None:
     # As Django's QueryDict.get: the last value of a repeated parameter.
     found = None
     for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True):
@@ -494,7 +531,7 @@ class _Poll:
         self.gone = False
 
 
-async def _watch_disconnect(receive, poll: _Poll) -> None:
+async def _watch_disconnect(receive: Receive, poll: _Poll) -> None:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -503,7 +540,9 @@ async def _watch_disconnect(receive, poll: _Poll) -> None:
             return
 
 
-async def _poll(authorization, ip, wait: float, receive) -> list[DoorOpenCommand]:
+async def _poll(
+    authorization: str | None, ip: str | None, wait: float, receive: Receive
+) -> list[DoorOpenCommand]:
     """Authenticate and take the device's commands, waiting up to `wait` seconds for one."""
     value, attempt = await _attempt(authorization, ip)
     if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
@@ -528,7 +567,7 @@ async def _poll(authorization, ip, wait: float, receive) -> list[DoorOpenCommand
             _device_ids.pop(credential_hash, None)
             raise await _refuse(attempt)
         await _succeeded(attempt)
-        if device_id != known:
+        if waiter is None or device_id != known:
             if len(_device_ids) > _DEVICE_IDS_MAX:
                 _device_ids.clear()
             _device_ids[credential_hash] = device_id
@@ -562,9 +601,8 @@ async def _poll(authorization, ip, wait: float, receive) -> list[DoorOpenCommand
             watcher.cancel()
 
 
-async def _answer(scope, receive, headers: dict[bytes, bytes]) -> _Answer:
-    authorization = headers.get(b"authorization")
-    authorization = authorization.decode("latin-1") if authorization is not None else None
+async def _answer(scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -> _Answer:
+    authorization = _header_text(headers, b"authorization")
     forwarded = headers.get(b"x-forwarded-for")
     peer = scope.get("client")
     ip = client_address(peer[0] if peer else None, forwarded.decode("latin-1") if forwarded else "")
@@ -595,7 +633,7 @@ async def _answer(scope, receive, headers: dict[bytes, bytes]) -> _Answer:
     return _Answer(200, body, "application/json", [("Cache-Control", "no-store")])
 
 
-async def serve(scope, receive, send, headers: dict[bytes, bytes]) -> None:
+async def serve(scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
     """Answer one `GET /device-api/v1/commands` (`serves(scope, headers)` said yes)."""
     import psycopg
     import psycopg_pool
@@ -632,10 +670,9 @@ async def serve(scope, receive, send, headers: dict[bytes, bytes]) -> None:
     await _send(send, answer, request_id, _is_secure(scope, headers))
 
 
-def _log_refused(scope, headers: dict[bytes, bytes], answer: _Answer) -> None:
+def _log_refused(scope: Scope, headers: dict[bytes, bytes], answer: _Answer) -> None:
     """The security log line cybergate.security.SecurityLogMiddleware writes for 401s and 429s."""
-    authorization = headers.get(b"authorization")
-    authorization = authorization.decode("latin-1") if authorization is not None else None
+    authorization = _header_text(headers, b"authorization")
     forwarded = headers.get(b"x-forwarded-for")
     peer = scope.get("client")
     try:
@@ -658,10 +695,10 @@ def _log_refused(scope, headers: dict[bytes, bytes], answer: _Answer) -> None:
 class LeanGateway:
     """ASGI application: the lean path for `GET /device-api/v1/commands`, Django for the rest."""
 
-    def __init__(self, django_application) -> None:
+    def __init__(self, django_application: ASGIApp) -> None:
         self.django = django_application
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("path") == PATH:
             if settings.GATEWAY_LOOP_PROBE:
                 loopprobe.ensure_started()

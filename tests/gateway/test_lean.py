@@ -90,10 +90,10 @@ def request(
         data = None if body is None else json.dumps(body)
         conn.request(method, path, body=data, headers=headers)
         response = conn.getresponse()
-        body = response.read()
+        received = response.read()
     finally:
         conn.close()
-    return Answer(response.status, response.getheaders(), body)
+    return Answer(response.status, response.getheaders(), received)
 
 
 def bearer(value: str) -> dict[str, str]:
