@@ -64,7 +64,13 @@ from cybergate.problems import (
     problem_body,
 )
 from cybergate.security import secret_prefix, security_log
-from cybergate.throttling import AuthAttempt, auth_attempt, known_attempt
+from cybergate.throttling import (
+    AuthAttempt,
+    auth_attempt,
+    known_attempt,
+    share_successes,
+    successes_to_share,
+)
 from devices import services
 from devices.models import Call, Device, DoorOpenCommand
 from gateway import wakeup
@@ -460,11 +466,30 @@ async def _refuse(attempt: AuthAttempt) -> _Answer:
     return _from_problem(await _in_thread(attempt.failed, AuthenticationProblem(*_INVALID)))
 
 
-async def _succeeded(attempt: AuthAttempt) -> None:
-    if attempt.known():
-        attempt.succeeded()  # no cache round trip then
-    else:
-        await _in_thread(attempt.succeeded)
+_sharing: dict[int, asyncio.Future[None]] = {}  # id(loop) → the share_successes() in flight
+
+
+def _succeeded(attempt: AuthAttempt) -> None:
+    """Mark the success here at once; its shared record follows in the background, one thread
+    call for all the successes collected meanwhile (a device's first poll waits for no cache)."""
+    if not attempt.succeeded_later():
+        return
+    loop = asyncio.get_running_loop()
+    sharing = _sharing.get(id(loop))
+    if sharing is None or sharing.done():
+        _share_in_background(loop)
+
+
+def _share_in_background(loop: asyncio.AbstractEventLoop) -> None:
+    def shared(future: asyncio.Future[None]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            logger.warning("Sharing authentication successes failed", exc_info=future.exception())
+        if successes_to_share():  # collected while this one ran
+            _share_in_background(loop)
+
+    future = loop.run_in_executor(None, share_successes)
+    _sharing[id(loop)] = future
+    future.add_done_callback(shared)
 
 
 async def authenticate(authorization: str | None, ip: str | None) -> str:
@@ -473,7 +498,7 @@ async def authenticate(authorization: str | None, ip: str | None) -> str:
     device_id = await _device_for(value)
     if device_id is None:
         raise await _refuse(attempt)
-    await _succeeded(attempt)
+    _succeeded(attempt)
     return device_id
 
 
@@ -552,9 +577,10 @@ async def _poll(
     deadline = loop.time() + wait
     # Registered before the look: a command committed in between has set the event, so no
     # wake-up is lost. A credential this process has not seen yet registers after its first look
-    # and looks once more.
+    # and looks once more only if a wake-up for its device may have come since it started.
     known = _device_ids.get(credential_hash)
     waiter = wakeup.hub.register(known, loop) if known is not None else None
+    mark = wakeup.hub.mark()
     watcher = None
     try:
         device_id, commands = await look(credential_hash)
@@ -566,7 +592,7 @@ async def _poll(
         if device_id is None:
             _device_ids.pop(credential_hash, None)
             raise await _refuse(attempt)
-        await _succeeded(attempt)
+        _succeeded(attempt)
         if waiter is None or device_id != known:
             if len(_device_ids) > _DEVICE_IDS_MAX:
                 _device_ids.clear()
@@ -574,7 +600,7 @@ async def _poll(
             if waiter is not None:
                 wakeup.hub.unregister(waiter)
             waiter = wakeup.hub.register(device_id, loop)
-            if not commands:
+            if not commands and wakeup.hub.woken_since(device_id, mark):
                 _, commands = await look(credential_hash)
         if commands or wait <= 0:
             return commands
