@@ -296,7 +296,7 @@ async def _query(sql: str, params: Mapping[str, object]) -> list[tuple[Any, ...]
         try:
             async with pool.connection() as conn:
                 cursor = await conn.execute(sql, params)
-                return await cursor.fetchall() if cursor.description else []
+                return await cursor.fetchall()  # every statement here ends in a SELECT
         except psycopg.OperationalError:
             if attempt == 2:
                 raise
@@ -323,11 +323,15 @@ seen AS (
 SELECT id FROM d
 """
 
-# One look: authenticate (the credential's keyed hash), record "last seen" (at most every
-# LAST_SEEN_GRANULARITY) and claim the deliverable commands, in one statement. No row: no device
-# has this credential (any more). One row per claimed command, or one with NULLs for none.
+# Looks, for one or more credentials at once: authenticate (the credentials' keyed hashes), record
+# "last seen" (at most every LAST_SEEN_GRANULARITY) and claim the deliverable commands, in one
+# statement. No row for a hash: no device has this credential (any more). For each device one row
+# per claimed command, or one with NULLs for none.
 _LOOK_SQL = """
-WITH d AS (SELECT id, last_seen_at FROM {device} WHERE credential_hash = %(hash)s),
+WITH d AS (
+    SELECT id, credential_hash, last_seen_at FROM {device}
+    WHERE credential_hash = ANY(%(hashes)s)
+),
 seen AS (
     UPDATE {device} AS t SET last_seen_at = %(now)s FROM d
     WHERE t.id = d.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= %(stale)s)
@@ -347,7 +351,7 @@ claimed AS (
     WHERE c.id = pending.id
     RETURNING c.id, c.tenant_id, c.call_id, c.device_id, c.dtmf, c.created_at, c.expires_at
 )
-SELECT d.id, claimed.* FROM d LEFT JOIN claimed ON true
+SELECT d.credential_hash, d.id, claimed.* FROM d LEFT JOIN claimed ON claimed.device_id = d.id
 """
 
 
@@ -391,39 +395,101 @@ async def look(credential_hash: str) -> tuple[str | None, list[DoorOpenCommand]]
 
     The claim follows devices.services.commands_claim's rule: queued, or delivered and not
     acknowledged for DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended;
-    each command to one poll (SKIP LOCKED)."""
-    now = datetime.now(UTC)
-    rows = await _query(
-        _sql(_LOOK_SQL),
-        {
-            "hash": credential_hash,
-            "now": now,
-            "stale": now - services.LAST_SEEN_GRANULARITY,
-            "again": now - services.redelivery_after(),
-            "active": Call.State.ACTIVE,
-            "queued": DoorOpenCommand.Status.QUEUED,
-            "delivered": DoorOpenCommand.Status.DELIVERED,
-        },
-    )
+    each command to one poll (SKIP LOCKED). Looks that come while the pool's connections are all
+    busy go together in the next statement (_Looks)."""
+    loop = asyncio.get_running_loop()
+    looks = _looks.get(id(loop))
+    if looks is None:
+        looks = _looks[id(loop)] = _Looks(loop)
+    rows, now = await looks.look(credential_hash)
     if not rows:
         return None, []
     commands = [
         DoorOpenCommand(
-            id=row[1],
-            tenant_id=row[2],
-            call_id=row[3],
-            device_id=row[4],
-            dtmf=row[5],
-            created_at=row[6],
-            expires_at=row[7],
+            id=row[2],
+            tenant_id=row[3],
+            call_id=row[4],
+            device_id=row[5],
+            dtmf=row[6],
+            created_at=row[7],
+            expires_at=row[8],
             status=DoorOpenCommand.Status.DELIVERED,
             delivered_at=now,
         )
         for row in rows
-        if row[1] is not None
+        if row[2] is not None
     ]
     commands.sort(key=lambda command: command.created_at)
-    return str(rows[0][0]), commands
+    return str(rows[0][1]), commands
+
+
+_Rows = list[tuple[Any, ...]]
+
+
+class _Looks:
+    """This process's looks: at most GATEWAY_DB_THREADS statements at a time; the looks that
+    arrive meanwhile wait and then go in one statement (at most one per credential: a device's
+    two polls never share a claim), so under a burst of arrivals the statements per poll fall
+    instead of the queue for the pool growing."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: dict[str, list[asyncio.Future[tuple[_Rows, datetime]]]] = {}
+        self.running = 0
+
+    async def look(self, credential_hash: str) -> tuple[_Rows, datetime]:
+        future: asyncio.Future[tuple[_Rows, datetime]] = self.loop.create_future()
+        self.pending.setdefault(credential_hash, []).append(future)
+        if self.running < settings.GATEWAY_DB_THREADS:
+            self._start()
+        return await future
+
+    def _start(self) -> None:
+        batch: dict[str, asyncio.Future[tuple[_Rows, datetime]]] = {}
+        for credential_hash, futures in list(self.pending.items()):
+            batch[credential_hash] = futures.pop(0)
+            if not futures:
+                del self.pending[credential_hash]
+        self.running += 1
+        self.loop.create_task(self._run(batch))
+
+    async def _run(self, batch: dict[str, asyncio.Future[tuple[_Rows, datetime]]]) -> None:
+        try:
+            now = datetime.now(UTC)
+            rows = await _query(
+                _sql(_LOOK_SQL),
+                {
+                    "hashes": list(batch),
+                    "now": now,
+                    "stale": now - services.LAST_SEEN_GRANULARITY,
+                    "again": now - services.redelivery_after(),
+                    "active": Call.State.ACTIVE,
+                    "queued": DoorOpenCommand.Status.QUEUED,
+                    "delivered": DoorOpenCommand.Status.DELIVERED,
+                },
+            )
+        except Exception as exc:  # each waiting poll answers it (503 for the database)
+            for future in batch.values():
+                if not future.done():
+                    future.set_exception(exc)
+        except BaseException:  # cancelled: the process is stopping
+            for future in batch.values():
+                future.cancel()
+            raise
+        else:
+            found: dict[str, _Rows] = {}
+            for row in rows:
+                found.setdefault(row[0], []).append(row)
+            for credential_hash, future in batch.items():
+                if not future.done():
+                    future.set_result((found.get(credential_hash, []), now))
+        finally:
+            self.running -= 1
+            if self.pending and self.running < settings.GATEWAY_DB_THREADS:
+                self._start()
+
+
+_looks: dict[int, _Looks] = {}  # id(loop) → its looks (one loop per worker process)
 
 
 async def _in_thread(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
