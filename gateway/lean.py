@@ -14,12 +14,16 @@ else to Django untouched:
   commands with `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, under exactly
   the rule of devices.services.commands_claim (queued, or delivered and unacknowledged for
   DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended). Since every look
-  authenticates, a rotated credential stops working at once, on every process. The
-  failed-authentication limit is the same per-address limit (cybergate.throttling): its cache
-  round trips, needed only for values this process has not seen work from the address lately,
-  run in a thread.
+  authenticates, a rotated credential stops working at once, on every process. Looks arriving
+  while the pool's connections are busy share the next statement (_Looks).
+- The failed-authentication limit is the same per-address limit (cybergate.throttling). Its
+  "over the limit?" round trip, needed only for a value this process has not seen work from the
+  address lately and an address it has not found under the limit in the last second, runs in a
+  thread; a success is marked at once and shared with the other processes in the background.
 - Waiting: the process's wake-up hub (gateway/wakeup.py, one Redis subscription per process),
-  registered before the first look so no wake-up is lost; a disconnecting device ends its wait.
+  registered before the first look so no wake-up is lost (a device new to the process: after
+  it, looking again if the hub saw a wake-up for it meanwhile); a disconnecting device ends its
+  wait.
 - Answers: the same bodies (the same serializer, problem details with `instance`) and headers
   (X-Request-Id, the security headers and Content-Security-Policy Django's middleware sets,
   Cache-Control, WWW-Authenticate, Retry-After) as the Django path; tests/gateway/test_lean.py
