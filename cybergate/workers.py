@@ -16,6 +16,8 @@ in lower case, so the gateway's answers would no longer be byte for byte those o
 
 from __future__ import annotations
 
+import gc
+
 from uvicorn_worker import UvicornWorker as _UvicornWorker
 
 
@@ -26,3 +28,11 @@ class UvicornWorker(_UvicornWorker):
         "loop": "uvloop",
         "http": "h11",
     }
+
+    def run(self) -> None:
+        # The application is loaded: what exists now (modules, settings, URL patterns) lives as
+        # long as the process. Frozen, the collector no longer walks it on each full collection,
+        # which with thousands of waiting polls held is what stalls the loop longest.
+        gc.collect()
+        gc.freeze()
+        super().run()
