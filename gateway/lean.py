@@ -741,7 +741,10 @@ async def serve(scope: Scope, receive: Receive, send: Send, headers: dict[bytes,
             try:
                 answer = await _answer(scope, receive, headers)
             except _Answer as refused:
-                answer = refused
+                # Without its traceback: kept, the answer would hold this frame, which holds
+                # the answer (a cycle per refused poll, left to the full collections that stall
+                # the loop; an overloaded process refuses thousands a minute).
+                answer = refused.with_traceback(None)
                 if answer.status in (401, 429):
                     _log_refused(scope, headers, answer)
             except (
