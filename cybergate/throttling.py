@@ -84,6 +84,8 @@ def reset_local_counters() -> None:
         _batches.clear()
         _recent.clear()
         _over_limit.clear()
+        _under_limit.clear()
+        _to_share.clear()
 
 
 def _incr_local(key: str, amount: int, ttl: int) -> int:
@@ -198,6 +200,14 @@ _SUCCESS_REFRESH_SECONDS = 3600  # a process re-marks a value in the shared set 
 _MAX_REMEMBERED = 64  # values remembered per address (the most recent)
 _recent: dict[tuple[str, str], float] = {}  # (address, fingerprint) → monotonic time marked
 _over_limit: dict[str, tuple[float, int, frozenset[str]]] = {}  # address → (until, window, set)
+# For the async device gateway, which holds thousands of devices behind few addresses: an address
+# found under the limit is not asked about again for UNDER_LIMIT_MEMO_SECONDS, unless this process
+# counts a failure from it meanwhile (then the next attempt asks again). Failures counted by other
+# processes are seen that much later at most.
+UNDER_LIMIT_MEMO_SECONDS = 1.0
+_under_limit: dict[str, tuple[float, int]] = {}  # address → (monotonic time checked, window)
+# Successes to add to the shared sets, by address (share_successes() sends them in one go).
+_to_share: dict[str, set[str]] = {}
 
 
 @lru_cache(maxsize=4)
@@ -233,23 +243,29 @@ class AuthAttempt:
 
     def succeeded(self) -> None:
         """Remember that this value works from this address (it then passes over the limit)."""
+        if self._mark():
+            _share(self.ip, {self.fingerprint})
+
+    def succeeded_later(self) -> bool:
+        """As succeeded(), with the shared record left to share_successes() (no round trip
+        here); True if there is something to share."""
+        if not self._mark():
+            return False
+        with _lock:
+            _to_share.setdefault(self.ip, set()).add(self.fingerprint)
+        return True
+
+    def _mark(self) -> bool:
+        """Mark locally; True if the shared record needs refreshing."""
         key = (self.ip, self.fingerprint)
         mono = time.monotonic()
         marked = _recent.get(key)
         if marked is not None and mono - marked < _SUCCESS_REFRESH_SECONDS:
-            return
+            return False
         if len(_recent) > 50_000:
             _recent.clear()
         _recent[key] = mono
-        backend, now = caches["default"], time.time()
-        try:
-            known = backend.get(_successes_key(self.ip)) or {}
-            known = {fp: at for fp, at in known.items() if now - at < RECENT_SUCCESS_SECONDS}
-            known[self.fingerprint] = now
-            newest = sorted(known.items(), key=lambda item: item[1])[-_MAX_REMEMBERED:]
-            backend.set(_successes_key(self.ip), dict(newest), RECENT_SUCCESS_SECONDS)
-        except Exception:  # fail open, see module docstring
-            logger.warning("Rate limit cache unavailable; success not shared", exc_info=True)
+        return True
 
     def failed(self, problem: Problem) -> Problem:
         return failed_authentication(self.ip, problem)
@@ -261,13 +277,48 @@ class AuthAttempt:
         return marked is not None and time.monotonic() - marked < _SUCCESS_REFRESH_SECONDS
 
 
+def _share(ip: str, fingerprints: set[str]) -> None:
+    """Add values that worked from `ip` to its shared set (one read and one write)."""
+    backend, now = caches["default"], time.time()
+    try:
+        known = backend.get(_successes_key(ip)) or {}
+        known = {fp: at for fp, at in known.items() if now - at < RECENT_SUCCESS_SECONDS}
+        known.update(dict.fromkeys(fingerprints, now))
+        newest = sorted(known.items(), key=lambda item: item[1])[-_MAX_REMEMBERED:]
+        backend.set(_successes_key(ip), dict(newest), RECENT_SUCCESS_SECONDS)
+    except Exception:
+        logger.warning("Rate limit cache unavailable; success not shared", exc_info=True)
+
+
+def share_successes() -> None:
+    """Send the successes succeeded_later() collected: one read and one write per address."""
+    with _lock:
+        pending = dict(_to_share)
+        _to_share.clear()
+    for ip, fingerprints in pending.items():
+        _share(ip, fingerprints)
+
+
+def successes_to_share() -> bool:
+    return bool(_to_share)
+
+
 def known_attempt(ip: str | None, value: str) -> AuthAttempt | None:
     """The attempt, if `auth_attempt` would let it through without any cache round trip (the
-    value worked from this address through this process lately); else None: call
-    `auth_attempt` (in a thread, from async code)."""
+    value worked from this address through this process lately, or the address was found under
+    the limit less than UNDER_LIMIT_MEMO_SECONDS ago with no failure from it counted here since);
+    else None: call `auth_attempt` (in a thread, from async code)."""
     attempt = AuthAttempt(ip or "unknown", _fingerprint(value))
+    mono = time.monotonic()
     marked = _recent.get((attempt.ip, attempt.fingerprint))
-    if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
+    if marked is not None and mono - marked < RECENT_SUCCESS_SECONDS:
+        return attempt
+    checked = _under_limit.get(attempt.ip)
+    if (
+        checked is not None
+        and mono - checked[0] < UNDER_LIMIT_MEMO_SECONDS
+        and checked[1] == _window(settings.AUTH_FAILURE_RATE_LIMIT, time.time())[1]
+    ):
         return attempt
     return None
 
@@ -313,6 +364,9 @@ def _look_up(
         return None
     if failures < limit:
         _over_limit.pop(ip, None)
+        if len(_under_limit) > 10_000:
+            _under_limit.clear()
+        _under_limit[ip] = (time.monotonic(), window)
         return None
     if len(_over_limit) > 10_000:
         _over_limit.clear()
@@ -331,6 +385,7 @@ def failed_authentication(ip: str | None, problem: Problem) -> Problem:
 
     Shared by the customer API and the device gateway: both count against the same per-IP limit.
     """
+    _under_limit.pop(ip or "unknown", None)
     verdict = auth_failure_hit(ip)
     if verdict.allowed:
         return problem

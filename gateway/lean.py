@@ -14,12 +14,16 @@ else to Django untouched:
   commands with `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, under exactly
   the rule of devices.services.commands_claim (queued, or delivered and unacknowledged for
   DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended). Since every look
-  authenticates, a rotated credential stops working at once, on every process. The
-  failed-authentication limit is the same per-address limit (cybergate.throttling): its cache
-  round trips, needed only for values this process has not seen work from the address lately,
-  run in a thread.
+  authenticates, a rotated credential stops working at once, on every process. Looks arriving
+  while the pool's connections are busy share the next statement (_Looks).
+- The failed-authentication limit is the same per-address limit (cybergate.throttling). Its
+  "over the limit?" round trip, needed only for a value this process has not seen work from the
+  address lately and an address it has not found under the limit in the last second, runs in a
+  thread; a success is marked at once and shared with the other processes in the background.
 - Waiting: the process's wake-up hub (gateway/wakeup.py, one Redis subscription per process),
-  registered before the first look so no wake-up is lost; a disconnecting device ends its wait.
+  registered before the first look so no wake-up is lost (a device new to the process: after
+  it, looking again if the hub saw a wake-up for it meanwhile); a disconnecting device ends its
+  wait.
 - Answers: the same bodies (the same serializer, problem details with `instance`) and headers
   (X-Request-Id, the security headers and Content-Security-Policy Django's middleware sets,
   Cache-Control, WWW-Authenticate, Retry-After) as the Django path; tests/gateway/test_lean.py
@@ -33,14 +37,16 @@ per-path CSP configuration, SQLite, GATEWAY_LEAN=false.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
-import math
 import random
 import re
 import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import parse_qsl
 
 import structlog
@@ -61,12 +67,30 @@ from cybergate.problems import (
     problem_body,
 )
 from cybergate.security import secret_prefix, security_log
-from cybergate.throttling import AuthAttempt, auth_attempt, known_attempt
+from cybergate.throttling import (
+    AuthAttempt,
+    auth_attempt,
+    known_attempt,
+    share_successes,
+    successes_to_share,
+)
 from devices import services
 from devices.models import Call, Device, DoorOpenCommand
 from gateway import wakeup
-from gateway.longpoll import BUSY_RETRY_AFTER_SECONDS, MAX_WAIT_SECONDS
+from gateway.longpoll import BUSY_RETRY_AFTER_SECONDS, parse_wait
 from gateway.serializers import CommandListSerializer
+
+if TYPE_CHECKING:
+    from psycopg_pool import AsyncConnectionPool
+
+# The ASGI interface, as this module uses it.
+Scope = dict[str, Any]
+Message = Mapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 problems_logger = logging.getLogger("cybergate.problems")
@@ -88,7 +112,7 @@ def _on_postgresql() -> bool:
     return connections["default"].vendor == "postgresql"
 
 
-def _headers(scope) -> dict[bytes, bytes]:
+def _headers(scope: Scope) -> dict[bytes, bytes]:
     # A repeated header's values joined with commas, as Django's ASGI request does in META.
     found: dict[bytes, bytes] = {}
     for name, value in scope.get("headers") or ():
@@ -98,24 +122,29 @@ def _headers(scope) -> dict[bytes, bytes]:
 
 
 def _allowed_hosts() -> list[str]:
-    hosts = settings.ALLOWED_HOSTS
+    hosts: list[str] = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not hosts:
         return [".localhost", "127.0.0.1", "[::1]"]  # Django's own default under DEBUG
     return hosts
 
 
-def _is_secure(scope, headers: dict[bytes, bytes]) -> bool:
+def _is_secure(scope: Scope, headers: dict[bytes, bytes]) -> bool:
     proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
     if proxy:
         name, secure_value = proxy
-        header = name.removeprefix("HTTP_").replace("_", "-").lower().encode()
+        header = str(name).removeprefix("HTTP_").replace("_", "-").lower().encode()
         value = headers.get(header)
         if value is not None:
-            return value.decode("latin-1").split(",", 1)[0].strip() == secure_value
-    return scope.get("scheme") == "https"
+            return value.decode("latin-1").split(",", 1)[0].strip() == str(secure_value)
+    return bool(scope.get("scheme") == "https")
 
 
-def serves(scope, headers: dict[bytes, bytes]) -> bool:
+def _header_text(headers: dict[bytes, bytes], name: bytes) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
+def serves(scope: Scope, headers: dict[bytes, bytes]) -> bool:
     """Whether this request is one the lean path answers exactly as Django would."""
     if scope.get("method") != "GET" or not enabled():
         return False
@@ -142,7 +171,13 @@ def serves(scope, headers: dict[bytes, bytes]) -> bool:
 class _Answer(Exception):
     """A finished answer, raised from anywhere in the request."""
 
-    def __init__(self, status: int, body: bytes, content_type: str, headers=()) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
         super().__init__(status)
         self.status = status
         self.body = body
@@ -150,7 +185,14 @@ class _Answer(Exception):
         self.headers = list(headers)
 
 
-def _problem(status: int, code: str, detail: str, *, errors=None, headers=None) -> _Answer:
+def _problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> _Answer:
     body = json.dumps(problem_body(status, code, detail, errors), ensure_ascii=False)
     extra = dict(headers or {})
     if status == 401:
@@ -158,14 +200,14 @@ def _problem(status: int, code: str, detail: str, *, errors=None, headers=None) 
     return _Answer(status, body.encode(), "application/problem+json", extra.items())
 
 
-def _from_problem(exc) -> _Answer:
+def _from_problem(exc: Problem) -> _Answer:
     """A cybergate.problems.Problem (from the shared authentication code) as an answer."""
     return _problem(
         exc.status_code, exc.problem_code, str(exc.detail), errors=exc.errors, headers=exc.headers
     )
 
 
-def _security_headers(secure: bool) -> tuple[list, list]:
+def _security_headers(secure: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """What Django's middleware adds to a /device-api/ answer, in its order: the headers before
     Content-Length and those after it."""
     before = [("X-Frame-Options", settings.X_FRAME_OPTIONS)] if settings.X_FRAME_OPTIONS else []
@@ -200,7 +242,7 @@ def _hsts() -> str:
     return value
 
 
-async def _send(send, answer: _Answer, request_id: str, secure: bool) -> None:
+async def _send(send: Send, answer: _Answer, request_id: str, secure: bool) -> None:
     before_length, after_length = _security_headers(secure)
     headers = [
         ("Content-Type", answer.content_type),
@@ -222,10 +264,12 @@ async def _send(send, answer: _Answer, request_id: str, secure: bool) -> None:
 
 # --- The database -------------------------------------------------------------------------------
 
-_pools: dict[int, object] = {}  # id(loop) → AsyncConnectionPool (one loop per worker process)
+_pools: dict[
+    int, AsyncConnectionPool
+] = {}  # id(loop) → AsyncConnectionPool (one loop per worker process)
 
 
-async def _pool():
+async def _pool() -> AsyncConnectionPool:
     loop = asyncio.get_running_loop()
     pool = _pools.get(id(loop))
     if pool is None:
@@ -245,7 +289,7 @@ async def _pool():
     return pool
 
 
-async def _query(sql: str, params: dict) -> list[tuple]:
+async def _query(sql: str, params: Mapping[str, object]) -> list[tuple[Any, ...]]:
     """Run one statement on a pooled connection. A connection the database dropped (restart,
     failover) is discarded by the pool; the statement is tried once more on a fresh one."""
     import psycopg
@@ -255,7 +299,7 @@ async def _query(sql: str, params: dict) -> list[tuple]:
         try:
             async with pool.connection() as conn:
                 cursor = await conn.execute(sql, params)
-                return await cursor.fetchall() if cursor.description else []
+                return await cursor.fetchall()  # every statement here ends in a SELECT
         except psycopg.OperationalError:
             if attempt == 2:
                 raise
@@ -282,11 +326,15 @@ seen AS (
 SELECT id FROM d
 """
 
-# One look: authenticate (the credential's keyed hash), record "last seen" (at most every
-# LAST_SEEN_GRANULARITY) and claim the deliverable commands, in one statement. No row: no device
-# has this credential (any more). One row per claimed command, or one with NULLs for none.
+# Looks, for one or more credentials at once: authenticate (the credentials' keyed hashes), record
+# "last seen" (at most every LAST_SEEN_GRANULARITY) and claim the deliverable commands, in one
+# statement. No row for a hash: no device has this credential (any more). For each device one row
+# per claimed command, or one with NULLs for none.
 _LOOK_SQL = """
-WITH d AS (SELECT id, last_seen_at FROM {device} WHERE credential_hash = %(hash)s),
+WITH d AS (
+    SELECT id, credential_hash, last_seen_at FROM {device}
+    WHERE credential_hash = ANY(%(hashes)s)
+),
 seen AS (
     UPDATE {device} AS t SET last_seen_at = %(now)s FROM d
     WHERE t.id = d.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= %(stale)s)
@@ -306,7 +354,7 @@ claimed AS (
     WHERE c.id = pending.id
     RETURNING c.id, c.tenant_id, c.call_id, c.device_id, c.dtmf, c.created_at, c.expires_at
 )
-SELECT d.id, claimed.* FROM d LEFT JOIN claimed ON true
+SELECT d.credential_hash, d.id, claimed.* FROM d LEFT JOIN claimed ON claimed.device_id = d.id
 """
 
 
@@ -350,43 +398,107 @@ async def look(credential_hash: str) -> tuple[str | None, list[DoorOpenCommand]]
 
     The claim follows devices.services.commands_claim's rule: queued, or delivered and not
     acknowledged for DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended;
-    each command to one poll (SKIP LOCKED)."""
-    now = datetime.now(UTC)
-    rows = await _query(
-        _sql(_LOOK_SQL),
-        {
-            "hash": credential_hash,
-            "now": now,
-            "stale": now - services.LAST_SEEN_GRANULARITY,
-            "again": now - services.redelivery_after(),
-            "active": Call.State.ACTIVE,
-            "queued": DoorOpenCommand.Status.QUEUED,
-            "delivered": DoorOpenCommand.Status.DELIVERED,
-        },
-    )
+    each command to one poll (SKIP LOCKED). Looks that come while the pool's connections are all
+    busy go together in the next statement (_Looks)."""
+    loop = asyncio.get_running_loop()
+    looks = _looks.get(id(loop))
+    if looks is None:
+        looks = _looks[id(loop)] = _Looks(loop)
+    rows, now = await looks.look(credential_hash)
     if not rows:
         return None, []
     commands = [
         DoorOpenCommand(
-            id=row[1],
-            tenant_id=row[2],
-            call_id=row[3],
-            device_id=row[4],
-            dtmf=row[5],
-            created_at=row[6],
-            expires_at=row[7],
+            id=row[2],
+            tenant_id=row[3],
+            call_id=row[4],
+            device_id=row[5],
+            dtmf=row[6],
+            created_at=row[7],
+            expires_at=row[8],
             status=DoorOpenCommand.Status.DELIVERED,
             delivered_at=now,
         )
         for row in rows
-        if row[1] is not None
+        if row[2] is not None
     ]
     commands.sort(key=lambda command: command.created_at)
-    return str(rows[0][0]), commands
+    return str(rows[0][1]), commands
 
 
-async def _in_thread(func, *args):
-    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+_Rows = list[tuple[Any, ...]]
+
+
+class _Looks:
+    """This process's looks: at most GATEWAY_DB_THREADS statements at a time; the looks that
+    arrive meanwhile wait and then go in one statement (at most one per credential: a device's
+    two polls never share a claim), so under a burst of arrivals the statements per poll fall
+    instead of the queue for the pool growing."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: dict[str, list[asyncio.Future[tuple[_Rows, datetime]]]] = {}
+        self.running = 0
+
+    async def look(self, credential_hash: str) -> tuple[_Rows, datetime]:
+        future: asyncio.Future[tuple[_Rows, datetime]] = self.loop.create_future()
+        self.pending.setdefault(credential_hash, []).append(future)
+        if self.running < settings.GATEWAY_DB_THREADS:
+            self._start()
+        return await future
+
+    def _start(self) -> None:
+        batch: dict[str, asyncio.Future[tuple[_Rows, datetime]]] = {}
+        for credential_hash, futures in list(self.pending.items()):
+            batch[credential_hash] = futures.pop(0)
+            if not futures:
+                del self.pending[credential_hash]
+        self.running += 1
+        self.loop.create_task(self._run(batch))
+
+    async def _run(self, batch: dict[str, asyncio.Future[tuple[_Rows, datetime]]]) -> None:
+        try:
+            now = datetime.now(UTC)
+            rows = await _query(
+                _sql(_LOOK_SQL),
+                {
+                    "hashes": list(batch),
+                    "now": now,
+                    "stale": now - services.LAST_SEEN_GRANULARITY,
+                    "again": now - services.redelivery_after(),
+                    "active": Call.State.ACTIVE,
+                    "queued": DoorOpenCommand.Status.QUEUED,
+                    "delivered": DoorOpenCommand.Status.DELIVERED,
+                },
+            )
+        except Exception as exc:  # each waiting poll answers it (503 for the database)
+            for future in batch.values():
+                if not future.done():
+                    future.set_exception(exc)
+        except BaseException:  # cancelled: the process is stopping
+            for future in batch.values():
+                future.cancel()
+            raise
+        else:
+            found: dict[str, _Rows] = {}
+            for row in rows:
+                found.setdefault(row[0], []).append(row)
+            for credential_hash, future in batch.items():
+                if not future.done():
+                    future.set_result((found.get(credential_hash, []), now))
+        finally:
+            self.running -= 1
+            if self.pending and self.running < settings.GATEWAY_DB_THREADS:
+                self._start()
+
+
+_looks: dict[int, _Looks] = {}  # id(loop) → its looks (one loop per worker process)
+
+
+async def _in_thread(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(func, *args, **kwargs)
+    )
 
 
 # --- Authentication ------------------------------------------------------------------------------
@@ -423,11 +535,30 @@ async def _refuse(attempt: AuthAttempt) -> _Answer:
     return _from_problem(await _in_thread(attempt.failed, AuthenticationProblem(*_INVALID)))
 
 
-async def _succeeded(attempt: AuthAttempt) -> None:
-    if attempt.known():
-        attempt.succeeded()  # no cache round trip then
-    else:
-        await _in_thread(attempt.succeeded)
+_sharing: dict[int, asyncio.Future[None]] = {}  # id(loop) → the share_successes() in flight
+
+
+def _succeeded(attempt: AuthAttempt) -> None:
+    """Mark the success here at once; its shared record follows in the background, one thread
+    call for all the successes collected meanwhile (a device's first poll waits for no cache)."""
+    if not attempt.succeeded_later():
+        return
+    loop = asyncio.get_running_loop()
+    sharing = _sharing.get(id(loop))
+    if sharing is None or sharing.done():
+        _share_in_background(loop)
+
+
+def _share_in_background(loop: asyncio.AbstractEventLoop) -> None:
+    def shared(future: asyncio.Future[None]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            logger.warning("Sharing authentication successes failed", exc_info=future.exception())
+        if successes_to_share():  # collected while this one ran
+            _share_in_background(loop)
+
+    future = loop.run_in_executor(None, share_successes)
+    _sharing[id(loop)] = future
+    future.add_done_callback(shared)
 
 
 async def authenticate(authorization: str | None, ip: str | None) -> str:
@@ -436,11 +567,11 @@ async def authenticate(authorization: str | None, ip: str | None) -> str:
     device_id = await _device_for(value)
     if device_id is None:
         raise await _refuse(attempt)
-    await _succeeded(attempt)
+    _succeeded(attempt)
     return device_id
 
 
-def _failed(ip, problem):
+def _failed(ip: str | None, problem: Problem) -> Problem:
     from cybergate.throttling import failed_authentication
 
     return failed_authentication(ip, problem)
@@ -449,24 +580,7 @@ def _failed(ip, problem):
 # --- The request --------------------------------------------------------------------------------
 
 
-def _parse_wait(raw: str | None) -> float:
-    if raw is None or raw == "":
-        return 0.0
-    try:
-        wait = float(raw)
-    except ValueError:
-        wait = math.nan
-    if not 0 <= wait <= MAX_WAIT_SECONDS:  # also false for nan
-        raise _problem(
-            400,
-            "invalid_request",
-            "The request is invalid: check wait.",
-            errors={"wait": [f"A number of seconds from 0 to {MAX_WAIT_SECONDS}."]},
-        )
-    return wait
-
-
-def _query_value(scope, name: str) -> str | None:
+def _query_value(scope: Scope, name: str) -> str | None:
     # As Django's QueryDict.get: the last value of a repeated parameter.
     found = None
     for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True):
@@ -494,7 +608,7 @@ class _Poll:
         self.gone = False
 
 
-async def _watch_disconnect(receive, poll: _Poll) -> None:
+async def _watch_disconnect(receive: Receive, poll: _Poll) -> None:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -503,7 +617,9 @@ async def _watch_disconnect(receive, poll: _Poll) -> None:
             return
 
 
-async def _poll(authorization, ip, wait: float, receive) -> list[DoorOpenCommand]:
+async def _poll(
+    authorization: str | None, ip: str | None, wait: float, receive: Receive
+) -> list[DoorOpenCommand]:
     """Authenticate and take the device's commands, waiting up to `wait` seconds for one."""
     value, attempt = await _attempt(authorization, ip)
     if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
@@ -513,9 +629,10 @@ async def _poll(authorization, ip, wait: float, receive) -> list[DoorOpenCommand
     deadline = loop.time() + wait
     # Registered before the look: a command committed in between has set the event, so no
     # wake-up is lost. A credential this process has not seen yet registers after its first look
-    # and looks once more.
+    # and looks once more only if a wake-up for its device may have come since it started.
     known = _device_ids.get(credential_hash)
     waiter = wakeup.hub.register(known, loop) if known is not None else None
+    mark = wakeup.hub.mark()
     watcher = None
     try:
         device_id, commands = await look(credential_hash)
@@ -527,15 +644,15 @@ async def _poll(authorization, ip, wait: float, receive) -> list[DoorOpenCommand
         if device_id is None:
             _device_ids.pop(credential_hash, None)
             raise await _refuse(attempt)
-        await _succeeded(attempt)
-        if device_id != known:
+        _succeeded(attempt)
+        if waiter is None or device_id != known:
             if len(_device_ids) > _DEVICE_IDS_MAX:
                 _device_ids.clear()
             _device_ids[credential_hash] = device_id
             if waiter is not None:
                 wakeup.hub.unregister(waiter)
             waiter = wakeup.hub.register(device_id, loop)
-            if not commands:
+            if not commands and wakeup.hub.woken_since(device_id, mark):
                 _, commands = await look(credential_hash)
         if commands or wait <= 0:
             return commands
@@ -562,18 +679,17 @@ async def _poll(authorization, ip, wait: float, receive) -> list[DoorOpenCommand
             watcher.cancel()
 
 
-async def _answer(scope, receive, headers: dict[bytes, bytes]) -> _Answer:
-    authorization = headers.get(b"authorization")
-    authorization = authorization.decode("latin-1") if authorization is not None else None
+async def _answer(scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -> _Answer:
+    authorization = _header_text(headers, b"authorization")
     forwarded = headers.get(b"x-forwarded-for")
     peer = scope.get("client")
     ip = client_address(peer[0] if peer else None, forwarded.decode("latin-1") if forwarded else "")
     try:
-        wait = _parse_wait(_query_value(scope, "wait"))
-    except _Answer as invalid:
+        wait = parse_wait(_query_value(scope, "wait"))
+    except Problem as invalid:
         # Authentication answers first (401 before 400), as in every other operation.
         await authenticate(authorization, ip)
-        raise invalid from None
+        raise _from_problem(invalid) from None
     if wait > 0 and not wakeup.hub.admit(settings.GATEWAY_MAX_WAITING):
         # Refused before any database work, so an overloaded process sheds load cheaply.
         raise _problem(
@@ -595,7 +711,7 @@ async def _answer(scope, receive, headers: dict[bytes, bytes]) -> _Answer:
     return _Answer(200, body, "application/json", [("Cache-Control", "no-store")])
 
 
-async def serve(scope, receive, send, headers: dict[bytes, bytes]) -> None:
+async def serve(scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
     """Answer one `GET /device-api/v1/commands` (`serves(scope, headers)` said yes)."""
     import psycopg
     import psycopg_pool
@@ -607,7 +723,10 @@ async def serve(scope, receive, send, headers: dict[bytes, bytes]) -> None:
             try:
                 answer = await _answer(scope, receive, headers)
             except _Answer as refused:
-                answer = refused
+                # Without its traceback: kept, the answer would hold this frame, which holds
+                # the answer (a cycle per refused poll, left to the full collections that stall
+                # the loop; an overloaded process refuses thousands a minute).
+                answer = refused.with_traceback(None)
                 if answer.status in (401, 429):
                     _log_refused(scope, headers, answer)
             except (
@@ -632,10 +751,9 @@ async def serve(scope, receive, send, headers: dict[bytes, bytes]) -> None:
     await _send(send, answer, request_id, _is_secure(scope, headers))
 
 
-def _log_refused(scope, headers: dict[bytes, bytes], answer: _Answer) -> None:
+def _log_refused(scope: Scope, headers: dict[bytes, bytes], answer: _Answer) -> None:
     """The security log line cybergate.security.SecurityLogMiddleware writes for 401s and 429s."""
-    authorization = headers.get(b"authorization")
-    authorization = authorization.decode("latin-1") if authorization is not None else None
+    authorization = _header_text(headers, b"authorization")
     forwarded = headers.get(b"x-forwarded-for")
     peer = scope.get("client")
     try:
@@ -658,10 +776,10 @@ def _log_refused(scope, headers: dict[bytes, bytes], answer: _Answer) -> None:
 class LeanGateway:
     """ASGI application: the lean path for `GET /device-api/v1/commands`, Django for the rest."""
 
-    def __init__(self, django_application) -> None:
+    def __init__(self, django_application: ASGIApp) -> None:
         self.django = django_application
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("path") == PATH:
             if settings.GATEWAY_LOOP_PROBE:
                 loopprobe.ensure_started()

@@ -163,7 +163,9 @@ async def _db(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T
     )()
 
 
-def _parse_wait(raw: str | None) -> float:
+def parse_wait(raw: str | None) -> float:
+    """`wait` of the query string in seconds (absent or empty: 0); a Problem 400 otherwise.
+    Shared with the lean path (gateway/lean.py)."""
     if raw is None or raw == "":
         return 0.0
     try:
@@ -225,7 +227,7 @@ async def commands(request: HttpRequest) -> HttpResponse:
         return response
     try:
         try:
-            wait = _parse_wait(request.GET.get("wait"))
+            wait = parse_wait(request.GET.get("wait"))
         except Problem as invalid:
             # Authentication answers first (401 before 400), as in every other operation.
             await _db(

@@ -124,6 +124,12 @@ class Hub:
         # Long-polls admitted and not yet answered (including those still authenticating): what
         # GATEWAY_MAX_WAITING bounds and /readyz reports.
         self._admitted = 0
+        # Wake-ups numbered as they arrive, with the number of each device's latest: a poll that
+        # can register only after its first look (it learns its device id from it) asks whether
+        # a wake-up for the device came since it started, instead of looking again.
+        self._woken_count = 0
+        self._woken: dict[str, int] = {}
+        self._woken_forgotten = 0  # wake-ups up to this number are no longer in _woken
 
     def admit(self, limit: int) -> bool:
         """Count one more held long-poll, unless `limit` are held already; pair with release()."""
@@ -159,8 +165,27 @@ class Hub:
                 if not waiters:
                     del self._waiters[waiter.device_id]
 
+    def mark(self) -> int:
+        """A point in the stream of wake-ups, for woken_since()."""
+        with self._lock:
+            return self._woken_count
+
+    def woken_since(self, device_id: UUID | str, mark: int) -> bool:
+        """Whether a wake-up for `device_id` may have arrived after `mark`: True when unsure,
+        also whenever the listener is not subscribed (starting, or its backend down)."""
+        thread = self._thread
+        if thread is None or not thread.listening:
+            return True
+        with self._lock:
+            return self._woken_forgotten > mark or self._woken.get(str(device_id), 0) > mark
+
     def wake(self, device_id: UUID | str) -> None:
         with self._lock:
+            self._woken_count += 1
+            if len(self._woken) >= 100_000:
+                self._woken.clear()
+                self._woken_forgotten = self._woken_count - 1
+            self._woken[str(device_id)] = self._woken_count
             waiters = list(self._waiters.get(str(device_id), ()))
         for waiter in waiters:
             waiter.wake()

@@ -334,3 +334,54 @@ def test_each_request_gets_its_own_copies_of_the_cached_secret_and_tenant(api_se
     assert second is not first and second.tenant is not first.tenant
     assert second.tenant.name == "Acme"
     assert "call_log_position" in second.get_deferred_fields()
+
+
+def test_the_gateway_memo_of_an_address_under_the_limit_ends_with_a_failure_counted_here(
+    settings,
+):
+    """known_attempt (the async gateway's no-round-trip path) lets a new value through from an
+    address found under the limit just now, and asks again once a failure from it is counted."""
+    from cybergate import throttling
+    from cybergate.problems import AuthenticationProblem, Problem
+
+    settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
+    value = tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX)
+    assert throttling.known_attempt("192.0.2.7", value) is None  # never asked about
+    throttling.auth_attempt("192.0.2.7", value)  # asks: under the limit
+    assert (
+        throttling.known_attempt("192.0.2.7", tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX))
+        is not None
+    )
+    assert throttling.known_attempt("192.0.2.8", value) is None  # per address
+    throttling.failed_authentication("192.0.2.7", AuthenticationProblem("x", "y"))
+    assert throttling.known_attempt("192.0.2.7", value) is None
+    for _ in range(2):
+        throttling.failed_authentication("192.0.2.7", AuthenticationProblem("x", "y"))
+    with pytest.raises(Problem) as refused:
+        throttling.auth_attempt("192.0.2.7", value)
+    assert refused.value.problem_code == "auth_rate_limited"
+    assert throttling.known_attempt("192.0.2.7", value) is None  # over the limit: never memoed
+
+
+def test_successes_collected_for_later_reach_the_shared_set(settings, redis_cache):
+    """succeeded_later() marks here at once; share_successes() sends them, one round trip pair
+    per address, after which another process lets them through over the limit."""
+    from cybergate import throttling
+    from cybergate.problems import AuthenticationProblem, Problem
+
+    settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
+    values = [tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX) for _ in range(3)]
+    for value in values:
+        assert throttling.auth_attempt("192.0.2.9", value).succeeded_later() is True
+    assert throttling.auth_attempt("192.0.2.9", values[0]).succeeded_later() is False  # marked
+    assert throttling.successes_to_share()
+    throttling.share_successes()
+    assert not throttling.successes_to_share()
+    for _ in range(3):
+        throttling.failed_authentication("192.0.2.9", AuthenticationProblem("x", "y"))
+    throttling._recent.clear()  # another process has not seen these values succeed
+    for value in values:
+        throttling.auth_attempt("192.0.2.9", value)  # no 429: shared
+    with pytest.raises(Problem) as refused:
+        throttling.auth_attempt("192.0.2.9", tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX))
+    assert refused.value.problem_code == "auth_rate_limited"

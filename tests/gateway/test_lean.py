@@ -19,13 +19,16 @@ import json
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import count
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
+from audit.services import Actor
 from devices import services
 from tests.conftest import make_api_secret
 from tests.gateway.conftest import make_call_group, make_device, make_teams_user
@@ -90,25 +93,34 @@ def request(
         data = None if body is None else json.dumps(body)
         conn.request(method, path, body=data, headers=headers)
         response = conn.getresponse()
-        body = response.read()
+        received = response.read()
     finally:
         conn.close()
-    return Answer(response.status, response.getheaders(), body)
+    return Answer(response.status, response.getheaders(), received)
 
 
 def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
 
 
+def _own_redis_database(url: str, worker_id: str) -> str:
+    """`url` with a database of this xdist worker's own (10 + its index; the tests' caches use
+    1 + index): two workers' servers would otherwise count each other's failed authentications
+    from the same 127.0.0.x addresses."""
+    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+    return f"{base}/{10 + (int(worker_id[2:]) if worker_id.startswith('gw') else 0)}"
+
+
 @pytest.fixture(scope="module")
-def servers(django_db_setup):
+def servers(django_db_setup, worker_id):
     variables = {
         "DATABASE_URL": database_url(settings.DATABASES["default"]),
         "AUTH_FAILURE_RATE_LIMIT": f"{FAILURE_LIMIT}/min",
         "DOOR_OPEN_REDELIVERY_SECONDS": "1",
     }
     if os.environ.get("REDIS_URL"):
-        variables["REDIS_URL"] = os.environ["REDIS_URL"]
+        variables["REDIS_URL"] = _own_redis_database(os.environ["REDIS_URL"], worker_id)
+        redis.Redis.from_url(variables["REDIS_URL"]).flushdb()  # no counts left from a last run
         variables["GATEWAY_WAKEUP_CHANNEL"] = f"lean_test_{os.getpid()}"
     started = {}
     try:
@@ -349,3 +361,29 @@ def test_a_device_that_hangs_up_stops_waiting(servers, world, sources):
     while waiting() != 0:
         assert time.monotonic() < deadline, "the closed poll is still held"
         time.sleep(0.05)
+
+
+def test_devices_polling_at_once_each_get_their_own_door_open_once(servers, tenant, sources):
+    """Looks arriving together go in one statement (gateway/lean.py _Looks): each device still
+    gets exactly its own command, and two polls of one device never both get it."""
+    url, source = servers["lean"].url, sources["lean"]
+    issued = {}
+    for n in range(12):
+        user = make_teams_user(tenant, f"user{n}@acme.example")
+        group = make_call_group(tenant, f"Group {n}", user)
+        device, credential = make_device(tenant, f"Door {n}")
+        call = services.call_start(device=device, call_group=group, caller="sip:visitor@x")
+        services.call_answer(call=call, user=user)
+        issued[credential] = str(services.door_open_request(user=user, actor=Actor.system()).id)
+
+    def poll(credential: str) -> list[str]:
+        answer = request(url, f"{PATH}?wait=0", source=source, headers=bearer(credential))
+        assert answer.status == 200, answer.body
+        return [command["id"] for command in answer.json()["commands"]]
+
+    credentials = [c for c in issued for _ in range(2)]  # each device polls twice at once
+    with ThreadPoolExecutor(max_workers=len(credentials)) as pool:
+        got = list(pool.map(poll, credentials))
+    for credential in issued:
+        mine = [ids for c, ids in zip(credentials, got, strict=True) if c == credential]
+        assert sorted(mine, key=len) == [[], [issued[credential]]], credential

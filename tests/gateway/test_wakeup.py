@@ -4,6 +4,7 @@ never fails the request that queued the command."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from datetime import timedelta
@@ -126,3 +127,36 @@ def test_the_safety_net_finds_a_command_nobody_announced(settings, fresh_hub, ac
             fresh_hub.unregister(waiter)
 
     assert asyncio.run(scenario()) < 1.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_registered_after_its_first_look_learns_whether_its_device_was_woken(
+    settings, fresh_hub
+):
+    """The lean path registers a new device's poll only after its first look: the hub tells it
+    whether a wake-up for that device came since it started (then it looks again). Unsure (so:
+    yes) while the listener is not subscribed."""
+    settings.GATEWAY_WAKEUP = "redis"
+    settings.REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    hub = fresh_hub
+
+    async def scenario() -> list[bool]:
+        started = hub.register("device-started")  # starts the listener
+        try:
+            assert hub.woken_since("device-late", hub.mark()) is True  # not subscribed yet
+            deadline = time.monotonic() + 10
+            while hub.woken_since("device-late", hub.mark()):
+                assert time.monotonic() < deadline, "the listener never subscribed"
+                await asyncio.sleep(0.05)
+            mark = hub.mark()
+            seen = [hub.woken_since("device-late", mark)]
+            hub.wake("device-other")
+            seen.append(hub.woken_since("device-late", mark))
+            hub.wake("device-late")
+            seen.append(hub.woken_since("device-late", mark))
+            seen.append(hub.woken_since("device-late", hub.mark()))
+            return seen
+        finally:
+            hub.unregister(started)
+
+    assert asyncio.run(scenario()) == [False, False, True, False]
