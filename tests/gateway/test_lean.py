@@ -35,6 +35,7 @@ from tests.gateway.conftest import make_call_group, make_device, make_teams_user
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
 
 pytestmark = [
+    pytest.mark.slow,  # three gunicorn servers
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),

@@ -45,6 +45,7 @@ def quiet_hub(settings, fresh_hub):
     return fresh_hub
 
 
+@pytest.mark.slow  # stopping the running hub first takes seconds
 def test_waiters_are_woken_from_another_thread_and_only_their_own(quiet_hub):
     async def scenario() -> tuple[bool, bool]:
         mine = wakeup.hub.register("device-a")
