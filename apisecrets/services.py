@@ -300,6 +300,17 @@ def api_secret_delete(
         transaction.on_commit(lambda: cache.forget(details["id"]))
 
 
+def api_secrets_revoke_for_offboarding(
+    sender: object, *, tenant: Tenant, actor: Actor, ip: str | None, **kwargs: object
+) -> dict[str, list[str]]:
+    """tenant_offboarding receiver: revoke every secret of the tenant, each through the Delete
+    button's path (audited, evicted from every process's cache within its window)."""
+    secrets = list(tenant.api_secrets.all())
+    for secret in secrets:
+        api_secret_delete(secret=secret, actor=actor, ip=ip, action="api_secret.revoked")
+    return {"api_secrets_revoked": sorted(secret.name for secret in secrets)}
+
+
 def usage_add(*, secret_id: UUID, day: date, count: int) -> None:
     """Add `count` requests to the secret's row for `day` (created on first use). Portable
     upsert: update, else insert, else (a concurrent insert won) update again."""

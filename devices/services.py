@@ -23,6 +23,7 @@ from devices.signals import command_queued
 
 if TYPE_CHECKING:
     from apisecrets.models import ApiSecret
+    from tenants.models import Tenant
 
 DEVICE_CREDENTIAL_PURPOSE = "device_credential"
 # How long an Idempotency-Key of a secret's door-open request counts.
@@ -70,6 +71,17 @@ def device_for_credential(value: str) -> Device | None:
         DEVICE_CREDENTIAL_PURPOSE,
     )
     return device
+
+
+def device_credentials_revoke_for_offboarding(
+    sender: object, *, tenant: Tenant, actor: Actor, ip: str | None, **kwargs: object
+) -> dict[str, list[str]]:
+    """tenant_offboarding receiver: clear every device credential of the tenant (the gateway then
+    answers 401)."""
+    devices = Device.objects.filter(tenant=tenant)
+    named = sorted(devices.filter(credential_hash__isnull=False).values_list("name", flat=True))
+    devices.update(credential_hash=None, credential_prefix="")
+    return {"device_credentials_revoked": named}
 
 
 def device_seen(device: Device) -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apisecrets.services import api_secret_delete
 from audit.services import Actor, record
-from devices.models import Device
 from tenants.models import SupportRequest, Tenant, User
+from tenants.signals import tenant_offboarding
 
 
 class SupportRequestAlreadyOpen(ValidationError):
@@ -98,36 +97,28 @@ def support_request_resolve_enabling_access(
 def tenant_offboard(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> dict[str, Any]:
     """End a customer's access in one transaction, keeping its audit trail (and its rows).
 
-    API secrets are deleted through the same path as the Delete button (so every process stops
-    accepting them within the authentication cache's window), device credentials are cleared (the
-    gateway then answers 401), API access is switched off, the tenant's logins are deactivated
+    Every app ends the access it holds (tenants.signals.tenant_offboarding): API secrets are
+    deleted through the same path as the Delete button (so every process stops accepting them
+    within the authentication cache's window), device credentials are cleared (the gateway then
+    answers 401); API access is switched off, the tenant's logins are deactivated
     (Django refuses inactive users at sign-in and on every request of an existing session), and
     open support requests are resolved. The tenant row stays: its audit entries protect it, and
     they are the record of what happened.
     """
     with transaction.atomic():
         tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        secrets = list(tenant.api_secrets.all())
-        for secret in secrets:
-            api_secret_delete(secret=secret, actor=actor, ip=ip, action="api_secret.revoked")
-        devices = list(
-            Device.objects.filter(tenant=tenant, credential_hash__isnull=False).values_list(
-                "name", flat=True
-            )
-        )
-        Device.objects.filter(tenant=tenant).update(credential_hash=None, credential_prefix="")
+        summary: dict[str, Any] = {}
+        for _receiver, ended in tenant_offboarding.send(
+            sender=Tenant, tenant=tenant, actor=actor, ip=ip
+        ):
+            summary.update(cast(dict[str, Any], ended))  # the stubs type it as a str
         tenant_set_api_access(tenant=tenant, enabled=False, actor=actor, ip=ip)
         users = list(tenant.users.filter(is_active=True).values_list("email", flat=True))
         tenant.users.update(is_active=False)
         resolved = SupportRequest.objects.filter(
             tenant=tenant, status=SupportRequest.Status.OPEN
         ).update(status=SupportRequest.Status.RESOLVED, resolved_at=timezone.now())
-        summary = {
-            "api_secrets_revoked": sorted(secret.name for secret in secrets),
-            "device_credentials_revoked": sorted(devices),
-            "users_deactivated": sorted(users),
-            "support_requests_resolved": resolved,
-        }
+        summary |= {"users_deactivated": sorted(users), "support_requests_resolved": resolved}
         record(
             tenant=tenant,
             actor=actor,
