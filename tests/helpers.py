@@ -6,8 +6,11 @@ They take Django test responses and httpx responses alike (both have `status_cod
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from django.test import Client
 
 PROBLEM = "application/problem+json"
@@ -48,3 +51,30 @@ def bearer(value: str) -> dict[str, str]:
 def bearer_client(value: str, **defaults: Any) -> Client:
     """A Django test client that sends `Authorization: Bearer <value>` with every request."""
     return Client(headers=bearer(value), **defaults)
+
+
+def at_once(count: int, attempt: Callable[[int], str]) -> list[str]:
+    """Run `attempt(0)` … `attempt(count - 1)` in threads released together, and return their
+    outcomes, sorted. An exception is an outcome too ("error: …"), so the caller's assertion shows
+    it; each thread closes its own database connection."""
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcome = attempt(index)
+        except Exception as exc:
+            outcome = f"error: {type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(outcomes)

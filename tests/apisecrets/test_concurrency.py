@@ -6,13 +6,10 @@ what serialises the creators; on SQLite the database serialises writers itself.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from apisecrets.services import SecretLimitReached, api_secret_create
+from tests.helpers import at_once
 
 pytestmark = pytest.mark.slow
 
@@ -24,31 +21,13 @@ def test_exactly_one_of_concurrent_creates_at_three_secrets_succeeds(tenant, act
     for i in range(3):
         api_secret_create(tenant=tenant, actor=actor, name=f"existing {i}", validity_days=90)
 
-    barrier = threading.Barrier(THREADS)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def create(index: int) -> None:
+    def create(index: int) -> str:
         try:
-            barrier.wait(timeout=10)
             api_secret_create(tenant=tenant, actor=actor, name=f"racer {index}", validity_days=90)
-            outcome = "created"
         except SecretLimitReached:
-            outcome = "limit"
-        except ValidationError as exc:  # pragma: no cover - reported in the assertion below
-            outcome = f"other: {exc}"
-        except Exception as exc:  # a database error must fail the test, visibly
-            outcome = f"error: {type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
+            return "limit"
+        return "created"
 
-    threads = [threading.Thread(target=create, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert sorted(results) == ["created"] + ["limit"] * (THREADS - 1), results
+    outcomes = at_once(THREADS, create)
+    assert outcomes == ["created"] + ["limit"] * (THREADS - 1), outcomes
     assert tenant.api_secrets.count() == 4

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from audit.models import AuditEntry
 from tenants.models import SupportRequest
 from tenants.services import SupportRequestAlreadyOpen, support_request_create
+from tests.helpers import at_once
 
 THREADS = 6
 
@@ -62,29 +60,13 @@ def test_another_tenants_open_request_does_not_count(tenant, other_tenant, admin
 
 @pytest.mark.django_db(transaction=True)
 def test_exactly_one_of_concurrent_requests_is_created(tenant, admin_user):
-    barrier = threading.Barrier(THREADS)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def send(index: int) -> None:
+    def send(index: int) -> str:
         try:
-            barrier.wait(timeout=10)
             _create(tenant, admin_user, subject=f"Request {index}")
-            outcome = "created"
         except SupportRequestAlreadyOpen:
-            outcome = "refused"
-        except Exception as exc:
-            outcome = f"error: {type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
+            return "refused"
+        return "created"
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert sorted(results) == ["created"] + ["refused"] * (THREADS - 1), results
+    outcomes = at_once(THREADS, send)
+    assert outcomes == ["created"] + ["refused"] * (THREADS - 1), outcomes
     assert tenant.support_requests.count() == 1
