@@ -326,6 +326,21 @@ class Tally:
         self.tries = self.delivered = self.refusals = self.not_admitted = 0
 
 
+async def answer_of(
+    poll: asyncio.Task, device: Connection, tally: Tally
+) -> tuple[float, int, bytes]:
+    """The poll's answer. A refusal that came later than parked_poll looked (a loaded process)
+    is what a device meets: it polls again, and the queued command waits for it."""
+    received, status, body = await poll
+    while status == 503:
+        again, refusals = await parked_poll(device)
+        tally.refusals += 1 + refusals
+        if again is None:
+            break
+        received, status, body = await again
+    return received, status, body
+
+
 async def keep_parked(device: Connection, until: asyncio.Event) -> asyncio.Task:
     """Hold a poll on the server until `until` is set (re-polling when one times out), so the
     measured device has its place before the idle devices fill the process; return that poll."""
@@ -372,23 +387,28 @@ async def measure(
         assert status == 202, body
         command_id = json.loads(body)["id"]
         try:
-            received, status, body = await asyncio.wait_for(poll, DELIVERY_TIMEOUT)
+            received, status, body = await asyncio.wait_for(
+                answer_of(poll, device, tally), DELIVERY_TIMEOUT
+            )
         except (TimeoutError, OSError, asyncio.IncompleteReadError):
             device.close()  # lost: the try counts as not delivered; start a fresh connection
             device = Connection(gateway_port, data["credential"])
             continue
         commands = json.loads(body).get("commands") if status == 200 else None
-        if [c["id"] for c in commands or []] != [command_id]:
+        ids = [c["id"] for c in commands or []]
+        if command_id not in ids:
             continue
         tally.delivered += 1
         latencies.append((received - sent) * 1000)
         after_answer.append((received - answered) * 1000)
         # Park the next poll first, then ack on a second connection: the device keeps its place.
+        # (Any older command handed out with it, from a try that timed out, is acknowledged too.)
         next_poll = asyncio.create_task(timed_poll(device))
-        status, body = await acks.request(
-            "POST", f"/device-api/v1/commands/{command_id}/ack", b'{"result": "executed"}'
-        )
-        assert status == 200, body
+        for delivered_id in ids:
+            status, body = await acks.request(
+                "POST", f"/device-api/v1/commands/{delivered_id}/ack", b'{"result": "executed"}'
+            )
+            assert status == 200, body
         first = next_poll
     if first is not None:
         first.cancel()
