@@ -39,6 +39,7 @@ import time
 
 import door_open
 from door_open import Connection, measure, percentiles, start_gunicorn, stop
+from pace import Pace
 
 TRIES = int(os.environ.get("BENCH_TRIES", "250"))  # door-opens per phase
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # alternations: other load evens out
@@ -60,19 +61,13 @@ async def flood_client(
 ) -> None:
     connection = Connection(port, "", source=source)
     values = [prefix + secrets.token_urlsafe(32) for _ in range(256)]
-    loop = asyncio.get_running_loop()
-    interval, due, sent = 1 / rate, loop.time(), 0
+    pace, sent = Pace(rate), 0
     try:
         while not stop_event.is_set():
             status, _ = await connection.request("GET", path, authorization=values[sent % 256])
             stats[status] += 1
             sent += 1
-            due += interval
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            else:
-                due = loop.time()  # behind schedule: go on at the pace, no catch-up burst
+            await pace.next()
     finally:
         connection.close()
 

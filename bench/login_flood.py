@@ -45,6 +45,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from auth import ensure_database, free_port, server_env, setup_secret, start_server
+from pace import Pace
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
@@ -136,21 +137,13 @@ async def sign_in_request(port: int) -> bytes:
 
 async def flood_client(port: int, head: bytes, rate: float, stop_at: float, stats: Counter):
     connection = Connection(port)
-    loop = asyncio.get_running_loop()
-    due = loop.time()
+    pace = Pace(rate)
     try:
         while time.monotonic() < stop_at:
             status, _, body = await connection.request(head)
             refused = status == 429 or b"Too many failed" in body
             stats[(status, "refused" if refused else "checked")] += 1
-            if rate <= 0:
-                continue
-            due += 1 / rate
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            else:
-                due = loop.time()  # behind schedule: go on at the pace, no catch-up burst
+            await pace.next()
     finally:
         connection.close()
 
