@@ -92,6 +92,17 @@ def _microsoft_only(user) -> None:
     user.save()
 
 
+def _microsoft_only_signed_in_at_ten(user, time_machine):
+    """A login with Microsoft as its only method, signed in with it at 10:00 (clock frozen)."""
+    _microsoft_only(user)
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
+    client = _session_signed_in_by(user, "microsoft")
+    session = client.session
+    session[SIGNED_IN_AT] = time.time()
+    session.save()
+    return client
+
+
 def _create(client):
     form = {"name": "Door", "validity_days": 90, "permissions": "read"}
     return client.post("/api-access/new/", form)
@@ -101,12 +112,7 @@ def test_a_microsoft_only_login_is_asked_to_sign_in_with_microsoft_again(
     configured, admin_user, time_machine
 ):
     # allauth itself would let a login without password or second factor through.
-    _microsoft_only(admin_user)
-    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
-    client = _session_signed_in_by(admin_user, "microsoft")
-    session = client.session
-    session[SIGNED_IN_AT] = time.time()
-    session.save()
+    client = _microsoft_only_signed_in_at_ten(admin_user, time_machine)
     time_machine.move_to("2026-11-28 10:14:00+00:00", tick=False)
     assert _create(client).status_code == 200  # recent: no question
     time_machine.move_to("2026-11-28 10:16:00+00:00", tick=False)
@@ -123,12 +129,7 @@ def test_a_microsoft_only_login_is_asked_to_sign_in_with_microsoft_again(
 def test_a_microsoft_only_login_adding_a_factor_signs_in_with_microsoft_again(
     configured, admin_user, time_machine
 ):
-    _microsoft_only(admin_user)
-    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
-    client = _session_signed_in_by(admin_user, "microsoft")
-    session = client.session
-    session[SIGNED_IN_AT] = time.time()
-    session.save()
+    client = _microsoft_only_signed_in_at_ten(admin_user, time_machine)
     for url in ("/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/"):
         assert client.get(url).status_code == 200, url
     time_machine.move_to("2026-11-28 10:16:00+00:00", tick=False)
