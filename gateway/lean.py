@@ -70,6 +70,7 @@ from cybergate.security import secret_prefix, security_log
 from cybergate.throttling import (
     AuthAttempt,
     auth_attempt,
+    failed_authentication,
     known_attempt,
     share_successes,
     successes_to_share,
@@ -521,7 +522,7 @@ async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, Auth
             "missing_credentials",
             "Send the device credential as 'Authorization: Bearer <credential>'.",
         )
-        raise _from_problem(await _in_thread(_failed, ip, problem))
+        raise _from_problem(await _in_thread(failed_authentication, ip, problem))
     attempt = known_attempt(ip, value)
     if attempt is None:
         try:
@@ -569,12 +570,6 @@ async def authenticate(authorization: str | None, ip: str | None) -> str:
         raise await _refuse(attempt)
     _succeeded(attempt)
     return device_id
-
-
-def _failed(ip: str | None, problem: Problem) -> Problem:
-    from cybergate.throttling import failed_authentication
-
-    return failed_authentication(ip, problem)
 
 
 # --- The request --------------------------------------------------------------------------------
