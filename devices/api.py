@@ -32,7 +32,7 @@ from devices.serializers import (
     CallLogPageSerializer,
     DoorOpenAcceptedSerializer,
     DoorOpenCommandSerializer,
-    DoorOpenRequestSerializer,
+    DoorOpenSerializer,
 )
 from devices.services import (
     CallError,
@@ -138,7 +138,7 @@ class DoorOpenView(CustomerAPIView):
                 description="Present when this is the stored answer to an earlier request.",
             ),
         ],
-        request=DoorOpenRequestSerializer,
+        request=DoorOpenSerializer,
         responses={
             202: DoorOpenAcceptedSerializer,
             **problem_responses(
@@ -154,7 +154,7 @@ class DoorOpenView(CustomerAPIView):
     )
     def post(self, request: ApiRequest, user: str) -> Response:
         key = idempotency_key(request)
-        body = DoorOpenRequestSerializer(data=request.data)
+        body = DoorOpenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         call_id = body.validated_data.get("call_id")
         secret = request.auth

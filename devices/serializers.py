@@ -82,7 +82,7 @@ class ActiveCallSerializer(serializers.Serializer):
         return obj["call"] is not None and bool(obj["call"].device.door_open_code)
 
 
-class DoorOpenRequestSerializer(ApiSerializer):
+class DoorOpenSerializer(ApiSerializer):
     call_id = StrictUUIDField(
         required=False,
         help_text=(
