@@ -98,7 +98,13 @@ _EXAMPLE_DETAILS: dict[str, str] = {
     "not_a_member": "The Teams user is not a member of this call group.",
     "not_in_active_call": "The Teams user is not in an active call.",
     "no_door_open_code": "The device in this call has no door-open code configured.",
-    "idempotency_key_reused": "This Idempotency-Key was already used for another Teams user.",
+    "call_mismatch": (
+        "The Teams user's active call is not the call named by call_id (that call ended)."
+    ),
+    "idempotency_key_reused": (
+        "This Idempotency-Key was already used for another door-open request (another Teams "
+        "user or call). Use a new key for each door-open you mean."
+    ),
     "not_acceptable": "Could not satisfy the request Accept header.",
     "unsupported_media_type": 'Unsupported media type "text/plain" in request.',
 }

@@ -76,6 +76,7 @@ TITLES: dict[str, str] = {
     "service_unavailable": "Service unavailable",
     "gateway_busy": "Gateway busy",
     "idempotency_key_reused": "Idempotency key reused",
+    "call_mismatch": "Not the active call",
     "server_error": "Internal server error",
 }
 
@@ -119,6 +120,7 @@ SERVICE_ERROR_STATUSES: dict[str, int] = {
     "user_busy": 409,
     "invalid_call_state": 409,
     "not_in_active_call": 409,
+    "call_mismatch": 409,
     "no_door_open_code": 409,
     "not_delivered": 409,
     "already_acknowledged": 409,

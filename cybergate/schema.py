@@ -49,15 +49,21 @@ def gateway_endpoints(endpoints: list, **kwargs: Any) -> list:
 
 
 def close_request_bodies(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    """Request bodies refuse unknown fields (cybergate.serializers.StrictInputMixin), and every
-    operation that takes a body needs one: say so."""
-    for name, component in result.get("components", {}).get("schemas", {}).items():
+    """Request bodies refuse unknown fields (cybergate.serializers.StrictInputMixin), and an
+    operation whose body has a required field needs a body: say so. (A body of optional fields
+    only, such as door-open's, may be left out.)"""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, component in schemas.items():
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
-            if method != "parameters" and "requestBody" in operation:
-                operation["requestBody"]["required"] = True
+            if method == "parameters" or "requestBody" not in operation:
+                continue
+            for content in operation["requestBody"]["content"].values():
+                ref = content["schema"].get("$ref", "")
+                if schemas.get(ref.rsplit("/", 1)[-1], {}).get("required"):
+                    operation["requestBody"]["required"] = True
     return result
 
 

@@ -135,13 +135,27 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # connections would pile up past PostgreSQL's max_connections. DATABASE_POOL_SIZE > 0 gives each
 # process a bounded psycopg pool instead (connections return to it at the end of each request).
 DATABASE_POOL_SIZE = env.integer("DATABASE_POOL_SIZE", default=0, minimum=0)  # 0: off
-if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0  # "closing" returns the connection to the pool
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1,
-        "max_size": DATABASE_POOL_SIZE,
-        "timeout": 10,
-    }
+# An unresponsive database must not hold requests for minutes: a connection attempt gives up
+# after DATABASE_CONNECT_TIMEOUT, a statement after DATABASE_STATEMENT_TIMEOUT (0: no limit, for
+# a long maintenance command), a request waiting for a pooled connection after
+# DATABASE_POOL_TIMEOUT; each ends in 503 with Retry-After (cybergate/problems.py).
+DATABASE_CONNECT_TIMEOUT = env.integer("DATABASE_CONNECT_TIMEOUT", default=3, minimum=1)
+DATABASE_STATEMENT_TIMEOUT = env.number("DATABASE_STATEMENT_TIMEOUT", default=5.0)
+DATABASE_POOL_TIMEOUT = env.number("DATABASE_POOL_TIMEOUT", default=5.0, above=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    if DATABASE_STATEMENT_TIMEOUT > 0:
+        options.setdefault(
+            "options", f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)}"
+        )
+    if DATABASE_POOL_SIZE:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # "closing" returns the connection to the pool
+        options["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": DATABASE_POOL_TIMEOUT,
+        }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL + immediate transactions: concurrent writers wait instead of failing with "locked".

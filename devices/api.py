@@ -24,7 +24,7 @@ from cybergate.apiviews import (
 )
 from cybergate.feeds import Feed
 from cybergate.http import client_ip
-from cybergate.problems import Problem
+from cybergate.problems import Problem, service_error_status
 from cybergate.requests import ApiRequest
 from devices.models import CallLogEntry
 from devices.serializers import (
@@ -32,8 +32,14 @@ from devices.serializers import (
     CallLogPageSerializer,
     DoorOpenAcceptedSerializer,
     DoorOpenCommandSerializer,
+    DoorOpenSerializer,
 )
-from devices.services import active_call_of, door_open_request
+from devices.services import (
+    CallError,
+    active_call_of,
+    door_open_request,
+    door_open_request_once,
+)
 
 CALLS_TAG = "Active calls"
 CALL_LOG_TAG = "Call log"
@@ -95,9 +101,15 @@ class DoorOpenView(CustomerAPIView):
             "Queues a door-open command for the device in the call the Teams user answered and "
             "that is active right now — only that device receives it. Follow its outcome at "
             "`GET /api/v1/door-open-commands/{id}` (the `Location` header). Writes the audit "
-            "entry `door.open_requested`. Retry-safe with an `Idempotency-Key`: the same key "
-            "from the same API secret within 24 hours returns the first answer and issues no "
-            "second command."
+            "entry `door.open_requested`. Send `call_id` (the `call.id` you saw) so that a "
+            "request meant for one visitor never opens the door for the next: another active "
+            "call by then is 409 `call_mismatch`.\n\n"
+            "Retry-safe with an `Idempotency-Key`: the first answer to a key is kept for 24 "
+            "hours, whatever it was (202, or a 404 / 409 refusal), and a repeat of the key from "
+            "any API secret of the tenant gets it again (with `Idempotent-Replayed: true`) and "
+            "changes nothing — a retry never issues a second command, nor a first one for a "
+            "call that started after the refusal. The same key for another Teams user or "
+            "`call_id` is 422 `idempotency_key_reused`."
         ),
         tags=[CALLS_TAG],
         parameters=[
@@ -122,35 +134,57 @@ class DoorOpenView(CustomerAPIView):
                 "Idempotent-Replayed",
                 {"type": "string", "enum": ["true"]},
                 OpenApiParameter.HEADER,
-                response=[202],
+                response=[202, 404, 409],
                 description="Present when this is the stored answer to an earlier request.",
             ),
         ],
-        request=None,
+        request=DoorOpenSerializer,
         responses={
             202: DoorOpenAcceptedSerializer,
             **problem_responses(
                 404,
                 409,
+                415,
                 422,
                 s404="`user_not_found`.",
-                s409="`not_in_active_call` or `no_door_open_code`.",
-                s422="`idempotency_key_reused`: the key was used for another Teams user.",
+                s409="`not_in_active_call`, `call_mismatch` or `no_door_open_code`.",
+                s422="`idempotency_key_reused`: the key was used for another door-open request.",
             ),
         },
     )
     def post(self, request: ApiRequest, user: str) -> Response:
         key = idempotency_key(request)
-        teams_user = teams_user_or_404(request.tenant, user)
+        body = DoorOpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        call_id = body.validated_data.get("call_id")
         secret = request.auth
+        actor = Actor.for_api_secret(secret)
+        ip = client_ip(request)
         try:
-            command = door_open_request(
-                user=teams_user,
-                actor=Actor.for_api_secret(secret),
-                secret=secret,
-                ip=client_ip(request),
-                idempotency_key=key,
-            )
+            if key is None:
+                command = door_open_request(
+                    user=teams_user_or_404(request.tenant, user),
+                    actor=actor,
+                    secret=secret,
+                    ip=ip,
+                    call_id=call_id,
+                )
+            else:
+                command = door_open_request_once(
+                    tenant=request.tenant,
+                    key=key,
+                    user_ref=user,
+                    actor=actor,
+                    secret=secret,
+                    ip=ip,
+                    call_id=call_id,
+                )
+        except CallError as exc:
+            if not exc.replayed:
+                raise
+            status = service_error_status(exc.code)
+            headers = {"Idempotent-Replayed": "true"}
+            raise Problem(status, exc.code, exc.message, headers=headers) from None
         except IntegrityError as exc:
             # The secret was deleted after this process last checked it (< 0.5 s ago).
             raise Problem(401, "invalid_secret", "The API secret is not valid.") from exc

@@ -165,10 +165,8 @@ class DoorOpenCommand(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     acked_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
-    # The client's Idempotency-Key header, unique per secret while it counts (24 h; then cleared).
-    idempotency_key = models.CharField(max_length=255, blank=True, editable=False)
-    # Not a column: set by devices.services.door_open_request (True: an earlier command came back
-    # for the same Idempotency-Key).
+    # Not a column: set by devices.services (True: an earlier command came back for the same
+    # Idempotency-Key).
     replayed: bool
 
     class Meta:
@@ -177,13 +175,6 @@ class DoorOpenCommand(models.Model):
             models.Index(fields=["device", "status"], name="command_pending_by_device"),
             # The gateway's safety net looks only at commands still valid (devices.services).
             models.Index(fields=["expires_at"], name="command_by_expiry"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["issued_by_secret", "idempotency_key"],
-                condition=~models.Q(idempotency_key=""),
-                name="command_idempotency_key_unique",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -209,3 +200,29 @@ class DoorOpenCommand(models.Model):
         if self.status == self.Status.EXPIRED:
             return self.Reason.CALL_ENDED
         return self.Reason.NOT_DELIVERED_IN_TIME
+
+
+class IdempotencyKey(models.Model):
+    """The first answer a tenant's door-open request with an `Idempotency-Key` got, whatever it
+    was: the command it issued, or the refusal (code and message). A repeat of the key by any
+    secret of the tenant within the window gets that answer again and changes nothing."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of what the request asked for (the Teams user as addressed, the pinned call): the
+    # same key for another request is refused rather than answered with this one's answer.
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    command = models.ForeignKey(
+        DoorOpenCommand, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    refusal_code = models.CharField(max_length=64, blank=True)
+    refusal_message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_key_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotency key {self.key!r}"

@@ -13,6 +13,8 @@ from cybergate.serializers import (
     EXAMPLE_IDS,
     EXAMPLE_USER,
     ApiModelSerializer,
+    ApiSerializer,
+    StrictUUIDField,
 )
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 
@@ -78,6 +80,17 @@ class ActiveCallSerializer(serializers.Serializer):
 
     def get_door_open_code_configured(self, obj: dict) -> bool:
         return obj["call"] is not None and bool(obj["call"].device.door_open_code)
+
+
+class DoorOpenSerializer(ApiSerializer):
+    call_id = StrictUUIDField(
+        required=False,
+        help_text=(
+            "The call you mean to open the door for (`call.id` from the active call): when the "
+            "Teams user's active call is another one by now, the answer is 409 `call_mismatch` "
+            "and no door opens. Leave out to open the door of whatever call is active."
+        ),
+    )
 
 
 @extend_schema_serializer(

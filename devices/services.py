@@ -5,12 +5,13 @@ The customer API, the device gateway, admin and the simulators all go through th
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from apisecrets import tokens
 from audit.services import Actor, lock_log_for_append, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from cybergate.errors import ServiceError
-from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
+from devices.models import Call, CallLogEntry, Device, DoorOpenCommand, IdempotencyKey
 from devices.signals import command_queued
 
 if TYPE_CHECKING:
@@ -26,14 +27,21 @@ if TYPE_CHECKING:
     from tenants.models import Tenant
 
 DEVICE_CREDENTIAL_PURPOSE = "device_credential"
-# How long an Idempotency-Key of a secret's door-open request counts.
+# How long the Idempotency-Key of a tenant's door-open request counts.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# A transaction that lost a deadlock is run again this many times in all.
+DEADLOCK_RETRIES = 3
 # Devices poll often; record "last seen" at most this often per device.
 LAST_SEEN_GRANULARITY = timedelta(seconds=10)
 
 
 class CallError(ServiceError):
-    """A rule of calls or door-open commands refused the operation (cybergate/errors.py)."""
+    """A rule of calls or door-open commands refused the operation (cybergate/errors.py).
+    `replayed`: the stored first answer to an Idempotency-Key, given again."""
+
+    def __init__(self, code: str, message: str, *, replayed: bool = False) -> None:
+        super().__init__(code, message)
+        self.replayed = replayed
 
 
 # --- Device credentials -------------------------------------------------------------------
@@ -219,70 +227,13 @@ def door_open_request(
     actor: Actor,
     secret: ApiSecret | None = None,
     ip: str | None = None,
-    idempotency_key: str | None = None,
+    call_id: uuid.UUID | None = None,
 ) -> DoorOpenCommand:
     """Queue a door-open for the device of the call `user` is in right now (and only that one).
 
-    With `idempotency_key` (API secrets): the same key of the same secret within 24 h returns the
-    command the first request issued (`replayed` set) and issues nothing — also when requests
-    race, since the key is unique per secret in the database; for another Teams user it is
-    `idempotency_key_reused`.
+    With `call_id`, only if that is the call: the integrator saw a visitor at the door and must
+    not open it for the next one (`call_mismatch`).
     """
-    if idempotency_key is not None:
-        earlier = _command_for_idempotency_key(secret=secret, key=idempotency_key, user=user)
-        if earlier is not None:
-            return earlier
-    try:
-        return _door_open_issue(
-            user=user,
-            actor=actor,
-            secret=secret,
-            ip=ip,
-            idempotency_key=idempotency_key,
-        )
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        # A concurrent request with the same key committed first.
-        earlier = _command_for_idempotency_key(secret=secret, key=idempotency_key, user=user)
-        if earlier is None:
-            raise
-        return earlier
-
-
-def _command_for_idempotency_key(
-    *, secret: ApiSecret | None, key: str, user: TeamsUser
-) -> DoorOpenCommand | None:
-    command = (
-        DoorOpenCommand.objects.filter(issued_by_secret=secret, idempotency_key=key)
-        .select_related("device", "call")
-        .first()
-    )
-    if command is None:
-        return None
-    if command.created_at <= timezone.now() - IDEMPOTENCY_WINDOW:
-        # Past its 24 h the key is free again.
-        DoorOpenCommand.objects.filter(pk=command.pk, idempotency_key=key).update(
-            idempotency_key=""
-        )
-        return None
-    if command.call.answered_by_id != user.pk:
-        raise CallError(
-            "idempotency_key_reused",
-            "This Idempotency-Key was already used for another Teams user's door-open request.",
-        )
-    command.replayed = True
-    return command
-
-
-def _door_open_issue(
-    *,
-    user: TeamsUser,
-    actor: Actor,
-    secret: ApiSecret | None,
-    ip: str | None,
-    idempotency_key: str | None,
-) -> DoorOpenCommand:
     with transaction.atomic():
         call = (
             Call.objects.select_for_update()
@@ -292,6 +243,11 @@ def _door_open_issue(
         )
         if call is None:
             raise CallError("not_in_active_call", "The Teams user is not in an active call.")
+        if call_id is not None and call.id != call_id:
+            raise CallError(
+                "call_mismatch",
+                "The Teams user's active call is not the call named by call_id (that call ended).",
+            )
         device = call.device
         if not device.door_open_code:
             raise CallError(
@@ -307,7 +263,6 @@ def _door_open_issue(
             dtmf=device.door_open_code,
             created_at=now,
             expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
-            idempotency_key=idempotency_key or "",
         )
         record(
             tenant=device.tenant,
@@ -327,6 +282,125 @@ def _door_open_issue(
         )
     command.replayed = False
     return command
+
+
+def door_open_request_once(
+    *,
+    tenant: Tenant,
+    key: str,
+    user_ref: str,
+    actor: Actor,
+    secret: ApiSecret | None = None,
+    ip: str | None = None,
+    call_id: uuid.UUID | None = None,
+) -> DoorOpenCommand:
+    """`door_open_request` for the Teams user named `user_ref`, at most once per `key` of the
+    tenant within IDEMPOTENCY_WINDOW.
+
+    The first answer is kept whatever it was, and every repeat of the key by any secret of the
+    tenant gets it again and changes nothing: the command (`replayed` set), or the same refusal
+    (a CallError with `replayed` set) — so a key refused while no call was active cannot open
+    the door of a call that starts later. The same key for another request (another user or
+    call) is `idempotency_key_reused`. The key is taken before the call is locked, so repeats
+    racing each other queue behind the first on the key alone; a deadlock with another writer
+    is retried here rather than answered with 503.
+    """
+    fingerprint = hashlib.sha256(f"{user_ref.casefold()}\n{call_id or ''}".encode()).hexdigest()
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            return _door_open_request_once(
+                tenant=tenant,
+                key=key,
+                fingerprint=fingerprint,
+                user_ref=user_ref,
+                actor=actor,
+                secret=secret,
+                ip=ip,
+                call_id=call_id,
+            )
+        except OperationalError as exc:
+            if attempt == DEADLOCK_RETRIES or not _retryable(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _retryable(exc: OperationalError) -> bool:
+    """A deadlock or serialization failure of a whole transaction of ours (not of one nested in
+    a caller's: that transaction is lost and only its owner can run it again)."""
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate in ("40P01", "40001") and not transaction.get_connection().in_atomic_block
+
+
+def _door_open_request_once(
+    *,
+    tenant: Tenant,
+    key: str,
+    fingerprint: str,
+    user_ref: str,
+    actor: Actor,
+    secret: ApiSecret | None,
+    ip: str | None,
+    call_id: uuid.UUID | None,
+) -> DoorOpenCommand:
+    refusal: CallError | None = None
+    with transaction.atomic():
+        taken = _take_idempotency_key(tenant=tenant, key=key, fingerprint=fingerprint)
+        if taken.fingerprint != fingerprint:
+            raise CallError(
+                "idempotency_key_reused",
+                "This Idempotency-Key was already used for another door-open request (another "
+                "Teams user or call). Use a new key for each door-open you mean.",
+            )
+        if taken.command_id is not None:
+            command = DoorOpenCommand.objects.select_related("device").get(pk=taken.command_id)
+            command.replayed = True
+            return command
+        if taken.refusal_code:
+            raise CallError(taken.refusal_code, taken.refusal_message, replayed=True)
+        try:
+            user = _teams_user_by_reference(tenant, user_ref)
+            command = door_open_request(
+                user=user, actor=actor, secret=secret, ip=ip, call_id=call_id
+            )
+        except CallError as exc:
+            refusal = exc
+            taken.refusal_code, taken.refusal_message = exc.code, exc.message
+            taken.save(update_fields=["refusal_code", "refusal_message"])
+        else:
+            taken.command = command
+            taken.save(update_fields=["command"])
+            return command
+    assert refusal is not None
+    raise refusal
+
+
+def _take_idempotency_key(*, tenant: Tenant, key: str, fingerprint: str) -> IdempotencyKey:
+    """The tenant's row for `key`: a new one (no answer yet) if the key is free or its window
+    has passed, else the earlier request's. Inserting first means a concurrent request with the
+    same key waits on the unique index until this transaction ends, then finds its answer."""
+    while True:
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    tenant=tenant, key=key, fingerprint=fingerprint, created_at=now
+                )
+        except IntegrityError:
+            pass
+        earlier = IdempotencyKey.objects.select_for_update().filter(tenant=tenant, key=key).first()
+        if earlier is None:
+            continue  # its window passed and another request took the key over: try again
+        if earlier.created_at > now - IDEMPOTENCY_WINDOW:
+            return earlier
+        earlier.delete()  # past its window the key is free again
+
+
+def _teams_user_by_reference(tenant: Tenant, ref: str) -> TeamsUser:
+    # NUL never occurs in a UPN and PostgreSQL refuses it in a query parameter.
+    user: TeamsUser | None = None if "\x00" in ref else tenant.teams_users.by_reference(ref).first()
+    if user is None:
+        raise CallError("user_not_found", "No Teams user with this UPN or id.")
+    return user
 
 
 def redelivery_after() -> timedelta:

@@ -281,7 +281,7 @@ async def _pool() -> AsyncConnectionPool:
             kwargs={"autocommit": True, "application_name": "cybergate-gateway"},
             min_size=1,
             max_size=settings.GATEWAY_DB_THREADS,
-            timeout=10,  # as Django's pool (settings.DATABASE_POOL_SIZE): then 503
+            timeout=settings.DATABASE_POOL_TIMEOUT,  # as Django's pool: then 503
             open=False,
             name="cybergate-gateway",
         )

@@ -48,9 +48,23 @@ def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
 
 
+class JsonClient(Client):
+    """A Django test client whose bodies are JSON unless told otherwise, as an API client's are
+    (the Django client's default, multipart, is a 415 for the APIs)."""
+
+    def post(self, path, data=None, content_type="application/json", **extra):
+        return super().post(path, data, content_type, **extra)
+
+    def put(self, path, data="", content_type="application/json", **extra):
+        return super().put(path, data, content_type, **extra)
+
+    def patch(self, path, data="", content_type="application/json", **extra):
+        return super().patch(path, data, content_type, **extra)
+
+
 def bearer_client(value: str, **defaults: Any) -> Client:
     """A Django test client that sends `Authorization: Bearer <value>` with every request."""
-    return Client(headers=bearer(value), **defaults)
+    return JsonClient(headers=bearer(value), **defaults)
 
 
 def at_once(count: int, attempt: Callable[[int], str]) -> list[str]:

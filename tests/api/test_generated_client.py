@@ -85,13 +85,18 @@ def test_generated_client_opens_the_door_and_reads_the_feeds(generated, live_ser
 
     assert version.sync(client=api).api_version == "1.0"
 
-    first = door_open.sync_detailed(world["anna"].upn, client=api, idempotency_key="order-1")
+    pinned = models.DoorOpenRequest(call_id=call.id)
+    first = door_open.sync_detailed(
+        world["anna"].upn, client=api, body=pinned, idempotency_key="order-1"
+    )
     assert first.status_code == 202
     accepted = first.parsed
     assert isinstance(accepted, models.DoorOpenAccepted)
     assert accepted.call_id == call.id
     assert first.headers["Location"].endswith(f"/api/v1/door-open-commands/{accepted.id}")
-    retry = door_open.sync_detailed(world["anna"].upn, client=api, idempotency_key="order-1")
+    retry = door_open.sync_detailed(
+        world["anna"].upn, client=api, body=pinned, idempotency_key="order-1"
+    )
     assert retry.parsed.id == accepted.id
     assert DoorOpenCommand.objects.count() == 1
 
@@ -100,7 +105,7 @@ def test_generated_client_opens_the_door_and_reads_the_feeds(generated, live_ser
     assert outcome.status == models.DoorOpenCommandStatusEnum.QUEUED
     assert outcome.reason is None
 
-    unknown = door_open.sync(str(uuid.uuid4()), client=api)
+    unknown = door_open.sync(str(uuid.uuid4()), client=api, body=models.DoorOpenRequest())
     assert isinstance(unknown, models.Problem)
     assert unknown.code == models.ProblemCodeEnum.USER_NOT_FOUND
 

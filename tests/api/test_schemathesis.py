@@ -46,11 +46,22 @@ _CURSOR_OPERATIONS = {
     },
 }
 
+# An Idempotency-Key drawn again for another Teams user or call_id is refused with 422
+# `idempotency_key_reused`: the right answer to a schema-valid repeat of a key.
+_DOOR_OPEN = {
+    "include-path": "/api/v1/active-calls/{user}/door-open",
+    "checks": {
+        "positive_data_acceptance": {
+            "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429"]
+        }
+    },
+}
+
 
 def _schema(pinned: bool):
     config: dict = {
         "generation": {"max-examples": MAX_EXAMPLES},
-        "operations": [_CURSOR_OPERATIONS],
+        "operations": [_CURSOR_OPERATIONS, _DOOR_OPEN],
     }
     if pinned:
         config["parameters"] = {"path.id": str(GROUP_ID), "path.user": USER_UPN}
