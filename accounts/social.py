@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.http import HttpRequest
 from django.shortcuts import render
 
@@ -40,6 +40,11 @@ REASONS = {
         "Microsoft did not say that this account is a member of the organisation it signed in "
         "to. Sign in with your own account of that organisation, or with your email and "
         "password.",
+    ),
+    "linked_elsewhere": (
+        "Your CyberGate login is linked to another Microsoft account.",
+        "Sign in with the Microsoft account it is linked to, or with your email and password; "
+        "CyberGate support can unlink the other account.",
     ),
     "unverified_email": (
         "Your Microsoft account could not be matched to your CyberGate login.",
@@ -126,6 +131,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         }
         user = next((logins[address] for address in trusted if address in logins), None)
         if user is not None:
+            # A linked login is its Microsoft account's alone, even when its address moves on
+            # to someone else in the organisation.
+            if SocialAccount.objects.filter(user=user, provider="microsoft").exists():
+                refuse(request, "linked_elsewhere", claims=claims, tenant=tenant)
             sociallogin.connect(request, user)  # the first sign-in: from now on by object id
             _record_link(request, user, claims, matched_by=trusted[user.email])
             return

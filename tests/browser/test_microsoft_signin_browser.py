@@ -63,6 +63,8 @@ ACCOUNTS = [
         "email": "Alice@Acme.example",
         "xms_edov": False,
     },
+    # A newcomer given Dora's old address as UPN: Dora's login stays linked to Dora's object id.
+    _account("00000000-0000-4000-8000-00000000d0a2", TID_ACME, "dora@acme.example", "Dora II"),
     # Sam, a member whose (unverified) email claim names an address no login has yet.
     {
         **_account("00000000-0000-4000-8000-000000005a00", TID_ACME, "sam@acme.example", "Sam"),
@@ -361,6 +363,18 @@ def test_a_verified_email_links_the_admin_it_names_then_the_object_id_decides(
     assert AuditEntry.objects.filter(action="user.signed_in", target=dora.email).count() == 2
     assert User.objects.count() == 1
     assert not [e for e in _security_events(caplog) if e["event"] == "login_failed"]
+
+    # Another Entra account whose UPN names Dora's login may not take it over.
+    page.get_by_role("button", name="Log out").click()
+    page.context.clear_cookies()
+    sign_in_with_microsoft(page, "dora@acme.example")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Your CyberGate login is linked to another Microsoft account."
+    )
+    assert list(SocialAccount.objects.values_list("user_id", "uid")) == [(dora.pk, DORA_OID)]
+    assert _refusals() == [(acme.pk, "dora@acme.example", "linked_elsewhere")]
+    page.goto("/api-access/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
 
 def test_a_new_admin_is_named_by_the_upn_not_by_an_unverified_email(page, entra, acme):
