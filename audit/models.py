@@ -70,6 +70,7 @@ class AuditEntry(models.Model):
         # Sign-in (accounts/receivers.py).
         USER_SIGNED_IN = "user.signed_in", "Signed in"
         USER_SIGN_IN_FAILED = "user.sign_in_failed", "Sign-in failed"
+        USER_MICROSOFT_LINKED = "user.microsoft_linked", "Microsoft account linked"
         USER_LOCKED_OUT = "user.locked_out", "Sign-in locked out"
         USER_PASSWORD_CHANGED = "user.password_changed", "Password changed"
         MFA_ENABLED = "mfa.enabled", "Second factor added"

@@ -8,6 +8,7 @@ from allauth.socialaccount.providers.base import ProviderAccount
 from allauth.socialaccount.providers.oauth2.provider import OAuth2Provider
 from django.http import HttpRequest
 
+from accounts.entra.claims import trusted_addresses
 from accounts.entra.views import MicrosoftOAuth2Adapter
 
 
@@ -40,10 +41,8 @@ class MicrosoftProvider(OAuth2Provider):
         return str(data["oid"])
 
     def extract_common_fields(self, data: dict) -> dict:
-        return {
-            "email": (data.get("email") or data.get("preferred_username") or "").lower(),
-            "name": data.get("name", ""),
-        }
+        # A new login is named by an address the organisation vouches for, never a chosen one.
+        return {"email": next(iter(trusted_addresses(data)), ""), "name": data.get("name", "")}
 
     def extract_email_addresses(self, data: dict) -> list:
         return []  # ACCOUNT_EMAIL_VERIFICATION is "none": no EmailAddress rows are kept

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import logging
 import re
 from datetime import timedelta
 
@@ -15,7 +17,7 @@ from playwright.sync_api import expect
 from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
 from tenants.models import User
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_admin
 from tests.oidc.server import CLIENT_ID, CLIENT_SECRET, entra_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -25,8 +27,15 @@ TID_GLOBEX = "1a2b3c4d-0000-4000-8000-0000000910be"
 TID_UNKNOWN = "1a2b3c4d-0000-4000-8000-00000000dead"
 
 
-def _account(oid: str, tid: str, upn: str, name: str, **extra) -> dict:
-    return {"oid": oid, "tid": tid, "preferred_username": upn, "email": upn, "name": name, **extra}
+def _account(oid: str, tid: str, upn: str, name: str, acct: int | None = 0, **extra) -> dict:
+    """An Entra account whose email is its UPN; a member of its organisation (`acct: 0`, Entra's
+    optional claim) unless told otherwise (None: a token without the claim)."""
+    account = {"oid": oid, "tid": tid, "preferred_username": upn, "email": upn, "name": name}
+    return {**account, **({} if acct is None else {"acct": acct}), **extra}
+
+
+EVE_OID = "00000000-0000-4000-8000-000000000e5e"
+DORA_OID = "00000000-0000-4000-8000-00000000d0a0"
 
 
 ACCOUNTS = [
@@ -46,6 +55,53 @@ ACCOUNTS = [
         "mallory@globex.example",
         "Mallory",
         issuer_tid=TID_ACME,
+    ),
+    # Eve, a member of Acme's organisation, wrote Alice's address into her own email attribute:
+    # Entra does not verify it (no xms_edov: true).
+    {
+        **_account(EVE_OID, TID_ACME, "eve@acme.example", "Eve"),
+        "email": "Alice@Acme.example",
+        "xms_edov": False,
+    },
+    # A newcomer given Dora's old address as UPN: Dora's login stays linked to Dora's object id.
+    _account("00000000-0000-4000-8000-00000000d0a2", TID_ACME, "dora@acme.example", "Dora II"),
+    # Sam, a member whose (unverified) email claim names an address no login has yet.
+    {
+        **_account("00000000-0000-4000-8000-000000005a00", TID_ACME, "sam@acme.example", "Sam"),
+        "email": "ceo@acme.example",
+    },
+    # Dora's UPN is in the organisation's initial domain; her email's domain is verified.
+    {
+        **_account(DORA_OID, TID_ACME, "dora@acme.onmicrosoft.com", "Dora"),
+        "email": "Dora@Acme.example",
+        "xms_edov": True,
+    },
+    # A guest in Acme's organisation (acct: 1) whose username and even verified email are
+    # Alice's; one whose token says nothing of membership (no acct claim); a guest new here.
+    _account(
+        "00000000-0000-4000-8000-00000000ae57",
+        TID_ACME,
+        "alice@acme.example",
+        "Guest Alice",
+        acct=1,
+        xms_edov=True,
+        login="guest-alice",
+    ),
+    _account(
+        "00000000-0000-4000-8000-00000000a0ac",
+        TID_ACME,
+        "alice@acme.example",
+        "Unsure Alice",
+        acct=None,
+        login="unsure-alice",
+    ),
+    _account(
+        "00000000-0000-4000-8000-0000000f1a00",
+        TID_ACME,
+        "vi@fabrikam.example",
+        "Vi",
+        acct=1,
+        xms_edov=True,
     ),
 ]
 
@@ -101,7 +157,7 @@ def sign_in_with_microsoft(page, upn: str) -> None:
     page.get_by_role("button", name="Next").click()
 
 
-def test_an_existing_admin_signs_in_with_microsoft_matched_by_email_then_by_object_id(
+def test_an_existing_admin_signs_in_with_microsoft_matched_by_upn_then_by_object_id(
     page, entra, acme, admin_user, shot
 ):
     admin_user.tenant.mfa_required = True  # Entra's MFA counts: no local enrolment asked
@@ -113,6 +169,8 @@ def test_an_existing_admin_signs_in_with_microsoft_matched_by_email_then_by_obje
     shot(shot_page, "microsoft-01-signed-in")
     link = SocialAccount.objects.get(provider="microsoft")
     assert (link.user_id, link.uid) == (admin_user.pk, "00000000-0000-4000-8000-0000000a11ce")
+    linked = AuditEntry.objects.get(action="user.microsoft_linked")
+    assert linked.details["matched_by"] == "user_principal_name"  # a member's UPN
     entry = AuditEntry.objects.filter(action="user.signed_in").latest("pk")
     assert entry.details == {"method": "microsoft"}
     assert entry.tenant_id == acme.pk
@@ -215,3 +273,115 @@ def test_reauthentication_through_microsoft_carries_out_the_held_create(
         assert reauth.details == {"method": "microsoft"}
     finally:
         context.close()
+
+
+def _security_events(caplog) -> list[dict]:
+    """The security events (JSON lines, warnings of `cybergate.security`) of the live server."""
+    records = [
+        r for r in caplog.records if r.name == "cybergate.security" and r.levelno == logging.WARNING
+    ]
+    return [r.msg if isinstance(r.msg, dict) else json.loads(r.msg) for r in records]
+
+
+def _refusals() -> list[tuple]:
+    entries = AuditEntry.objects.filter(action="user.sign_in_failed").order_by("pk")
+    return [(e.tenant_id, e.target, e.details["reason"]) for e in entries]
+
+
+def test_a_forged_email_claim_never_signs_in_as_the_admin_it_names(
+    page, entra, acme, admin_user, caplog, shot
+):
+    caplog.set_level(logging.INFO, logger="cybergate.security")
+    acme.entra_admins_may_sign_in = True  # nor does Eve get a login of her own beside Alice's
+    acme.save()
+    sign_in_with_microsoft(page, "eve@acme.example")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Your Microsoft account could not be matched to your CyberGate login."
+    )
+    shot(page, "microsoft-04-unverified-email")
+    assert not SocialAccount.objects.exists()
+    assert list(User.objects.values_list("email", flat=True)) == ["alice@acme.example"]
+    page.goto("/api-access/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert _refusals() == [(acme.pk, "eve@acme.example", "unverified_email")]
+    (event,) = [e for e in _security_events(caplog) if e["event"] == "login_failed"]
+    assert (event["reason"], event["method"], event["user"]) == (
+        "unverified_email",
+        "microsoft",
+        "eve@acme.example",
+    )
+    assert (event["entra_tenant_id"], event["entra_object_id"]) == (TID_ACME, EVE_OID)
+
+
+def test_a_guest_never_links_to_a_login_nor_becomes_an_admin(
+    page, entra, acme, admin_user, caplog, shot
+):
+    caplog.set_level(logging.INFO, logger="cybergate.security")
+    acme.entra_admins_may_sign_in = True
+    acme.save()
+    for login in ("guest-alice", "unsure-alice", "vi@fabrikam.example"):
+        page.context.clear_cookies()  # no session at the provider: this account signs in
+        sign_in_with_microsoft(page, login)
+        expect(page.get_by_role("alert")).to_contain_text(
+            "Guest accounts may not sign in with Microsoft."
+        )
+        if login == "guest-alice":
+            shot(page, "microsoft-05-guest")
+    assert not SocialAccount.objects.exists()
+    assert list(User.objects.values_list("email", flat=True)) == ["alice@acme.example"]
+    assert _refusals() == [
+        (acme.pk, "alice@acme.example", "guest"),
+        (acme.pk, "alice@acme.example", "guest"),
+        (acme.pk, "vi@fabrikam.example", "guest"),
+    ]
+    events = [e for e in _security_events(caplog) if e["event"] == "login_failed"]
+    assert [e["reason"] for e in events] == ["guest"] * 3
+
+
+def test_a_verified_email_links_the_admin_it_names_then_the_object_id_decides(
+    page, entra, acme, caplog
+):
+    caplog.set_level(logging.INFO, logger="cybergate.security")
+    dora = make_admin(acme, "dora@acme.example")
+    sign_in_with_microsoft(page, "dora@acme.onmicrosoft.com")
+    expect(page).to_have_url(re.compile(r"/api-access/$"))
+    link = SocialAccount.objects.get(provider="microsoft")
+    assert (link.user_id, link.uid) == (dora.pk, DORA_OID)
+    linked = AuditEntry.objects.get(action="user.microsoft_linked")
+    assert (linked.tenant_id, linked.target) == (acme.pk, "dora@acme.example")
+    assert linked.details == {
+        "matched_by": "verified_email",
+        "entra_tenant_id": TID_ACME,
+        "entra_object_id": DORA_OID,
+    }
+    # Linked: the next sign-in is by object id, and links nothing again.
+    page.get_by_role("button", name="Log out").click()
+    page.context.clear_cookies()
+    sign_in_with_microsoft(page, "dora@acme.onmicrosoft.com")
+    expect(page).to_have_url(re.compile(r"/api-access/$"))
+    assert AuditEntry.objects.filter(action="user.microsoft_linked").count() == 1
+    assert AuditEntry.objects.filter(action="user.signed_in", target=dora.email).count() == 2
+    assert User.objects.count() == 1
+    assert not [e for e in _security_events(caplog) if e["event"] == "login_failed"]
+
+    # Another Entra account whose UPN names Dora's login may not take it over.
+    page.get_by_role("button", name="Log out").click()
+    page.context.clear_cookies()
+    sign_in_with_microsoft(page, "dora@acme.example")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Your CyberGate login is linked to another Microsoft account."
+    )
+    assert list(SocialAccount.objects.values_list("user_id", "uid")) == [(dora.pk, DORA_OID)]
+    assert _refusals() == [(acme.pk, "dora@acme.example", "linked_elsewhere")]
+    page.goto("/api-access/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_a_new_admin_is_named_by_the_upn_not_by_an_unverified_email(page, entra, acme):
+    acme.entra_admins_may_sign_in = True
+    acme.save()
+    sign_in_with_microsoft(page, "sam@acme.example")  # email claim: ceo@acme.example
+    expect(page).to_have_url(re.compile(r"/api-access/$"))
+    (user,) = User.objects.all()
+    assert (user.email, user.tenant_id, user.full_name) == ("sam@acme.example", acme.pk, "Sam")
+    assert SocialAccount.objects.get().user == user

@@ -13,7 +13,11 @@
 //
 // Configuration: JSON in ENTRA_TEST_CONFIG
 //   {client_id, client_secret, redirect_uris: [...], tenants: [tid, ...],
-//    accounts: [{oid, tid, preferred_username, email, name, issuer_tid?}]}
+//    accounts: [{oid, tid, preferred_username, email, name, acct?, xms_edov?, login?, issuer_tid?}]}
+// `acct` (0 member, 1 guest) and `xms_edov` (the email's domain is verified by the organisation)
+// are Entra's optional claims: an account without them gets a token without them. `login` is
+// the name typed on the sign-in page (default: `preferred_username`), so that two accounts may
+// claim the same username.
 // `issuer_tid` lets a test make a tenant's Provider sign a token that claims another `tid`
 // (a forged tenant): the relying party must refuse it.
 // The script listens on a free port and prints `READY <port>` once it serves.
@@ -64,6 +68,8 @@ function accountFor(id) {
   return config.accounts.find((account) => account.oid === id);
 }
 
+const loginOf = (account) => (account.login || account.preferred_username).toLowerCase();
+
 function makeProvider(base, tid) {
   const provider = new Provider(`${base}/${tid}/v2.0`, {
     adapter: memoryAdapter(tid),
@@ -77,8 +83,8 @@ function makeProvider(base, tid) {
     jwks: { keys: [privateJwk] },
     cookies: { keys: ['entra-test-cookie-key'] },
     claims: {
-      openid: ['sub', 'tid', 'oid'],
-      email: ['email'],
+      openid: ['sub', 'tid', 'oid', 'acct'],
+      email: ['email', 'xms_edov'],
       profile: ['name', 'preferred_username'],
     },
     // Entra puts these claims in the id token itself; the portal reads no userinfo.
@@ -99,6 +105,8 @@ function makeProvider(base, tid) {
             email: account.email,
             preferred_username: account.preferred_username,
             name: account.name,
+            acct: account.acct,
+            xms_edov: account.xms_edov,
           };
         },
       };
@@ -137,7 +145,7 @@ async function handleInteraction(provider, req, res) {
   const details = await provider.interactionDetails(req, res);
   const { prompt, params, session } = details;
   if (prompt.name === 'login') {
-    const account = config.accounts.find((a) => a.preferred_username === params.login_hint);
+    const account = config.accounts.find((a) => loginOf(a) === params.login_hint);
     if (!account) return send(res, 400, 'unknown login_hint', 'text/plain');
     return provider.interactionFinished(req, res, { login: { accountId: account.oid } }, {
       mergeWithLastSubmission: false,
@@ -169,7 +177,7 @@ const server = createServer(async (req, res) => {
         token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
         scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
         claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'tid', 'oid',
-          'preferred_username', 'email', 'name'],
+          'preferred_username', 'email', 'name', 'acct', 'xms_edov'],
         tenant_region_scope: null,
       });
     }
@@ -180,12 +188,12 @@ const server = createServer(async (req, res) => {
       if (req.method === 'GET') return send(res, 200, signInPage(url.search.slice(1)), 'text/html');
       const form = querystring.parse(await readBody(req));
       const login = String(form.login || '').trim().toLowerCase();
-      const account = config.accounts.find((a) => a.preferred_username.toLowerCase() === login);
+      const account = config.accounts.find((a) => loginOf(a) === login);
       if (!account) {
         return send(res, 200, signInPage(form.query, "We couldn't find an account with that username."), 'text/html');
       }
       const params = new URLSearchParams(String(form.query));
-      params.set('login_hint', account.preferred_username);
+      params.set('login_hint', loginOf(account));
       res.writeHead(303, { location: `/${account.issuer_tid || account.tid}/v2.0/auth?${params}` });
       return res.end();
     }
