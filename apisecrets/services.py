@@ -28,6 +28,7 @@ from apisecrets.validators import (
     clean_allowed_addresses,
     clean_permissions,
     clean_secret_name,
+    name_look_alike_key,
 )
 from audit.services import Actor, record
 from tenants.models import Tenant, User
@@ -81,6 +82,25 @@ def create_refusal(
     return None
 
 
+def check_name_is_distinct(tenant: Tenant, name: str) -> None:
+    """Refuse a name that is, or looks like (Unicode TR39 confusables, any case), the name of
+    another of the tenant's secrets: "gаmma old" with a Cyrillic а beside "gamma old"."""
+    key = name_look_alike_key(name)
+    for other in tenant.api_secrets.values_list("name", flat=True):
+        if other.lower() == name.lower():
+            error = ValidationError("An API secret with this name already exists.", code="unique")
+        elif name_look_alike_key(other) == key:
+            error = ValidationError(
+                "This name looks like “%(other)s”, the name of another API secret. "
+                "Choose a name that reads differently.",
+                code="look_alike",
+                params={"other": other},
+            )
+        else:
+            continue
+        raise ValidationError({"name": error})
+
+
 def hash_api_secret(value: str) -> str:
     return tokens.keyed_hash(value, purpose=API_SECRET_PURPOSE)
 
@@ -116,14 +136,7 @@ def api_secret_create(
         refusal = create_refusal(locked)
         if refusal is not None:
             raise refusal.error()
-        if locked.api_secrets.filter(name__iexact=name, rolled_at__isnull=True).exists():
-            raise ValidationError(
-                {
-                    "name": ValidationError(
-                        "An API secret with this name already exists.", code="unique"
-                    )
-                }
-            )
+        check_name_is_distinct(locked, name)
         value = tokens.generate_api_secret()
         now = timezone.now()
         try:

@@ -9,6 +9,7 @@ roll race runs on PostgreSQL (needs()).
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
@@ -72,3 +73,22 @@ def test_two_tabs_rolling_while_others_create_never_pass_four_places(tenant, act
     assert places_used(secrets) == 4
     working = [s for s in secrets if s.name == "door" and not s.is_expired(timezone.now())]
     assert len(working) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_concurrent_creates_of_look_alike_names_exactly_one_succeeds(tenant, actor):
+    needs(connection.vendor == "postgresql", "needs PostgreSQL's concurrent writers")
+    names = ["gamma old", "g\u0430mma old", "G\u0410MMA OLD", "g\u0430mm\u0430 old"]
+
+    def create(index: int) -> str:
+        try:
+            api_secret_create(tenant=tenant, actor=actor, name=names[index], validity_days=90)
+        except ValidationError as exc:
+            return exc.message_dict["name"][0].split(",")[0]
+        return "created"
+
+    outcomes = at_once(len(names), create)
+    assert outcomes.count("created") == 1, outcomes
+    refused = [o for o in outcomes if o.startswith("This name looks like")]
+    assert len(refused) == len(names) - 1, outcomes
+    assert tenant.api_secrets.count() == 1
