@@ -112,7 +112,7 @@ class ApiSecret(models.Model):
     def working_predecessor(self, now: datetime | None = None) -> ApiSecret | None:
         """The secret this one replaced (Roll), while it still works: in its overlap."""
         return ApiSecret.objects.filter(
-            replaced_by=self, expires_at__gt=now or timezone.now()
+            tenant_id=self.tenant_id, replaced_by=self, expires_at__gt=now or timezone.now()
         ).first()
 
     @property

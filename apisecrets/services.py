@@ -221,7 +221,7 @@ def api_secret_roll(
             )
         now = timezone.now()
         earlier = (
-            ApiSecret.objects.select_for_update()
+            locked_tenant.api_secrets.select_for_update()
             .filter(replaced_by=old, expires_at__gt=now)
             .first()
         )
