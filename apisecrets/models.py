@@ -16,7 +16,7 @@ VALIDITY_MIN_DAYS = 10
 VALIDITY_MAX_DAYS = 365
 VALIDITY_DEFAULT_DAYS = 90
 ALLOWED_ADDRESSES_MAX = 50
-# A tenant's API secrets at most (a rolled secret shares its successor's place: places_used).
+# A tenant's API secrets at most (a replaced secret shares its successor's place: places_used).
 MAX_PER_TENANT = 4
 # Expired, or expiring within this many calendar days: the table warns (needs_warning).
 WARNING_DAYS = 20
@@ -109,9 +109,11 @@ class ApiSecret(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def is_rolled_over(self, now: datetime | None = None) -> bool:
-        """Replaced and still working: it shares its successor's place (see places_used)."""
-        return self.replaced_by_id is not None and not self.is_expired(now)
+    def working_predecessor(self, now: datetime | None = None) -> ApiSecret | None:
+        """The secret this one replaced (Roll), while it still works: in its overlap."""
+        return ApiSecret.objects.filter(
+            tenant_id=self.tenant_id, replaced_by=self, expires_at__gt=now or timezone.now()
+        ).first()
 
     @property
     def permissions(self) -> list[str]:
@@ -152,15 +154,15 @@ class ApiSecret(models.Model):
         return "expired 1 day ago" if ago == 1 else f"expired {ago} days ago"
 
 
-def places_used(secrets, now: datetime | None = None) -> int:
+def places_used(secrets) -> int:
     """How many of the tenant's places (MAX_PER_TENANT) `secrets` take.
 
     The one rule for the page, the Create button and the services: every secret takes one
-    (expired ones too, until deleted), except a rolled secret while it still works, which shares
-    its successor's place.
+    (expired ones too, until deleted), except a replaced (rolled) secret, which shares its
+    successor's place, in its overlap and after it. Rolling ends the overlap of the secret
+    before, so a place holds a secret and at most one working predecessor.
     """
-    now = now or timezone.now()
-    return sum(1 for secret in secrets if not secret.is_rolled_over(now))
+    return sum(1 for secret in secrets if secret.replaced_by_id is None)
 
 
 class ApiSecretUsage(models.Model):

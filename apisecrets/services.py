@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ from apisecrets.validators import (
     clean_allowed_addresses,
     clean_permissions,
     clean_secret_name,
+    name_look_alike_key,
 )
 from audit.services import Actor, record
 from tenants.models import Tenant, User
@@ -70,7 +71,7 @@ def create_refusal(
     if not tenant.api_access_enabled:
         return CreateRefusal("api_access_disabled", ACCESS_DISABLED_MESSAGE)
     if secrets is None:
-        secrets = tenant.api_secrets.only("expires_at", "replaced_by")
+        secrets = tenant.api_secrets.only("replaced_by")
     limit = MAX_PER_TENANT
     if places_used(secrets) >= limit:
         return CreateRefusal(
@@ -79,6 +80,25 @@ def create_refusal(
             "Delete one to create another.",
         )
     return None
+
+
+def check_name_is_distinct(tenant: Tenant, name: str) -> None:
+    """Refuse a name that is, or looks like (Unicode TR39 confusables, any case), the name of
+    another of the tenant's secrets: "gаmma old" with a Cyrillic а beside "gamma old"."""
+    key = name_look_alike_key(name)
+    for other in tenant.api_secrets.values_list("name", flat=True):
+        if other.lower() == name.lower():
+            error = ValidationError("An API secret with this name already exists.", code="unique")
+        elif name_look_alike_key(other) == key:
+            error = ValidationError(
+                "This name looks like “%(other)s”, the name of another API secret. "
+                "Choose a name that reads differently.",
+                code="look_alike",
+                params={"other": other},
+            )
+        else:
+            continue
+        raise ValidationError({"name": error})
 
 
 def hash_api_secret(value: str) -> str:
@@ -116,14 +136,7 @@ def api_secret_create(
         refusal = create_refusal(locked)
         if refusal is not None:
             raise refusal.error()
-        if locked.api_secrets.filter(name__iexact=name, rolled_at__isnull=True).exists():
-            raise ValidationError(
-                {
-                    "name": ValidationError(
-                        "An API secret with this name already exists.", code="unique"
-                    )
-                }
-            )
+        check_name_is_distinct(locked, name)
         value = tokens.generate_api_secret()
         now = timezone.now()
         try:
@@ -182,9 +195,11 @@ def api_secret_roll(
     let the old secret expire after `overlap` (a ROLL_OVERLAPS key). Return the successor and
     its value (shown once).
 
-    The pair takes one place while the old one works (models.places_used), so rolling needs no
-    free place. The tenant row is locked as in create, and the old row too: of two concurrent
-    rolls of one secret exactly one succeeds.
+    The old secret shares its successor's place (models.places_used), so rolling needs no free
+    place. A place holds a secret and at most one predecessor in its overlap: if the secret
+    before `secret` still works, it stops working now (audited as api_secret.overlap_ended).
+    The tenant row is locked as in create, and the old row too: of two concurrent rolls of one
+    secret exactly one succeeds.
     """
     if overlap not in ROLL_OVERLAPS:
         raise ValidationError(
@@ -205,6 +220,13 @@ def api_secret_roll(
                 code="already_rolled",
             )
         now = timezone.now()
+        earlier = (
+            locked_tenant.api_secrets.select_for_update()
+            .filter(replaced_by=old, expires_at__gt=now)
+            .first()
+        )
+        if earlier is not None:
+            _end_overlap(earlier, successor=old, tenant=locked_tenant, now=now, actor=actor, ip=ip)
         period = old.expires_at - old.created_at
         validity_days = min(
             max(round(period / timedelta(days=1)), VALIDITY_MIN_DAYS), VALIDITY_MAX_DAYS
@@ -246,6 +268,36 @@ def api_secret_roll(
         old_id = str(old.id)
         transaction.on_commit(lambda: cache.forget(old_id))
     return new, value
+
+
+def _end_overlap(
+    secret: ApiSecret,
+    *,
+    successor: ApiSecret,
+    tenant: Tenant,
+    now: datetime,
+    actor: Actor,
+    ip: str | None,
+) -> None:
+    """`secret` (replaced by `successor`, which is being rolled) stops working now."""
+    secret.expires_at = now
+    secret.save(update_fields=["expires_at"])
+    record(
+        tenant=tenant,
+        actor=actor,
+        action="api_secret.overlap_ended",
+        target=f"api_secret:{secret.name}",
+        details={
+            "id": str(secret.id),
+            "successor_id": str(successor.id),
+            "name": secret.name,
+            "prefix": secret.prefix,
+            "expires_at": now.isoformat(),
+        },
+        ip=ip,
+    )
+    secret_id = str(secret.id)
+    transaction.on_commit(lambda: cache.forget(secret_id))
 
 
 def api_secret_set_addresses(

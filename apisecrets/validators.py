@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
 
+from confusable_homoglyphs import confusables
 from django.core.exceptions import ValidationError
 
 from apisecrets.models import (
@@ -51,6 +53,52 @@ def clean_secret_name(value: str) -> str:
             params={"chars": " ".join(f"U+{ord(c):04X}" for c in hidden)},
         )
     return name
+
+
+# U+200E LEFT-TO-RIGHT MARK: confusable-homoglyphs keeps it around right-to-left characters (as
+# Unicode's confusables.txt prints them in its comments); it is no part of any mapping.
+_LRM = "\u200e"
+
+
+@functools.cache
+def _prototypes() -> dict[int, str]:
+    """Every confusable character's prototype (Unicode TR39 confusables.txt), for str.translate.
+
+    confusable-homoglyphs ships that data both ways round (each character lists its look-alikes),
+    so the direction is read back from it: a character that maps to another lists just that one
+    (a single character, or a sequence such as m → "rn"); a prototype lists all its sources. A
+    prototype with a single source, which list only each other, is ambiguous: the smaller of the
+    two stands for both, which compares the same.
+    """
+    look_alikes: dict[str, list[str]] = {}
+    for char, found in confusables.confusables_data.items():
+        look_alikes.setdefault(char.strip(_LRM), []).extend(g["c"].strip(_LRM) for g in found)
+
+    def prototype(char: str) -> str:
+        alike = look_alikes[char]
+        if len(alike) != 1:
+            return char
+        other = alike[0]
+        if len(other) > 1 or len(look_alikes.get(other, ())) != 1:
+            return other
+        return min(char, other)
+
+    single = {char: prototype(char) for char in look_alikes if len(char) == 1}
+    # A sequence's characters through the same table (so "rn" and the ambiguous pairs agree).
+    return {ord(char): "".join(single.get(c, c) for c in target) for char, target in single.items()}
+
+
+def skeleton(text: str) -> str:
+    """The TR39 skeleton: NFD, each character replaced by its prototype, NFD again."""
+    mapped = unicodedata.normalize("NFD", text).translate(_prototypes())
+    return unicodedata.normalize("NFD", mapped)
+
+
+def name_look_alike_key(name: str) -> str:
+    """Two names that look alike have the same key: the TR39 skeleton, case-folded (names are
+    unique regardless of case) and taken again, so "gаmma OLD" (Cyrillic а) meets "gamma old"
+    and "Iab" meets "lab"."""
+    return skeleton(skeleton(name).casefold())
 
 
 def check_validity_days(days: int) -> None:

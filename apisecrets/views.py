@@ -265,7 +265,8 @@ def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return _secret_created_response(request, new, value)
-    return render(request, "apisecrets/roll.html", {"secret": secret, "form": form})
+    context = {"secret": secret, "form": form, "predecessor": secret.working_predecessor()}
+    return render(request, "apisecrets/roll.html", context)
 
 
 CHART_DAYS = 30

@@ -34,6 +34,10 @@ class AuditEntry(models.Model):
         API_SECRET_DELETED = "api_secret.deleted", "API secret deleted"
         API_SECRET_REVOKED = "api_secret.revoked", "API secret revoked by support"
         API_SECRET_ROLLED = "api_secret.rolled", "API secret rolled"
+        API_SECRET_OVERLAP_ENDED = (
+            "api_secret.overlap_ended",
+            "Replaced API secret stopped by the next roll",
+        )
         API_SECRET_ADDRESSES_CHANGED = (
             "api_secret.addresses_changed",
             "API secret allowed addresses changed",

@@ -83,8 +83,12 @@ def test_roll_at_the_limit_through_the_page(client, admin_user, tenant, time_mac
     assert response.status_code == 401
     assert response.json()["code"] == "expired_secret"
     assert bearer_client(new_value).get("/api/v1/version").status_code == 200
-    # Expired, it takes its own place again until deleted (the seed's rule for expired secrets).
-    assert places_used(ApiSecret.objects.all()) == 5
+    # Expired, it still shares its successor's place: the page never says "5 of 4".
+    assert places_used(ApiSecret.objects.all()) == 4
+    client.force_login(admin_user)  # a day later: a new session
+    page = client.get("/api-access/").content.decode()
+    assert "4 of 4" in page
+    assert "at most 4 API secrets" in page
 
 
 @pytest.mark.parametrize(("overlap", "delta"), [("1h", timedelta(hours=1)), ("7d", timedelta(7))])
@@ -180,3 +184,81 @@ def test_concurrent_rolls_of_one_secret_make_one_successor(tenant, actor):
         thread.join(timeout=60)
     assert sorted(results) == ["refused"] * (threads_count - 1) + ["rolled"], results
     assert ApiSecret.objects.count() == 2
+
+
+def _answer(value: str) -> int:
+    return bearer_client(value).get("/api/v1/version").status_code
+
+
+def test_rolling_the_newest_six_times_leaves_one_place_and_two_working_secrets(
+    admin_client, tenant, actor
+):
+    secret, value = make_api_secret(tenant, name="gamma")
+    values = [value]
+    for _ in range(6):
+        secret, value = api_secret_roll(secret=secret, actor=actor, overlap="7d")
+        values.append(value)
+
+    assert ApiSecret.objects.filter(name="gamma").count() == 7
+    assert ApiSecret.objects.filter(expires_at__gt=timezone.now()).count() == 2
+    # The newest and the one it replaced work; every earlier one stopped when it was replaced.
+    assert [_answer(v) for v in values] == [401] * 5 + [200, 200]
+    assert "1 of 4" in admin_client.get("/api-access/").content.decode()
+    assert AuditEntry.objects.filter(action="api_secret.overlap_ended").count() == 5
+
+
+def test_the_roll_page_says_the_working_predecessor_stops_now_and_rolling_stops_it(
+    admin_client, admin_user, tenant, actor, django_capture_on_commit_callbacks
+):
+    first, first_value = make_api_secret(tenant, name="door")
+    warning = "stops working now"
+    assert warning not in admin_client.get(f"/api-access/{first.pk}/roll/").content.decode()
+    second, second_value = api_secret_roll(secret=first, actor=actor, overlap="3d")
+    assert _answer(first_value) == 200
+
+    page = admin_client.get(f"/api-access/{second.pk}/roll/").content.decode()
+    assert f'<code class="masked">{first.masked}</code>, stops working now.' in page
+
+    with django_capture_on_commit_callbacks(execute=True):  # as on commit: out of the cache
+        response = admin_client.post(f"/api-access/{second.pk}/roll/", {"overlap": "1h"})
+    assert response.status_code == 200
+    third_value = VALUE.search(response.content.decode()).group(1)
+    response = bearer_client(first_value).get("/api/v1/version")
+    assert response.status_code == 401
+    assert response.json()["code"] == "expired_secret"
+    assert _answer(second_value) == 200
+    assert _answer(third_value) == 200
+
+    entry = AuditEntry.objects.get(action="api_secret.overlap_ended")
+    assert entry.actor_name == admin_user.email
+    assert entry.target == "api_secret:door"
+    assert entry.details["id"] == str(first.pk)
+    assert entry.details["successor_id"] == str(second.pk)
+    for value in (first_value, second_value, third_value):
+        assert value not in str(entry.details)
+    # Its predecessor has stopped: rolling the newest again warns about the second only.
+    third = ApiSecret.objects.get(rolled_at__isnull=True)
+    page = admin_client.get(f"/api-access/{third.pk}/roll/").content.decode()
+    assert f'<code class="masked">{second.masked}</code>, stops working now.' in page
+    assert first.masked not in page
+
+
+def test_rolling_an_expired_secret_at_the_limit_stays_at_four_places(admin_client, tenant):
+    expired, expired_value = make_api_secret(tenant, name="s0", expires_in=timedelta(days=-2))
+    for i in range(1, 4):
+        make_api_secret(tenant, name=f"s{i}")
+    assert "4 of 4" in admin_client.get("/api-access/").content.decode()
+
+    response = admin_client.post(f"/api-access/{expired.pk}/roll/", {"overlap": "1d"})
+    assert "shown only this once" in response.content.decode()
+
+    page = admin_client.get("/api-access/").content.decode()
+    assert "4 of 4" in page
+    assert "5 of 4" not in page
+    assert places_used(ApiSecret.objects.all()) == 4
+    assert _answer(expired_value) == 401  # rolling never revives it
+    response = admin_client.post(
+        "/api-access/new/", {"name": "fifth", "validity_days": "90", "permissions": "read"}
+    )
+    assert b"at most 4 API secrets" in response.content
+    assert ApiSecret.objects.count() == 5

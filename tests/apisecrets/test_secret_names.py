@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apisecrets.models import ApiSecret
-from apisecrets.validators import clean_secret_name
+from apisecrets.validators import clean_secret_name, skeleton
 from tests.factories import make_api_secret
 
 HIDDEN = {
@@ -77,3 +77,93 @@ def test_the_create_form_shows_a_field_message_and_creates_nothing(admin_client,
     assert "are not allowed:" in page
     assert 'aria-invalid="true"' in page
     assert not ApiSecret.objects.exists()
+
+
+LOOK_ALIKES = [
+    ("gamma old", "g\u0430mma old"),  # Cyrillic а
+    ("gamma old", "G\u0410MMA OLD"),  # Cyrillic А, any case
+    ("API key", "\u0391\u03a1\u0399 key"),  # Greek Α, Ρ, Ι
+    ("vault-1", "vault-l"),  # digit one and small L
+    ("Iab", "lab"),  # capital I and small L
+    ("modern", "rnodern"),  # m and "rn"
+    ("door 1", "door \u0661"),  # Arabic-Indic digit one (right-to-left)
+    ("host", "\u0397\u039f\u0405\u0422"),  # Greek Η, Ο and Cyrillic Ѕ, Т (which NFKC keeps)
+]
+
+
+@pytest.mark.parametrize(("existing", "name"), LOOK_ALIKES)
+def test_a_name_that_looks_like_another_secrets_is_refused(tenant, existing, name):
+    create(tenant, existing)
+    with pytest.raises(ValidationError) as error:
+        create(tenant, name)
+    assert error.value.message_dict == {
+        "name": [
+            f"This name looks like “{existing}”, the name of another API secret. "
+            "Choose a name that reads differently."
+        ]
+    }
+    assert ApiSecret.objects.filter(tenant=tenant).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("existing", "name"),
+    [("gamma old", "gamma new"), ("door 1", "door 2"), ("Cafe", "Café"), ("Tür", "Tur")],
+)
+def test_names_that_read_differently_are_both_accepted(tenant, existing, name):
+    create(tenant, existing)
+    create(tenant, name)
+    assert ApiSecret.objects.filter(tenant=tenant).count() == 2
+
+
+def test_another_tenants_names_are_no_obstacle(tenant, other_tenant):
+    create(other_tenant, "gamma old")
+    assert create(tenant, "g\u0430mma old").name == "g\u0430mma old"
+
+
+def test_a_look_alike_of_a_rolled_secrets_name_is_refused_too(tenant, actor):
+    from apisecrets.services import api_secret_roll
+
+    old = create(tenant, "gamma old")
+    api_secret_roll(secret=old, actor=actor, overlap="1h")
+    with pytest.raises(ValidationError, match="looks like"):
+        create(tenant, "g\u0430mma old")
+    assert ApiSecret.objects.filter(tenant=tenant).count() == 2
+
+
+def test_the_create_form_shows_the_look_alike_on_the_name_field(admin_client, tenant):
+    create(tenant, "gamma old")
+    response = admin_client.post(
+        "/api-access/new/",
+        {"name": "g\u0430mma old", "validity_days": "90", "permissions": "read"},
+    )
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "This name looks like “gamma old”, the name of another API secret." in page
+    assert 'aria-invalid="true"' in page
+    assert ApiSecret.objects.filter(tenant=tenant).count() == 1
+
+
+def test_the_command_refuses_a_look_alike(tenant):
+    from django.core.management import CommandError, call_command
+
+    create(tenant, "gamma old")
+    with pytest.raises(CommandError, match="looks like “gamma old”"):
+        call_command("create_api_secret", tenant=tenant.name, name="g\u0430mma old")
+    assert ApiSecret.objects.filter(tenant=tenant).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Expected values as ICU's SpoofChecker.getSkeleton (the TR39 reference) gives them.
+        ("\U0001d52d\U0001d4b6\u1eff\U0001d561\U0001d552\u2113", "paypal"),
+        ("g\u0430mma old", "garnrna old"),
+        ("\u0397\u039f\u0405\u0422", "HOST"),
+        ("door \u0661", "door l"),
+        ("\u05d5", "l"),  # Hebrew vav: right-to-left characters are mapped too
+        ("\u0430\u0440\u0440\u04cf\u0435", "appie"),
+    ],
+)
+def test_the_skeleton_is_tr39s(text, expected):
+    assert skeleton(text) == expected
+    assert skeleton(expected) == expected

@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
 from apisecrets.models import MAX_PER_TENANT
+from apisecrets.services import api_secret_roll
+from audit.services import Actor
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
 from tests.factories import make_api_secret, make_api_secrets, make_missed_call
@@ -66,6 +68,10 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     secret = tenant.api_secrets.first()
     page.goto(f"/api-access/{secret.id}/delete/")
     yield "delete page (no JavaScript)"
+    successor, _ = api_secret_roll(secret=secret, actor=Actor.for_user(user), overlap="1d")
+    page.goto(f"/api-access/{successor.id}/roll/")
+    expect(page.get_by_text("stops working now")).to_be_visible()
+    yield "roll page, the replaced secret stops working now"
     page.goto("/audit-trail/")
     yield "audit trail"
     page.goto("/call-log/")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from apisecrets import tokens
 from apisecrets.models import ApiSecret, ApiSecretUsage
-from apisecrets.services import hash_api_secret
+from apisecrets.services import api_secret_roll, hash_api_secret
 from audit.services import Actor
 from tests.browser.conftest import log_in
 from tests.factories import make_api_secret, make_api_secrets
@@ -62,6 +62,26 @@ def test_roll_at_the_limit_shows_the_new_value_once(page, admin_user, tenant, sh
     expect(page.get_by_text(re.compile(r"replaced by .*, stops working in"))).to_be_visible()
     # Shown once: the page no longer holds the value anywhere.
     assert value not in page.content()
+
+
+def test_rolling_again_says_the_replaced_secret_stops_now(page, admin_user, tenant, shot):
+    actor = Actor.for_user(admin_user)
+    first, _ = make_api_secret(tenant, "s0", actor=actor)
+    make_api_secrets(tenant, ["s1", "s2", "s3"], actor=actor)
+    api_secret_roll(secret=first, actor=actor, overlap="7d")
+    log_in(page, admin_user.email)
+    expect(page.get_by_text("4 of 4")).to_be_visible()
+    page.get_by_role("button", name="Roll s0").click()
+    warning = page.get_by_role("alert")
+    expect(warning).to_contain_text(f"{first.masked}, stops working now.")
+    shot(page, "issue18-04-roll-again-warns")
+    page.get_by_role("button", name="Roll", exact=True).click()
+    expect(page.get_by_role("heading", name="API secret created")).to_be_visible()
+    page.get_by_role("button", name="Close").click()
+    expect(page.get_by_text("4 of 4")).to_be_visible()
+    first.refresh_from_db()
+    assert first.is_expired()
+    assert ApiSecret.objects.filter(name="s0", expires_at__gt=timezone.now()).count() == 2
 
 
 def test_detail_page_chart_has_30_bars(page, admin_user, tenant, shot):
