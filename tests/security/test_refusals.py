@@ -236,3 +236,13 @@ def test_a_failed_webauthn_assertion_at_sign_in_is_logged(client, staff_user, se
     (event,) = security_events()
     assert (event["event"], event["reason"]) == ("mfa_failed", "webauthn_failed")
     assert event["user"] == staff_user.email
+
+
+def test_a_wrong_code_when_re_authenticating_is_logged(client, staff_user, security_events):
+    client.force_login(staff_user)
+    response = client.post("/accounts/2fa/reauthenticate/", {"code": _wrong_code()})
+    assert response.status_code == 200
+    (event,) = security_events()
+    assert (event["event"], event["reason"]) == ("mfa_failed", "incorrect_code")
+    assert event["reauthentication"] is True
+    assert event["path"] == "/accounts/2fa/reauthenticate/"
