@@ -73,7 +73,7 @@ _refused: dict[Any, int] = {}
 _usage_flushed: dict[Any, float] = {}
 
 
-def _count(counts: dict[Any, int], secret_id: Any, now: datetime) -> None:
+def _count(counts: dict[Any, int], secret_id: Any) -> None:
     counts[secret_id] = counts.get(secret_id, 0) + 1
     moment = time.monotonic()
     last = _usage_flushed.get(secret_id)
@@ -84,7 +84,7 @@ def _count(counts: dict[Any, int], secret_id: Any, now: datetime) -> None:
     if moment - last < USAGE_FLUSH_SECONDS:
         return
     _usage_flushed[secret_id] = moment
-    _add_usage(secret_id, now.date())
+    _add_usage(secret_id, timezone.now().date())
 
 
 def _add_usage(secret_id: Any, day: date) -> None:
@@ -99,12 +99,12 @@ def _add_usage(secret_id: Any, day: date) -> None:
 def count_use(secret: ApiSecret) -> None:
     """Count a request this secret may make (SecretPermission, once the request's fate is
     known: a request refused for its permissions counts as refused only)."""
-    _count(_usage, secret.pk, timezone.now())
+    _count(_usage, secret.pk)
 
 
 def count_refused(secret: ApiSecret) -> None:
     """Count a request refused with this (recognised) secret, beside its successes."""
-    _count(_refused, secret.pk, timezone.now())
+    _count(_refused, secret.pk)
 
 
 def flush_usage() -> None:
@@ -209,12 +209,12 @@ class ApiSecretAuthentication(BaseAuthentication):
 
         now = timezone.now()
         if entry.secret.expires_at <= now:
-            _count(_refused, entry.secret_id, now)
+            _count(_refused, entry.secret_id)
             raise attempt.failed(
                 AuthenticationProblem("expired_secret", "The API secret has expired.")
             )
         if not entry.tenant.api_access_enabled:
-            _count(_refused, entry.secret_id, now)
+            _count(_refused, entry.secret_id)
             raise Problem(
                 403,
                 "api_access_disabled",
@@ -223,7 +223,7 @@ class ApiSecretAuthentication(BaseAuthentication):
         if entry.networks and not _address_allowed(ip, entry.networks):
             # A valid secret from the wrong place: not a guess (no failure counted), and not a
             # success either (it must not earn this address the flood limit's exemption).
-            _count(_refused, entry.secret_id, now)
+            _count(_refused, entry.secret_id)
             raise Problem(
                 403,
                 "ip_not_allowed",
