@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from apisecrets import authentication
 from apisecrets.models import ApiSecretUsage
+from apisecrets.services import usage_add
 from audit.models import AuditEntry
 from tests.conftest import STAFF_TOTP_SECRET, totp_code
 from tests.factories import PASSWORD, make_api_secret
-from tests.helpers import assert_problem, bearer_client
+from tests.helpers import assert_problem, at_once, bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +147,23 @@ def test_refusals_are_counted_in_memory_like_successes(
     with django_assert_max_num_queries(1):
         client.get("/api/v1/version")
     assert ApiSecretUsage.objects.get(secret=secret).refused == 22
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_processes_adding_a_days_first_counts_at_once_lose_none(tenant):
+    # Each process writes its own minute's counts; the first writes of a day race to insert the
+    # row (one inserts, the others add to it).
+    secret, _ = make_api_secret(tenant)
+    day = timezone.now().date()
+
+    def add(index: int) -> str:
+        usage_add(secret_id=secret.pk, day=day, count=index % 2, refused=1)
+        return "added"
+
+    assert at_once(8, add) == ["added"] * 8
+    row = ApiSecretUsage.objects.get(secret=secret, day=day)
+    assert (row.count, row.refused) == (4, 8)
 
 
 # --- the secret's page ----------------------------------------------------------------------
