@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pyotp
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.utils import timezone
 
 from apisecrets import authentication
@@ -243,6 +244,18 @@ def test_a_wrong_totp_code_at_sign_in_is_logged(client, staff_user, security_eve
     response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(STAFF_TOTP_SECRET)})
     assert response.status_code == 302
     assert sum(e["event"] == "mfa_failed" for e in security_events()) == 2
+
+
+def test_a_wrong_recovery_code_at_sign_in_is_logged(client, staff_user, security_events):
+    codes = RecoveryCodes.activate(staff_user).get_unused_codes()
+    wrong = next(code for code in ("aaaa1111", "bbbb2222") if code not in codes)
+    _at_the_second_factor(client, staff_user)
+    response = client.post("/accounts/2fa/authenticate/", {"code": wrong})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    (event,) = security_events()
+    assert (event["event"], event["reason"]) == ("mfa_failed", "incorrect_code")
+    assert wrong not in security_events.text()
 
 
 def test_a_failed_webauthn_assertion_at_sign_in_is_logged(client, staff_user, security_events):
