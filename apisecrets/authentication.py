@@ -24,7 +24,7 @@ import ipaddress
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -64,15 +64,17 @@ class _Entry:
         return self.secret.pk
 
 
-# Requests per secret id not yet added to ApiSecretUsage, and when this process last added them.
-# A count racing a flush in another thread may be lost: it is a chart, not billing.
+# Requests per secret id not yet added to ApiSecretUsage (authenticated, and refused although the
+# secret was recognised), and when this process last added them. A count racing a flush in
+# another thread may be lost: it is a chart, not billing.
 USAGE_FLUSH_SECONDS = 60.0
 _usage: dict[Any, int] = {}
+_refused: dict[Any, int] = {}
 _usage_flushed: dict[Any, float] = {}
 
 
-def _count_use(secret_id: Any, now: datetime) -> None:
-    _usage[secret_id] = _usage.get(secret_id, 0) + 1
+def _count(counts: dict[Any, int], secret_id: Any) -> None:
+    counts[secret_id] = counts.get(secret_id, 0) + 1
     moment = time.monotonic()
     last = _usage_flushed.get(secret_id)
     if last is None:
@@ -82,20 +84,41 @@ def _count_use(secret_id: Any, now: datetime) -> None:
     if moment - last < USAGE_FLUSH_SECONDS:
         return
     _usage_flushed[secret_id] = moment
-    usage_add(secret_id=secret_id, day=now.date(), count=_usage.pop(secret_id, 0))
+    _add_usage(secret_id, timezone.now().date())
+
+
+def _add_usage(secret_id: Any, day: date) -> None:
+    usage_add(
+        secret_id=secret_id,
+        day=day,
+        count=_usage.pop(secret_id, 0),
+        refused=_refused.pop(secret_id, 0),
+    )
+
+
+def count_use(secret: ApiSecret) -> None:
+    """Count a request this secret may make (SecretPermission, once the request's fate is
+    known: a request refused for its permissions counts as refused only)."""
+    _count(_usage, secret.pk)
+
+
+def count_refused(secret: ApiSecret) -> None:
+    """Count a request refused with this (recognised) secret, beside its successes."""
+    _count(_refused, secret.pk)
 
 
 def flush_usage() -> None:
     """Write every pending count now (at exit, and for tests)."""
     day = timezone.now().date()
-    for secret_id in list(_usage):
-        usage_add(secret_id=secret_id, day=day, count=_usage.pop(secret_id, 0))
+    for secret_id in set(_usage) | set(_refused):
+        _add_usage(secret_id, day)
         _usage_flushed[secret_id] = time.monotonic()
 
 
 def clear_cache() -> None:
     cache.clear()
     _usage.clear()
+    _refused.clear()
     _usage_flushed.clear()
 
 
@@ -186,10 +209,12 @@ class ApiSecretAuthentication(BaseAuthentication):
 
         now = timezone.now()
         if entry.secret.expires_at <= now:
+            _count(_refused, entry.secret_id)
             raise attempt.failed(
                 AuthenticationProblem("expired_secret", "The API secret has expired.")
             )
         if not entry.tenant.api_access_enabled:
+            _count(_refused, entry.secret_id)
             raise Problem(
                 403,
                 "api_access_disabled",
@@ -198,6 +223,7 @@ class ApiSecretAuthentication(BaseAuthentication):
         if entry.networks and not _address_allowed(ip, entry.networks):
             # A valid secret from the wrong place: not a guess (no failure counted), and not a
             # success either (it must not earn this address the flood limit's exemption).
+            _count(_refused, entry.secret_id)
             raise Problem(
                 403,
                 "ip_not_allowed",
@@ -209,7 +235,6 @@ class ApiSecretAuthentication(BaseAuthentication):
         tenant = copy.copy(entry.tenant)
         secret._state.fields_cache["tenant"] = tenant  # the copy's own fields_cache
         self._record_use(entry, secret, ip, now)
-        _count_use(secret.pk, now)
         request.tenant = tenant
         request._request.tenant = tenant
         return ApiClient(secret, tenant), secret

@@ -166,9 +166,10 @@ def places_used(secrets) -> int:
 
 
 class ApiSecretUsage(models.Model):
-    """Requests a secret authenticated per UTC day, for the chart on its page.
+    """Requests a secret authenticated, and requests refused with it, per UTC day, for the chart
+    on its page.
 
-    Each process counts in memory and adds its count here at most once a minute per secret
+    Each process counts in memory and adds its counts here at most once a minute per secret
     (apisecrets.authentication), so the hot path pays a dict increment, not a write. A process
     that dies loses at most its last minute of counts.
     """
@@ -176,6 +177,9 @@ class ApiSecretUsage(models.Model):
     secret = models.ForeignKey(ApiSecret, on_delete=models.CASCADE, related_name="usage")
     day = models.DateField()
     count = models.PositiveIntegerField(default=0)
+    # Refused although the secret was recognised: expired, from an address it may not be used
+    # from, outside its permissions, its tenant's API access off.
+    refused = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -183,7 +187,7 @@ class ApiSecretUsage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.secret_id} {self.day}: {self.count}"
+        return f"{self.secret_id} {self.day}: {self.count} ({self.refused} refused)"
 
 
 class ExpiryNotice(models.Model):

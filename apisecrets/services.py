@@ -363,17 +363,21 @@ def api_secrets_revoke_for_offboarding(
     return {"api_secrets_revoked": sorted(secret.name for secret in secrets)}
 
 
-def usage_add(*, secret_id: UUID, day: date, count: int) -> None:
-    """Add `count` requests to the secret's row for `day` (created on first use). Portable
-    upsert: update, else insert, else (a concurrent insert won) update again."""
-    if count <= 0:
+def usage_add(*, secret_id: UUID, day: date, count: int, refused: int = 0) -> None:
+    """Add `count` authenticated and `refused` refused requests to the secret's row for `day`
+    (created on first use). Portable upsert: update, else insert, else (a concurrent insert won)
+    update again."""
+    if count <= 0 and refused <= 0:
         return
     rows = ApiSecretUsage.objects.filter(secret_id=secret_id, day=day)
-    if rows.update(count=F("count") + count):
+    added = {"count": F("count") + count, "refused": F("refused") + refused}
+    if rows.update(**added):
         return
     try:
         with transaction.atomic():
-            ApiSecretUsage.objects.create(secret_id=secret_id, day=day, count=count)
+            ApiSecretUsage.objects.create(
+                secret_id=secret_id, day=day, count=count, refused=refused
+            )
     except IntegrityError:
         # Another process inserted the row first, or the secret is gone (then nothing matches).
-        rows.update(count=F("count") + count)
+        rows.update(**added)

@@ -277,30 +277,61 @@ CHART_BAR_GAP = 4
 
 @dataclass(frozen=True)
 class Bar:
+    """A day of the chart: its requests (a solid bar) and, beside it, its refused requests (an
+    outlined bar, told apart by its shape, not only its colour)."""
+
     day: date
     count: int
+    refused: int
     x: int
     y: int
     width: int
     height: int
+    refused_x: int
+    refused_y: int
+    refused_height: int
+
+
+def _bar_height(count: int, peak: int) -> int:
+    height = round(count / peak * CHART_HEIGHT)
+    return 1 if count and not height else height
 
 
 def usage_bars(secret: ApiSecret, today: date | None = None) -> list[Bar]:
-    """One bar per UTC day of the last 30 (today included), scaled to the busiest day; geometry
-    is computed here so the SVG needs no style or script (CSP)."""
+    """One pair of bars per UTC day of the last 30 (today included), both scaled to the busiest
+    day; geometry is computed here so the SVG needs no style or script (CSP)."""
     today = today or timezone.now().date()
     first = today - timedelta(days=CHART_DAYS - 1)
-    counts = dict(secret.usage.filter(day__gte=first).values_list("day", "count"))
-    peak = max(counts.values(), default=0) or 1
+    rows = {
+        day: (count, refused)
+        for day, count, refused in secret.usage.filter(day__gte=first).values_list(
+            "day", "count", "refused"
+        )
+    }
+    peak = max((max(pair) for pair in rows.values()), default=0) or 1
     slot = CHART_WIDTH // CHART_DAYS
+    width = (slot - CHART_BAR_GAP) // 2
     bars = []
     for i in range(CHART_DAYS):
         day = first + timedelta(days=i)
-        count = counts.get(day, 0)
-        height = round(count / peak * CHART_HEIGHT)
-        if count and not height:
-            height = 1
-        bars.append(Bar(day, count, i * slot, CHART_HEIGHT - height, slot - CHART_BAR_GAP, height))
+        count, refused = rows.get(day, (0, 0))
+        height = _bar_height(count, peak)
+        refused_height = _bar_height(refused, peak)
+        x = i * slot
+        bars.append(
+            Bar(
+                day=day,
+                count=count,
+                refused=refused,
+                x=x,
+                y=CHART_HEIGHT - height,
+                width=width,
+                height=height,
+                refused_x=x + width,
+                refused_y=CHART_HEIGHT - refused_height,
+                refused_height=refused_height,
+            )
+        )
     return bars
 
 
@@ -313,6 +344,7 @@ def _detail_context(secret: ApiSecret, address_form=None) -> dict:
         ],
         "bars": bars,
         "total_requests": sum(bar.count for bar in bars),
+        "total_refused": sum(bar.refused for bar in bars),
         "peak_requests": max(bar.count for bar in bars),
         "chart_width": CHART_WIDTH,
         "chart_height": CHART_HEIGHT,

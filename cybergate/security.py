@@ -1,14 +1,15 @@
-"""Security events in the log (logger `cybergate.security`): failed sign-ins, failed bearer
-authentication on the APIs and every 429.
+"""Security events in the log (logger `cybergate.security`): failed sign-ins and second factors,
+failed bearer authentication and refused requests (403) on the APIs, and every 429.
 
 One line per event with a stable `event` name, a `reason` code, the client address and the path;
 never a password or a secret (a bearer value shows only its display prefix, and only when it has
 our format, as the portal's table shows it anyway).
 
-Failed bearer authentication and rate limits are read off the answers (401/429 problem details)
-in one middleware, so every place that refuses a request — DRF's exception handler, the device
-gateway's long-poll, any middleware — is covered without each having to log. The exception:
-the attempts refused during a sign-in lockout, logged once per lockout (see ALREADY_LOGGED).
+Failed bearer authentication, refusals and rate limits are read off the answers (401/403/429
+problem details) in one middleware, so every place that refuses a request — DRF's exception
+handler, the device gateway's long-poll, any middleware — is covered without each having to log.
+The exception: the attempts refused during a sign-in lockout, logged once per lockout (see
+ALREADY_LOGGED).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 from typing import TypeVar, cast
 
 import structlog
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -30,6 +32,9 @@ security_log = structlog.get_logger("cybergate.security")
 
 _PATH_MAX = 200
 _OUR_PREFIXES = (tokens.API_SECRET_PREFIX, tokens.DEVICE_CREDENTIAL_PREFIX)
+# The statuses the middleware logs, and their reason when the answer names no problem code.
+_DEFAULT_REASONS = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}
+_LOGGED_STATUSES = frozenset(_DEFAULT_REASONS)
 
 
 def _request_fields(request: HttpRequest | None) -> dict:
@@ -76,6 +81,22 @@ def log_failed_sign_in(sender, credentials: dict, request: HttpRequest | None = 
     )
 
 
+@receiver(mfa_signals.authentication_failed, dispatch_uid="cybergate.security.mfa_failed")
+def log_failed_second_factor(
+    sender, request: HttpRequest | None, user, authenticator, **kwargs
+) -> None:
+    # A wrong TOTP or recovery code (allauth names the user's TOTP authenticator for either), or
+    # a WebAuthn assertion that failed (accounts/forms.py).
+    webauthn = authenticator.type == "webauthn"
+    security_log.warning(
+        "mfa_failed",
+        reason="webauthn_failed" if webauthn else "incorrect_code",
+        user=user.email,
+        reauthentication=bool(kwargs.get("reauthentication")),
+        **_request_fields(request),
+    )
+
+
 # Set on an answer whose refusal is logged already, as one event for many answers: a sign-in
 # lockout is logged once (`user.locked_out`, accounts/lockout.py), not once per refused attempt,
 # so a flood of them costs no log line each.
@@ -96,13 +117,17 @@ def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> Non
     status = response.status_code
     if status == 401 and is_api_request(request):
         event = "auth_failed"
+    elif status == 403 and is_api_request(request):
+        # A recognised secret refused: outside its permissions or allowed addresses, or its
+        # tenant's API access off.
+        event = "request_refused"
     elif status == 429:
         event = "rate_limited"
     else:
         return
     security_log.warning(
         event,
-        reason=_problem_code(response) or ("unauthorized" if status == 401 else "rate_limited"),
+        reason=_problem_code(response) or _DEFAULT_REASONS[status],
         status=status,
         secret_prefix=_secret_prefix(request),
         **_request_fields(request),
@@ -110,18 +135,18 @@ def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> Non
 
 
 class SecurityLogMiddleware(DualModeMiddleware):
-    """Logs 401s of the APIs and all 429s; sync and async, without a thread hop."""
+    """Logs 401s and 403s of the APIs and all 429s; sync and async, without a thread hop."""
 
     def __call__(self, request: HttpRequest):
         if self._async:
             return self.__acall__(request)
         response = self.get_response(request)
-        if response.status_code in (401, 429):
+        if response.status_code in _LOGGED_STATUSES:
             log_refused_request(request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         response = await self.get_response(request)
-        if response.status_code in (401, 429):
+        if response.status_code in _LOGGED_STATUSES:
             log_refused_request(request, response)
         return response

@@ -276,6 +276,11 @@ PASSWORD_RESET_TIMEOUT = env.integer("PASSWORD_RESET_MINUTES", default=60) * 60
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "CyberGate"
+# A failed WebAuthn assertion reaches the security log as a wrong code does.
+MFA_FORMS = {
+    "authenticate_webauthn": "accounts.forms.WebAuthnAuthenticateForm",
+    "reauthenticate_webauthn": "accounts.forms.WebAuthnReauthenticateForm",
+}
 # WebAuthn needs a secure origin; http://localhost counts in browsers, allauth asks to be told.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.boolean(
     "WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=not HTTPS

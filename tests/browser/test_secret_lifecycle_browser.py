@@ -14,6 +14,7 @@ from apisecrets.models import ApiSecret, ApiSecretUsage
 from apisecrets.services import api_secret_roll, hash_api_secret
 from audit.services import Actor
 from tests.browser.conftest import log_in
+from tests.browser.portal_tour import axe_violations
 from tests.factories import make_api_secret, make_api_secrets
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -87,9 +88,9 @@ def test_rolling_again_says_the_replaced_secret_stops_now(page, admin_user, tena
 def test_detail_page_chart_has_30_bars(page, admin_user, tenant, shot):
     secret, _ = make_api_secret(tenant, "Charted", actor=Actor.for_user(admin_user))
     today = timezone.now().date()
-    for days_ago, count in [(0, 3), (2, 12), (10, 7)]:
+    for days_ago, count, refused in [(0, 3, 2), (2, 12, 0), (10, 7, 6)]:
         ApiSecretUsage.objects.create(
-            secret=secret, day=today - timedelta(days=days_ago), count=count
+            secret=secret, day=today - timedelta(days=days_ago), count=count, refused=refused
         )
     log_in(page, admin_user.email)
     page.get_by_role("link", name="Charted").click()
@@ -103,4 +104,17 @@ def test_detail_page_chart_has_30_bars(page, admin_user, tenant, shot):
     assert max(heights) == heights[-3] == 120
     box = chart.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 50
+    # Refused requests: a second series beside the first, outlined (not colour alone), named
+    # in the legend, and in the table of values.
+    refused = chart.locator("rect.usage-refused")
+    expect(refused).to_have_count(2)
+    assert [float(refused.nth(i).get_attribute("height")) for i in range(2)] == [60, 20]
+    assert refused.first.get_attribute("stroke") == "currentColor"
+    assert refused.first.get_attribute("fill-opacity") == "0.2"
+    expect(page.get_by_text("22 requests in total, 8 refused")).to_be_visible()
+    expect(page.get_by_text("Refused: expired, outside its permissions")).to_be_visible()
+    table = page.get_by_role("table", name="Requests per day")
+    expect(table.get_by_role("columnheader", name="Refused")).to_have_count(1)
+    expect(table.get_by_role("row", name=f"{today.isoformat()} 3 2")).to_have_count(1)
+    assert axe_violations(page) == []
     shot(page, "issue10-03-detail-chart")
