@@ -29,6 +29,8 @@ def _guarded(model, refused: frozenset[str] = HASH_FIELDS) -> None:
     )
 
 
-_guarded(EmailAddress)
+# A login's addresses mirror its one address (accounts.services.login_addresses_sync): support
+# changes it on the user, where the change is audited, not as rows of their own.
+admin.site.unregister(EmailAddress)
 # An authenticator's `data` holds the (encrypted) TOTP seed and the recovery codes' seed.
 _guarded(Authenticator, HASH_FIELDS | {"data"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import transaction
 
@@ -28,3 +29,13 @@ def mfa_enrol_totp(*, user: User, actor: Actor, secret: str | None = None) -> st
         details={"type": "totp"},
     )
     return secret
+
+
+def login_addresses_sync(user: User) -> None:
+    """allauth's address rows of a login mirror its one address, which support set.
+
+    The address is verified by definition (support gave it to this login; nobody signs up), and
+    no other address remains: a row for another address would sign in too.
+    """
+    EmailAddress.objects.filter(user=user).exclude(email=user.email).delete()
+    EmailAddress.objects.filter(user=user, email=user.email).update(verified=True, primary=True)
