@@ -217,6 +217,8 @@ def test_every_admin_refuses_or_audits_add_change_and_delete(
             steps["add"] = REFUSED
         obj = case.make(world)
         change_url = f"{base}{obj.pk}/change/"
+        for page in (base, change_url):  # the list and the row's page open, editable or not
+            assert superuser_client.get(page).status_code == 200, page
         if model_admin.has_change_permission(request, obj):
             steps["change"] = submit(change_url, case.change)
         else:
