@@ -7,11 +7,14 @@ import logging
 import time
 
 from allauth.account import signals as account_signals
+from allauth.account.models import EmailAddress
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from accounts.services import login_addresses_sync
 from accounts.sessions import mark_signed_in, sign_in_method
 from audit.models import AuditEntry
 from audit.services import Actor, record
@@ -88,3 +91,18 @@ def on_password_changed(sender, request: HttpRequest, user: User, **kwargs) -> N
 @receiver(account_signals.password_reset)
 def on_password_reset(sender, request: HttpRequest, user: User, **kwargs) -> None:
     _record_for(user, "user.password_changed", request, how="reset")
+
+
+@receiver(pre_save, sender=EmailAddress)
+def on_address_saved(sender, instance: EmailAddress, **kwargs) -> None:
+    """allauth records a login's address on its own (a password reset request from anyone
+    does): that address is the one support gave the login, so it is verified. Unverified, it
+    would refuse every second factor the login tries to enrol."""
+    if instance.email.lower() == instance.user.email.lower():
+        instance.verified = True
+
+
+@receiver(post_save, sender=User)
+def on_user_saved(sender, instance: User, update_fields=None, **kwargs) -> None:
+    if update_fields is None or "email" in update_fields:
+        login_addresses_sync(instance)

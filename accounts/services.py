@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.base.internal.flows import delete_dangling_recovery_codes
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import transaction
 
@@ -15,8 +18,6 @@ def mfa_enrol_totp(*, user: User, actor: Actor, secret: str | None = None) -> st
 
     For operators and demo data: people enrol themselves on the Security page.
     """
-    from allauth.mfa.models import Authenticator
-
     secret = secret or generate_totp_secret()
     Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
     TOTP.activate(user, secret)
@@ -28,3 +29,31 @@ def mfa_enrol_totp(*, user: User, actor: Actor, secret: str | None = None) -> st
         details={"type": "totp"},
     )
     return secret
+
+
+def login_addresses_sync(user: User) -> None:
+    """allauth's address rows of a login mirror its one address, which support set.
+
+    The address is verified by definition (support gave it to this login; nobody signs up), and
+    no other address remains: a row for another address would sign in too.
+    """
+    EmailAddress.objects.filter(user=user).exclude(email=user.email).delete()
+    EmailAddress.objects.filter(user=user, email=user.email).update(verified=True, primary=True)
+
+
+@transaction.atomic
+def mfa_remove(*, authenticator: Authenticator, actor: Actor, ip: str | None = None) -> None:
+    """Remove a login's second factor (support, for someone who lost it), and the recovery codes
+    left with no factor to stand in for, as the login's own removal on the Security page does."""
+    user = authenticator.user
+    authenticator.delete()
+    dangling = delete_dangling_recovery_codes(user)
+    for removed in [authenticator, *([dangling] if dangling else [])]:
+        record(
+            tenant=user.tenant,
+            actor=actor,
+            action="mfa.disabled",
+            target=user.email,
+            details={"type": removed.type},
+            ip=ip,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -18,6 +18,12 @@ SECOND_FACTORS = {
     Authenticator.Type.WEBAUTHN: "Passkey",
 }
 METHOD_LABELS = {"password": "Password", "microsoft": "Microsoft", "passkey": "Passkey"}
+
+
+def no_email_page(request: HttpRequest) -> HttpResponse:
+    """allauth's page for adding and changing one's own addresses is not offered: every address
+    of a login signs in, so support sets it (in admin, audited)."""
+    raise Http404
 
 
 @tenant_required

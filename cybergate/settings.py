@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # allauth's passkey list ("last used 3 days ago")
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",

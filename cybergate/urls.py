@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as account_views
 from cybergate import health
 from tenants import views as tenant_views
 
@@ -26,6 +27,8 @@ urlpatterns = [
     ),
     # Under /accounts/ with the Security page it is linked from (the nav marks it current).
     path("accounts/time-zone/", tenant_views.time_zone_settings, name="time_zone_settings"),
+    # Not allauth's email page: a login's address is support's to set (it signs in).
+    path("accounts/email/", account_views.no_email_page),
     # Sign-in, sign-out, password reset and change, MFA (django-allauth).
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 
 from audit.admin_audit import AuditedAdmin, AuditedAdminMixin
 from audit.services import Actor, record
-from cybergate.admin import SupportAdmin, SupportAdminMixin
+from cybergate.admin import SupportAdmin
 from cybergate.http import client_ip
 from tenants.models import SupportRequest, Tenant, User
 from tenants.services import (
@@ -226,8 +226,15 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(SupportAdminMixin, DjangoGroupAdmin):
-    """A group's permissions are privileges: only superusers change groups."""
+class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
+    """A group's permissions are privileges: only superusers change groups. Groups belong to no
+    tenant: their entries are in the global list."""
+
+    audit_name = "group"
+    fixed_on_change = ()
+
+    def audit_tenants(self, obj: Group, form=None) -> list:  # type: ignore[override]
+        return [None]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
@@ -263,6 +270,10 @@ class SupportRequestAdmin(SupportAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # requests come from tenant admins on the API Access page
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A request changes only through the action below (audited); its page is read-only.
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # a request is resolved, not erased: it is the record of what was asked
