@@ -62,7 +62,8 @@ def close_request_bodies(result: dict, generator: Any, request: Any, public: boo
                 continue
             for content in operation["requestBody"]["content"].values():
                 ref = content["schema"].get("$ref", "")
-                if schemas.get(ref.rsplit("/", 1)[-1], {}).get("required"):
+                component = schemas.get(ref.rsplit("/", 1)[-1], {})
+                if component.get("type") != "object" or component.get("required"):
                     operation["requestBody"]["required"] = True
     return result
 
