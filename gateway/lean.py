@@ -651,6 +651,7 @@ async def _poll(
                 _, commands = await look(credential_hash)
         if commands or wait <= 0:
             return commands
+        wakeup.hub.hold(waiter)  # may end this device's oldest waiting poll
         poll = _Poll(waiter)
         watcher = loop.create_task(_watch_disconnect(receive, poll))
         while not commands and (remaining := deadline - loop.time()) > 0:
@@ -660,7 +661,7 @@ async def _poll(
             except TimeoutError:
                 break
             waiter.event.clear()
-            if poll.gone:
+            if poll.gone or waiter.ended:  # gone, or a newer poll took its place
                 break
             # Each look authenticates again: a credential rotated meanwhile gets nothing more.
             device_id, commands = await look(credential_hash)
