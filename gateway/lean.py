@@ -56,7 +56,7 @@ from django.db import connections
 from django.http.request import split_domain_port, validate_host
 
 from apisecrets import tokens
-from cybergate import loopprobe, requestid
+from cybergate import limits, loopprobe, requestid
 from cybergate.headers import fixed_policy
 from cybergate.http import bearer_value, client_address
 from cybergate.problems import (
@@ -676,6 +676,13 @@ async def _poll(
 
 
 async def _answer(scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -> _Answer:
+    too_large = limits.refusal(
+        len(scope["path"]),
+        len(scope.get("query_string", b"")),
+        sum(len(name) + len(value) for name, value in scope.get("headers") or ()),
+    )
+    if too_large is not None:  # before anything parses the query string
+        raise _problem(*too_large)
     authorization = _header_text(headers, b"authorization")
     forwarded = headers.get(b"x-forwarded-for")
     peer = scope.get("client")
