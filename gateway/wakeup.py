@@ -4,6 +4,9 @@ How it fits together:
 
 - Each process has one `Hub`: a map from device id to the long-polls waiting in this process.
   A waiting poll holds an `asyncio.Event`, not a thread and not a database connection.
+- Places: a device holds at most MAX_WAITING_PER_DEVICE waiting polls (`hold`: a newer one ends
+  its oldest at once, answered empty), and a process at GATEWAY_MAX_WAITING takes a new poll's
+  place from a device holding more than one before it refuses anyone (`admit`).
 - `notify(device_id)` runs after the command's transaction commits (devices sends the
   `command_queued` signal; gateway/apps.py connects it here). It wakes this process's
   waiters directly and tells the other processes through the configured backend:
