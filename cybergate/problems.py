@@ -64,6 +64,8 @@ TITLES: dict[str, str] = {
     "not_acceptable": "Not acceptable",
     "unsupported_media_type": "Unsupported media type",
     "payload_too_large": "Payload too large",
+    "uri_too_long": "URI too long",
+    "headers_too_large": "Header fields too large",
     "rate_limited": "Too many requests",
     "auth_rate_limited": "Too many failed authentications",
     "not_in_active_call": "Not in an active call",

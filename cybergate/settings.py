@@ -104,6 +104,10 @@ MIDDLEWARE = [
     "cybergate.apimiddleware.HtmxMiddleware",
     "cybergate.apimiddleware.TenantMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
+    # An API request whose path, query string or headers are too long: 414/431 before the view
+    # parses anything (cybergate/limits.py; the lean gateway path checks the same). Last, so its
+    # answers carry the headers of every other API answer, as the lean path's do.
+    "cybergate.limits.RequestLimitsMiddleware",
 ]
 
 ROOT_URLCONF = "cybergate.urls"

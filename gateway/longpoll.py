@@ -73,9 +73,11 @@ class CommandsSchemaView(GatewayView):
             "command is handed out once; a command not acknowledged within a few seconds is "
             "handed out again while it is still valid. Never returns a command after its call "
             "ended or after `expires_at`. Poll again right after each answer.\n\n"
-            "A gateway process holds a bounded number of polls; past it a poll with `wait` "
-            "above 0 is refused at once with 503 `gateway_busy` and `Retry-After` (the polls "
-            "already waiting are unaffected).\n\n"
+            "A device holds at most 2 waiting polls: a newer one ends its oldest at once with "
+            "an empty list. A gateway process holds a bounded number of polls; past it a poll "
+            "with `wait` above 0 takes the place of the oldest poll of a device holding 2 "
+            "(which then answers at once with an empty list), and when every device holds 1 it "
+            "is refused at once with 503 `gateway_busy` and `Retry-After`.\n\n"
             f"Only the gateway pool (ASGI) holds a poll open. A server that cannot (the web "
             f"pool, WSGI) answers at once as with `wait=0` and says so with the response header "
             f"`{LONG_POLL_HEADER}: {LONG_POLL_UNSUPPORTED}`; a device that sees it is being "
@@ -208,8 +210,12 @@ async def _poll(request: HttpRequest, wait: float) -> list[DoorOpenCommand]:
             _open_poll, request.META.get("HTTP_AUTHORIZATION"), client_ip(request), loop, opened
         )
         (waiter,) = opened
+        if not commands and wait > 0:
+            wakeup.hub.hold(waiter)  # may end this device's oldest waiting poll
         while not commands and (remaining := deadline - loop.time()) > 0:
             if await waiter.wait(remaining):
+                if waiter.ended:  # a newer poll took its place
+                    break
                 commands = await _db(services.commands_claim, device=device)
         return commands
     finally:
