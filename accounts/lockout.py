@@ -10,7 +10,6 @@ the flood's further attempts cost no cache round trip at all.
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 import time
 
@@ -21,9 +20,9 @@ from django.http import HttpRequest
 from audit.models import AuditEntry
 from audit.services import Actor, record
 from cybergate.http import client_ip
+from cybergate.security import login_name, security_log
 from tenants.models import User
 
-logger = logging.getLogger("cybergate.security")
 APP = "allauth.account"
 ACTION = "login_failed"
 
@@ -97,12 +96,12 @@ def record_once(request: HttpRequest, *, email: str, retry_in: float) -> None:
         return
     user = User.objects.filter(email__iexact=email).select_related("tenant").first()
     actor = Actor.for_user(user) if user else Actor(AuditEntry.ActorType.USER, email[:300])
-    logger.warning(
-        "user.locked_out email=%s ip=%s retry_in=%d",
-        email,
-        ip,
-        retry_in,
-        extra={"event": "user.locked_out", "email": email, "ip": ip},
+    security_log.warning(
+        "user.locked_out",
+        reason="too_many_login_attempts",
+        user=login_name(email),
+        client_ip=ip,
+        retry_in_seconds=round(retry_in),
     )
     record(
         tenant=user.tenant if user else None,

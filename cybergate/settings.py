@@ -448,13 +448,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "cybergate.requestid.RequestIdLogFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
-    },
+    "formatters": {"json": {"()": "cybergate.logging.json_formatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json",
             "filters": ["request_id"],
         }
     },
@@ -462,6 +460,6 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
-# Security events (logger cybergate.security: cybergate/security.py) are structlog events,
-# rendered as JSON into the stdlib lines above.
+# Every line is one JSON object (cybergate/logging.py); security events (logger
+# cybergate.security: cybergate/security.py) are structlog events with their fields.
 configure_structlog()
