@@ -37,6 +37,10 @@ CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", default=[])
 # Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/http.py
 # client_ip, the one place that reads it). Empty: REMOTE_ADDR is the client, whatever it sends.
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
+# Rate limits and sign-in lockouts count an IPv6 client as its network of this many bits (one
+# subscriber's /64 by default, where any address is the client's to pick; cybergate/http.py
+# limit_key). Audit entries and logs keep the full address.
+IPV6_LIMIT_PREFIX = env.integer("IPV6_LIMIT_PREFIX", default=64, minimum=1, maximum=128)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
