@@ -37,6 +37,10 @@ CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", default=[])
 # Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/http.py
 # client_ip, the one place that reads it). Empty: REMOTE_ADDR is the client, whatever it sends.
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
+# Rate limits and sign-in lockouts count an IPv6 client as its network of this many bits (one
+# subscriber's /64 by default, where any address is the client's to pick; cybergate/http.py
+# limit_key). Audit entries and logs keep the full address.
+IPV6_LIMIT_PREFIX = env.integer("IPV6_LIMIT_PREFIX", default=64, minimum=1, maximum=128)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -472,13 +476,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "cybergate.requestid.RequestIdLogFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
-    },
+    "formatters": {"json": {"()": "cybergate.logging.json_formatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json",
             "filters": ["request_id"],
         }
     },
@@ -486,6 +488,6 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
-# Security events (logger cybergate.security: cybergate/security.py) are structlog events,
-# rendered as JSON into the stdlib lines above.
+# Every line is one JSON object (cybergate/logging.py); security events (logger
+# cybergate.security: cybergate/security.py) are structlog events with their fields.
 configure_structlog()
