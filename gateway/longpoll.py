@@ -30,7 +30,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -99,7 +104,10 @@ class CommandsSchemaView(GatewayView):
             ),
         ],
         responses={
-            200: CommandListSerializer,
+            200: OpenApiResponse(
+                CommandListSerializer,
+                description="The commands to carry out now (possibly none, after `wait`).",
+            ),
             **operation_problems(503, s503=PROBLEM_DESCRIPTIONS[503]),
         },
         examples=[
