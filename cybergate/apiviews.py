@@ -266,7 +266,8 @@ LIMIT_PARAMETER = OpenApiParameter(
 )
 AFTER_PARAMETER = OpenApiParameter(
     "after",
-    {"type": "string", "minLength": 1},
+    # `start`, or a cursor as cybergate.feeds writes them: anything else is 400 `invalid_cursor`.
+    {"type": "string", "pattern": "^(start|[A-Za-z0-9_-]{48})$"},
     OpenApiParameter.QUERY,
     description=(
         "A `cursor` from an earlier answer: the entries after it (continue paging, or replay). "

@@ -83,7 +83,8 @@ class NamedCursorPagination(CursorPagination):
                 "required": False,
                 "in": "query",
                 "description": "Opaque cursor from a previous page's `next` or `previous` link.",
-                "schema": {"type": "string", "minLength": 1},
+                # DRF's cursors are base64; anything else is 400 `invalid_cursor`.
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9+/]+={0,2}$"},
             },
             {
                 "name": self.page_size_query_param,

@@ -54,7 +54,7 @@ def gateway_endpoints(endpoints: list, **kwargs: Any) -> list:
 
 def close_request_bodies(result: dict, generator: Any, request: Any, public: bool) -> dict:
     """Request bodies refuse unknown fields (cybergate.serializers.StrictInputMixin), and an
-    operation whose body has a required field needs a body: say so. (A body of optional fields
+    operation whose body has a required field (in each of its shapes) needs a body: say so. (A body of optional fields
     only, such as door-open's, may be left out.)"""
     schemas = result.get("components", {}).get("schemas", {})
     for name, component in schemas.items():
@@ -66,7 +66,9 @@ def close_request_bodies(result: dict, generator: Any, request: Any, public: boo
                 continue
             for content in operation["requestBody"]["content"].values():
                 ref = content["schema"].get("$ref", "")
-                if schemas.get(ref.rsplit("/", 1)[-1], {}).get("required"):
+                body = schemas.get(ref.rsplit("/", 1)[-1], {})
+                variants = body.get("oneOf", [body])  # each shape of a oneOf body
+                if all(variant.get("required") for variant in variants):
                     operation["requestBody"]["required"] = True
     return result
 

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -29,6 +29,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -65,8 +66,21 @@ LONG_POLL_UNSUPPORTED = "unsupported; wait=0"
 BUSY_RETRY_AFTER_SECONDS = (5, 15)
 
 
+class _CommandsAutoSchema(AutoSchema):
+    """`wait=` (empty) is taken as 0: say so (drf-spectacular has no option for it)."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter["name"] == "wait":
+                parameter["allowEmptyValue"] = True
+        return operation
+
+
 class CommandsSchemaView(GatewayView):
     """Describes `GET commands` to drf-spectacular; requests are served by `commands` below."""
+
+    schema = _CommandsAutoSchema()
 
     @extend_schema(
         tags=[TAG],
@@ -89,8 +103,10 @@ class CommandsSchemaView(GatewayView):
         parameters=[
             OpenApiParameter(
                 "wait",
-                OpenApiTypes.NUMBER,
-                description=f"Seconds to wait for a command, 0 to {MAX_WAIT_SECONDS} (default 0).",
+                {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
+                description=(
+                    f"Seconds to wait for a command, 0 to {MAX_WAIT_SECONDS} (default 0; empty: 0)."
+                ),
             ),
             OpenApiParameter(
                 LONG_POLL_HEADER,

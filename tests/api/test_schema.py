@@ -247,3 +247,44 @@ def test_every_customer_operation_names_its_permission(customer):
         assert f"**Permission:** `{view.required_permission}`" in operation["description"]
         seen.add(operation["x-permission"])
     assert seen == {"read", "availability", "door_open"}
+
+
+def _parameter(schema: dict, path: str, name: str) -> dict:
+    [parameter] = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+    return parameter
+
+
+@pytest.mark.parametrize("path", ["/api/v1/call-log", "/api/v1/audit-trail"])
+def test_after_admits_only_start_and_cursors(customer, api_client, path):
+    pattern = re.compile(_parameter(customer, path, "after")["schema"]["pattern"])
+    cursor = api_client.get(path).json()["cursor"]
+    assert pattern.search("start") and pattern.search(cursor)
+    for refused in ("", "0", "start ", cursor[:-1], cursor + "A"):
+        assert not pattern.search(refused), refused
+        assert api_client.get(path, {"after": refused}).json()["code"] == "invalid_cursor"
+
+
+def test_call_group_cursor_admits_base64_only(customer, api_client, world):
+    pattern = re.compile(_parameter(customer, "/api/v1/call-groups", "cursor")["schema"]["pattern"])
+    next_url = api_client.get("/api/v1/call-groups", {"limit": 1}).json()["next"]
+    from urllib.parse import parse_qs, urlparse
+
+    [cursor] = parse_qs(urlparse(next_url).query)["cursor"]
+    assert pattern.search(cursor)
+    for refused in ("", "a b", "%"):
+        assert not pattern.search(refused)
+        response = api_client.get("/api/v1/call-groups", {"cursor": refused})
+        assert response.json()["code"] == "invalid_cursor"
+
+
+def test_the_long_polls_wait_is_bounded_and_may_be_empty(client):
+    schema = client.get("/device-api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    wait = _parameter(schema.json(), "/device-api/v1/commands", "wait")
+    assert wait["schema"] == {"type": "number", "minimum": 0, "maximum": 30}
+    assert wait["allowEmptyValue"] is True
+
+
+def test_a_body_with_required_fields_in_every_shape_is_required(client):
+    schema = client.get("/device-api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    events = schema.json()["paths"]["/device-api/v1/calls/{call_id}/events"]["post"]
+    assert events["requestBody"]["required"] is True
