@@ -128,13 +128,19 @@ _CODE_IN_TEXT = re.compile(r"`([a-z_]+)`")
 EXAMPLE_REQUEST_ID = "9f1c2e4b7a3d4f0e8b6a5c2d1e0f9a8b"
 
 
-def problem_examples(status: int, description: str) -> list[OpenApiExample]:
-    """One realistic example per code the description names."""
+def problem_examples(
+    status: int, description: str, not_found: str | None = None
+) -> list[OpenApiExample]:
+    """One realistic example per code the description names (`not_found`: the detail of this
+    operation's `not_found`, naming its resource)."""
     examples = []
     for code in dict.fromkeys(_CODE_IN_TEXT.findall(description)):
         if code not in TITLES:
             continue
-        value = problem_body(status, code, _EXAMPLE_DETAILS.get(code, TITLES[code] + "."))
+        detail = _EXAMPLE_DETAILS.get(code, TITLES[code] + ".")
+        if code == "not_found" and not_found:
+            detail = not_found
+        value = problem_body(status, code, detail)
         if code == "invalid_request":
             value["errors"] = {"availability": ['"maybe" is not a valid choice.']}
         value["instance"] = f"urn:cybergate:request:{EXAMPLE_REQUEST_ID}"
@@ -143,16 +149,22 @@ def problem_examples(status: int, description: str) -> list[OpenApiExample]:
 
 
 def problem_responses(
-    *statuses: int, always: tuple[int, ...] = (400, 401, 403, 406, 429), **descriptions: str
+    *statuses: int,
+    always: tuple[int, ...] = (400, 401, 403, 406, 429),
+    not_found: str | None = None,
+    **descriptions: str,
 ) -> dict[Any, OpenApiResponse]:
     """Schema entries for error statuses an operation can return (`always`, `statuses` and 503,
-    which every operation can answer), each with an example per code."""
+    which every operation can answer), each with an example per code; `not_found` is the
+    `detail` of the operation's 404 `not_found` (else a call group's)."""
     out: dict[Any, OpenApiResponse] = {}
     for status in sorted({*always, *statuses, 503}):
         serializer = ValidationProblemSerializer if status == 400 else ProblemSerializer
         description = descriptions.get(f"s{status}") or _DESCRIPTIONS.get(status, "Error.")
         out[(status, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(
-            serializer, description=description, examples=problem_examples(status, description)
+            serializer,
+            description=description,
+            examples=problem_examples(status, description, not_found),
         )
     return out
 

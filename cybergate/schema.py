@@ -54,8 +54,8 @@ def gateway_endpoints(endpoints: list, **kwargs: Any) -> list:
 
 def close_request_bodies(result: dict, generator: Any, request: Any, public: bool) -> dict:
     """Request bodies refuse unknown fields (cybergate.serializers.StrictInputMixin), and an
-    operation whose body has a required field (in each of its shapes) needs a body: say so. (A body of optional fields
-    only, such as door-open's, may be left out.)"""
+    operation whose body has a required field (in each of its shapes) needs a body: say so.
+    (A body of optional fields only, such as door-open's, may be left out.)"""
     schemas = result.get("components", {}).get("schemas", {})
     for name, component in schemas.items():
         if name.endswith("Request") and component.get("type") == "object":

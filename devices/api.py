@@ -46,6 +46,7 @@ CALL_LOG_TAG = "Call log"
 CALL_LOG_FEED = Feed("call_log", CallLogEntry, "call_log_position")
 
 
+NO_COMMAND = "No door-open command with this id."
 COMMAND_ID_PARAMETER = OpenApiParameter(
     "id",
     OpenApiTypes.UUID,
@@ -210,7 +211,7 @@ class DoorOpenView(CustomerAPIView):
 class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
     required_permission = "read"
     serializer_class = DoorOpenCommandSerializer
-    not_found_detail = "No door-open command with this id."
+    not_found_detail = NO_COMMAND
 
     def get_queryset(self):
         return self.request.tenant.door_open_commands.select_related("device")
@@ -228,7 +229,7 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
             200: OpenApiResponse(
                 DoorOpenCommandSerializer, description="The command's status and reason."
             ),
-            **problem_responses(404),
+            **problem_responses(404, not_found=NO_COMMAND),
         },
     )
     def get(self, request: ApiRequest, id) -> Response:  # `id`: the URL keyword

@@ -59,11 +59,15 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
 }
 
 
-def operation_problems(*statuses: int, **descriptions: str) -> dict[Any, OpenApiResponse]:
+def operation_problems(
+    *statuses: int, not_found: str | None = None, **descriptions: str
+) -> dict[Any, OpenApiResponse]:
     """Problem-details responses of a gateway operation (400, 401, 404 and 429 always)."""
     for always in (400, 401, 404, 429):
         descriptions.setdefault(f"s{always}", PROBLEM_DESCRIPTIONS[always])
-    return problem_responses(*statuses, always=(400, 401, 404, 429), **descriptions)
+    return problem_responses(
+        *statuses, always=(400, 401, 404, 429), not_found=not_found, **descriptions
+    )
 
 
 class GatewayView(APIView):
@@ -89,7 +93,10 @@ class CallListView(GatewayView):
         request=CallStartSerializer,
         responses={
             201: OpenApiResponse(CallSerializer, description="The call, ringing."),
-            **operation_problems(s404="`not_found`: no such call group in this device's tenant."),
+            **operation_problems(
+                s404="`not_found`: no such call group in this device's tenant.",
+                not_found="Call group not found.",
+            ),
         },
     )
     def post(self, request: DeviceRequest) -> Response:
@@ -120,6 +127,7 @@ class CallEventView(GatewayView):
             **operation_problems(
                 409,
                 s404="`not_found` (not this device's call) or `user_not_found`.",
+                not_found="Call not found.",
                 s409="`invalid_call_state`, `not_a_member`, `member_unavailable` or `user_busy`.",
             ),
         },
@@ -157,7 +165,11 @@ class CommandAckView(GatewayView):
             200: OpenApiResponse(
                 AckedCommandSerializer, description="The command with its final status."
             ),
-            **operation_problems(409, s409="`not_delivered` or `already_acknowledged`."),
+            **operation_problems(
+                409,
+                s409="`not_delivered` or `already_acknowledged`.",
+                not_found="Command not found.",
+            ),
         },
     )
     def post(self, request: DeviceRequest, command_id: str) -> Response:

@@ -7,8 +7,10 @@ import json
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 
 from callgroups.models import CallGroupMember
+from cybergate.problems import problem_response_for
 from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +92,11 @@ def test_short_values_are_quoted_whole(api_client, world):
     )
     body = assert_problem(response, 400, "invalid_request")
     assert body["errors"] == {"availability": ['"maybe" is not a valid choice.']}
+
+
+def test_django_messages_in_curly_quotes_are_cut_too():
+    """Django's own messages quote with “…” (e.g. a model UUIDField's)."""
+    huge = "q" * 1_000_000
+    error = DjangoValidationError({"id": [f"\u201c{huge}\u201d is not a valid UUID."]})
+    body = json.loads(problem_response_for(error).content)
+    assert body["errors"] == {"id": [f"\u201c{'q' * 64}…\u201d is not a valid UUID."]}

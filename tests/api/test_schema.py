@@ -288,3 +288,22 @@ def test_a_body_with_required_fields_in_every_shape_is_required(client):
     schema = client.get("/device-api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     events = schema.json()["paths"]["/device-api/v1/calls/{call_id}/events"]["post"]
     assert events["requestBody"]["required"] is True
+
+
+def test_404_examples_name_the_resource_of_their_operation(schema):
+    names = {
+        "/api/v1/call-groups/{id}": "No call group with this id.",
+        "/api/v1/call-groups/{id}/members/{user}/availability": "No call group with this id.",
+        "/api/v1/door-open-commands/{id}": "No door-open command with this id.",
+        "/device-api/v1/calls": "Call group not found.",
+        "/device-api/v1/calls/{call_id}/events": "Call not found.",
+        "/device-api/v1/commands/{command_id}/ack": "Command not found.",
+    }
+    checked = 0
+    for path, _method, operation in operations(schema):
+        examples = operation["responses"].get("404", {}).get("content", {})
+        for example in examples.get("application/problem+json", {}).get("examples", {}).values():
+            if example["value"]["code"] == "not_found" and path in names:
+                assert example["value"]["detail"] == names[path], path
+                checked += 1
+    assert checked >= 3
