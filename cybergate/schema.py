@@ -149,10 +149,17 @@ def open_response_enums(result: dict, generator: Any, request: Any, public: bool
     for name, component in schemas.items():
         if name.endswith("Request") or "properties" not in component:
             continue
-        if name.startswith("Paginated"):  # cybergate.pagination's pages
-            component["properties"]["results"].setdefault("description", "This page's items.")
         for prop_name, prop in component["properties"].items():
             component["properties"][prop_name] = _open(prop, schemas)
+    return result
+
+
+def describe_pages(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """The `results` of a page (cybergate.pagination; drf-spectacular fills them in after the
+    paginator's schema, so they are described here)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.startswith("Paginated"):
+            component["properties"]["results"].setdefault("description", "This page's items.")
     return result
 
 

@@ -446,6 +446,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cybergate.schema.close_request_bodies",
         "cybergate.schema.open_response_enums",
+        "cybergate.schema.describe_pages",
         "cybergate.schema.declare_servers",
         "cybergate.schema.declare_headers",
     ],
