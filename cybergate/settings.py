@@ -352,6 +352,9 @@ if ENTRA_CLIENT_ID:
 # apisecrets/models.py, the gateway's readiness threshold in cybergate/health.py.)
 # The portal's public address, for links in emails (expiry notices).
 PORTAL_URL = env.string("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The APIs' public base URL (the `servers` of both OpenAPI schemas); empty: the address each
+# schema was fetched from.
+PUBLIC_URL = env.string("PUBLIC_URL", default="").rstrip("/")
 API_RATE_LIMIT = env.rate("API_RATE_LIMIT", default="600/min")
 AUTH_FAILURE_RATE_LIMIT = env.rate("AUTH_FAILURE_RATE_LIMIT", default="30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
@@ -422,8 +425,21 @@ SPECTACULAR_SETTINGS = {
         "operation names the one it needs) and optionally allowed addresses: outside them the "
         "answer is 403 `insufficient_permission` or `ip_not_allowed`. Secrets look like "
         "`cgs_` + 46 base62 characters, the last 6 a CRC32 checksum."
+        "\n\n**Compatibility within v1.** These may change without a new version, so write "
+        "clients that tolerate them: new operations; new optional request fields and query "
+        "parameters; new fields in answers (ignore fields you do not know); new values of "
+        "every enum in an answer (audit `action`, problem `code`, `status`, `reason`, "
+        "`availability`, `result`, actor `type`, ...: each is declared `anyOf` the known values "
+        "and any string, so generated clients parse an unknown value instead of failing; treat "
+        'it as "other", and for a problem act on the HTTP status); new problem codes for new '
+        "situations; new audit actions and log entries in the feeds (acknowledge past entries "
+        "you do not handle). We will not, within v1: remove or rename an operation, field or "
+        "enum value, change a field's type or meaning, make an optional request field required, "
+        "or change the status of an existing problem code. Enums in requests stay closed: the "
+        "server refuses values it does not know (400)."
     ),
     "VERSION": API_VERSION,
+    # Replaced by PUBLIC_URL, or the address the schema was fetched from (cybergate.schema).
     "SERVERS": [{"url": "/", "description": "This server"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -438,6 +454,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cybergate.schema.close_request_bodies",
+        "cybergate.schema.open_response_enums",
+        "cybergate.schema.describe_pages",
+        "cybergate.schema.declare_servers",
         "cybergate.schema.declare_headers",
     ],
     # A nullable enum is `{"enum": [...], "nullable": true}`, not a separate NullEnum that some
@@ -452,7 +471,6 @@ SPECTACULAR_SETTINGS = {
         "RingStrategyEnum": "callgroups.models.CallGroup.RingStrategy",
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
-        "ProblemCodeEnum": "cybergate.problems.PROBLEM_CODES",
         # The two shapes of a gateway call event (gateway.serializers.CallEventSchema).
         "CallAnsweredEventTypeEnum": [("answered", "answered")],
         "CallEndEventTypeEnum": [
@@ -468,6 +486,9 @@ GATEWAY_SCHEMA_SETTINGS = {
         "For door stations and the call bridge: report calls, long-poll door-open commands and "
         "acknowledge them. Authenticate with the device credential shown once when support "
         "registered the device: `Authorization: Bearer <credential>`."
+        "\n\n**Compatibility within v1:** new fields, enum values (each declared `anyOf` the "
+        "known values and any string), problem codes and operations may appear; nothing is "
+        "removed, renamed or changes meaning. Ignore what you do not know."
     ),
     "PREPROCESSING_HOOKS": ["cybergate.schema.gateway_endpoints"],
 }
