@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,9 +25,10 @@ from cybergate.apiviews import (
 )
 from cybergate.feeds import Feed
 from cybergate.http import client_ip
+from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem, service_error_status
 from cybergate.requests import ApiRequest
-from devices.models import CallLogEntry
+from devices.models import Call, CallLogEntry
 from devices.serializers import (
     ActiveCallSerializer,
     CallLogPageSerializer,
@@ -66,6 +68,41 @@ def idempotency_key(request: ApiRequest) -> str | None:
 
 def command_url(command_id) -> str:
     return reverse("api-door-open-command", kwargs={"id": command_id})
+
+
+class ActiveCallPagination(NamedCursorPagination):
+    # Oldest answered first; ties (same answered_at) in a stable order, which DRF's cursor pages
+    # by offset.
+    ordering = ("answered_at", "id")  # type: ignore[assignment]  # the base names one field
+
+
+class ActiveCallListView(CustomerGenericAPIView):
+    required_permission = "read"
+    serializer_class = ActiveCallSerializer
+    pagination_class = ActiveCallPagination
+    query_parameters = frozenset({"cursor", "limit"})
+
+    def get_queryset(self) -> QuerySet[Call]:
+        return self.request.tenant.calls.filter(
+            state=Call.State.ACTIVE, answered_by__isnull=False
+        ).select_related("answered_by", "device", "call_group")
+
+    @extend_schema(
+        operation_id="active_calls_list",
+        summary="Active calls",
+        description=(
+            "Every active call of the tenant (a Teams user answered it and it has not ended), "
+            "the oldest answered first, each as `GET /api/v1/active-calls/{user}` shows it: one "
+            "request instead of one per Teams user."
+        ),
+        tags=[CALLS_TAG],
+        responses={200: ActiveCallSerializer(many=True), **problem_responses(400)},
+    )
+    def get(self, request: ApiRequest) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # pagination_class is set
+        items = [{"user": call.answered_by, "call": call} for call in page]
+        return self.get_paginated_response(ActiveCallSerializer(items, many=True).data)
 
 
 class ActiveCallView(CustomerAPIView):
