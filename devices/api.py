@@ -9,26 +9,30 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins
 from rest_framework.response import Response
 
 from audit.services import Actor
 from callgroups.api import ID_PARAMETER, USER_PARAMETER, teams_user_or_404
 from cybergate.apiviews import (
+    WAIT_PARAMETER,
     CustomerAPIView,
     CustomerGenericAPIView,
+    LongPoll,
     NewEntriesAckAPIView,
     NewEntriesAPIView,
     ack_schema,
     new_entries_schema,
+    offer_long_poll,
+    parse_wait,
     problem_responses,
+    wake_topic,
 )
 from cybergate.feeds import Feed
 from cybergate.http import client_ip
 from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem, service_error_status
 from cybergate.requests import ApiRequest
-from devices.models import Call, CallLogEntry
+from devices.models import Call, CallLogEntry, DoorOpenCommand
 from devices.serializers import (
     ActiveCallSerializer,
     CallLogPageSerializer,
@@ -231,9 +235,14 @@ class DoorOpenView(CustomerAPIView):
         return Response(DoorOpenAcceptedSerializer(command).data, status=202, headers=headers)
 
 
-class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
+DOOR_OPEN_TOPIC = "door_open"  # wake_topic(DOOR_OPEN_TOPIC, command id): its outcome is known
+PENDING = (DoorOpenCommand.Status.QUEUED, DoorOpenCommand.Status.DELIVERED)
+
+
+class DoorOpenCommandView(CustomerGenericAPIView):
     required_permission = "read"
     serializer_class = DoorOpenCommandSerializer
+    query_parameters = frozenset({"wait"})
 
     def get_queryset(self):
         return self.request.tenant.door_open_commands.select_related("device")
@@ -243,14 +252,22 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         summary="Outcome of a door-open command",
         description=(
             "`queued` → `delivered` → `executed` or `failed`; `expired` when it was not "
-            "delivered or acknowledged in time, or its call ended first."
+            "delivered or acknowledged in time, or its call ended first.\n\n"
+            "With `wait`, a command still `queued` or `delivered` is held until it is executed, "
+            "failed or expired, or `wait` seconds pass (long-poll)."
         ),
         tags=[CALLS_TAG],
-        parameters=[ID_PARAMETER],
+        parameters=[ID_PARAMETER, WAIT_PARAMETER],
         responses={200: DoorOpenCommandSerializer, **problem_responses(404)},
     )
     def get(self, request: ApiRequest, id) -> Response:  # `id`: the URL keyword
-        return self.retrieve(request)
+        wait = parse_wait(request.query_params.get("wait"))
+        command = self.get_object()
+        data = DoorOpenCommandSerializer(command).data
+        nothing_yet = None
+        if data["status"] in PENDING:
+            nothing_yet = LongPoll(wake_topic(DOOR_OPEN_TOPIC, command.id), command.expires_at)
+        return offer_long_poll(request, Response(data), wait, nothing_yet)
 
 
 class CallLogView(NewEntriesAPIView):

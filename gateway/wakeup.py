@@ -179,6 +179,11 @@ class Hub:
         with self._lock:
             return self._woken_forgotten > mark or self._woken.get(str(device_id), 0) > mark
 
+    def listening(self) -> bool:
+        """Whether this process's listener is subscribed: wake-ups from other processes arrive."""
+        thread = self._thread
+        return thread is not None and thread.listening
+
     def wake(self, device_id: UUID | str) -> None:
         with self._lock:
             self._woken_count += 1
