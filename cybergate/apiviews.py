@@ -267,6 +267,16 @@ WAIT_PARAMETER = OpenApiParameter(
 # As the device gateway says it: this server answered at once, whatever `wait` asked for.
 LONG_POLL_HEADER = "X-Long-Poll"
 LONG_POLL_UNSUPPORTED = "unsupported; wait=0"
+LONG_POLL_HEADER_PARAMETER = OpenApiParameter(
+    LONG_POLL_HEADER,
+    {"type": "string", "enum": [LONG_POLL_UNSUPPORTED]},
+    OpenApiParameter.HEADER,
+    response=[200],
+    description=(
+        f"`{LONG_POLL_UNSUPPORTED}` when this server does not hold long-polls (the web pool): "
+        "the answer came at once, whatever `wait` asked for."
+    ),
+)
 
 
 def parse_wait(raw: str | None) -> int:
@@ -373,7 +383,7 @@ def new_entries_schema(*, summary: str, tag: str, page_serializer) -> Any:
             "entry of the log (long-poll)."
         ),
         tags=[tag],
-        parameters=[LIMIT_PARAMETER, AFTER_PARAMETER, WAIT_PARAMETER],
+        parameters=[LIMIT_PARAMETER, AFTER_PARAMETER, WAIT_PARAMETER, LONG_POLL_HEADER_PARAMETER],
         responses={200: page_serializer, **problem_responses(400)},
     )
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from audit.services import Actor
 from callgroups.api import ID_PARAMETER, USER_PARAMETER, teams_user_or_404
 from cybergate.apiviews import (
+    LONG_POLL_HEADER_PARAMETER,
     WAIT_PARAMETER,
     CustomerAPIView,
     CustomerGenericAPIView,
@@ -257,7 +258,7 @@ class DoorOpenCommandView(CustomerGenericAPIView):
             "failed or expired, or `wait` seconds pass (long-poll)."
         ),
         tags=[CALLS_TAG],
-        parameters=[ID_PARAMETER, WAIT_PARAMETER],
+        parameters=[ID_PARAMETER, WAIT_PARAMETER, LONG_POLL_HEADER_PARAMETER],
         responses={200: DoorOpenCommandSerializer, **problem_responses(404)},
     )
     def get(self, request: ApiRequest, id) -> Response:  # `id`: the URL keyword
