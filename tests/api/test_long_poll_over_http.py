@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from apisecrets.services import api_secret_delete
 from audit.services import Actor, record
 from devices import services
 from devices.models import DoorOpenCommand
@@ -218,3 +219,16 @@ def test_waiting_polls_hold_no_thread_each(pools, tenant):
     assert all(response.status_code == 200 for response, _ in answers)
     assert all(seconds >= 3.5 for _, seconds in answers)  # every one was held
     assert during - before < 5, (before, during)
+
+
+def test_a_secret_deleted_while_waiting_gets_nothing_more(pools, tenant):
+    secret, value = make_api_secret(tenant, name="doomed")
+    gateway = pools["gateway"].url
+    caught_up(gateway, AUDIT, value)
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(timed_get, gateway, AUDIT, value, wait=20)
+        time.sleep(0.5)
+        api_secret_delete(secret=secret, actor=Actor.system())  # an audit entry: it looks again
+        response, seconds = waiting.result(timeout=30)
+    assert_problem(response, 401, "invalid_secret")
+    assert seconds < 5
