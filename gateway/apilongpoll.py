@@ -3,7 +3,7 @@
 
 The API's views are synchronous DRF views, and the web pool (WSGI) answers them at once, `wait`
 or not (`cybergate.apiviews.offer_long_poll`). On the gateway pool (ASGI), a request with `wait`
-is handed here instead (gateway/asgi.py gives it this module as its URLconf), so that waiting
+is handed here instead (gateway/asgi.py gives it the URLconf gateway/apiurls.py), so that waiting
 costs what a device's long-poll costs: an `asyncio.Event` in the process's wake-up hub
 (gateway/wakeup.py), no thread and no database connection.
 
@@ -26,12 +26,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
 from django.utils import timezone
 
-from audit.api import AuditTrailView
 from cybergate.apiviews import LongPoll, wake_topic
-from devices.api import DOOR_OPEN_TOPIC, CallLogView, DoorOpenCommandView
+from devices.api import DOOR_OPEN_TOPIC
 from gateway import wakeup
 from gateway.longpoll import _db
 
@@ -101,16 +99,6 @@ def long_pollable(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
 
     poll.csrf_exempt = True  # type: ignore[attr-defined]  # as DRF's views are
     return poll
-
-
-# The URLconf of these requests (gateway/asgi.py): the long-polls, then every other route as usual
-# (for reverse(), and a path the patterns do not take, e.g. an id that is no UUID).
-urlpatterns = [
-    path("api/v1/call-log", long_pollable(CallLogView.as_view())),
-    path("api/v1/audit-trail", long_pollable(AuditTrailView.as_view())),
-    path("api/v1/door-open-commands/<uuid:id>", long_pollable(DoorOpenCommandView.as_view())),
-    path("", include(settings.ROOT_URLCONF)),
-]
 
 
 def log_appended(sender: object, *, log: str, tenant_id: object, **kwargs: object) -> None:

@@ -8,8 +8,8 @@ For the device gateway's long-poll, which may wait 30 s, that would be a thread 
 synchronous calls they make (signal receivers, response.close) are instants on the process's
 shared sync thread, and their database work runs in the gateway's own small pool
 (gateway/longpoll.py). The customer API's long-polls (a feed or a door-open outcome with `wait`,
-gateway/apilongpoll.py) are handled the same way, with that module as their URLconf. Every other
-request is handled exactly as Django does.
+gateway/apilongpoll.py) are handled the same way, with their own URLconf (gateway/apiurls.py).
+Every other request is handled exactly as Django does.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from django.core.handlers.asgi import _ReceiveCallback, _SendCallback
 
 LONG_POLL_PATHS = frozenset({"/device-api/v1/commands"})
-# The customer API's long-polls (gateway/apilongpoll.py, also its URLconf), with `wait` > 0.
+# The customer API's long-polls (gateway/apilongpoll.py), with `wait` > 0, and their URLconf.
 _API_LONG_POLL_PATH = re.compile(r"/api/v1/(call-log|audit-trail|door-open-commands/[^/]+)")
-_API_LONG_POLL_URLCONF = "gateway.apilongpoll"
+_API_LONG_POLL_URLCONF = "gateway.apiurls"
 
 
 def is_api_long_poll(scope: dict[str, Any]) -> bool:
