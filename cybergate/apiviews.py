@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
+from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries, wake_topic
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
 from cybergate.problems import PROBLEM_CODES, PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
 from cybergate.requests import ApiRequest
@@ -291,12 +291,6 @@ def parse_wait(raw: str | None) -> int:
             errors={"wait": [f"Must be a whole number from 0 to {WAIT_MAX_SECONDS}."]},
         )
     return int(raw)
-
-
-def wake_topic(kind: str, key: object) -> str:
-    """What a long-poll waits for and a write announces (the wake-up hub's key): e.g. new
-    entries of a tenant's log (`call_log:<tenant id>`) or a door-open command's outcome."""
-    return f"{kind}:{key}"
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,12 @@ def read_new_entries(
     return Page(entries=rows, cursor=encode_cursor(feed, secret, end), has_more=has_more)
 
 
+def wake_topic(kind: str, key: object) -> str:
+    """What a long-poll waits for and a write announces (the wake-up hub's key): new entries of a
+    tenant's log (`call_log:<tenant id>`, `audit:<tenant id>`) or a door-open command's outcome."""
+    return f"{kind}:{key}"
+
+
 def acknowledge(*, feed: Feed, secret: ApiSecret, cursor: str) -> None:
     """Move the position of the secret's roll chain forward to `cursor`: one conditional UPDATE,
     so it never goes backwards, repeating it changes nothing, and concurrent acks keep the

@@ -26,9 +26,8 @@ from cybergate.apiviews import (
     offer_long_poll,
     parse_wait,
     problem_responses,
-    wake_topic,
 )
-from cybergate.feeds import Feed
+from cybergate.feeds import Feed, wake_topic
 from cybergate.http import client_ip
 from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem, service_error_status
@@ -47,6 +46,7 @@ from devices.services import (
     door_open_request,
     door_open_request_once,
 )
+from devices.signals import COMMAND_TOPIC
 
 CALLS_TAG = "Active calls"
 CALL_LOG_TAG = "Call log"
@@ -236,7 +236,6 @@ class DoorOpenView(CustomerAPIView):
         return Response(DoorOpenAcceptedSerializer(command).data, status=202, headers=headers)
 
 
-DOOR_OPEN_TOPIC = "door_open"  # wake_topic(DOOR_OPEN_TOPIC, command id): its outcome is known
 PENDING = (DoorOpenCommand.Status.QUEUED, DoorOpenCommand.Status.DELIVERED)
 
 
@@ -267,7 +266,7 @@ class DoorOpenCommandView(CustomerGenericAPIView):
         data = DoorOpenCommandSerializer(command).data
         nothing_yet = None
         if data["status"] in PENDING:
-            nothing_yet = LongPoll(wake_topic(DOOR_OPEN_TOPIC, command.id), command.expires_at)
+            nothing_yet = LongPoll(wake_topic(COMMAND_TOPIC, command.id), command.expires_at)
         return offer_long_poll(request, Response(data), wait, nothing_yet)
 
 

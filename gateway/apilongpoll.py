@@ -12,10 +12,10 @@ permission, rate limit, validation and the answer are the view's own). When that
 nothing new, the view names what would change it (`LongPoll`: the tenant's log, or the command's
 outcome, and a door-open command's expiry); the poll waits on the hub under that name and then
 runs the view again, without counting it against the rate limit a second time. Writers announce
-their changes after commit (audit.signals.log_appended, devices.signals.command_settled), through
-the same hub, Redis or PostgreSQL channel as door-open commands (gateway/apps.py). With neither (the
-embedded SQLite default), or while the hub's listener is down, the poll looks again every
-GATEWAY_DB_POLL_SECONDS.
+their changes after commit (audit.signals.log_appended, devices.signals.command_settled; received
+in gateway/wakeup.py), through the same hub, Redis or PostgreSQL channel as door-open commands.
+With neither (the embedded SQLite default), or while the hub's listener is down, the poll looks
+again every GATEWAY_DB_POLL_SECONDS.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from cybergate.apiviews import LongPoll, wake_topic
-from devices.api import DOOR_OPEN_TOPIC
+from cybergate.apiviews import LongPoll
 from gateway import wakeup
 from gateway.longpoll import _db
 
@@ -99,13 +98,3 @@ def long_pollable(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
 
     poll.csrf_exempt = True  # type: ignore[attr-defined]  # as DRF's views are
     return poll
-
-
-def log_appended(sender: object, *, log: str, tenant_id: object, **kwargs: object) -> None:
-    """Receiver of audit.signals.log_appended: wake the long-polls on that tenant's log."""
-    wakeup.notify(wake_topic(log, tenant_id))
-
-
-def command_settled(sender: object, *, command_id: object, **kwargs: object) -> None:
-    """Receiver of devices.signals.command_settled: wake the long-polls on its outcome."""
-    wakeup.notify(wake_topic(DOOR_OPEN_TOPIC, command_id))

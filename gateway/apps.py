@@ -13,9 +13,9 @@ class GatewayConfig(AppConfig):
     def ready(self) -> None:
         from audit.signals import log_appended
         from devices.signals import command_queued, command_settled
-        from gateway import apilongpoll, wakeup
+        from gateway import wakeup
 
         command_queued.connect(wakeup.command_queued, dispatch_uid="gateway.wakeup")
         # The customer API's long-polls on the logs and on door-open outcomes.
-        log_appended.connect(apilongpoll.log_appended, dispatch_uid="gateway.log_appended")
-        command_settled.connect(apilongpoll.command_settled, dispatch_uid="gateway.command_settled")
+        log_appended.connect(wakeup.log_appended, dispatch_uid="gateway.log_appended")
+        command_settled.connect(wakeup.command_settled, dispatch_uid="gateway.command_settled")
