@@ -92,6 +92,10 @@ class ApiSecret(models.Model):
     # confirmed (POST .../ack); reading never moves them.
     call_log_position = models.BigIntegerField(default=0, editable=False)
     audit_position = models.BigIntegerField(default=0, editable=False)
+    # The roll chain this secret belongs to: the id of its first secret (its own, unless it is a
+    # successor). The chain shares the feeds' positions and cursors (cybergate.feeds), so a roll
+    # neither replays the logs nor refuses the cursors the integrator holds.
+    lineage = models.UUIDField(editable=False, db_index=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -108,6 +112,11 @@ class ApiSecret(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.lineage is None:  # a new chain
+            self.lineage = self.id
+        super().save(*args, **kwargs)
 
     def working_predecessor(self, now: datetime | None = None) -> ApiSecret | None:
         """The secret this one replaced (Roll), while it still works: in its overlap."""

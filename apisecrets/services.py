@@ -191,8 +191,9 @@ def api_secret_roll(
     created_by: User | None = None,
     ip: str | None = None,
 ) -> tuple[ApiSecret, str]:
-    """Make a successor with the same name, permissions and addresses (and validity period) and
-    let the old secret expire after `overlap` (a ROLL_OVERLAPS key). Return the successor and
+    """Make a successor with the same name, permissions and addresses (and validity period), in
+    the same roll chain (the logs' positions and cursors carry over), and let the old secret
+    expire after `overlap` (a ROLL_OVERLAPS key). Return the successor and
     its value (shown once).
 
     The old secret shares its successor's place (models.places_used), so rolling needs no free
@@ -245,6 +246,10 @@ def api_secret_roll(
             hashed_value=hash_api_secret(value),
             allowed_addresses=old.allowed_addresses,
             **{field: getattr(old, field) for field, _ in PERMISSIONS.values()},
+            # The chain's feed positions and cursors carry over (cybergate.feeds).
+            lineage=old.lineage,
+            call_log_position=old.call_log_position,
+            audit_position=old.audit_position,
         )
         old.replaced_by = new
         old.expires_at = min(old.expires_at, now + ROLL_OVERLAPS[overlap][0])

@@ -25,6 +25,7 @@ from callgroups.api import CallGroupDetailView, CallGroupListView, MemberAvailab
 from cybergate.apiviews import CustomerAPIView, problem_responses
 from cybergate.problems import not_found_view
 from devices.api import (
+    ActiveCallListView,
     ActiveCallView,
     CallLogAckView,
     CallLogView,
@@ -79,6 +80,7 @@ urlpatterns = [
         MemberAvailabilityView.as_view(),
         name="api-member-availability",
     ),
+    path("v1/active-calls", ActiveCallListView.as_view(), name="api-active-calls"),
     path("v1/active-calls/<str:user>", ActiveCallView.as_view(), name="api-active-call"),
     path("v1/active-calls/<str:user>/door-open", DoorOpenView.as_view(), name="api-door-open"),
     path(

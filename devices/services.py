@@ -20,7 +20,7 @@ from audit.services import Actor, lock_log_for_append, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from cybergate.errors import ServiceError
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand, IdempotencyKey
-from devices.signals import command_queued
+from devices.signals import command_queued, command_settled
 
 if TYPE_CHECKING:
     from apisecrets.models import ApiSecret
@@ -178,9 +178,11 @@ def call_end(*, call: Call, event: str = "ended") -> Call:
         call.save(update_fields=["state", "result", "ended_at"])
         # Never delivered after the call ended. A delivered command keeps its status: the device
         # may still report what it did.
-        call.door_open_commands.filter(status=DoorOpenCommand.Status.QUEUED).update(
-            status=DoorOpenCommand.Status.EXPIRED
-        )
+        queued = call.door_open_commands.filter(status=DoorOpenCommand.Status.QUEUED)
+        expired = list(queued.values_list("id", flat=True))
+        queued.filter(id__in=expired).update(status=DoorOpenCommand.Status.EXPIRED)
+        for command_id in expired:
+            _announce_settled(command_id)
         call_log_append(call)
     return call
 
@@ -475,6 +477,12 @@ def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
     return commands
 
 
+def _announce_settled(command_id: uuid.UUID) -> None:
+    transaction.on_commit(
+        lambda: command_settled.send(sender=DoorOpenCommand, command_id=command_id)
+    )
+
+
 def command_ack(*, device: Device, command_id: uuid.UUID | str, result: str) -> DoorOpenCommand:
     """The device reports the outcome. Only the device a command went to can acknowledge it."""
     if result not in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
@@ -499,6 +507,7 @@ def command_ack(*, device: Device, command_id: uuid.UUID | str, result: str) -> 
         command.status = result
         command.acked_at = now
         command.save(update_fields=["status", "acked_at"])
+        _announce_settled(command.id)
         if result == DoorOpenCommand.Status.EXECUTED:
             Call.objects.filter(pk=command.call_id).update(door_opened=True)
         record(
