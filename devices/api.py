@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from audit.services import Actor
 from callgroups.api import USER_PARAMETER, teams_user_or_404
 from cybergate.apiviews import (
+    CURSOR_400,
     LONG_POLL_HEADER_PARAMETER,
     WAIT_PARAMETER,
     CustomerAPIView,
@@ -108,7 +109,13 @@ class ActiveCallListView(CustomerGenericAPIView):
             "request instead of one per Teams user."
         ),
         tags=[CALLS_TAG],
-        responses={200: ActiveCallSerializer(many=True), **problem_responses(400)},
+        responses={
+            200: OpenApiResponse(
+                ActiveCallSerializer(many=True),
+                description="A page of active calls; `next` is the following page's URL, if any.",
+            ),
+            **problem_responses(400, s400=CURSOR_400),
+        },
     )
     def get(self, request: ApiRequest) -> Response:
         page = self.paginate_queryset(self.get_queryset())
