@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins
 from rest_framework.response import Response
 
 from audit.services import Actor
@@ -89,7 +90,8 @@ class ActiveCallPagination(NamedCursorPagination):
     ordering = ("answered_at", "id")  # type: ignore[assignment]  # the base names one field
 
 
-class ActiveCallListView(CustomerGenericAPIView):
+class ActiveCallListView(mixins.ListModelMixin, CustomerGenericAPIView):
+    # ListModelMixin: the schema then documents the page's `cursor` and `limit`.
     required_permission = "read"
     serializer_class = ActiveCallSerializer
     pagination_class = ActiveCallPagination
