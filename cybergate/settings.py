@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
     "cybergate.requestid.RequestIdMiddleware",
+    # API-Version on every /api/ answer (cybergate/versioning.py).
+    "cybergate.versioning.ApiVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # GZip for HTML and the schema, never the created-secret answer (cybergate/compression.py).
     "cybergate.compression.PortalGZipMiddleware",
