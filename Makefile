@@ -22,7 +22,7 @@ migrate: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
+	$(BIN)/python manage.py seed_demo --new-api-secret $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
 
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
