@@ -77,7 +77,8 @@ MIDDLEWARE = [
     # API-Version on every /api/ answer (cybergate/versioning.py).
     "cybergate.versioning.ApiVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # GZip for HTML and the schema, never the created-secret answer (cybergate/compression.py).
+    # GZip for HTML, the schema and API JSON, never the created-secret answer
+    # (cybergate/compression.py).
     "cybergate.compression.PortalGZipMiddleware",
     # Logs refused requests (API 401s, every 429) whichever layer refused them.
     "cybergate.security.SecurityLogMiddleware",
@@ -415,6 +416,9 @@ SPECTACULAR_SETTINGS = {
         "operation names the one it needs) and optionally allowed addresses: outside them the "
         "answer is 403 `insufficient_permission` or `ip_not_allowed`. Secrets look like "
         "`cgs_` + 46 base62 characters, the last 6 a CRC32 checksum."
+        "\n\nNew here? [Integrate in 10 minutes](/api/docs/guide/): the new-entries loop, a "
+        "retry-safe door-open, and a Python client. What changed: the "
+        "[changelog](/api/docs/changelog/). Every answer carries `API-Version`."
     ),
     "VERSION": API_VERSION,
     "SERVERS": [{"url": "/", "description": "This server"}],
