@@ -88,10 +88,19 @@ def close_request_bodies(result: dict, generator: Any, request: Any, public: boo
             if method == "parameters" or "requestBody" not in operation:
                 continue
             for content in operation["requestBody"]["content"].values():
-                ref = content["schema"].get("$ref", "")
-                if schemas.get(ref.rsplit("/", 1)[-1], {}).get("required"):
+                if _needs_body(content["schema"], schemas):
                     operation["requestBody"]["required"] = True
     return result
+
+
+def _needs_body(schema: dict, schemas: dict) -> bool:
+    """A required field, or one in every branch of a oneOf (the gateway's call events)."""
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if schema.get("required"):
+        return True
+    branches = schema.get("oneOf") or []
+    return bool(branches) and all(_needs_body(branch, schemas) for branch in branches)
 
 
 def declare_headers(result: dict, generator: Any, request: Any, public: bool) -> dict:
