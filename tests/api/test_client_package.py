@@ -289,3 +289,28 @@ def test_following_the_feed_waits_when_caught_up(live_server, tenant):
         for _ in api.feed("call-log", poll_seconds=7):
             pass
     assert waits == [7, 7]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_guides_python_example_runs(live_server, tenant, capsys):
+    """docs/api/guide.md's example, against a live server (its feed stopped once caught up)."""
+    guide = (Path(settings.BASE_DIR) / "docs" / "api" / "guide.md").read_text()
+    example = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    world = make_world(tenant)
+    call = start_answered_call(world["front"], world["reception"], world["anna"])
+    call_end(call=start_answered_call(world["back"], world["garage"], world["ben"]))
+    _, secret = make_api_secret(tenant)
+    replaced = {
+        "http://127.0.0.1:8000": live_server.url,
+        "anna.berg@demo.example": world["anna"].upn,
+        'api.feed("call-log")': 'api.feed("call-log", follow=False)',
+    }
+    for old, new in replaced.items():
+        assert old in example, old
+        example = example.replace(old, new)
+    exec(compile(example, "guide.md", "exec"), {"SECRET": secret})
+    printed = capsys.readouterr().out.splitlines()
+    command = DoorOpenCommand.objects.get()
+    assert command.call_id == call.id  # the example pinned Anna's call
+    assert printed[0].startswith(f"{command.id} queued")
+    assert "Back door" in printed[1]  # the call log entry of Ben's ended call

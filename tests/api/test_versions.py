@@ -13,6 +13,7 @@ from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from cybergate.api import VersionView
 from cybergate.versioning import Deprecated
+from devices.api import CallLogAckView
 from tests.factories import make_api_secret
 from tests.helpers import assert_problem, bearer_client
 
@@ -97,6 +98,18 @@ def test_problems_of_a_request_using_it_say_so_too(api_client, verbose_deprecate
     response = api_client.get(VERSION + "?verbose=1&bogus=2")
     assert_problem(response, 400, "invalid_request")
     assert response["Deprecation"] == "@1768435200"
+
+
+def test_a_deprecated_body_field_is_noticed_too(api_client, monkeypatch):
+    monkeypatch.setattr(
+        CallLogAckView, "deprecated_parameters", {"cursor": Deprecated(SINCE, SUNSET, "-")}
+    )
+    used = api_client.post("/api/v1/call-log/ack", {"cursor": "nope"})
+    assert_problem(used, 400, "invalid_cursor")
+    assert used["Sunset"] == "Fri, 01 Jan 2027 00:00:00 GMT"
+    unused = api_client.post("/api/v1/call-log/ack", {})
+    assert_problem(unused, 400, "invalid_request")
+    assert "Sunset" not in unused
 
 
 def test_a_deprecated_operation_says_so_on_every_answer(api_client, monkeypatch):
