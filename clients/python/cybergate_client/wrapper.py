@@ -34,6 +34,7 @@ from .generated.api.call_log import call_log_ack_create, call_log_retrieve
 from .generated.api.version import version_retrieve
 from .generated.models import (
     AckRequest,
+    ActiveCall,
     ActiveCallDetail,
     AuditEntry,
     CallLogEntry,
@@ -73,7 +74,7 @@ class RetryTransport(httpx.BaseTransport):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.wrapped = wrapped or httpx.HTTPTransport()
-        self.attempts = attempts
+        self.attempts = max(1, attempts)
         self.max_wait = max_wait
         self.sleep = sleep
 
@@ -160,8 +161,8 @@ class CyberGate:
 
     def active_call(self, user: str) -> ActiveCallDetail | None:
         """The Teams user's (UPN or object id) active call, or None."""
-        found = _ok(active_call_retrieve.sync_detailed(user, client=self.api), object)
-        return getattr(found, "call", None)
+        found = _ok(active_call_retrieve.sync_detailed(user, client=self.api), ActiveCall)
+        return found.call
 
     def open_door(
         self, user: str, *, call_id: UUID | None = None, idempotency_key: str | None = None
