@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
 DOCS = {
@@ -23,8 +24,23 @@ DOCS = {
 @lru_cache(maxsize=len(DOCS))
 def rendered(name: str) -> SafeString:
     text = (settings.BASE_DIR / "docs" / "api" / DOCS[name][0]).read_text(encoding="utf-8")
-    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    return mark_safe(html)  # our own Markdown, with its raw HTML escaped
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.add_render_rule("heading_open", _heading_with_id)
+    return mark_safe(md.render(text))  # our own Markdown, with its raw HTML escaped
+
+
+def _heading_with_id(self, tokens, idx, options, env) -> str:
+    """Headings get an id from their text ("v1 deprecations" → #v1-deprecations), so a
+    deprecation's `Link` can point at its entry."""
+    slug = slugify(tokens[idx + 1].content) or "section"
+    seen = env.setdefault("ids", set())
+    unique, n = slug, 1
+    while unique in seen:  # two headings alike: -2, -3, …
+        n += 1
+        unique = f"{slug}-{n}"
+    seen.add(unique)
+    tokens[idx].attrSet("id", unique)
+    return self.renderToken(tokens, idx, options, env)
 
 
 def document(request: HttpRequest, name: str) -> HttpResponse:
