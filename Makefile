@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast system-packages lint format migrate seed bench clean
+.PHONY: run test test-fast system-packages lint format migrate seed bench client clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ migrate: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
+	$(BIN)/python manage.py seed_demo --new-api-secret $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
 
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
@@ -63,6 +63,12 @@ test: lint system-packages $(NPM_STAMPS)
 # still applied; `PYTEST_ARGS=--create-db` starts afresh).
 test-fast: $(VENV)/.dev
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not slow and not browser" --reuse-db $(PYTEST_ARGS)
+
+# Regenerate the typed client in clients/python/cybergate_client/generated/ from the current
+# customer API schema (openapi-python-client); commit the result. tests/api/test_client_package.py
+# fails while the committed copy differs from what the schema generates.
+client: $(VENV)/.dev
+	$(BIN)/python clients/python/generate.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/auth.py

@@ -155,6 +155,17 @@ def _address_allowed(ip: str | None, networks: tuple) -> bool:
     return any(address in network for network in networks)
 
 
+def _unknown(value: str) -> AuthenticationProblem:
+    """A well-formed secret that matches none: name it by its display prefix (never more of
+    it), as the API Access page lists secrets, so the integrator can tell which one is gone."""
+    prefix = value[: tokens.DISPLAY_PREFIX_LENGTH]
+    return AuthenticationProblem(
+        "invalid_secret",
+        f"No API secret {prefix}… exists (deleted or replaced?). Check the API Access page for "
+        "the secrets that exist, or create one.",
+    )
+
+
 class ApiClient:
     """`request.user` of an API request: the integrator behind a secret (no portal login)."""
 
@@ -204,7 +215,7 @@ class ApiSecretAuthentication(BaseAuthentication):
             entry = _load(value)
             if entry is None:
                 cache.discard(hashed)
-                raise attempt.failed(invalid)
+                raise attempt.failed(_unknown(value))
             cache.put(hashed, entry)
 
         now = timezone.now()

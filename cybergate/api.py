@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from apisecrets.api import TenantView
 from audit.api import AuditTrailAckView, AuditTrailView
 from callgroups.api import CallGroupDetailView, CallGroupListView, MemberAvailabilityView
+from cybergate import apidocs
 from cybergate.apiviews import CustomerAPIView, problem_responses
 from cybergate.problems import not_found_view
 from devices.api import (
@@ -94,5 +95,7 @@ urlpatterns = [
     path("v1/audit-trail/ack", AuditTrailAckView.as_view(), name="api-audit-trail-ack"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/guide/", apidocs.document, {"name": "guide"}, name="api-guide"),
+    path("docs/changelog/", apidocs.document, {"name": "changelog"}, name="api-changelog"),
     re_path(r"^.*$", not_found_view, name="api-not-found"),
 ]

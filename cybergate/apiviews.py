@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from cybergate.requests import ApiRequest
 from cybergate.schema import PermissionAutoSchema
 from cybergate.serializers import ApiSerializer, StrictCharField
 from cybergate.throttling import ApiSecretRateThrottle
+from cybergate.versioning import Deprecated, deprecation_headers, used_deprecations
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -218,6 +220,11 @@ class CustomerAPIMixin(_APIViewBase):
     # Query parameters an operation takes; any other is a 400, so that a typo (`?limt=5`) is
     # an error rather than silently ignored.
     query_parameters: frozenset[str] = frozenset()
+    # What is going away (cybergate/versioning.py): the whole operation, or query parameters and
+    # body fields by name (a deprecated query parameter stays in query_parameters until it goes).
+    # Answers that use one carry Deprecation, Sunset and Link headers.
+    deprecated: Deprecated | None = None
+    deprecated_parameters: Mapping[str, Deprecated] = {}
     request: ApiRequest
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -227,6 +234,16 @@ class CustomerAPIMixin(_APIViewBase):
         verdict = getattr(request, "rate_limit", None)
         if verdict is not None:
             for name, value in verdict.headers().items():
+                response[name] = value
+        if self.deprecated is not None or self.deprecated_parameters:
+            # The body only if the view parsed it (DRF keeps it in _full_data).
+            used = used_deprecations(
+                self.deprecated,
+                self.deprecated_parameters,
+                request.query_params,
+                getattr(request, "_full_data", None),
+            )
+            for name, value in deprecation_headers(used).items():
                 response[name] = value
         return response
 

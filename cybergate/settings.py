@@ -79,8 +79,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
     "cybergate.requestid.RequestIdMiddleware",
+    # API-Version on every /api/ answer (cybergate/versioning.py).
+    "cybergate.versioning.ApiVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # GZip for HTML and the schema, never the created-secret answer (cybergate/compression.py).
+    # GZip for HTML, the schema and API JSON, never the created-secret answer
+    # (cybergate/compression.py).
     "cybergate.compression.PortalGZipMiddleware",
     # Logs refused requests (API 401s, every 429) whichever layer refused them.
     "cybergate.security.SecurityLogMiddleware",
@@ -437,6 +440,9 @@ SPECTACULAR_SETTINGS = {
         "enum value, change a field's type or meaning, make an optional request field required, "
         "or change the status of an existing problem code. Enums in requests stay closed: the "
         "server refuses values it does not know (400)."
+        "\n\nNew here? [Integrate in 10 minutes](/api/docs/guide/): the new-entries loop, a "
+        "retry-safe door-open, and a Python client. What changed: the "
+        "[changelog](/api/docs/changelog/). Every answer carries `API-Version`."
     ),
     "VERSION": API_VERSION,
     # Replaced by PUBLIC_URL, or the address the schema was fetched from (cybergate.schema).

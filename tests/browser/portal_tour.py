@@ -84,6 +84,10 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield "security: password"
     page.goto("/accounts/time-zone/")
     yield "security: time zone"
+    page.goto("/api/docs/guide/")
+    yield "API guide"
+    page.goto("/api/docs/changelog/")
+    yield "API changelog"
     page.goto("/no-such-page/")
     yield "404 page"
     page.set_content(render_to_string("500.html"))

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.problem_code_enum import ProblemCodeEnum
+
+T = TypeVar("T", bound="Problem")
+
+
+@_attrs_define
+class Problem:
+    """RFC 9457 problem details.
+
+    Attributes:
+        type_ (str): URN naming the problem type (from `code`).
+        title (str):
+        status (int):
+        detail (str):
+        code (ProblemCodeEnum): * `invalid_request` - Invalid request
+            * `invalid_cursor` - Invalid cursor
+            * `missing_credentials` - Missing credentials
+            * `invalid_secret` - Invalid API secret
+            * `expired_secret` - Expired API secret
+            * `invalid_credentials` - Invalid device credential
+            * `api_access_disabled` - API access disabled
+            * `insufficient_permission` - Insufficient permission
+            * `ip_not_allowed` - Address not allowed
+            * `permission_denied` - Permission denied
+            * `not_found` - Not found
+            * `user_not_found` - Teams user not found
+            * `not_a_member` - Not a member of the call group
+            * `method_not_allowed` - Method not allowed
+            * `not_acceptable` - Not acceptable
+            * `unsupported_media_type` - Unsupported media type
+            * `payload_too_large` - Payload too large
+            * `rate_limited` - Too many requests
+            * `auth_rate_limited` - Too many failed authentications
+            * `not_in_active_call` - Not in an active call
+            * `invalid_call_state` - Invalid call state
+            * `not_delivered` - Command not delivered
+            * `already_acknowledged` - Command already acknowledged
+            * `no_door_open_code` - No door-open code configured
+            * `user_busy` - Teams user busy
+            * `member_unavailable` - Member unavailable
+            * `service_unavailable` - Service unavailable
+            * `gateway_busy` - Gateway busy
+            * `idempotency_key_reused` - Idempotency key reused
+            * `call_mismatch` - Not the active call
+            * `server_error` - Internal server error
+        instance (str): This occurrence: `urn:cybergate:request:` and the answer's `X-Request-Id`.
+    """
+
+    type_: str
+    title: str
+    status: int
+    detail: str
+    code: ProblemCodeEnum
+    instance: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        type_ = self.type_
+
+        title = self.title
+
+        status = self.status
+
+        detail = self.detail
+
+        code = self.code.value
+
+        instance = self.instance
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "type": type_,
+                "title": title,
+                "status": status,
+                "detail": detail,
+                "code": code,
+                "instance": instance,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        type_ = d.pop("type")
+
+        title = d.pop("title")
+
+        status = d.pop("status")
+
+        detail = d.pop("detail")
+
+        code = ProblemCodeEnum(d.pop("code"))
+
+        instance = d.pop("instance")
+
+        problem = cls(
+            type_=type_,
+            title=title,
+            status=status,
+            detail=detail,
+            code=code,
+            instance=instance,
+        )
+
+        problem.additional_properties = d
+        return problem
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
