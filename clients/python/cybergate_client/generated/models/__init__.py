@@ -26,6 +26,7 @@ from .door_open_command import DoorOpenCommand
 from .door_open_command_reason_enum import DoorOpenCommandReasonEnum
 from .door_open_command_status_enum import DoorOpenCommandStatusEnum
 from .door_open_request import DoorOpenRequest
+from .paginated_active_call_list import PaginatedActiveCallList
 from .paginated_call_group_list import PaginatedCallGroupList
 from .problem import Problem
 from .problem_code_enum import ProblemCodeEnum
@@ -64,6 +65,7 @@ __all__ = (
     "DoorOpenCommandReasonEnum",
     "DoorOpenCommandStatusEnum",
     "DoorOpenRequest",
+    "PaginatedActiveCallList",
     "PaginatedCallGroupList",
     "Problem",
     "ProblemCodeEnum",

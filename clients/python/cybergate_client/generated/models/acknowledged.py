@@ -13,7 +13,7 @@ T = TypeVar("T", bound="Acknowledged")
 class Acknowledged:
     """
     Attributes:
-        acknowledged (bool):
+        acknowledged (bool): Always `true`.
     """
 
     acknowledged: bool

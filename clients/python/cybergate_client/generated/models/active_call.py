@@ -19,10 +19,10 @@ class ActiveCall:
     """
     Attributes:
         user (TeamsUser):
-        in_active_call (bool):
+        in_active_call (bool): Whether the Teams user is in an answered call from a door station now.
         door_open_code_configured (bool): Whether the device in the active call has a door-open code (false without
             one).
-        call (ActiveCallDetail | None):
+        call (ActiveCallDetail | None): The active call, or null.
     """
 
     user: TeamsUser

@@ -20,10 +20,10 @@ T = TypeVar("T", bound="ActiveCallDetail")
 class ActiveCallDetail:
     """
     Attributes:
-        id (UUID):
+        id (UUID): The call's id: send it as door-open's `call_id`.
         device (DeviceRef):
-        call_group (CallGroupRef | None):
-        answered_at (datetime.datetime | None):
+        call_group (CallGroupRef | None): The call group it rang (null once deleted).
+        answered_at (datetime.datetime | None): When the Teams user answered (UTC).
     """
 
     id: UUID

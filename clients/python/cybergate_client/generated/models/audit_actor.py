@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,20 +15,29 @@ T = TypeVar("T", bound="AuditActor")
 class AuditActor:
     """
     Attributes:
-        type_ (ActorTypeEnum): * `user` - User
+        type_ (ActorTypeEnum | str): Who acted.
+
+            * `user` - User
             * `api_secret` - API secret
             * `support` - Support
             * `system` - System
             * `device` - Device
-        name (str):
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
+        name (str): The actor's name then: a login's email, an API secret's name, a device's.
     """
 
-    type_: ActorTypeEnum
+    type_: ActorTypeEnum | str
     name: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_.value
+        type_: str
+        if isinstance(self.type_, ActorTypeEnum):
+            type_ = self.type_.value
+        else:
+            type_ = self.type_
 
         name = self.name
 
@@ -46,7 +55,19 @@ class AuditActor:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        type_ = ActorTypeEnum(d.pop("type"))
+
+        def _parse_type_(data: object) -> ActorTypeEnum | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                type_type_0 = ActorTypeEnum(data)
+
+                return type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ActorTypeEnum | str, data)
+
+        type_ = _parse_type_(d.pop("type"))
 
         name = d.pop("name")
 

@@ -22,10 +22,12 @@ T = TypeVar("T", bound="AuditEntry")
 class AuditEntry:
     """
     Attributes:
-        id (UUID):
-        at (datetime.datetime):
+        id (UUID): The entry's id: process each id once.
+        at (datetime.datetime): When it happened (UTC).
         actor (AuditActor):
-        action (AuditActionEnum): * `api_secret.created` - API secret created
+        action (AuditActionEnum | str): What happened.
+
+            * `api_secret.created` - API secret created
             * `api_secret.deleted` - API secret deleted
             * `api_secret.revoked` - API secret revoked by support
             * `api_secret.rolled` - API secret rolled
@@ -56,6 +58,12 @@ class AuditEntry:
             * `teams_user.created` - Teams user created
             * `teams_user.changed` - Teams user changed
             * `teams_user.deleted` - Teams user deleted
+            * `microsoft_account.created` - Microsoft account linked
+            * `microsoft_account.changed` - Microsoft account link changed
+            * `microsoft_account.deleted` - Microsoft account unlinked
+            * `group.created` - Permission group created
+            * `group.changed` - Permission group changed
+            * `group.deleted` - Permission group deleted
             * `user.signed_in` - Signed in
             * `user.sign_in_failed` - Sign-in failed
             * `user.microsoft_linked` - Microsoft account linked
@@ -64,15 +72,18 @@ class AuditEntry:
             * `mfa.enabled` - Second factor added
             * `mfa.disabled` - Second factor removed
             * `mfa.recovery_codes_regenerated` - Recovery codes regenerated
-        target (str):
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
+        target (str): What it changed, as `kind:name`.
         details (AuditEntryDetails): Never contains secret values.
-        ip (None | str):
+        ip (None | str): The client address the change came from, if known.
     """
 
     id: UUID
     at: datetime.datetime
     actor: AuditActor
-    action: AuditActionEnum
+    action: AuditActionEnum | str
     target: str
     details: AuditEntryDetails
     ip: None | str
@@ -85,7 +96,11 @@ class AuditEntry:
 
         actor = self.actor.to_dict()
 
-        action = self.action.value
+        action: str
+        if isinstance(self.action, AuditActionEnum):
+            action = self.action.value
+        else:
+            action = self.action
 
         target = self.target
 
@@ -122,7 +137,18 @@ class AuditEntry:
 
         actor = AuditActor.from_dict(d.pop("actor"))
 
-        action = AuditActionEnum(d.pop("action"))
+        def _parse_action(data: object) -> AuditActionEnum | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                action_type_0 = AuditActionEnum(data)
+
+                return action_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AuditActionEnum | str, data)
+
+        action = _parse_action(d.pop("action"))
 
         target = d.pop("target")
 

@@ -19,7 +19,7 @@ class AuditPage:
     Attributes:
         entries (list[AuditEntry]): Oldest first.
         cursor (str): Opaque; pass as `after` to read on from here.
-        has_more (bool):
+        has_more (bool): More entries follow this page: ask again.
     """
 
     entries: list[AuditEntry]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -20,19 +20,24 @@ T = TypeVar("T", bound="CallGroup")
 class CallGroup:
     """
     Attributes:
-        id (UUID):
-        name (str):
-        sip_address (str):
-        ring_strategy (RingStrategyEnum): * `multi_ring` - Multi-ring (all members, first answer wins)
+        id (UUID): The call group's id.
+        name (str): The call group's name, unique in the tenant.
+        sip_address (str): The SIP address door stations call to ring this group.
+        ring_strategy (RingStrategyEnum | str): How the available members are rung.
+
+            * `multi_ring` - Multi-ring (all members, first answer wins)
             * `sequential` - Sequential (one member at a time)
             * `meeting` - Meeting
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
         members (list[CallGroupMember]): In ring order.
     """
 
     id: UUID
     name: str
     sip_address: str
-    ring_strategy: RingStrategyEnum
+    ring_strategy: RingStrategyEnum | str
     members: list[CallGroupMember]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -43,7 +48,11 @@ class CallGroup:
 
         sip_address = self.sip_address
 
-        ring_strategy = self.ring_strategy.value
+        ring_strategy: str
+        if isinstance(self.ring_strategy, RingStrategyEnum):
+            ring_strategy = self.ring_strategy.value
+        else:
+            ring_strategy = self.ring_strategy
 
         members = []
         for members_item_data in self.members:
@@ -75,7 +84,18 @@ class CallGroup:
 
         sip_address = d.pop("sip_address")
 
-        ring_strategy = RingStrategyEnum(d.pop("ring_strategy"))
+        def _parse_ring_strategy(data: object) -> RingStrategyEnum | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                ring_strategy_type_0 = RingStrategyEnum(data)
+
+                return ring_strategy_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(RingStrategyEnum | str, data)
+
+        ring_strategy = _parse_ring_strategy(d.pop("ring_strategy"))
 
         members = []
         _members = d.pop("members")

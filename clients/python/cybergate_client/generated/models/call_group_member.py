@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,14 +20,19 @@ class CallGroupMember:
     """
     Attributes:
         user (TeamsUser):
-        position (int):
-        availability (AvailabilityEnum): * `available` - Available
+        position (int): Place in the ring order, from 1.
+        availability (AvailabilityEnum | str): Only `available` members are rung.
+
+            * `available` - Available
             * `unavailable` - Unavailable
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
     """
 
     user: TeamsUser
     position: int
-    availability: AvailabilityEnum
+    availability: AvailabilityEnum | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,7 +40,11 @@ class CallGroupMember:
 
         position = self.position
 
-        availability = self.availability.value
+        availability: str
+        if isinstance(self.availability, AvailabilityEnum):
+            availability = self.availability.value
+        else:
+            availability = self.availability
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -58,7 +67,18 @@ class CallGroupMember:
 
         position = d.pop("position")
 
-        availability = AvailabilityEnum(d.pop("availability"))
+        def _parse_availability(data: object) -> AvailabilityEnum | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                availability_type_0 = AvailabilityEnum(data)
+
+                return availability_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AvailabilityEnum | str, data)
+
+        availability = _parse_availability(d.pop("availability"))
 
         call_group_member = cls(
             user=user,

@@ -14,8 +14,8 @@ T = TypeVar("T", bound="CallGroupRef")
 class CallGroupRef:
     """
     Attributes:
-        id (UUID):
-        name (str):
+        id (UUID): The call group's id.
+        name (str): The call group's name.
     """
 
     id: UUID

@@ -14,8 +14,8 @@ T = TypeVar("T", bound="CallLogDevice")
 class CallLogDevice:
     """
     Attributes:
-        id (UUID):
-        name (str):
+        id (UUID): The device's id.
+        name (str): The device's name then.
     """
 
     id: UUID

@@ -23,21 +23,26 @@ T = TypeVar("T", bound="CallLogEntry")
 class CallLogEntry:
     """
     Attributes:
-        id (UUID):
+        id (UUID): The entry's id: process each id once.
         call_id (None | UUID): The call (null once the call was deleted).
-        started_at (datetime.datetime):
-        answered_at (datetime.datetime | None):
-        ended_at (datetime.datetime):
-        duration_seconds (int):
+        started_at (datetime.datetime): When the visitor rang (UTC).
+        answered_at (datetime.datetime | None): When it was answered (UTC), or null.
+        ended_at (datetime.datetime): When it ended (UTC).
+        duration_seconds (int): From start to end, in whole seconds.
         device (CallLogDevice):
-        call_group (CallGroupRef | None):
-        caller (str):
-        answered_by (None | TeamsUser):
-        result (CallResultEnum): * `answered` - Answered
+        call_group (CallGroupRef | None): The call group it rang, or null.
+        caller (str): The calling party as the device reported it.
+        answered_by (None | TeamsUser): The Teams user who answered, or null.
+        result (CallResultEnum | str): How the call ended.
+
+            * `answered` - Answered
             * `missed` - Missed
             * `rejected` - Rejected
             * `failed` - Failed
-        door_opened (bool):
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
+        door_opened (bool): Whether a door-open was executed during the call.
     """
 
     id: UUID
@@ -50,7 +55,7 @@ class CallLogEntry:
     call_group: CallGroupRef | None
     caller: str
     answered_by: None | TeamsUser
-    result: CallResultEnum
+    result: CallResultEnum | str
     door_opened: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -94,7 +99,11 @@ class CallLogEntry:
         else:
             answered_by = self.answered_by
 
-        result = self.result.value
+        result: str
+        if isinstance(self.result, CallResultEnum):
+            result = self.result.value
+        else:
+            result = self.result
 
         door_opened = self.door_opened
 
@@ -198,7 +207,18 @@ class CallLogEntry:
 
         answered_by = _parse_answered_by(d.pop("answered_by"))
 
-        result = CallResultEnum(d.pop("result"))
+        def _parse_result(data: object) -> CallResultEnum | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                result_type_0 = CallResultEnum(data)
+
+                return result_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CallResultEnum | str, data)
+
+        result = _parse_result(d.pop("result"))
 
         door_opened = d.pop("door_opened")
 

@@ -14,8 +14,8 @@ T = TypeVar("T", bound="DeviceRef")
 class DeviceRef:
     """
     Attributes:
-        id (UUID):
-        name (str):
+        id (UUID): The device's id.
+        name (str): The device's name, e.g. where it is.
     """
 
     id: UUID

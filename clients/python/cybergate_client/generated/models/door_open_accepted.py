@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -21,16 +21,19 @@ T = TypeVar("T", bound="DoorOpenAccepted")
 class DoorOpenAccepted:
     """
     Attributes:
-        id (UUID):
-        call_id (UUID):
-        status (DoorOpenAcceptedStatusEnum): * `queued` - queued
+        id (UUID): The command's id: `GET /api/v1/door-open-commands/{id}`.
+        call_id (UUID): The call the door opens for.
+        status (DoorOpenAcceptedStatusEnum | str): Always `queued` in this answer.
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
         device (DeviceRef):
-        expires_at (datetime.datetime):
+        expires_at (datetime.datetime): Not delivered and acknowledged by then: `expired`.
     """
 
     id: UUID
     call_id: UUID
-    status: DoorOpenAcceptedStatusEnum
+    status: DoorOpenAcceptedStatusEnum | str
     device: DeviceRef
     expires_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -40,7 +43,11 @@ class DoorOpenAccepted:
 
         call_id = str(self.call_id)
 
-        status = self.status.value
+        status: str
+        if isinstance(self.status, DoorOpenAcceptedStatusEnum):
+            status = self.status.value
+        else:
+            status = self.status
 
         device = self.device.to_dict()
 
@@ -69,7 +76,18 @@ class DoorOpenAccepted:
 
         call_id = UUID(d.pop("call_id"))
 
-        status = DoorOpenAcceptedStatusEnum(d.pop("status"))
+        def _parse_status(data: object) -> DoorOpenAcceptedStatusEnum | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = DoorOpenAcceptedStatusEnum(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DoorOpenAcceptedStatusEnum | str, data)
+
+        status = _parse_status(d.pop("status"))
 
         device = DeviceRef.from_dict(d.pop("device"))
 

@@ -22,25 +22,27 @@ T = TypeVar("T", bound="DoorOpenCommand")
 class DoorOpenCommand:
     """
     Attributes:
-        id (UUID):
-        call_id (UUID):
-        status (DoorOpenCommandStatusEnum): * `queued` - Queued
-            * `delivered` - Delivered
-            * `executed` - Executed
-            * `failed` - Failed
-            * `expired` - Expired
-        reason (DoorOpenCommandReasonEnum | None):
+        id (UUID): The command's id.
+        call_id (UUID): The call the door opens for.
+        status (DoorOpenCommandStatusEnum | str): Where the command stands.
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
+        reason (DoorOpenCommandReasonEnum | None | str): Why it `failed` or `expired`; null otherwise.
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
         device (DeviceRef):
-        created_at (datetime.datetime):
-        expires_at (datetime.datetime):
-        delivered_at (datetime.datetime | None):
-        acked_at (datetime.datetime | None):
+        created_at (datetime.datetime): When it was requested (UTC).
+        expires_at (datetime.datetime): Not delivered and acknowledged by then: `expired`.
+        delivered_at (datetime.datetime | None): When the device received it (UTC), or null.
+        acked_at (datetime.datetime | None): When the device reported the outcome (UTC), or null.
     """
 
     id: UUID
     call_id: UUID
-    status: DoorOpenCommandStatusEnum
-    reason: DoorOpenCommandReasonEnum | None
+    status: DoorOpenCommandStatusEnum | str
+    reason: DoorOpenCommandReasonEnum | None | str
     device: DeviceRef
     created_at: datetime.datetime
     expires_at: datetime.datetime
@@ -53,7 +55,11 @@ class DoorOpenCommand:
 
         call_id = str(self.call_id)
 
-        status = self.status.value
+        status: str
+        if isinstance(self.status, DoorOpenCommandStatusEnum):
+            status = self.status.value
+        else:
+            status = self.status
 
         reason: None | str
         if isinstance(self.reason, DoorOpenCommandReasonEnum):
@@ -106,20 +112,31 @@ class DoorOpenCommand:
 
         call_id = UUID(d.pop("call_id"))
 
-        status = DoorOpenCommandStatusEnum(d.pop("status"))
+        def _parse_status(data: object) -> DoorOpenCommandStatusEnum | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = DoorOpenCommandStatusEnum(data)
 
-        def _parse_reason(data: object) -> DoorOpenCommandReasonEnum | None:
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DoorOpenCommandStatusEnum | str, data)
+
+        status = _parse_status(d.pop("status"))
+
+        def _parse_reason(data: object) -> DoorOpenCommandReasonEnum | None | str:
             if data is None:
                 return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                reason_type_1 = DoorOpenCommandReasonEnum(data)
+                reason_type_0 = DoorOpenCommandReasonEnum(data)
 
-                return reason_type_1
+                return reason_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DoorOpenCommandReasonEnum | None, data)
+            return cast(DoorOpenCommandReasonEnum | None | str, data)
 
         reason = _parse_reason(d.pop("reason"))
 

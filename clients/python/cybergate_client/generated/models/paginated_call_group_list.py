@@ -19,10 +19,10 @@ T = TypeVar("T", bound="PaginatedCallGroupList")
 class PaginatedCallGroupList:
     """
     Attributes:
-        results (list[CallGroup]):
-        next_ (None | str | Unset):  Example: https://cybergate.example.com/api/v1/call-
+        results (list[CallGroup]): This page's items.
+        next_ (None | str | Unset): The next page's URL, or null. Example: https://cybergate.example.com/api/v1/call-
             groups?cursor=cD1SZWNlcHRpb24%3D&limit=100.
-        previous (None | str | Unset):
+        previous (None | str | Unset): The previous page's URL, or null.
     """
 
     results: list[CallGroup]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,15 +17,17 @@ class Problem:
 
     Attributes:
         type_ (str): URN naming the problem type (from `code`).
-        title (str):
-        status (int):
-        detail (str):
-        code (ProblemCodeEnum): * `invalid_request` - Invalid request
+        title (str): A short summary, the same for every occurrence.
+        status (int): The answer's HTTP status code.
+        detail (str): What went wrong this time, in English; quotes input at most as a short excerpt. Branch on `code`,
+            not on this text.
+        code (ProblemCodeEnum | str): Stable snake_case code.
+
+            * `invalid_request` - Invalid request
             * `invalid_cursor` - Invalid cursor
             * `missing_credentials` - Missing credentials
             * `invalid_secret` - Invalid API secret
             * `expired_secret` - Expired API secret
-            * `invalid_credentials` - Invalid device credential
             * `api_access_disabled` - API access disabled
             * `insufficient_permission` - Insufficient permission
             * `ip_not_allowed` - Address not allowed
@@ -37,20 +39,19 @@ class Problem:
             * `not_acceptable` - Not acceptable
             * `unsupported_media_type` - Unsupported media type
             * `payload_too_large` - Payload too large
+            * `uri_too_long` - URI too long
+            * `headers_too_large` - Header fields too large
             * `rate_limited` - Too many requests
             * `auth_rate_limited` - Too many failed authentications
             * `not_in_active_call` - Not in an active call
-            * `invalid_call_state` - Invalid call state
-            * `not_delivered` - Command not delivered
-            * `already_acknowledged` - Command already acknowledged
             * `no_door_open_code` - No door-open code configured
-            * `user_busy` - Teams user busy
-            * `member_unavailable` - Member unavailable
             * `service_unavailable` - Service unavailable
-            * `gateway_busy` - Gateway busy
             * `idempotency_key_reused` - Idempotency key reused
             * `call_mismatch` - Not the active call
             * `server_error` - Internal server error
+
+            Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
+            error.
         instance (str): This occurrence: `urn:cybergate:request:` and the answer's `X-Request-Id`.
     """
 
@@ -58,7 +59,7 @@ class Problem:
     title: str
     status: int
     detail: str
-    code: ProblemCodeEnum
+    code: ProblemCodeEnum | str
     instance: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -71,7 +72,11 @@ class Problem:
 
         detail = self.detail
 
-        code = self.code.value
+        code: str
+        if isinstance(self.code, ProblemCodeEnum):
+            code = self.code.value
+        else:
+            code = self.code
 
         instance = self.instance
 
@@ -101,7 +106,18 @@ class Problem:
 
         detail = d.pop("detail")
 
-        code = ProblemCodeEnum(d.pop("code"))
+        def _parse_code(data: object) -> ProblemCodeEnum | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                code_type_0 = ProblemCodeEnum(data)
+
+                return code_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ProblemCodeEnum | str, data)
+
+        code = _parse_code(d.pop("code"))
 
         instance = d.pop("instance")
 

@@ -14,9 +14,9 @@ T = TypeVar("T", bound="SecretInfo")
 class SecretInfo:
     """
     Attributes:
-        name (str):
-        created_at (datetime.datetime):
-        expires_at (datetime.datetime):
+        name (str): The API secret's name.
+        created_at (datetime.datetime): When it was created (UTC).
+        expires_at (datetime.datetime): When it stops working (UTC).
         days_left (int): Calendar days (UTC) until expiry: 0 means it expires today.
     """
 

@@ -14,9 +14,9 @@ T = TypeVar("T", bound="TeamsUser")
 class TeamsUser:
     """
     Attributes:
-        id (UUID):
+        id (UUID): The Teams user's Entra object id.
         upn (str): User principal name.
-        display_name (str):
+        display_name (str): The name Teams shows.
     """
 
     id: UUID

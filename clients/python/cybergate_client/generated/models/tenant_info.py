@@ -18,9 +18,9 @@ T = TypeVar("T", bound="TenantInfo")
 class TenantInfo:
     """
     Attributes:
-        id (UUID):
-        name (str):
-        api_access_enabled (bool):
+        id (UUID): The tenant's id.
+        name (str): The tenant's name.
+        api_access_enabled (bool): Always true here: without API access every request is 403.
         secret (SecretInfo):
     """
 

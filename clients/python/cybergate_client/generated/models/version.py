@@ -13,8 +13,8 @@ T = TypeVar("T", bound="Version")
 class Version:
     """
     Attributes:
-        api_version (str):
-        server_version (str):
+        api_version (str): The API version (`major.minor`) this server speaks.
+        server_version (str): The server's release.
     """
 
     api_version: str

@@ -10,18 +10,27 @@ from ...client import AuthenticatedClient, Client
 from ...models.door_open_command import DoorOpenCommand
 from ...models.problem import Problem
 from ...models.validation_problem import ValidationProblem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: UUID,
+    *,
+    wait: int | Unset = 0,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["wait"] = wait
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/door-open-commands/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -65,6 +74,11 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -86,16 +100,21 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
+    wait: int | Unset = 0,
 ) -> Response[DoorOpenCommand | Problem | ValidationProblem]:
     """Outcome of a door-open command
 
      `queued` → `delivered` → `executed` or `failed`; `expired` when it was not delivered or acknowledged
     in time, or its call ended first.
 
+    With `wait`, a command still `queued` or `delivered` is held until it is executed, failed or
+    expired, or `wait` seconds pass (long-poll).
+
     **Permission:** `read`. An API secret without it gets 403 `insufficient_permission`.
 
     Args:
         id (UUID):
+        wait (int | Unset):  Default: 0.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -107,6 +126,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        wait=wait,
     )
 
     response = client.get_httpx_client().request(
@@ -120,16 +140,21 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient,
+    wait: int | Unset = 0,
 ) -> DoorOpenCommand | Problem | ValidationProblem | None:
     """Outcome of a door-open command
 
      `queued` → `delivered` → `executed` or `failed`; `expired` when it was not delivered or acknowledged
     in time, or its call ended first.
 
+    With `wait`, a command still `queued` or `delivered` is held until it is executed, failed or
+    expired, or `wait` seconds pass (long-poll).
+
     **Permission:** `read`. An API secret without it gets 403 `insufficient_permission`.
 
     Args:
         id (UUID):
+        wait (int | Unset):  Default: 0.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,6 +167,7 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        wait=wait,
     ).parsed
 
 
@@ -149,16 +175,21 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
+    wait: int | Unset = 0,
 ) -> Response[DoorOpenCommand | Problem | ValidationProblem]:
     """Outcome of a door-open command
 
      `queued` → `delivered` → `executed` or `failed`; `expired` when it was not delivered or acknowledged
     in time, or its call ended first.
 
+    With `wait`, a command still `queued` or `delivered` is held until it is executed, failed or
+    expired, or `wait` seconds pass (long-poll).
+
     **Permission:** `read`. An API secret without it gets 403 `insufficient_permission`.
 
     Args:
         id (UUID):
+        wait (int | Unset):  Default: 0.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,6 +201,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        wait=wait,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -181,16 +213,21 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient,
+    wait: int | Unset = 0,
 ) -> DoorOpenCommand | Problem | ValidationProblem | None:
     """Outcome of a door-open command
 
      `queued` → `delivered` → `executed` or `failed`; `expired` when it was not delivered or acknowledged
     in time, or its call ended first.
 
+    With `wait`, a command still `queued` or `delivered` is held until it is executed, failed or
+    expired, or `wait` seconds pass (long-poll).
+
     **Permission:** `read`. An API secret without it gets 403 `insufficient_permission`.
 
     Args:
         id (UUID):
+        wait (int | Unset):  Default: 0.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,5 +241,6 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            wait=wait,
         )
     ).parsed

@@ -15,6 +15,7 @@ def _get_kwargs(
     *,
     after: str | Unset = UNSET,
     limit: int | Unset = 100,
+    wait: int | Unset = 0,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -22,6 +23,8 @@ def _get_kwargs(
     params["after"] = after
 
     params["limit"] = limit
+
+    params["wait"] = wait
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -67,6 +70,11 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -89,6 +97,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     after: str | Unset = UNSET,
     limit: int | Unset = 100,
+    wait: int | Unset = 0,
 ) -> Response[CallLogPage | Problem | ValidationProblem]:
     """New call log entries
 
@@ -96,13 +105,18 @@ def sync_detailed(
     `cursor` is acknowledged (`POST .../ack`). Without `after`: the entries after this API secret's
     acknowledged position (a new secret starts at the oldest kept entry). With `after`: the entries
     after that cursor; `after=start` replays from the oldest kept entry. A bad cursor is 400
-    `invalid_cursor`.
+    `invalid_cursor`. A rolled secret's successor reads on from its predecessor's position and accepts
+    its cursors.
+
+    With `wait`, an answer without entries waits up to that many seconds for the next entry of the log
+    (long-poll).
 
     **Permission:** `read`. An API secret without it gets 403 `insufficient_permission`.
 
     Args:
         after (str | Unset):
         limit (int | Unset):  Default: 100.
+        wait (int | Unset):  Default: 0.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -115,6 +129,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         after=after,
         limit=limit,
+        wait=wait,
     )
 
     response = client.get_httpx_client().request(
@@ -129,6 +144,7 @@ def sync(
     client: AuthenticatedClient,
     after: str | Unset = UNSET,
     limit: int | Unset = 100,
+    wait: int | Unset = 0,
 ) -> CallLogPage | Problem | ValidationProblem | None:
     """New call log entries
 
@@ -136,13 +152,18 @@ def sync(
     `cursor` is acknowledged (`POST .../ack`). Without `after`: the entries after this API secret's
     acknowledged position (a new secret starts at the oldest kept entry). With `after`: the entries
     after that cursor; `after=start` replays from the oldest kept entry. A bad cursor is 400
-    `invalid_cursor`.
+    `invalid_cursor`. A rolled secret's successor reads on from its predecessor's position and accepts
+    its cursors.
+
+    With `wait`, an answer without entries waits up to that many seconds for the next entry of the log
+    (long-poll).
 
     **Permission:** `read`. An API secret without it gets 403 `insufficient_permission`.
 
     Args:
         after (str | Unset):
         limit (int | Unset):  Default: 100.
+        wait (int | Unset):  Default: 0.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,6 +177,7 @@ def sync(
         client=client,
         after=after,
         limit=limit,
+        wait=wait,
     ).parsed
 
 
@@ -164,6 +186,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     after: str | Unset = UNSET,
     limit: int | Unset = 100,
+    wait: int | Unset = 0,
 ) -> Response[CallLogPage | Problem | ValidationProblem]:
     """New call log entries
 
@@ -171,13 +194,18 @@ async def asyncio_detailed(
     `cursor` is acknowledged (`POST .../ack`). Without `after`: the entries after this API secret's
     acknowledged position (a new secret starts at the oldest kept entry). With `after`: the entries
     after that cursor; `after=start` replays from the oldest kept entry. A bad cursor is 400
-    `invalid_cursor`.
+    `invalid_cursor`. A rolled secret's successor reads on from its predecessor's position and accepts
+    its cursors.
+
+    With `wait`, an answer without entries waits up to that many seconds for the next entry of the log
+    (long-poll).
 
     **Permission:** `read`. An API secret without it gets 403 `insufficient_permission`.
 
     Args:
         after (str | Unset):
         limit (int | Unset):  Default: 100.
+        wait (int | Unset):  Default: 0.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -190,6 +218,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         after=after,
         limit=limit,
+        wait=wait,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -202,6 +231,7 @@ async def asyncio(
     client: AuthenticatedClient,
     after: str | Unset = UNSET,
     limit: int | Unset = 100,
+    wait: int | Unset = 0,
 ) -> CallLogPage | Problem | ValidationProblem | None:
     """New call log entries
 
@@ -209,13 +239,18 @@ async def asyncio(
     `cursor` is acknowledged (`POST .../ack`). Without `after`: the entries after this API secret's
     acknowledged position (a new secret starts at the oldest kept entry). With `after`: the entries
     after that cursor; `after=start` replays from the oldest kept entry. A bad cursor is 400
-    `invalid_cursor`.
+    `invalid_cursor`. A rolled secret's successor reads on from its predecessor's position and accepts
+    its cursors.
+
+    With `wait`, an answer without entries waits up to that many seconds for the next entry of the log
+    (long-poll).
 
     **Permission:** `read`. An API secret without it gets 403 `insufficient_permission`.
 
     Args:
         after (str | Unset):
         limit (int | Unset):  Default: 100.
+        wait (int | Unset):  Default: 0.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -230,5 +265,6 @@ async def asyncio(
             client=client,
             after=after,
             limit=limit,
+            wait=wait,
         )
     ).parsed
