@@ -1,6 +1,6 @@
 """The URLconf of the customer API's long-polls on the gateway pool (gateway/asgi.py): the
 long-pollable reads as async views (gateway/apilongpoll.py), then every other route as usual (for
-reverse(), and a path the patterns do not take, e.g. an id that is no UUID)."""
+reverse(), and every path the patterns above do not take)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,6 @@ from gateway.apilongpoll import long_pollable
 urlpatterns = [
     path("api/v1/call-log", long_pollable(CallLogView.as_view())),
     path("api/v1/audit-trail", long_pollable(AuditTrailView.as_view())),
-    path("api/v1/door-open-commands/<uuid:id>", long_pollable(DoorOpenCommandView.as_view())),
+    path("api/v1/door-open-commands/<str:id>", long_pollable(DoorOpenCommandView.as_view())),
     path("", include(settings.ROOT_URLCONF)),
 ]

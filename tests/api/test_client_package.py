@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import filecmp
 import importlib.util
+import json
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from cybergate.problems import problem_body
 from devices.models import CallLogEntry, DoorOpenCommand
 from devices.services import call_end
 from tests.api.conftest import start_answered_call
@@ -131,7 +133,10 @@ def proxy(live_server) -> Iterator[Proxy]:
                 self.send_response(fault.status)
                 self.send_header("Retry-After", fault.retry_after)
                 self.send_header("Content-Type", "application/problem+json")
-                payload = b'{"status": %d, "code": "service_unavailable"}' % fault.status
+                code = "service_unavailable" if fault.status == 503 else "rate_limited"
+                problem = problem_body(fault.status, code, "Try again after Retry-After.")
+                problem["instance"] = f"urn:cybergate:request:{uuid.uuid4().hex}"
+                payload = json.dumps(problem).encode()
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
