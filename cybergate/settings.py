@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "callgroups",
     "devices",
     "gateway",
+    "sandbox",
     "demo",
 ]
 
