@@ -71,19 +71,8 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
         ),
     )
 
-    # Live (the default) or test: a test secret acts on the tenant's sandbox only.
-    mode = forms.ChoiceField(
-        choices=[("live", "Live"), ("test", "Test")],
-        initial="live",
-        required=False,
-        widget=forms.HiddenInput,
-    )
-
     def clean_name(self) -> str:
         return clean_secret_name(self.cleaned_data["name"])
-
-    def clean_mode(self) -> str:
-        return self.cleaned_data["mode"] or "live"
 
     def clean_validity_days(self) -> int:
         days = self.cleaned_data["validity_days"]

@@ -148,7 +148,7 @@ def page_context(request: PortalRequest, tenant: Tenant) -> dict:
 def api_access(request: PortalRequest) -> HttpResponse:
     context = page_context(request, request.tenant)
     context["form"] = ApiSecretCreateForm()
-    context["test_form"] = ApiSecretCreateForm(initial={"mode": "test"})
+    context["test_form"] = ApiSecretCreateForm()
     context["submit_token"] = submissions.new_token()
     # The real address this portal answers on (behind the proxy: its Host), for the curl example.
     context["api_base_url"] = request.build_absolute_uri("/api/v1/")
@@ -164,13 +164,11 @@ def api_access(request: PortalRequest) -> HttpResponse:
 @tenant_required
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["GET", "POST"])
-def api_secret_new(request: PortalRequest) -> HttpResponse:
-    """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret."""
+def api_secret_new(request: PortalRequest, test: bool = False) -> HttpResponse:
+    """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret.
+    `test` (its own URL): a test secret, for the tenant's sandbox."""
     tenant = request.tenant
-    # Live or test: the form carries the mode (the Create test secret button sets it).
-    form = ApiSecretCreateForm(
-        request.POST or None, initial={"mode": request.GET.get("mode", "live")}
-    )
+    form = ApiSecretCreateForm(request.POST or None)
     token = submissions.token_from(request.POST) if request.method == "POST" else None
     if token and not submissions.claim(token):
         repeated = _repeated_submit_response(request, token)
@@ -188,7 +186,7 @@ def api_secret_new(request: PortalRequest) -> HttpResponse:
                 allowed_addresses=form.cleaned_data["allowed_addresses"],
                 created_by=request.user,
                 ip=client_ip(request),
-                test=form.cleaned_data["mode"] == "test",
+                test=test,
             )
         except ValidationError as exc:
             # {"name": ...} lands on the field; the limit and disabled access are non-field.
@@ -206,14 +204,15 @@ def api_secret_new(request: PortalRequest) -> HttpResponse:
     if token:
         submissions.release(token)  # nothing created: the corrected form may be sent again
 
-    refusal = (
-        create_refusal(tenant, test=form["mode"].value() == "test")
-        if request.method == "GET"
-        else None
-    )
+    refusal = create_refusal(tenant, test=test) if request.method == "GET" else None
     blocked = refusal.message if refusal else None
     template_name = PAGE_TEMPLATE + "#create-form" if request.htmx else "apisecrets/new.html"
-    context = {"form": form, "blocked": blocked, "submit_token": submissions.new_token()}
+    context = {
+        "form": form,
+        "blocked": blocked,
+        "submit_token": submissions.new_token(),
+        "test": test,
+    }
     return render(request, template_name, context)
 
 
