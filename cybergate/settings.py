@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
         "ProblemCodeEnum": "cybergate.problems.PROBLEM_CODES",
+        "SandboxDoorOpenEnum": "sandbox.models.SandboxCall.DoorOpen",
         # The two shapes of a gateway call event (gateway.serializers.CallEventSchema).
         "CallAnsweredEventTypeEnum": [("answered", "answered")],
         "CallEndEventTypeEnum": [

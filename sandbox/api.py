@@ -10,7 +10,7 @@ from callgroups.api import ID_PARAMETER, teams_user_or_404
 from cybergate.apiviews import CustomerAPIView, problem_responses
 from cybergate.problems import Problem
 from cybergate.requests import ApiRequest
-from sandbox.serializers import SandboxCallRequestSerializer, SandboxCallSerializer
+from sandbox.serializers import SandboxCallSerializer, SandboxRingSerializer
 from sandbox.services import sandbox_call_end, sandbox_call_start
 
 SANDBOX_TAG = "Sandbox"
@@ -47,7 +47,7 @@ class SandboxCallListView(CustomerAPIView):
             "Nothing of this reaches a real device or the live tenant's data."
         ),
         tags=[SANDBOX_TAG],
-        request=SandboxCallRequestSerializer,
+        request=SandboxRingSerializer,
         responses={
             201: SandboxCallSerializer,
             **problem_responses(
@@ -65,7 +65,7 @@ class SandboxCallListView(CustomerAPIView):
     )
     def post(self, request: ApiRequest) -> Response:
         require_test_secret(request)
-        body = SandboxCallRequestSerializer(data=request.data)
+        body = SandboxRingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         answer_by = body.validated_data.get("answer_by")
         call = sandbox_call_start(

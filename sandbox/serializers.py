@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from callgroups.serializers import CallGroupRefSerializer, TeamsUserSerializer
@@ -20,10 +20,18 @@ from devices.serializers import DeviceRefSerializer
 from sandbox.models import SandboxCall
 
 
-class SandboxCallRequestSerializer(ApiSerializer):
-    answer_by = StrictCharField(
+@extend_schema_field({"type": "string", "maxLength": 254, "pattern": r"^[^\u0000]*$"})
+class TextField(StrictCharField):
+    """A string of at most 254 characters without NUL (refused, as PostgreSQL cannot store it):
+    the schema says so, so that clients and schema-driven tests know."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=254, **kwargs)
+
+
+class SandboxRingSerializer(ApiSerializer):
+    answer_by = TextField(
         required=False,
-        max_length=254,
         help_text=(
             "UPN or Entra object id of the virtual Teams user who answers. Leave out for the "
             "first available one not in a call."
@@ -39,9 +47,8 @@ class SandboxCallRequestSerializer(ApiSerializer):
             "`not_delivered_in_time`)."
         ),
     )
-    caller = StrictCharField(
+    caller = TextField(
         required=False,
-        max_length=254,
         help_text="Who rings, as the call log shows it (default `sip:visitor@…`).",
     )
 
