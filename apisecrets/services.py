@@ -146,6 +146,11 @@ def api_secret_create(
         raise ValidationError({"allowed_addresses": exc}) from exc
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if locked.is_sandbox:
+            raise ValidationError(
+                "A sandbox's secrets are its tenant's test secrets: create one for that tenant.",
+                code="sandbox",
+            )
         refusal = create_refusal(locked, test=test)
         if refusal is not None:
             raise refusal.error()

@@ -111,3 +111,34 @@ def test_test_secret_stops_when_live_api_access_is_off(tenant, actor):
 
     authentication.clear_cache()
     assert_problem(client.get("/api/v1/version"), 403, "api_access_disabled")
+
+
+def test_create_api_secret_command_makes_a_test_secret(tenant):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "create_api_secret",
+        tenant=tenant.name,
+        name="ci",
+        test=True,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    value = out.getvalue().strip()
+    assert value.startswith("cgs_test_")
+    assert ApiSecret.objects.get(name="ci").tenant.sandbox_of_id == tenant.id
+
+
+def test_no_secret_is_made_in_a_sandbox_itself(tenant, actor):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    secret, _ = make_api_secret(tenant, "sandbox app", actor=actor, test=True)
+    with pytest.raises(ValidationError):
+        make_api_secret(secret.tenant, "inside", actor=actor)
+    with pytest.raises(ValidationError):
+        make_api_secret(secret.tenant, "inside", actor=actor, test=True)
+    assert ApiSecret.objects.count() == 1
