@@ -111,8 +111,16 @@ def sandbox_call_start(
             )
         call = call_start(device=device, call_group=group, caller=caller or DEFAULT_CALLER)
         SandboxCall.objects.create(call=call, door_open=door_open)
-        call = call_answer(call=call, user=user)
-    return call
+        for _attempt in VIRTUAL_USERS:
+            try:
+                return call_answer(call=call, user=user)
+            except CallError as exc:
+                if answer_by is not None or exc.code != "user_busy":
+                    raise
+            # A concurrent test call took this member first: the next free one answers (none
+            # left: _free_member refuses).
+            user = _free_member(sandbox)
+        raise CallError("user_busy", "Every virtual Teams user is in a test call. " + END_HINT)
 
 
 def sandbox_call_end(*, call: Call) -> Call:
