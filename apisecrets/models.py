@@ -121,12 +121,6 @@ class ApiSecret(models.Model):
         """The live tenant whose admins manage this secret: its own, or its sandbox's."""
         return self.tenant.sandbox_of or self.tenant
 
-    @property
-    def owner_id(self):
-        """The live tenant whose admins manage this secret (the tenant of a test secret's
-        sandbox)."""
-        return self.tenant.sandbox_of_id or self.tenant_id
-
     def working_predecessor(self, now: datetime | None = None) -> ApiSecret | None:
         """The secret this one replaced (Roll), while it still works: in its overlap."""
         return ApiSecret.objects.filter(

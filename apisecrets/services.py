@@ -226,7 +226,7 @@ def api_secret_roll(
         )
     with transaction.atomic():
         # The live tenant's row, also for a test secret: its API access governs both kinds.
-        locked_tenant = Tenant.objects.select_for_update().get(pk=secret.owner_id)
+        locked_tenant = Tenant.objects.select_for_update().get(pk=secret.owner.pk)
         if not locked_tenant.api_access_enabled:
             raise ApiAccessDisabled(ACCESS_DISABLED_MESSAGE, code="api_access_disabled")
         old = (

@@ -142,3 +142,17 @@ def test_no_secret_is_made_in_a_sandbox_itself(tenant, actor):
     with pytest.raises(ValidationError):
         make_api_secret(secret.tenant, "inside", actor=actor, test=True)
     assert ApiSecret.objects.count() == 1
+
+
+def test_a_test_secret_expiry_notice_goes_to_the_tenant_admins(
+    tenant, admin_user, actor, mailoutbox
+):
+    from datetime import timedelta
+
+    from apisecrets.notices import send_expiry_notices
+
+    make_api_secret(tenant, "sandbox app", actor=actor, test=True, expires_in=timedelta(days=5))
+    assert send_expiry_notices() == 1
+    [mail] = mailoutbox
+    assert mail.to == [admin_user.email]
+    assert f"“sandbox app” of {tenant.name} expires" in mail.body
