@@ -262,3 +262,18 @@ def test_the_virtual_station_has_no_credential_and_the_gateway_refuses_it(sandbo
 
     Device.objects.filter(pk=station.pk).update(credential_hash=hash_device_credential(value))
     assert device_for_credential(value) is None
+
+
+def test_no_real_device_can_be_put_in_a_sandbox(world, sandbox):
+    from django.core.exceptions import ValidationError
+    from django.forms import modelform_factory
+
+    form_class = modelform_factory(Device, fields=["tenant", "name", "sip_uri"])
+    choices = form_class().fields["tenant"].queryset
+    assert world.tenant in choices and sandbox not in choices
+    form = form_class({"tenant": sandbox.pk, "name": "Real door", "sip_uri": "sip:r@d.example"})
+    assert not form.is_valid() and "tenant" in form.errors
+    intruder = Device(tenant=sandbox, name="Real door", sip_uri="sip:real@door.example")
+    with pytest.raises(ValidationError) as refused:
+        intruder.full_clean()
+    assert "tenant" in refused.value.message_dict
