@@ -67,7 +67,9 @@ def test_test_secret_names_are_distinct_from_live_ones(admin_client, tenant, act
 
 def test_test_secret_is_deleted_and_rolled_from_the_page(admin_client, tenant, actor):
     secret, _ = make_api_secret(tenant, "sandbox app", actor=actor, test=True)
-    assert admin_client.get(f"/api-access/{secret.id}/").status_code == 200
+    detail = admin_client.get(f"/api-access/{secret.id}/")
+    assert detail.status_code == 200
+    assert "acts on your sandbox only" in detail.content.decode()
 
     response = admin_client.post(f"/api-access/{secret.id}/roll/", {"overlap": "1h"})
     assert response.status_code == 200
