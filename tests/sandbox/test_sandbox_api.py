@@ -277,3 +277,17 @@ def test_no_real_device_can_be_put_in_a_sandbox(world, sandbox):
     with pytest.raises(ValidationError) as refused:
         intruder.full_clean()
     assert "tenant" in refused.value.message_dict
+
+
+def test_each_tenant_has_its_own_sandbox(test_secret_value, sandbox, other_tenant):
+    from tests.factories import make_api_secret
+
+    other_secret, other_value = make_api_secret(other_tenant, "their sandbox", test=True)
+    assert other_secret.tenant_id != sandbox.id
+    mine = ring(bearer_client(test_secret_value)).json()
+
+    theirs = bearer_client(other_value)
+    assert_problem(theirs.post(f"/api/v1/test/calls/{mine['id']}/end"), 404, "not_found")
+    assert theirs.get(f"/api/v1/active-calls/{ADA}").json()["in_active_call"] is False
+    assert theirs.get("/api/v1/call-log?after=start").json()["entries"] == []
+    assert Call.objects.get(pk=mine["id"]).state == "active"
