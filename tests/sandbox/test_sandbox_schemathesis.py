@@ -42,7 +42,7 @@ sandbox_schema = schemathesis.openapi.from_wsgi(
 
 
 @pytest.fixture
-def test_bearer(db, settings, tenant) -> dict[str, str]:
+def sandbox_bearer(db, settings, tenant) -> dict[str, str]:
     settings.API_RATE_LIMIT = "100000/s"
     settings.AUTH_FAILURE_RATE_LIMIT = "100000/s"
     _, value = make_api_secret(tenant, "sandbox", test=True)
@@ -59,7 +59,7 @@ def _keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
-def test_sandbox_conforms_to_schema(test_bearer, tenant):
+def test_sandbox_conforms_to_schema(sandbox_bearer, tenant):
     sandbox = tenant.sandbox
     # One item that walks the sandbox's operations (schemathesis's pytest parametrization and
     # get_all_operations() list every operation of the schema, whatever include() says).
@@ -86,7 +86,7 @@ def test_sandbox_conforms_to_schema(test_bearer, tenant):
                 # a random id (404).
                 call = sandbox_call_start(sandbox=sandbox, door_open="execute")
                 case.path_parameters["id"] = str(call.id)
-            response = case.call_and_validate(headers=test_bearer)
+            response = case.call_and_validate(headers=sandbox_bearer)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
         conforms()
