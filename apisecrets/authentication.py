@@ -11,6 +11,10 @@ its own copies of the cached instances, so nothing a view does to them (a deferr
 loads, a related object it caches) leaks into another request. Expiry is checked on every
 request against the cached `expires_at`, so a secret stops working the moment it expires.
 
+A test secret belongs to its tenant's sandbox (a tenant row of its own), so `request.tenant` is
+the sandbox and every view, scoped by it as always, sees sandbox rows only. The live tenant's
+API access governs it.
+
 Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP. Over it the address
 gets 429 `auth_rate_limited` for every secret it has not used successfully lately, decided before
 the hash and the lookup (cybergate/throttling.py `auth_attempt`): guessing stops, a flood costs no
@@ -125,7 +129,7 @@ def clear_cache() -> None:
 def _load(value: str) -> _Entry | None:
     """One indexed query by keyed hash (tokens.find: retired peppers too, re-hashed on a hit)."""
     secret = tokens.find(
-        ApiSecret.objects.select_related("tenant").defer(*_DEFERRED),
+        ApiSecret.objects.select_related("tenant__sandbox_of").defer(*_DEFERRED),
         "hashed_value",
         value,
         API_SECRET_PURPOSE,
@@ -224,7 +228,7 @@ class ApiSecretAuthentication(BaseAuthentication):
             raise attempt.failed(
                 AuthenticationProblem("expired_secret", "The API secret has expired.")
             )
-        if not entry.tenant.api_access_enabled:
+        if not (entry.tenant.sandbox_of or entry.tenant).api_access_enabled:
             _count(_refused, entry.secret_id)
             raise Problem(
                 403,

@@ -18,6 +18,8 @@ VALIDITY_DEFAULT_DAYS = 90
 ALLOWED_ADDRESSES_MAX = 50
 # A tenant's API secrets at most (a replaced secret shares its successor's place: places_used).
 MAX_PER_TENANT = 4
+# A tenant's test secrets (its sandbox's) at most, counted apart from the live ones.
+MAX_TEST_PER_TENANT = 4
 # Expired, or expiring within this many calendar days: the table warns (needs_warning).
 WARNING_DAYS = 20
 # How long a rolled secret keeps working next to its successor (Roll dialog choices).
@@ -118,6 +120,16 @@ class ApiSecret(models.Model):
             self.lineage = self.id
         super().save(*args, **kwargs)
 
+    @property
+    def is_test(self) -> bool:
+        """A test secret: it belongs to its tenant's sandbox (tenants.services.tenant_sandbox)."""
+        return self.tenant.is_sandbox
+
+    @property
+    def owner(self):
+        """The live tenant whose admins manage this secret: its own, or its sandbox's."""
+        return self.tenant.sandbox_of or self.tenant
+
     def working_predecessor(self, now: datetime | None = None) -> ApiSecret | None:
         """The secret this one replaced (Roll), while it still works: in its overlap."""
         return ApiSecret.objects.filter(
@@ -161,6 +173,12 @@ class ApiSecret(models.Model):
         if ago <= 0:
             return "expired today"
         return "expired 1 day ago" if ago == 1 else f"expired {ago} days ago"
+
+
+def secrets_of(tenant) -> models.QuerySet[ApiSecret]:
+    """Every secret a tenant's admins manage on the API Access page: its live secrets and its
+    sandbox's test secrets."""
+    return ApiSecret.objects.filter(Q(tenant=tenant) | Q(tenant__sandbox_of=tenant))
 
 
 def places_used(secrets) -> int:

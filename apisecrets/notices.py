@@ -56,12 +56,12 @@ def _message(secret: ApiSecret, kind: str, now: datetime) -> tuple[str, str]:
     when = secret.expires_at.strftime("%Y-%m-%d %H:%M UTC")
     if kind == ExpiryNotice.Kind.EXPIRED:
         subject = f"[CyberGate] API secret “{secret.name}” has expired"
-        first = f"The API secret “{secret.name}” of {secret.tenant.name} expired on {when}."
+        first = f"The API secret “{secret.name}” of {secret.owner.name} expired on {when}."
         advice = "Integrations that use it are refused. Create a new secret and switch to it."
     else:
         subject = f"[CyberGate] API secret “{secret.name}” expires {secret.expiration_text(now)}"
         first = (
-            f"The API secret “{secret.name}” of {secret.tenant.name} expires on {when} "
+            f"The API secret “{secret.name}” of {secret.owner.name} expires on {when} "
             f"({secret.expiration_text(now)})."
         )
         advice = (
@@ -114,7 +114,7 @@ def _notify(pk: UUID, now: datetime) -> Outcome:
     with transaction.atomic():
         secret = (
             ApiSecret.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("tenant")
+            .select_related("tenant__sandbox_of")
             .filter(pk=pk, rolled_at__isnull=True)
             .first()
         )
@@ -123,7 +123,8 @@ def _notify(pk: UUID, now: datetime) -> Outcome:
         kind = due_kind(secret, now)
         if kind is None:
             return Outcome()
-        admins = sorted(secret.tenant.users.filter(is_active=True).values_list("email", flat=True))
+        # A test secret's notices go to the admins of the tenant whose sandbox holds it.
+        admins = sorted(secret.owner.users.filter(is_active=True).values_list("email", flat=True))
         notice = secret.expiry_notices.filter(kind=kind).first()
         if notice is None:
             if not admins:

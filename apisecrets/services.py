@@ -15,6 +15,7 @@ from django.utils import timezone
 from apisecrets import cache, tokens
 from apisecrets.models import (
     MAX_PER_TENANT,
+    MAX_TEST_PER_TENANT,
     PERMISSIONS,
     ROLL_OVERLAPS,
     VALIDITY_MAX_DAYS,
@@ -22,6 +23,7 @@ from apisecrets.models import (
     ApiSecret,
     ApiSecretUsage,
     places_used,
+    secrets_of,
 )
 from apisecrets.validators import (
     check_validity_days,
@@ -32,6 +34,7 @@ from apisecrets.validators import (
 )
 from audit.services import Actor, record
 from tenants.models import Tenant, User
+from tenants.services import tenant_sandbox
 
 API_SECRET_PURPOSE = "api_secret"
 
@@ -60,23 +63,28 @@ class CreateRefusal:
 
 
 def create_refusal(
-    tenant: Tenant, secrets: Iterable[ApiSecret] | None = None
+    tenant: Tenant, secrets: Iterable[ApiSecret] | None = None, *, test: bool = False
 ) -> CreateRefusal | None:
-    """Can `tenant` create an API secret now? None if it can, else why not.
+    """Can `tenant` create an API secret (`test`: a test secret) now? None if it can, else why
+    not.
 
     The one statement of the rule, for the service (under the tenant row's lock), the Create
-    page and the API Access page's button and note. `secrets`: the tenant's secrets when the
-    caller has them already (the page's list), else they are read.
+    page and the API Access page's buttons and notes. Live and test secrets have places of
+    their own. `secrets`: the tenant's secrets of that kind when the caller has them already
+    (the page's list), else they are read.
     """
     if not tenant.api_access_enabled:
         return CreateRefusal("api_access_disabled", ACCESS_DISABLED_MESSAGE)
     if secrets is None:
-        secrets = tenant.api_secrets.only("replaced_by")
-    limit = MAX_PER_TENANT
+        secrets = ApiSecret.objects.filter(
+            **({"tenant__sandbox_of": tenant} if test else {"tenant": tenant})
+        ).only("replaced_by")
+    limit = MAX_TEST_PER_TENANT if test else MAX_PER_TENANT
     if places_used(secrets) >= limit:
+        kind = "test secrets" if test else "API secrets"
         return CreateRefusal(
             "limit_reached",
-            f"You have reached the maximum: at most {limit} API secrets per tenant. "
+            f"You have reached the maximum: at most {limit} {kind} per tenant. "
             "Delete one to create another.",
         )
     return None
@@ -86,7 +94,7 @@ def check_name_is_distinct(tenant: Tenant, name: str) -> None:
     """Refuse a name that is, or looks like (Unicode TR39 confusables, any case), the name of
     another of the tenant's secrets: "gаmma old" with a Cyrillic а beside "gamma old"."""
     key = name_look_alike_key(name)
-    for other in tenant.api_secrets.values_list("name", flat=True):
+    for other in secrets_of(tenant).values_list("name", flat=True):
         if other.lower() == name.lower():
             error = ValidationError("An API secret with this name already exists.", code="unique")
         elif name_look_alike_key(other) == key:
@@ -115,8 +123,13 @@ def api_secret_create(
     allowed_addresses: str | Iterable[str] = (),
     created_by: User | None = None,
     ip: str | None = None,
+    test: bool = False,
 ) -> tuple[ApiSecret, str]:
     """Create a secret; return it and its value, which exists nowhere else after this call.
+
+    `test`: a test secret (`cgs_test_…`), which belongs to the tenant's sandbox (made on the
+    first one) and acts on nothing else; its place is one of the test places. It is audited in
+    the tenant's own trail, where its admins act.
 
     The tenant row is locked for the count-then-insert, so of N concurrent creators at 3 secrets
     exactly one succeeds.
@@ -133,21 +146,26 @@ def api_secret_create(
         raise ValidationError({"allowed_addresses": exc}) from exc
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        refusal = create_refusal(locked)
+        if locked.is_sandbox:
+            raise ValidationError(
+                "A sandbox's secrets are its tenant's test secrets: create one for that tenant.",
+                code="sandbox",
+            )
+        refusal = create_refusal(locked, test=test)
         if refusal is not None:
             raise refusal.error()
         check_name_is_distinct(locked, name)
-        value = tokens.generate_api_secret()
+        value = tokens.generate_api_secret(test=test)
         now = timezone.now()
         try:
             with transaction.atomic():
                 secret = ApiSecret.objects.create(
-                    tenant=locked,
+                    tenant=tenant_sandbox(locked) if test else locked,
                     name=name,
                     created_by=created_by,
                     created_at=now,
                     expires_at=now + timedelta(days=validity_days),
-                    prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
+                    prefix=tokens.api_secret_display_prefix(value),
                     hashed_value=hash_api_secret(value),
                     allowed_addresses=allowed_addresses,
                     **{field: perm in permissions for perm, (field, _) in PERMISSIONS.items()},
@@ -173,6 +191,7 @@ def api_secret_create(
                 "validity_days": validity_days,
                 "permissions": permissions,
                 "allowed_addresses": allowed_addresses,
+                **({"test": True} if test else {}),
             },
             ip=ip,
         )
@@ -207,11 +226,14 @@ def api_secret_roll(
             {"overlap": ValidationError("Choose one of the offered overlaps.", code="invalid")}
         )
     with transaction.atomic():
-        locked_tenant = Tenant.objects.select_for_update().get(pk=secret.tenant_id)
+        # The live tenant's row, also for a test secret: its API access governs both kinds.
+        locked_tenant = Tenant.objects.select_for_update().get(pk=secret.owner.pk)
         if not locked_tenant.api_access_enabled:
             raise ApiAccessDisabled(ACCESS_DISABLED_MESSAGE, code="api_access_disabled")
         old = (
-            ApiSecret.objects.select_for_update().filter(pk=secret.pk, tenant=locked_tenant).first()
+            ApiSecret.objects.select_for_update()
+            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
+            .first()
         )
         if old is None:
             raise CannotRoll("This API secret no longer exists.", code="gone")
@@ -222,8 +244,8 @@ def api_secret_roll(
             )
         now = timezone.now()
         earlier = (
-            locked_tenant.api_secrets.select_for_update()
-            .filter(replaced_by=old, expires_at__gt=now)
+            ApiSecret.objects.select_for_update()
+            .filter(tenant_id=old.tenant_id, replaced_by=old, expires_at__gt=now)
             .first()
         )
         if earlier is not None:
@@ -235,14 +257,14 @@ def api_secret_roll(
         # Marked first: the constraint on names then lets the successor take the same one.
         old.rolled_at = now
         old.save(update_fields=["rolled_at"])
-        value = tokens.generate_api_secret()
+        value = tokens.generate_api_secret(test=old.is_test)
         new = ApiSecret.objects.create(
-            tenant=locked_tenant,
+            tenant_id=old.tenant_id,
             name=old.name,
             created_by=created_by,
             created_at=now,
             expires_at=now + timedelta(days=validity_days),
-            prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
+            prefix=tokens.api_secret_display_prefix(value),
             hashed_value=hash_api_secret(value),
             allowed_addresses=old.allowed_addresses,
             **{field: getattr(old, field) for field, _ in PERMISSIONS.values()},
@@ -326,7 +348,7 @@ def api_secret_set_addresses(
         locked.allowed_addresses = addresses
         locked.save(update_fields=["allowed_addresses"])
         record(
-            tenant=secret.tenant,
+            tenant=secret.owner,
             actor=actor,
             action="api_secret.addresses_changed",
             target=f"api_secret:{locked.name}",
@@ -344,10 +366,10 @@ def api_secret_delete(
     """Delete (revoke) a secret. Callers fetch it from the tenant, so other tenants' are 404."""
     with transaction.atomic():
         details = {"id": str(secret.id), "name": secret.name, "prefix": secret.prefix}
-        tenant = secret.tenant
+        owner = secret.owner
         secret.delete()
         record(
-            tenant=tenant,
+            tenant=owner,
             actor=actor,
             action=action,
             target=f"api_secret:{details['name']}",
@@ -360,9 +382,10 @@ def api_secret_delete(
 def api_secrets_revoke_for_offboarding(
     sender: object, *, tenant: Tenant, actor: Actor, ip: str | None, **kwargs: object
 ) -> dict[str, list[str]]:
-    """tenant_offboarding receiver: revoke every secret of the tenant, each through the Delete
-    button's path (audited, evicted from every process's cache within its window)."""
-    secrets = list(tenant.api_secrets.all())
+    """tenant_offboarding receiver: revoke every secret of the tenant (its test secrets too),
+    each through the Delete button's path (audited, evicted from every process's cache within
+    its window)."""
+    secrets = list(secrets_of(tenant).select_related("tenant"))
     for secret in secrets:
         api_secret_delete(secret=secret, actor=actor, ip=ip, action="api_secret.revoked")
     return {"api_secrets_revoked": sorted(secret.name for secret in secrets)}

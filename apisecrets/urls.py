@@ -9,6 +9,12 @@ urlpatterns = [
     path("api-access/", views.api_access, name="api_access"),
     path("api-access/new/", views.api_secret_new, name="api_secret_new"),
     path(
+        "api-access/new/test/",
+        views.api_secret_new,
+        {"test": True},
+        name="api_secret_new_test",
+    ),
+    path(
         "api-access/<uuid:secret_id>/delete/",
         views.api_secret_delete_view,
         name="api_secret_delete",

@@ -27,7 +27,14 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from accounts.decorators import recent_sign_in_required
 from apisecrets import submissions
 from apisecrets.forms import AllowedAddressesForm, ApiSecretCreateForm, RollForm
-from apisecrets.models import MAX_PER_TENANT, PERMISSIONS, ApiSecret, places_used
+from apisecrets.models import (
+    MAX_PER_TENANT,
+    MAX_TEST_PER_TENANT,
+    PERMISSIONS,
+    ApiSecret,
+    places_used,
+    secrets_of,
+)
 from apisecrets.services import (
     api_secret_create,
     api_secret_delete,
@@ -113,16 +120,23 @@ def columns(sort: str, direction: str) -> list[Column]:
 def page_context(request: PortalRequest, tenant: Tenant) -> dict:
     sort, direction = sort_params(request.GET)
     secrets = list(
-        tenant.api_secrets.select_related("replaced_by").order_by(*ordering(sort, direction))
+        secrets_of(tenant)
+        .select_related("replaced_by", "tenant")
+        .order_by(*ordering(sort, direction))
     )
+    live = [secret for secret in secrets if not secret.is_test]
+    test = [secret for secret in secrets if secret.is_test]
     open_request = None
     if not tenant.api_access_enabled:
         open_request = open_support_request(tenant)
     return {
         "secrets": secrets,
         "secret_limit": MAX_PER_TENANT,
-        "places_used": places_used(secrets),
-        "create_refusal": create_refusal(tenant, secrets),
+        "places_used": places_used(live),
+        "create_refusal": create_refusal(tenant, live),
+        "test_secret_limit": MAX_TEST_PER_TENANT,
+        "test_places_used": places_used(test),
+        "test_create_refusal": create_refusal(tenant, test, test=True),
         "open_support_request": open_request,
         "columns": columns(sort, direction),
         "table_url": sort_url(sort, direction),
@@ -134,6 +148,7 @@ def page_context(request: PortalRequest, tenant: Tenant) -> dict:
 def api_access(request: PortalRequest) -> HttpResponse:
     context = page_context(request, request.tenant)
     context["form"] = ApiSecretCreateForm()
+    context["test_form"] = ApiSecretCreateForm()
     context["submit_token"] = submissions.new_token()
     # The real address this portal answers on (behind the proxy: its Host), for the curl example.
     context["api_base_url"] = request.build_absolute_uri("/api/v1/")
@@ -149,8 +164,9 @@ def api_access(request: PortalRequest) -> HttpResponse:
 @tenant_required
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["GET", "POST"])
-def api_secret_new(request: PortalRequest) -> HttpResponse:
-    """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret."""
+def api_secret_new(request: PortalRequest, test: bool = False) -> HttpResponse:
+    """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret.
+    `test` (its own URL): a test secret, for the tenant's sandbox."""
     tenant = request.tenant
     form = ApiSecretCreateForm(request.POST or None)
     token = submissions.token_from(request.POST) if request.method == "POST" else None
@@ -170,6 +186,7 @@ def api_secret_new(request: PortalRequest) -> HttpResponse:
                 allowed_addresses=form.cleaned_data["allowed_addresses"],
                 created_by=request.user,
                 ip=client_ip(request),
+                test=test,
             )
         except ValidationError as exc:
             # {"name": ...} lands on the field; the limit and disabled access are non-field.
@@ -187,10 +204,15 @@ def api_secret_new(request: PortalRequest) -> HttpResponse:
     if token:
         submissions.release(token)  # nothing created: the corrected form may be sent again
 
-    refusal = create_refusal(tenant) if request.method == "GET" else None
+    refusal = create_refusal(tenant, test=test) if request.method == "GET" else None
     blocked = refusal.message if refusal else None
     template_name = PAGE_TEMPLATE + "#create-form" if request.htmx else "apisecrets/new.html"
-    context = {"form": form, "blocked": blocked, "submit_token": submissions.new_token()}
+    context = {
+        "form": form,
+        "blocked": blocked,
+        "submit_token": submissions.new_token(),
+        "test": test,
+    }
     return render(request, template_name, context)
 
 
@@ -202,7 +224,7 @@ def _repeated_submit_response(request: PortalRequest, token: str) -> HttpRespons
     if repeated is None:
         return None
     if repeated.value is not None and repeated.secret_id is not None:
-        secret = request.tenant.api_secrets.filter(id=repeated.secret_id).first()
+        secret = secrets_of(request.tenant).filter(id=repeated.secret_id).first()
         if secret is not None:
             return _secret_created_response(request, secret, repeated.value)
     messages.info(
@@ -231,7 +253,7 @@ def _secret_created_response(request: PortalRequest, secret, value: str) -> Http
 @require_http_methods(["GET", "POST"])
 def api_secret_delete_view(request: PortalRequest, secret_id) -> HttpResponse:
     """GET: the confirmation page (no JavaScript). POST: revoke at once."""
-    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
     if request.method == "GET":
         return render(request, "apisecrets/confirm_delete.html", {"secret": secret})
 
@@ -250,7 +272,7 @@ def api_secret_delete_view(request: PortalRequest, secret_id) -> HttpResponse:
 def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
     """Roll: GET the form (choose the overlap); POST makes the successor and shows its value once,
     on the same page as Create."""
-    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
     form = RollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -357,7 +379,7 @@ def _detail_context(secret: ApiSecret, address_form=None) -> dict:
 @require_GET
 def api_secret_detail(request: PortalRequest, secret_id) -> HttpResponse:
     secret = get_object_or_404(
-        request.tenant.api_secrets.select_related("created_by", "replaced_by"), id=secret_id
+        secrets_of(request.tenant).select_related("created_by", "replaced_by"), id=secret_id
     )
     return render(request, "apisecrets/detail.html", _detail_context(secret))
 
@@ -366,7 +388,7 @@ def api_secret_detail(request: PortalRequest, secret_id) -> HttpResponse:
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["POST"])
 def api_secret_addresses(request: PortalRequest, secret_id) -> HttpResponse:
-    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
     form = AllowedAddressesForm(request.POST)
     if form.is_valid():
         try:

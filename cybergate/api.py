@@ -33,6 +33,7 @@ from devices.api import (
     DoorOpenCommandView,
     DoorOpenView,
 )
+from sandbox.api import SandboxCallEndView, SandboxCallListView
 
 
 class VersionView(CustomerAPIView):
@@ -93,6 +94,8 @@ urlpatterns = [
     path("v1/call-log/ack", CallLogAckView.as_view(), name="api-call-log-ack"),
     path("v1/audit-trail", AuditTrailView.as_view(), name="api-audit-trail"),
     path("v1/audit-trail/ack", AuditTrailAckView.as_view(), name="api-audit-trail-ack"),
+    path("v1/test/calls", SandboxCallListView.as_view(), name="api-test-calls"),
+    path("v1/test/calls/<uuid:id>/end", SandboxCallEndView.as_view(), name="api-test-call-end"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("docs/guide/", apidocs.document, {"name": "guide"}, name="api-guide"),

@@ -80,6 +80,7 @@ TITLES: dict[str, str] = {
     "gateway_busy": "Gateway busy",
     "idempotency_key_reused": "Idempotency key reused",
     "call_mismatch": "Not the active call",
+    "test_secret_required": "Test secret required",
     "server_error": "Internal server error",
 }
 
@@ -166,6 +167,7 @@ SERVICE_ERROR_STATUSES: dict[str, int] = {
     "not_delivered": 409,
     "already_acknowledged": 409,
     "idempotency_key_reused": 422,
+    "test_secret_required": 403,
 }
 
 

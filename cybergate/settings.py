@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "callgroups",
     "devices",
     "gateway",
+    "sandbox",
     "demo",
 ]
 
@@ -477,6 +478,7 @@ SPECTACULAR_SETTINGS = {
         "RingStrategyEnum": "callgroups.models.CallGroup.RingStrategy",
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
+        "SandboxDoorOpenEnum": "sandbox.models.SandboxCall.DoorOpen",
         # The two shapes of a gateway call event (gateway.serializers.CallEventSchema).
         "CallAnsweredEventTypeEnum": [("answered", "answered")],
         "CallEndEventTypeEnum": [

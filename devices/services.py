@@ -52,7 +52,10 @@ def hash_device_credential(value: str) -> str:
 
 
 def device_credential_rotate(device: Device, *, actor: Actor | None = None) -> str:
-    """Issue a new credential (the old one stops working); return the value, shown once."""
+    """Issue a new credential (the old one stops working); return the value, shown once.
+    A virtual door station gets none: no hardware may ever poll as a sandbox's station."""
+    if device.virtual:
+        raise ValueError("A virtual door station has no credential.")
     value = tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX)
     with transaction.atomic():
         device.credential_prefix = value[: tokens.DISPLAY_PREFIX_LENGTH]
@@ -73,7 +76,7 @@ def device_for_credential(value: str) -> Device | None:
     if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
         return None
     device: Device | None = tokens.find(
-        Device.objects.select_related("tenant"),
+        Device.objects.select_related("tenant").filter(virtual=False),
         "credential_hash",
         value,
         DEVICE_CREDENTIAL_PURPOSE,

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from apisecrets.models import secrets_of
 from tenants.models import Tenant
 from tests.factories import make_api_secret, make_missed_call
 from tests.helpers import logged_in
@@ -56,6 +57,13 @@ PAGES = [
         "/api-access/new/",
         (200, None),
         {"name": "New one", "validity_days": "90", "permissions": "read"},
+    ),
+    Page("get", "/api-access/new/test/", (200, None)),
+    Page(
+        "post",
+        "/api-access/new/test/",
+        (200, None),
+        {"name": "New test one", "validity_days": "90", "permissions": "read"},
     ),
     Page("get", "/api-access/{secret}/", (200, None)),
     Page("get", "/api-access/{secret}/delete/", (200, None)),
@@ -124,7 +132,7 @@ def _snapshot(tenant: Tenant) -> tuple:
     tenant.refresh_from_db()
     return (
         tenant.api_access_enabled,
-        list(tenant.api_secrets.order_by("id").values()),
+        list(secrets_of(tenant).order_by("id").values()),  # test secrets too
         list(tenant.support_requests.order_by("id").values()),
         tenant.audit_entries.count(),
         list(tenant.users.order_by("id").values_list("email", "time_zone")),
