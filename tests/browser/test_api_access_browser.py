@@ -46,6 +46,7 @@ def test_create_with_bad_then_good_input_copy_and_close(page, admin_user, shot):
 
     dialog.get_by_label("Name").fill("Door integration")
     dialog.get_by_label("Validity period (days)").fill("90")
+    dialog.get_by_label("read — Read").check()
     dialog.get_by_role("button", name="Generate").click()
     created = page.get_by_role("dialog", name="API secret created")
     value_box = created.get_by_label("API secret")
@@ -219,6 +220,7 @@ def test_without_javascript_create_and_delete_work(browser, live_server, admin_u
 
         page.get_by_label("Name").fill("No script")
         page.get_by_label("Validity period (days)").fill("30")
+        page.get_by_label("read — Read").check()
         page.get_by_role("button", name="Generate").click()
         value = page.get_by_label("API secret").input_value()
         assert ApiSecret.objects.get().hashed_value == hash_api_secret(value)
