@@ -81,6 +81,7 @@ def test_an_unusable_secret_filter_shows_everything(admin_client, tenant, actor,
     make_api_secret(tenant, "Door app", actor=actor)
     response = admin_client.get(URL, {"secret": value})
     assert response.status_code == 200
+    assert '<select id="secret-filter" name="secret">' in response.content.decode()
     everything = _rows(admin_client.get(URL).content.decode())
     assert len(_rows(response.content.decode())) == len(everything) >= 2
 
