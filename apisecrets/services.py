@@ -372,10 +372,13 @@ def api_secret_update(
         if before == after:
             return locked
         if name != locked.name:
-            # Its predecessors (rolled) share its current name and may keep it.
+            # Its predecessors (rolled secrets of its current name: no other secret can have it)
+            # keep that name, so a change of case only is not a clash with them.
             chain = [
                 locked.pk,
-                *locked.tenant.api_secrets.filter(replaced_by=locked).values_list("pk", flat=True),
+                *locked.tenant.api_secrets.filter(
+                    rolled_at__isnull=False, name=locked.name
+                ).values_list("pk", flat=True),
             ]
             check_name_is_distinct(locked.tenant, name, exclude=chain)
         locked.name = name
