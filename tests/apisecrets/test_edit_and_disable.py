@@ -8,13 +8,16 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from apisecrets import authentication
 from apisecrets.models import ApiSecret, places_used
-from apisecrets.services import api_secret_roll, api_secret_set_disabled
+from apisecrets.services import api_secret_roll, api_secret_set_disabled, api_secret_update
 from tests.accounts.test_reauth_and_sessions import signed_in  # noqa: F401 - fixture
+from tests.conftest import needs
 from tests.factories import make_api_secret
-from tests.helpers import assert_problem, bearer_client
+from tests.helpers import assert_problem, at_once, bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -275,8 +278,6 @@ def test_secret_page_says_to_roll_an_expiring_secret(admin_client, tenant):
 
 
 def test_requests_with_a_disabled_secret_are_charted_as_refused(tenant, actor):
-    from apisecrets import authentication
-
     secret, value = make_api_secret(tenant, "Door app")
     api_secret_set_disabled(secret=secret, actor=actor, disabled=True)
     authentication.cache.clear()
@@ -285,3 +286,23 @@ def test_requests_with_a_disabled_secret_are_charted_as_refused(tenant, actor):
     authentication.flush_usage()
     usage = secret.usage.get()
     assert (usage.count, usage.refused) == (0, 2)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_disables_and_edits_write_once_each(tenant, actor):
+    needs(connection.vendor == "postgresql", "row locks need PostgreSQL")
+    secret, _ = make_api_secret(tenant, "Door app")
+
+    def disable(_: int) -> str:
+        api_secret_set_disabled(secret=secret, actor=actor, disabled=True)
+        return "done"
+
+    def edit(_: int) -> str:
+        api_secret_update(secret=secret, actor=actor, name="Door app 2", permissions=["read"])
+        return "done"
+
+    assert at_once(4, disable) == ["done"] * 4
+    assert at_once(4, edit) == ["done"] * 4
+    assert len(_actions(tenant, "api_secret.disabled")) == 1
+    assert len(_actions(tenant, "api_secret.updated")) == 1
