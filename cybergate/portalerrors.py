@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from cybergate import problems
+from cybergate.http import is_api_request
 from cybergate.requestid import current_request_id
 
 
@@ -17,7 +19,10 @@ def support_context() -> dict[str, str | None]:
     return {"request_id": current_request_id(), "support_email": settings.SUPPORT_EMAIL}
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
+def handler500(request: HttpRequest) -> HttpResponse:
+    """problem+json under /api/ and /device-api/ (cybergate.problems), else the portal's page."""
+    if is_api_request(request):
+        return problems.handler500(request)
     # No request context: context processors could touch the database that may have failed.
     return HttpResponseServerError(loader.get_template("500.html").render(support_context()))
 

@@ -36,7 +36,6 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
-from cybergate import portalerrors
 from cybergate.errors import ServiceError
 from cybergate.http import is_api_request
 from cybergate.requestid import current_request_id
@@ -412,4 +411,4 @@ def handler500(request: HttpRequest) -> HttpResponse:
         if isinstance(exc, DATABASE_UNAVAILABLE):
             return service_unavailable_response(exc)
         return problem_response(500, "server_error", "An unexpected error occurred.")
-    return portalerrors.server_error(request)
+    return defaults.server_error(request)
