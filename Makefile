@@ -1,4 +1,4 @@
-# Quick start: `make run` (serve the demo on http://127.0.0.1:8000) and `make test`.
+# Quick start: `make run` (serve the demo on http://localhost:8000) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,7 +25,7 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo --new-api-secret $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
 
 run: seed
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	@echo "Serving on http://localhost:$(PORT)/  (Ctrl-C stops; passkeys need localhost, not 127.0.0.1)"
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.dev

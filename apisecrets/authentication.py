@@ -9,7 +9,9 @@ access being switched off — to that window on every process, without any cross
 a deletion in this process evicts at once (the services call `cache.forget`). Each request gets
 its own copies of the cached instances, so nothing a view does to them (a deferred field it
 loads, a related object it caches) leaks into another request. Expiry is checked on every
-request against the cached `expires_at`, so a secret stops working the moment it expires.
+request against the cached `expires_at`, so a secret stops working the moment it expires; a
+disabled one (`disabled_at`) is refused like a deleted one: here at once, elsewhere within the
+window.
 
 A test secret belongs to its tenant's sandbox (a tenant row of its own), so `request.tenant` is
 the sandbox and every view, scoped by it as always, sees sandbox rows only. The live tenant's
@@ -227,6 +229,14 @@ class ApiSecretAuthentication(BaseAuthentication):
             _count(_refused, entry.secret_id)
             raise attempt.failed(
                 AuthenticationProblem("expired_secret", "The API secret has expired.")
+            )
+        if entry.secret.disabled_at is not None:
+            _count(_refused, entry.secret_id)
+            raise attempt.failed(
+                AuthenticationProblem(
+                    "disabled_secret",
+                    "The API secret is disabled. A tenant admin can enable it on its page.",
+                )
             )
         if not (entry.tenant.sandbox_of or entry.tenant).api_access_enabled:
             _count(_refused, entry.secret_id)

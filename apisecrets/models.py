@@ -31,8 +31,8 @@ ROLL_OVERLAPS: dict[str, tuple[timedelta, str]] = {
 }
 ROLL_OVERLAP_DEFAULT = "1d"
 
-# What a secret may do (SPEC §6): name -> (model field, label). The seed's secrets could do
-# everything, so all three are the default.
+# What a secret may do: name -> (model field, label). The model's defaults are True because the
+# seed's secrets could do everything; the Create dialog starts from none (least privilege).
 PERMISSIONS: dict[str, tuple[str, str]] = {
     "read": ("perm_read", "Read"),
     "availability": ("perm_availability", "Change availability"),
@@ -86,6 +86,9 @@ class ApiSecret(models.Model):
     # When it was rolled. Set before the successor is inserted, so that the pair may share the
     # name (the uniqueness constraint skips rolled secrets).
     rolled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Paused by an admin (Disable): refused with 401 disabled_secret until enabled again. It
+    # keeps its place, name, permissions and expiry.
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     prefix = models.CharField(
         max_length=16, help_text="First characters of the value, for display."
     )
@@ -142,6 +145,16 @@ class ApiSecret(models.Model):
 
     def has_permission(self, name: str) -> bool:
         return bool(getattr(self, PERMISSIONS[name][0]))
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    @property
+    def validity_days(self) -> int:
+        """The validity period chosen at creation (or Roll), in whole days, within the limits."""
+        period = round((self.expires_at - self.created_at) / timedelta(days=1))
+        return min(max(period, VALIDITY_MIN_DAYS), VALIDITY_MAX_DAYS)
 
     @property
     def masked(self) -> str:

@@ -38,6 +38,13 @@ _BEFORE = [
     (ExpiryNotice.Kind.DAYS_7, timedelta(days=7)),
     (ExpiryNotice.Kind.DAYS_20, timedelta(days=20)),
 ]
+
+
+def reminder_schedule() -> list[int]:
+    """Days before expiry a reminder goes out, earliest first (for the secret's page)."""
+    return sorted((before.days for _, before in _BEFORE), reverse=True)
+
+
 # Secrets that expired longer ago than this get no "expired" notice (e.g. on the first run).
 EXPIRED_NOTICE_WINDOW = timedelta(days=7)
 
@@ -57,7 +64,10 @@ def _message(secret: ApiSecret, kind: str, now: datetime) -> tuple[str, str]:
     if kind == ExpiryNotice.Kind.EXPIRED:
         subject = f"[CyberGate] API secret “{secret.name}” has expired"
         first = f"The API secret “{secret.name}” of {secret.owner.name} expired on {when}."
-        advice = "Integrations that use it are refused. Create a new secret and switch to it."
+        advice = (
+            "Integrations that use it are refused. Roll it on its page to get a successor "
+            "with the same name and permissions, then switch your integrations to it."
+        )
     else:
         subject = f"[CyberGate] API secret “{secret.name}” expires {secret.expiration_text(now)}"
         first = (

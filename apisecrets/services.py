@@ -18,8 +18,6 @@ from apisecrets.models import (
     MAX_TEST_PER_TENANT,
     PERMISSIONS,
     ROLL_OVERLAPS,
-    VALIDITY_MAX_DAYS,
-    VALIDITY_MIN_DAYS,
     ApiSecret,
     ApiSecretUsage,
     places_used,
@@ -90,11 +88,15 @@ def create_refusal(
     return None
 
 
-def check_name_is_distinct(tenant: Tenant, name: str) -> None:
+def check_name_is_distinct(
+    tenant: Tenant, name: str, *, exclude: Iterable[UUID | str] = ()
+) -> None:
     """Refuse a name that is, or looks like (Unicode TR39 confusables, any case), the name of
-    another of the tenant's secrets: "gаmma old" with a Cyrillic а beside "gamma old"."""
+    another of the tenant's secrets: "gаmma old" with a Cyrillic а beside "gamma old".
+    `exclude`: ids of secrets that may keep the name (the renamed secret and its predecessors)."""
     key = name_look_alike_key(name)
-    for other in secrets_of(tenant).values_list("name", flat=True):
+    others = secrets_of(tenant).exclude(pk__in=list(exclude)).values_list("name", flat=True)
+    for other in others:
         if other.lower() == name.lower():
             error = ValidationError("An API secret with this name already exists.", code="unique")
         elif name_look_alike_key(other) == key:
@@ -207,13 +209,14 @@ def api_secret_roll(
     secret: ApiSecret,
     actor: Actor,
     overlap: str,
+    validity_days: int | None = None,
     created_by: User | None = None,
     ip: str | None = None,
 ) -> tuple[ApiSecret, str]:
-    """Make a successor with the same name, permissions and addresses (and validity period), in
-    the same roll chain (the logs' positions and cursors carry over), and let the old secret
-    expire after `overlap` (a ROLL_OVERLAPS key). Return the successor and
-    its value (shown once).
+    """Make a successor with the same name, permissions and addresses, valid for `validity_days`
+    (default: the old secret's validity period), in the same roll chain (the logs' positions and
+    cursors carry over), and let the old secret expire after `overlap` (a ROLL_OVERLAPS key).
+    Return the successor and its value (shown once).
 
     The old secret shares its successor's place (models.places_used), so rolling needs no free
     place. A place holds a secret and at most one predecessor in its overlap: if the secret
@@ -225,6 +228,11 @@ def api_secret_roll(
         raise ValidationError(
             {"overlap": ValidationError("Choose one of the offered overlaps.", code="invalid")}
         )
+    if validity_days is not None:
+        try:
+            check_validity_days(validity_days)
+        except ValidationError as exc:
+            raise ValidationError({"validity_days": exc}) from exc
     with transaction.atomic():
         # The live tenant's row, also for a test secret: its API access governs both kinds.
         locked_tenant = Tenant.objects.select_for_update().get(pk=secret.owner.pk)
@@ -250,10 +258,8 @@ def api_secret_roll(
         )
         if earlier is not None:
             _end_overlap(earlier, successor=old, tenant=locked_tenant, now=now, actor=actor, ip=ip)
-        period = old.expires_at - old.created_at
-        validity_days = min(
-            max(round(period / timedelta(days=1)), VALIDITY_MIN_DAYS), VALIDITY_MAX_DAYS
-        )
+        if validity_days is None:
+            validity_days = old.validity_days
         # Marked first: the constraint on names then lets the successor take the same one.
         old.rolled_at = now
         old.save(update_fields=["rolled_at"])
@@ -289,6 +295,7 @@ def api_secret_roll(
                 "overlap": ROLL_OVERLAPS[overlap][1],
                 "old_expires_at": old.expires_at.isoformat(),
                 "expires_at": new.expires_at.isoformat(),
+                "validity_days": validity_days,
             },
             ip=ip,
         )
@@ -353,6 +360,111 @@ def api_secret_set_addresses(
             action="api_secret.addresses_changed",
             target=f"api_secret:{locked.name}",
             details={"id": str(locked.id), "before": before, "after": addresses},
+            ip=ip,
+        )
+        secret_id = str(locked.id)
+        transaction.on_commit(lambda: cache.forget(secret_id))
+    return locked
+
+
+def api_secret_update(
+    *,
+    secret: ApiSecret,
+    actor: Actor,
+    name: str,
+    permissions: Iterable[str],
+    ip: str | None = None,
+) -> ApiSecret:
+    """Rename a secret and replace its permissions (at least one). Audited with what changed;
+    nothing changed, nothing written. A rolled secret is edited through its successor."""
+    name = clean_secret_name(name)
+    try:
+        permissions = clean_permissions(permissions)
+    except ValidationError as exc:
+        raise ValidationError({"permissions": exc}) from exc
+    with transaction.atomic():
+        locked = (
+            ApiSecret.objects.select_for_update()
+            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
+            .first()
+        )
+        if locked is None:
+            raise ValidationError("This API secret no longer exists.", code="gone")
+        if locked.rolled_at is not None:
+            raise ValidationError(
+                "This API secret was rolled: edit its successor instead.", code="already_rolled"
+            )
+        before = {"name": locked.name, "permissions": locked.permissions}
+        after = {"name": name, "permissions": permissions}
+        if before == after:
+            return locked
+        if name != locked.name:
+            # Its predecessors (rolled secrets of its current name: no other secret can have it)
+            # keep that name, so a change of case only is not a clash with them.
+            chain = [
+                locked.pk,
+                *locked.tenant.api_secrets.filter(
+                    rolled_at__isnull=False, name=locked.name
+                ).values_list("pk", flat=True),
+            ]
+            # Against every secret its admins manage, live and test (as on creation).
+            check_name_is_distinct(locked.owner, name, exclude=chain)
+        locked.name = name
+        for perm, (field, _) in PERMISSIONS.items():
+            setattr(locked, field, perm in permissions)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["name", *(f for f, _ in PERMISSIONS.values())])
+        except IntegrityError as exc:
+            raise ValidationError(
+                {
+                    "name": ValidationError(
+                        "An API secret with this name already exists.", code="unique"
+                    )
+                }
+            ) from exc
+        changed = {
+            key: {"before": before[key], "after": after[key]}
+            for key in before
+            if before[key] != after[key]
+        }
+        record(
+            tenant=locked.owner,
+            actor=actor,
+            action="api_secret.updated",
+            target=f"api_secret:{locked.name}",
+            details={"id": str(locked.id), "prefix": locked.prefix, **changed},
+            ip=ip,
+        )
+        secret_id = str(locked.id)
+        transaction.on_commit(lambda: cache.forget(secret_id))
+    return locked
+
+
+def api_secret_set_disabled(
+    *, secret: ApiSecret, actor: Actor, disabled: bool, ip: str | None = None
+) -> ApiSecret:
+    """Disable (pause) or enable a secret. A disabled secret is refused (401 disabled_secret) on
+    this process at once and on every other within the authentication cache's window (0.5 s);
+    it keeps its place, name and expiry. Repeating either is harmless: nothing is written."""
+    with transaction.atomic():
+        locked = (
+            ApiSecret.objects.select_for_update()
+            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
+            .first()
+        )
+        if locked is None:
+            raise ValidationError("This API secret no longer exists.", code="gone")
+        if locked.is_disabled == disabled:
+            return locked
+        locked.disabled_at = timezone.now() if disabled else None
+        locked.save(update_fields=["disabled_at"])
+        record(
+            tenant=locked.owner,
+            actor=actor,
+            action="api_secret.disabled" if disabled else "api_secret.enabled",
+            target=f"api_secret:{locked.name}",
+            details={"id": str(locked.id), "name": locked.name, "prefix": locked.prefix},
             ip=ip,
         )
         secret_id = str(locked.id)

@@ -30,6 +30,12 @@ urlpatterns = [
         views.api_secret_roll_view,
         name="api_secret_roll",
     ),
+    path("api-access/<uuid:secret_id>/edit/", views.api_secret_edit, name="api_secret_edit"),
+    path(
+        "api-access/<uuid:secret_id>/disable/",
+        views.api_secret_disable,
+        name="api_secret_disable",
+    ),
     # The "Contact support" button of the API Access page; the form belongs to tenants.
     path(
         "api-access/support-request/",

@@ -26,7 +26,12 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.decorators import recent_sign_in_required
 from apisecrets import submissions
-from apisecrets.forms import AllowedAddressesForm, ApiSecretCreateForm, RollForm
+from apisecrets.forms import (
+    AllowedAddressesForm,
+    ApiSecretCreateForm,
+    ApiSecretEditForm,
+    RollForm,
+)
 from apisecrets.models import (
     MAX_PER_TENANT,
     MAX_TEST_PER_TENANT,
@@ -35,11 +40,14 @@ from apisecrets.models import (
     places_used,
     secrets_of,
 )
+from apisecrets.notices import reminder_schedule
 from apisecrets.services import (
     api_secret_create,
     api_secret_delete,
     api_secret_roll,
     api_secret_set_addresses,
+    api_secret_set_disabled,
+    api_secret_update,
     create_refusal,
 )
 from audit.services import Actor
@@ -273,13 +281,14 @@ def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
     """Roll: GET the form (choose the overlap); POST makes the successor and shows its value once,
     on the same page as Create."""
     secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
-    form = RollForm(request.POST or None)
+    form = RollForm(request.POST or None, initial={"validity_days": secret.validity_days})
     if request.method == "POST" and form.is_valid():
         try:
             new, value = api_secret_roll(
                 secret=secret,
                 actor=Actor.for_user(request.user),
                 overlap=form.cleaned_data["overlap"],
+                validity_days=form.cleaned_data["validity_days"],
                 created_by=request.user,
                 ip=client_ip(request),
             )
@@ -287,7 +296,13 @@ def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return _secret_created_response(request, new, value)
-    context = {"secret": secret, "form": form, "predecessor": secret.working_predecessor()}
+    context = {
+        "secret": secret,
+        "form": form,
+        "predecessor": secret.working_predecessor(),
+        # What the default gives, said before rolling: the successor's expiry from now.
+        "default_expires_at": timezone.now() + timedelta(days=secret.validity_days),
+    }
     return render(request, "apisecrets/roll.html", context)
 
 
@@ -357,9 +372,21 @@ def usage_bars(secret: ApiSecret, today: date | None = None) -> list[Bar]:
     return bars
 
 
-def _detail_context(secret: ApiSecret, address_form=None) -> dict:
+def _and_list(items: list[str]) -> str:
+    """["20", "7", "1"] -> "20, 7 and 1"."""
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def _detail_context(secret: ApiSecret, address_form=None, edit_form=None) -> dict:
     bars = usage_bars(secret)
     return {
+        "edit_form": edit_form
+        or ApiSecretEditForm(initial={"name": secret.name, "permissions": secret.permissions}),
+        "reminders": _and_list([str(days) for days in reminder_schedule()]),
+        "reminder_recipients": sorted(
+            secret.tenant.users.filter(is_active=True).values_list("email", flat=True)
+        ),
+        "secret_audit_url": f"{reverse('audit_trail')}?{urlencode({'secret': str(secret.pk)})}",
         "secret": secret,
         "permission_rows": [
             (name, label, secret.has_permission(name)) for name, (_, label) in PERMISSIONS.items()
@@ -404,3 +431,47 @@ def api_secret_addresses(request: PortalRequest, secret_id) -> HttpResponse:
             messages.success(request, "Allowed addresses saved. They apply within a second.")
             return redirect("api_secret_detail", secret_id=secret.pk)
     return render(request, "apisecrets/detail.html", _detail_context(secret, form), status=200)
+
+
+@tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@require_http_methods(["POST"])
+def api_secret_edit(request: PortalRequest, secret_id) -> HttpResponse:
+    """The secret page's name and permissions form."""
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
+    form = ApiSecretEditForm(request.POST)
+    if form.is_valid():
+        try:
+            api_secret_update(
+                secret=secret,
+                actor=Actor.for_user(request.user),
+                name=form.cleaned_data["name"],
+                permissions=form.cleaned_data["permissions"],
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Name and permissions saved. They apply within a second.")
+            return redirect("api_secret_detail", secret_id=secret.pk)
+    context = _detail_context(secret, edit_form=form)
+    return render(request, "apisecrets/detail.html", context)
+
+
+@tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@require_http_methods(["POST"])
+def api_secret_disable(request: PortalRequest, secret_id) -> HttpResponse:
+    """Disable or enable (`enable=1`) a secret without deleting it."""
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
+    disabled = request.POST.get("enable") != "1"
+    api_secret_set_disabled(
+        secret=secret, actor=Actor.for_user(request.user), disabled=disabled, ip=client_ip(request)
+    )
+    if disabled:
+        messages.success(
+            request, f"API secret “{secret.name}” disabled. Requests with it are refused."
+        )
+    else:
+        messages.success(request, f"API secret “{secret.name}” enabled. It works again.")
+    return redirect("api_secret_detail", secret_id=secret.pk)

@@ -42,6 +42,9 @@ class AuditEntry(models.Model):
             "api_secret.addresses_changed",
             "API secret allowed addresses changed",
         )
+        API_SECRET_UPDATED = "api_secret.updated", "API secret name or permissions changed"
+        API_SECRET_DISABLED = "api_secret.disabled", "API secret disabled"
+        API_SECRET_ENABLED = "api_secret.enabled", "API secret enabled"
         CALL_GROUP_AVAILABILITY_CHANGED = (
             "call_group.availability_changed",
             "Member availability changed",

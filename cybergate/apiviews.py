@@ -68,7 +68,7 @@ _DESCRIPTIONS: dict[int, str] = {
         "parameters and body fields are refused too)."
     ),
     401: (
-        "`missing_credentials`, `invalid_secret` or `expired_secret`. "
+        "`missing_credentials`, `invalid_secret`, `expired_secret` or `disabled_secret`. "
         "Carries `WWW-Authenticate: Bearer`."
     ),
     403: (
@@ -105,6 +105,7 @@ _EXAMPLE_DETAILS: dict[str, str] = {
     "missing_credentials": "Send an API secret in the header 'Authorization: Bearer <secret>'.",
     "invalid_secret": "The API secret is not valid.",
     "expired_secret": "The API secret has expired.",
+    "disabled_secret": "The API secret is disabled. A tenant admin can enable it on its page.",
     "api_access_disabled": "API access is not enabled for this tenant. Contact support.",
     "insufficient_permission": (
         "This API secret lacks the permission 'door_open' (open doors). "

@@ -53,6 +53,7 @@ TITLES: dict[str, str] = {
     "missing_credentials": "Missing credentials",
     "invalid_secret": "Invalid API secret",
     "expired_secret": "Expired API secret",
+    "disabled_secret": "Disabled API secret",
     "invalid_credentials": "Invalid device credential",
     "api_access_disabled": "API access disabled",
     "insufficient_permission": "Insufficient permission",

@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
+                "cybergate.context_processors.support",
             ],
         },
     },
@@ -359,6 +360,10 @@ PORTAL_URL = env.string("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/
 # The APIs' public base URL (the `servers` of both OpenAPI schemas); empty: the address each
 # schema was fetched from.
 PUBLIC_URL = env.string("PUBLIC_URL", default="").rstrip("/")
+# Where the portal's help link and error pages send people.
+SUPPORT_EMAIL = env.string("SUPPORT_EMAIL", default="support@cybergate.example")
+# A form sent without (or with a stale) CSRF cookie gets a portal page, not Django's bare 403.
+CSRF_FAILURE_VIEW = "cybergate.portalerrors.csrf_failure"
 API_RATE_LIMIT = env.rate("API_RATE_LIMIT", default="600/min")
 AUTH_FAILURE_RATE_LIMIT = env.rate("AUTH_FAILURE_RATE_LIMIT", default="30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).

@@ -74,6 +74,13 @@ PAGES = [
         (302, "/api-access/{secret}/"),
         {"allowed_addresses": "192.0.2.0/24"},
     ),
+    Page(
+        "post",
+        "/api-access/{secret}/edit/",
+        (302, "/api-access/{secret}/"),
+        {"name": "Renamed", "permissions": "read"},
+    ),
+    Page("post", "/api-access/{secret}/disable/", (302, "/api-access/{secret}/")),
     Page("get", "/api-access/{secret}/roll/", (200, None)),
     Page("post", "/api-access/{secret}/roll/", (200, None), {"overlap": "1d"}),
     Page("get", "/api-access/support-request/", (302, "/api-access/")),
@@ -191,6 +198,12 @@ def test_the_owners_writes_took_effect(tenant, admin_user):
     secret.refresh_from_db()
     assert tenant.api_secrets.filter(name="New one").exists()
     assert [str(a) for a in secret.allowed_addresses] == ["192.0.2.0/24"]
+    client.post(f"/api-access/{secret.id}/edit/", {"name": "Renamed", "permissions": "read"})
+    secret.refresh_from_db()
+    assert (secret.name, secret.permissions) == ("Renamed", ["read"])
+    client.post(f"/api-access/{secret.id}/disable/")
+    secret.refresh_from_db()
+    assert secret.is_disabled
     client.post(f"/api-access/{secret.id}/roll/", {"overlap": "1d"})
     assert tenant.api_secrets.filter(replaced_by__isnull=False).count() == 1
     client.post(f"/api-access/{secret.id}/delete/")
