@@ -86,13 +86,11 @@ TITLES: dict[str, str] = {
 }
 
 # Codes only the device gateway answers with; every other code is the customer API's. (Both
-# also answer the shared ones: invalid_request, not_found, missing_credentials, ...)
+# also answer the shared ones: invalid_request, not_found, missing_credentials, and the call
+# rules the sandbox's test calls share with devices: user_busy, member_unavailable, ...)
 GATEWAY_ONLY_CODES = frozenset(
     {
         "invalid_credentials",
-        "invalid_call_state",
-        "member_unavailable",
-        "user_busy",
         "not_delivered",
         "already_acknowledged",
         "gateway_busy",
@@ -112,6 +110,8 @@ CUSTOMER_ONLY_CODES = frozenset(
         "no_door_open_code",
         "idempotency_key_reused",
         "call_mismatch",
+        "disabled_secret",
+        "test_secret_required",
     }
 )
 # Every code an answer can carry, per API (each schema's list of known codes): a new code needs

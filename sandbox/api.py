@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from callgroups.api import ID_PARAMETER, teams_user_or_404
@@ -49,7 +49,9 @@ class SandboxCallListView(CustomerAPIView):
         tags=[SANDBOX_TAG],
         request=SandboxRingSerializer,
         responses={
-            201: SandboxCallSerializer,
+            201: OpenApiResponse(
+                SandboxCallSerializer, description="The test call, rung and answered."
+            ),
             **problem_responses(
                 404,
                 409,
@@ -91,7 +93,7 @@ class SandboxCallEndView(CustomerAPIView):
         parameters=[ID_PARAMETER],
         request=None,
         responses={
-            200: SandboxCallSerializer,
+            200: OpenApiResponse(SandboxCallSerializer, description="The test call, ended."),
             **problem_responses(
                 404,
                 409,

@@ -73,11 +73,18 @@ EXAMPLE_TEST_CALL = {
     examples=[OpenApiExample("Answered", value=EXAMPLE_TEST_CALL, response_only=True)]
 )
 class SandboxCallSerializer(ApiModelSerializer):
-    device = DeviceRefSerializer(read_only=True)
-    call_group = CallGroupRefSerializer(read_only=True, allow_null=True)
-    answered_by = TeamsUserSerializer(read_only=True, allow_null=True)
+    device = DeviceRefSerializer(read_only=True, help_text="The sandbox's virtual door station.")
+    call_group = CallGroupRefSerializer(
+        read_only=True, allow_null=True, help_text="The sandbox's call group it rang."
+    )
+    answered_by = TeamsUserSerializer(
+        read_only=True, allow_null=True, help_text="The virtual Teams user who answered."
+    )
     door_open = serializers.ChoiceField(
-        source="sandbox_call.door_open", choices=SandboxCall.DoorOpen.choices, read_only=True
+        source="sandbox_call.door_open",
+        choices=SandboxCall.DoorOpen.choices,
+        read_only=True,
+        help_text="What the virtual door station does with this call's door-opens.",
     )
     result = serializers.ChoiceField(
         choices=Call.Result.choices,
@@ -103,6 +110,15 @@ class SandboxCallSerializer(ApiModelSerializer):
             "door_opened",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The call's id: send it as door-open's `call_id`."},
+            "state": {"help_text": "`active` until the test call is ended, then `ended`."},
+            "caller": {"help_text": "Who rang, as the call log shows it."},
+            "started_at": {"help_text": "When the virtual station rang (UTC)."},
+            "answered_at": {"help_text": "When the virtual Teams user answered (UTC)."},
+            "ended_at": {"help_text": "When the call ended (UTC); null while active."},
+            "door_opened": {"help_text": "Whether a door-open of this call was executed."},
+        }
 
     def to_representation(self, instance: Call) -> dict:
         data = super().to_representation(instance)

@@ -154,7 +154,7 @@ def test_a_test_secret_expiry_notice_goes_to_the_tenant_admins(
     from apisecrets.notices import send_expiry_notices
 
     make_api_secret(tenant, "sandbox app", actor=actor, test=True, expires_in=timedelta(days=5))
-    assert send_expiry_notices() == 1
+    assert send_expiry_notices().sent == 1
     [mail] = mailoutbox
     assert mail.to == [admin_user.email]
     assert f"“sandbox app” of {tenant.name} expires" in mail.body
