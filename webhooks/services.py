@@ -230,8 +230,9 @@ def endpoint_rotate_secret(*, endpoint: Endpoint, actor: Actor, ip: str | None =
 
 def endpoint_reveal_secret(*, endpoint: Endpoint, actor: Actor, ip: str | None = None) -> str:
     """The current signing secret, for the admin who asks for it (audited: who saw it)."""
-    _audit(endpoint, actor, "webhook_endpoint.secret_revealed", ip)
-    return keys.decrypt(endpoint.secret_encrypted)
+    current = Endpoint.objects.select_related("tenant").get(pk=endpoint.pk)
+    _audit(current, actor, "webhook_endpoint.secret_revealed", ip)
+    return keys.decrypt(current.secret_encrypted)
 
 
 def signing_secrets(endpoint: Endpoint, now: datetime | None = None) -> list[str]:
