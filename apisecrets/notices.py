@@ -18,6 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apisecrets.models import ApiSecret, ExpiryNotice
+from apisecrets.services import summary
+from webhooks import events
+from webhooks.services import emit
 
 # Most urgent first: a secret gets only the most urgent notice due (one made with 10 days'
 # validity gets no "20 days" notice).
@@ -90,6 +93,13 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
                 continue
             ExpiryNotice.objects.create(
                 secret=secret, kind=kind, sent_at=now, recipients=recipients
+            )
+            expired = kind == ExpiryNotice.Kind.EXPIRED
+            emit(
+                tenant_id=secret.tenant_id,
+                event_type=events.API_SECRET_EXPIRED if expired else events.API_SECRET_EXPIRING,
+                data={**summary(secret), "notice": kind},
+                key=f"{secret.id}:{kind}",
             )
             subject, body = _message(secret, kind, now)
             # Raises on failure: the transaction then rolls back and the next run retries.
