@@ -23,3 +23,4 @@ class Command(BaseCommand):
         self.stdout.write("Webhook worker running.", ending="\n")
         self.stdout.flush()
         worker.run()
+        self.stdout.write(f"Webhook worker stopped: {worker.delivered} delivered.", ending="\n")
