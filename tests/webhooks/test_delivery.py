@@ -333,3 +333,24 @@ def test_messages_older_than_30_days_are_purged(tenant, actor, receiver):
     assert services.purge_old_messages() == 1
     assert list(Message.objects.all()) == [new]
     assert Attempt.objects.filter(message_id=old.pk).count() == 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creates_never_pass_ten_endpoints(tenant, actor):
+    from django.core.exceptions import ValidationError
+
+    from tests.helpers import at_once
+
+    for i in range(9):
+        _endpoint(tenant, actor, f"https://hooks.example.com/{i}")
+
+    def create(index: int) -> str:
+        try:
+            _endpoint(tenant, actor, f"https://hooks.example.com/racer-{index}")
+        except ValidationError:
+            return "limit"
+        return "created"
+
+    assert at_once(6, create) == ["created"] + ["limit"] * 5
+    assert Endpoint.objects.filter(tenant=tenant).count() == 10

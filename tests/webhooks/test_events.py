@@ -165,3 +165,24 @@ def test_another_tenants_changes_never_reach_this_endpoint(world, receiver):
     call_start(device=other["front"], call_group=other["reception"], caller="")
     assert Message.objects.count() == 0
     assert _events(receiver, world.secret) == []
+
+
+def test_the_worker_runs_the_periodic_duties(world, receiver, smtp_inbox):
+    """Expiry notices (email and webhook) and door-opens that ran out of time come from the
+    worker's duties, without a cron."""
+    from webhooks import duties
+    from webhooks.worker import Worker
+
+    assert {d.name for d in duties.registered()} >= {
+        "apisecrets.expiry_notices",
+        "devices.door_open_expired",
+        "webhooks.purge",
+    }
+    api_secret_create(tenant=world.tenant, actor=Actor.system(), name="short", validity_days=10)
+    from apisecrets.models import ApiSecret
+
+    ApiSecret.objects.filter(name="short").update(expires_at=timezone.now() + timedelta(hours=5))
+    Worker(threads=1).run_duties()
+    got = _events(receiver, world.secret)
+    assert [e["type"] for e in got] == ["api_secret.created", "api_secret.expiring"]
+    assert len(smtp_inbox.received) == 1
