@@ -83,7 +83,7 @@ def claim(limit: int) -> list[tuple[int, uuid.UUID]]:
     now = timezone.now()
     lease = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    claimed = []
+    token = uuid.uuid4()
     with transaction.atomic():
         ids = list(
             Attempt.objects.select_for_update(skip_locked=True)
@@ -91,14 +91,13 @@ def claim(limit: int) -> list[tuple[int, uuid.UUID]]:
             .order_by("due_at")
             .values_list("id", flat=True)[:limit]
         )
-        for attempt_id in ids:
-            token = uuid.uuid4()
-            taken = Attempt.objects.filter(
-                free, pk=attempt_id, status=Attempt.Status.PENDING
-            ).update(lease_until=lease, lease_token=token, claims=F("claims") + 1)
-            if taken:
-                claimed.append((attempt_id, token))
-    return claimed
+        if not ids:
+            return []
+        Attempt.objects.filter(free, pk__in=ids, status=Attempt.Status.PENDING).update(
+            lease_until=lease, lease_token=token, claims=F("claims") + 1
+        )
+        taken = Attempt.objects.filter(pk__in=ids, lease_token=token).values_list("id", flat=True)
+        return [(attempt_id, token) for attempt_id in taken]
 
 
 def next_due_in(default: float) -> float:
@@ -252,20 +251,21 @@ def record_outcome(
         mine.lease_until = None
         mine.save()
         message = Message.objects.select_for_update().get(pk=mine.message_id)
+        if outcome.ok:
+            message.status = Message.Status.DELIVERED
+            message.delivered_at = now
+            message.save(update_fields=["status", "delivered_at"])
+            # Touches (and locks) the endpoint's row only when it was failing: deliveries to
+            # one endpoint do not queue behind each other.
+            Endpoint.objects.filter(
+                Q(failing_since__isnull=False) | ~Q(last_error=""), pk=message.endpoint_id
+            ).update(failing_since=None, last_error="")
+            return mine.status
         endpoint = (
             Endpoint.objects.select_for_update()
             .select_related("tenant")
             .get(pk=message.endpoint_id)
         )
-        if outcome.ok:
-            message.status = Message.Status.DELIVERED
-            message.delivered_at = now
-            message.save(update_fields=["status", "delivered_at"])
-            if endpoint.failing_since is not None or endpoint.last_error:
-                endpoint.failing_since = None
-                endpoint.last_error = ""
-                endpoint.save(update_fields=["failing_since", "last_error"])
-            return mine.status
         failing_since = endpoint.failing_since or now
         if endpoint.enabled:
             endpoint.failing_since = failing_since
