@@ -9,6 +9,7 @@ takes it and sends it again (the receiver sees the same webhook-id twice, and de
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import functools
 import logging
@@ -22,8 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+import psycopg
 from django.conf import settings
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import (
+    DatabaseError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
@@ -316,27 +324,38 @@ class Worker:
 
     def run(self) -> None:
         listener = _Listener() if connection.vendor == "postgresql" else None
+        if listener is not None:
+            listener.connect()  # before the first look: no NOTIFY falls between the two
         try:
             while not self.stopping.is_set():
-                wakeup.local.clear()
-                self.run_duties()
-                self.dispatch()
-                close_old_connections()
-                if self.busy():
-                    wakeup.local.wait(wakeup.poll_seconds())  # a thread finishing sets it
-                    continue
-                wait = next_due_in(wakeup.poll_seconds())
-                if wait <= 0:
-                    continue
-                if listener is not None:
-                    listener.wait(wait)
-                else:
-                    wakeup.local.wait(wait)
+                try:
+                    self._step(listener)
+                except DatabaseError:
+                    # The database is away: nothing is lost (the log is the queue); try again.
+                    logger.exception("Webhook worker: database error; retrying in 1 s")
+                    connections.close_all()
+                    self.stopping.wait(1.0)
         finally:
             self._pool.shutdown(wait=True)
             if listener is not None:
                 listener.close()
             connections.close_all()
+
+    def _step(self, listener: _Listener | None) -> None:
+        wakeup.local.clear()
+        self.run_duties()
+        self.dispatch()
+        close_old_connections()
+        if self.busy():
+            wakeup.local.wait(wakeup.poll_seconds())  # a thread finishing sets it
+            return
+        wait = next_due_in(wakeup.poll_seconds())
+        if wait <= 0:
+            return
+        if listener is not None:
+            listener.wait(wait)
+        else:
+            wakeup.local.wait(wait)
 
     def busy(self) -> bool:
         with self._lock:
@@ -386,22 +405,40 @@ def _deliver_in_thread(attempt_id: int, token: uuid.UUID) -> str:
 
 
 class _Listener:
-    """LISTEN on a connection of its own (PostgreSQL): NOTIFYs arrive when messages commit."""
+    """LISTEN on a connection of its own (PostgreSQL): NOTIFYs arrive when messages commit.
+    While it cannot connect, waiting falls back to the poll."""
 
     def __init__(self) -> None:
-        import psycopg
+        self.conn: psycopg.Connection | None = None
 
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        self.conn = psycopg.connect(**params, autocommit=True)
-        self.conn.execute(f"LISTEN {wakeup.CHANNEL}")
+    def connect(self) -> psycopg.Connection | None:
+        if self.conn is None or self.conn.closed:
+            params = connection.get_connection_params()
+            params.pop("cursor_factory", None)
+            params.pop("context", None)
+            try:
+                self.conn = psycopg.connect(**params, autocommit=True)
+                self.conn.execute(f"LISTEN {wakeup.CHANNEL}")
+            except psycopg.Error:
+                logger.warning("Webhook worker: cannot LISTEN; polling meanwhile")
+                self.conn = None
+        return self.conn
 
     def wait(self, timeout: float) -> None:
         if wakeup.local.is_set():
             return
-        for _ in self.conn.notifies(timeout=min(timeout, 1.0), stop_after=1):
-            break
+        conn = self.connect()
+        if conn is None:
+            wakeup.local.wait(timeout)
+            return
+        try:
+            for _ in conn.notifies(timeout=min(timeout, 1.0), stop_after=1):
+                break
+        except psycopg.Error:
+            self.close()
 
     def close(self) -> None:
-        self.conn.close()
+        if self.conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self.conn.close()
+            self.conn = None
