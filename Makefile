@@ -75,7 +75,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/door_open.py
 	$(BIN)/python bench/login_flood.py
 	$(BIN)/python bench/auth_flood.py
-	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/webhook_delivery.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache test-artifacts tests/oidc/node_modules \

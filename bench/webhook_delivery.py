@@ -14,8 +14,8 @@ claims and LISTEN/NOTIFY wake-ups) and prints:
    again; leases of 2 s): messages lost (never delivered) and duplicates (receipts beyond one
    per message).
 
-    .venv/bin/python bench/webhooks.py
-    BENCH_TRIES=200 BENCH_MESSAGES=2000 .venv/bin/python bench/webhooks.py
+    .venv/bin/python bench/webhook_delivery.py
+    BENCH_TRIES=200 BENCH_MESSAGES=2000 .venv/bin/python bench/webhook_delivery.py
 """
 
 from __future__ import annotations
@@ -251,11 +251,11 @@ def main() -> None:
         workers[kill % 2] = start_worker(kill % 2, **env)
     wait_for(lambda: {wid for _, wid, _, _ in receiver.snapshot()} >= ids, 600)
     stop(workers)
-    got = [wid for _, wid, _, _ in receiver.snapshot()]
-    lost = len(ids - set(got))
+    got_ids = [wid for _, wid, _, _ in receiver.snapshot()]
+    lost = len(ids - set(got_ids))
     print(
         f"4. {KILLS} SIGKILLs during {MESSAGES} messages: {lost} lost, "
-        f"{len(got) - len(set(got))} duplicates"
+        f"{len(got_ids) - len(set(got_ids))} duplicates"
     )
 
 
