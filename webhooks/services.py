@@ -106,7 +106,9 @@ def clean_description(description: str) -> str:
     return description
 
 
-def _audit(endpoint: Endpoint, actor: Actor, action: str, ip: str | None, **details: Any) -> None:
+def _audit(
+    endpoint: Endpoint, actor: Actor, *, action: str, ip: str | None, **details: Any
+) -> None:
     record(
         tenant=endpoint.tenant,
         actor=actor,
@@ -152,8 +154,8 @@ def endpoint_create(
         _audit(
             endpoint,
             actor,
-            "webhook_endpoint.created",
-            ip,
+            action="webhook_endpoint.created",
+            ip=ip,
             description=description,
             event_types=chosen,
         )
@@ -189,14 +191,14 @@ def endpoint_update(
         for field, change in changes.items():
             setattr(locked, field, change["after"])
         locked.save(update_fields=list(changes))
-        _audit(locked, actor, "webhook_endpoint.updated", ip, changes=changes)
+        _audit(locked, actor, action="webhook_endpoint.updated", ip=ip, changes=changes)
     return locked
 
 
 def endpoint_delete(*, endpoint: Endpoint, actor: Actor, ip: str | None = None) -> None:
     """Delete an endpoint with its delivery log. Callers fetch it from the tenant."""
     with transaction.atomic():
-        _audit(endpoint, actor, "webhook_endpoint.deleted", ip)
+        _audit(endpoint, actor, action="webhook_endpoint.deleted", ip=ip)
         endpoint.delete()
 
 
@@ -221,8 +223,8 @@ def endpoint_rotate_secret(*, endpoint: Endpoint, actor: Actor, ip: str | None =
         _audit(
             locked,
             actor,
-            "webhook_endpoint.secret_rotated",
-            ip,
+            action="webhook_endpoint.secret_rotated",
+            ip=ip,
             previous_signs_until=locked.previous_secret_expires_at.isoformat(),
         )
     return secret
@@ -231,7 +233,7 @@ def endpoint_rotate_secret(*, endpoint: Endpoint, actor: Actor, ip: str | None =
 def endpoint_reveal_secret(*, endpoint: Endpoint, actor: Actor, ip: str | None = None) -> str:
     """The current signing secret, for the admin who asks for it (audited: who saw it)."""
     current = Endpoint.objects.select_related("tenant").get(pk=endpoint.pk)
-    _audit(current, actor, "webhook_endpoint.secret_revealed", ip)
+    _audit(current, actor, action="webhook_endpoint.secret_revealed", ip=ip)
     return keys.decrypt(current.secret_encrypted)
 
 
@@ -259,7 +261,7 @@ def endpoint_enable(*, endpoint: Endpoint, actor: Actor, ip: str | None = None) 
         locked.disabled_at = None
         locked.failing_since = None
         locked.save(update_fields=["enabled", "disabled_reason", "disabled_at", "failing_since"])
-        _audit(locked, actor, "webhook_endpoint.enabled", ip)
+        _audit(locked, actor, action="webhook_endpoint.enabled", ip=ip)
     return locked
 
 
@@ -280,7 +282,9 @@ def endpoint_disable(
         locked.disabled_reason = reason[:300]
         locked.disabled_at = timezone.now()
         locked.save(update_fields=["enabled", "disabled_reason", "disabled_at"])
-        _audit(locked, actor, "webhook_endpoint.disabled", ip, reason=locked.disabled_reason)
+        _audit(
+            locked, actor, action="webhook_endpoint.disabled", ip=ip, reason=locked.disabled_reason
+        )
     return locked
 
 
@@ -378,7 +382,13 @@ def endpoint_send_test(*, endpoint: Endpoint, actor: Actor, ip: str | None = Non
         message = _queue(
             endpoint, events.WEBHOOK_TEST, _body(events.WEBHOOK_TEST, data, now), "", now
         )
-        _audit(endpoint, actor, "webhook_endpoint.test_sent", ip, message_id=message.webhook_id)
+        _audit(
+            endpoint,
+            actor,
+            action="webhook_endpoint.test_sent",
+            ip=ip,
+            message_id=message.webhook_id,
+        )
         wakeup.notify_on_commit()
     return message
 
@@ -395,8 +405,8 @@ def message_resend(*, message: Message, actor: Actor, ip: str | None = None) -> 
         _audit(
             locked.endpoint,
             actor,
-            "webhook_endpoint.message_resent",
-            ip,
+            action="webhook_endpoint.message_resent",
+            ip=ip,
             message_id=locked.webhook_id,
         )
         wakeup.notify_on_commit()
@@ -418,8 +428,8 @@ def messages_recover(
         _audit(
             endpoint,
             actor,
-            "webhook_endpoint.messages_recovered",
-            ip,
+            action="webhook_endpoint.messages_recovered",
+            ip=ip,
             since=since.isoformat(),
             count=len(failed),
         )
@@ -446,7 +456,15 @@ def _attempt_now(message: Message) -> Attempt:
 
 
 def purge_old_messages(now: datetime | None = None) -> int:
-    """Delete messages (with their attempts) older than RETENTION; return how many."""
+    """Delete messages (with their attempts) older than RETENTION, a batch at a time; return
+    how many."""
     cutoff = (now or timezone.now()) - RETENTION
-    deleted, by_model = Message.objects.filter(created_at__lt=cutoff).delete()
-    return by_model.get("webhooks.Message", 0)
+    purged = 0
+    while True:
+        batch = list(
+            Message.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:1000]
+        )
+        if not batch:
+            return purged
+        Message.objects.filter(pk__in=batch).delete()
+        purged += len(batch)

@@ -228,7 +228,11 @@ def send(message: Message, endpoint: Endpoint) -> Outcome:
 def deliver(attempt_id: int, token: uuid.UUID) -> str:
     """Send one claimed attempt and record what happened; return its status ('lost': our lease
     lapsed and another worker took the attempt over meanwhile)."""
-    attempt = Attempt.objects.select_related("message__endpoint__tenant").get(pk=attempt_id)
+    attempt = (
+        Attempt.objects.select_related("message__endpoint__tenant").filter(pk=attempt_id).first()
+    )
+    if attempt is None:
+        return "lost"  # its endpoint was deleted meanwhile
     message = attempt.message
     endpoint = message.endpoint
     if not endpoint.enabled:

@@ -354,3 +354,23 @@ def test_concurrent_creates_never_pass_ten_endpoints(tenant, actor):
 
     assert at_once(6, create) == ["created"] + ["limit"] * 5
     assert Endpoint.objects.filter(tenant=tenant).count() == 10
+
+
+def test_an_endpoint_deleted_mid_delivery_is_not_sent_to(tenant, actor, receiver):
+    endpoint, _ = _endpoint(tenant, actor, receiver.url)
+    services.emit(tenant_id=tenant.id, event_type="call.ringing", data={})
+    [claimed] = claim(10)
+    services.endpoint_delete(endpoint=endpoint, actor=actor)
+    assert deliver(*claimed) == "lost"
+    assert receiver.received == []
+    assert Message.objects.count() == 0
+
+
+def test_every_audited_webhook_action_is_in_the_api_enum():
+    import re
+    from pathlib import Path
+
+    source = (Path(services.__file__)).read_text()
+    actions = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source))
+    assert len(actions) == 10
+    assert actions <= set(AuditEntry.Action.values), actions - set(AuditEntry.Action.values)
