@@ -8,7 +8,7 @@ import base64
 import hashlib
 import secrets
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
 PREFIX = "whsec_"
@@ -29,3 +29,11 @@ def encrypt(value: str) -> str:
 
 def decrypt(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
+
+
+def decrypt_or_none(token: str) -> str | None:
+    """The secret, or None when it was encrypted under another SECRET_KEY."""
+    try:
+        return decrypt(token)
+    except InvalidToken:
+        return None

@@ -247,7 +247,9 @@ def signing_secrets(endpoint: Endpoint, now: datetime | None = None) -> list[str
         and endpoint.previous_secret_expires_at is not None
         and endpoint.previous_secret_expires_at > now
     ):
-        out.append(keys.decrypt(endpoint.previous_secret_encrypted))
+        previous = keys.decrypt_or_none(endpoint.previous_secret_encrypted)
+        if previous is not None:  # None: encrypted under an earlier SECRET_KEY
+            out.append(previous)
     return out
 
 

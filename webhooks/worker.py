@@ -238,7 +238,11 @@ def deliver(attempt_id: int, token: uuid.UUID) -> str:
     if not endpoint.enabled:
         outcome = Outcome(ok=False, error=f"Endpoint disabled: {endpoint.disabled_reason}")
         return record_outcome(attempt, token, outcome, final=True)
-    outcome = send(message, endpoint)
+    try:
+        outcome = send(message, endpoint)
+    except Exception as exc:  # e.g. a secret that no longer decrypts: recorded, retried later
+        logger.exception("Webhook attempt %s could not be sent", attempt_id)
+        outcome = Outcome(ok=False, error=f"Not sent: internal error ({type(exc).__name__}).")
     return record_outcome(attempt, token, outcome)
 
 

@@ -374,3 +374,16 @@ def test_every_audited_webhook_action_is_in_the_api_enum():
     actions = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source))
     assert len(actions) == 10
     assert actions <= set(AuditEntry.Action.values), actions - set(AuditEntry.Action.values)
+
+
+def test_after_a_secret_key_change_a_rotation_signs_with_the_new_secret_alone(
+    tenant, actor, receiver, settings
+):
+    endpoint, _ = _endpoint(tenant, actor, receiver.url)
+    settings.SECRET_KEY = "a-new-secret-key-for-this-deployment-0123456789"
+    new = services.endpoint_rotate_secret(endpoint=endpoint, actor=actor)
+    services.emit(tenant_id=tenant.id, event_type="call.ringing", data={})
+    assert drain() == ["succeeded"]
+    got = receiver.received[0]
+    assert len(got.headers["webhook-signature"].split(" ")) == 1
+    assert _verify(new, got)["type"] == "call.ringing"
