@@ -8,6 +8,7 @@ back together. The worker (webhooks/worker.py) delivers them.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ from webhooks.models import (
 
 if TYPE_CHECKING:
     from tenants.models import User
+
+logger = logging.getLogger(__name__)
 
 # The old secret keeps signing this long after a rotation.
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -291,21 +294,27 @@ def endpoint_disable(
 
 
 def endpoint_disable_for_failures(endpoint: Endpoint, reason: str) -> None:
-    """The worker gives up on an endpoint (410 Gone, or failing for days): disabled, audited,
-    and the tenant's admins are told by email. In the caller's transaction."""
+    """The worker gives up on an endpoint (410 Gone, or failing for days): disabled and audited
+    in the caller's transaction; the tenant's admins are emailed once it commits."""
     endpoint_disable(endpoint=endpoint, actor=Actor.system(), reason=reason)
     recipients = sorted(
         endpoint.tenant.users.filter(is_active=True).values_list("email", flat=True)
     )
+    subject = f"[CyberGate] Webhook endpoint disabled: {endpoint.url}"[:200]
+    body = (
+        f"The webhook endpoint {endpoint.url} of {endpoint.tenant.name} was disabled: "
+        f"{reason}\n\nEnable it on the Webhooks page once it answers again; "
+        '"Recover" then sends the messages it missed.\n'
+    )
+
+    def mail() -> None:
+        try:
+            send_mail(subject, body, None, recipients)
+        except Exception:  # the audit entry and the endpoint's page still say it
+            logger.exception("Could not email the admins of a disabled webhook endpoint")
+
     if recipients:
-        send_mail(
-            f"[CyberGate] Webhook endpoint disabled: {endpoint.url}"[:200],
-            f"The webhook endpoint {endpoint.url} of {endpoint.tenant.name} was disabled: "
-            f"{reason}\n\nEnable it on the Webhooks page once it answers again; "
-            '"Recover" then sends the messages it missed.\n',
-            None,
-            recipients,
-        )
+        transaction.on_commit(mail)
 
 
 # --- Messages -----------------------------------------------------------------------------

@@ -132,13 +132,14 @@ def test_a_redirect_is_a_failure_and_is_not_followed(tenant, actor, receiver):
 
 
 def test_410_disables_the_endpoint_at_once_and_tells_the_admins(
-    tenant, actor, admin_user, receiver, smtp_inbox
+    tenant, actor, admin_user, receiver, smtp_inbox, django_capture_on_commit_callbacks
 ):
     endpoint, _ = _endpoint(tenant, actor, receiver.url)
     receiver.default = Answer(410, body=b"gone")
     [message] = services.emit(tenant_id=tenant.id, event_type="call.ringing", data={})
 
-    assert drain() == ["failed"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert drain() == ["failed"]
 
     endpoint.refresh_from_db()
     assert not endpoint.enabled and "410" in endpoint.disabled_reason
@@ -155,7 +156,7 @@ def test_410_disables_the_endpoint_at_once_and_tells_the_admins(
 
 
 def test_an_endpoint_failing_for_five_days_is_disabled(
-    tenant, actor, admin_user, receiver, smtp_inbox
+    tenant, actor, admin_user, receiver, smtp_inbox, django_capture_on_commit_callbacks
 ):
     endpoint, _ = _endpoint(tenant, actor, receiver.url)
     Endpoint.objects.filter(pk=endpoint.pk).update(
@@ -163,7 +164,8 @@ def test_an_endpoint_failing_for_five_days_is_disabled(
     )
     receiver.default = Answer(500)
     services.emit(tenant_id=tenant.id, event_type="call.ringing", data={})
-    assert drain() == ["failed"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert drain() == ["failed"]
     endpoint.refresh_from_db()
     assert not endpoint.enabled and "5 days" in endpoint.disabled_reason
     assert len(smtp_inbox.received) == 1
