@@ -24,9 +24,14 @@ migrate: $(VENV)/.runtime
 seed: migrate
 	$(BIN)/python manage.py seed_demo --new-api-secret $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
 
+# The webhook worker runs beside the server and stops with it; webhooks may reach loopback here, so
+# an endpoint can point at a receiver on this machine.
 run: seed
-	@echo "Serving on http://localhost:$(PORT)/  (Ctrl-C stops; passkeys need localhost, not 127.0.0.1)"
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://localhost:$(PORT)/ with a webhook worker  (Ctrl-C stops both; passkeys need localhost, not 127.0.0.1)"
+	export DEBUG=$${DEBUG:-true} WEBHOOK_ALLOWED_NETWORKS=$${WEBHOOK_ALLOWED_NETWORKS-127.0.0.0/8,::1/128}; \
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -76,6 +81,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/door_open.py
 	$(BIN)/python bench/login_flood.py
 	$(BIN)/python bench/auth_flood.py
+	$(BIN)/python bench/webhook_delivery.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache test-artifacts tests/oidc/node_modules \

@@ -30,6 +30,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apisecrets.models import ApiSecret, ExpiryNotice
+from apisecrets.services import summary
+from webhooks import events
+from webhooks.services import emit
 
 # Most urgent first: a secret gets only the most urgent notice due (one made with 10 days'
 # validity gets no "20 days" notice).
@@ -137,6 +140,14 @@ def _notify(pk: UUID, now: datetime) -> Outcome:
         admins = sorted(secret.owner.users.filter(is_active=True).values_list("email", flat=True))
         notice = secret.expiry_notices.filter(kind=kind).first()
         if notice is None:
+            # The webhook event once per endpoint (its key), whatever the mail does.
+            expired = kind == ExpiryNotice.Kind.EXPIRED
+            emit(
+                tenant_id=secret.tenant_id,
+                event_type=events.API_SECRET_EXPIRED if expired else events.API_SECRET_EXPIRING,
+                data={**summary(secret), "notice": kind},
+                key=f"{secret.id}:{kind}",
+            )
             if not admins:
                 return Outcome()
             notice = ExpiryNotice(secret=secret, kind=kind, sent_at=now, pending=admins)

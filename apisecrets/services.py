@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from apisecrets import cache, tokens
 from apisecrets.models import (
@@ -33,6 +35,8 @@ from apisecrets.validators import (
 from audit.services import Actor, record
 from tenants.models import Tenant, User
 from tenants.services import tenant_sandbox
+from webhooks import events
+from webhooks.services import emit
 
 API_SECRET_PURPOSE = "api_secret"
 
@@ -197,7 +201,21 @@ def api_secret_create(
             },
             ip=ip,
         )
+        emit(tenant_id=locked.id, event_type=events.API_SECRET_CREATED, data=summary(secret))
     return secret, value
+
+
+def summary(secret: ApiSecret) -> dict[str, Any]:
+    """What webhooks say of a secret: never its value or hash."""
+    return {
+        "id": str(secret.id),
+        "name": secret.name,
+        "prefix": secret.prefix,
+        "permissions": [perm for perm, (field, _) in PERMISSIONS.items() if getattr(secret, field)],
+        "allowed_addresses": list(secret.allowed_addresses or []),
+        "created_at": DateTimeField().to_representation(secret.created_at),
+        "expires_at": DateTimeField().to_representation(secret.expires_at),
+    }
 
 
 class CannotRoll(ValidationError):
@@ -298,6 +316,11 @@ def api_secret_roll(
                 "validity_days": validity_days,
             },
             ip=ip,
+        )
+        emit(
+            tenant_id=locked_tenant.id,
+            event_type=events.API_SECRET_ROLLED,
+            data={**summary(new), "replaces": summary(old)},
         )
         old_id = str(old.id)
         transaction.on_commit(lambda: cache.forget(old_id))
@@ -479,7 +502,10 @@ def api_secret_delete(
     with transaction.atomic():
         details = {"id": str(secret.id), "name": secret.name, "prefix": secret.prefix}
         owner = secret.owner
+        tenant = secret.tenant
+        deleted = summary(secret)
         secret.delete()
+        emit(tenant_id=tenant.id, event_type=events.API_SECRET_DELETED, data=deleted)
         record(
             tenant=owner,
             actor=actor,

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "devices",
     "gateway",
     "sandbox",
+    "webhooks",
     "demo",
 ]
 
@@ -525,3 +526,14 @@ LOGGING = {
 # Every line is one JSON object (cybergate/logging.py); security events (logger
 # cybergate.security: cybergate/security.py) are structlog events with their fields.
 configure_structlog()
+
+# Webhooks (webhooks/): the delivery worker (`manage.py run_worker`) and its SSRF guard.
+# Networks a webhook may reach although they are not public (tests, on-premises receivers).
+WEBHOOK_ALLOWED_NETWORKS = env.networks("WEBHOOK_ALLOWED_NETWORKS")
+# Multiplies the retry schedule (5 s … 24 h): a small value shortens it for tests and the bench.
+WEBHOOK_RETRY_SCALE = env.number("WEBHOOK_RETRY_SCALE", default=1.0, above=0)
+# How long a worker holds a claimed attempt; a worker killed mid-delivery is retried after it.
+WEBHOOK_LEASE_SECONDS = env.number("WEBHOOK_LEASE_SECONDS", default=60.0, above=0)
+# How often a worker looks for due attempts without a wake-up (SQLite: its only way).
+WEBHOOK_POLL_SECONDS = env.number("WEBHOOK_POLL_SECONDS", default=0.2, above=0)
+WEBHOOK_WORKER_THREADS = env.integer("WEBHOOK_WORKER_THREADS", default=8, minimum=1)

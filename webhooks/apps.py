@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    name = "webhooks"
+
+    def ready(self) -> None:
+        from webhooks import duties, services
+
+        duties.register("webhooks.purge", every_seconds=3600, run=services.purge_old_messages)
