@@ -37,8 +37,13 @@ AUDIT = "/api/v1/audit-trail"
 
 
 @pytest.fixture(scope="module")
-def pools(django_db_setup):
+def pools(django_db_setup, worker_id):
     env = base_environment(DATABASE_URL=database_url(settings.DATABASES["default"]))
+    if settings.REDIS_URL:
+        # The wake-ups this process publishes travel by Redis then: the servers must listen
+        # there (pub/sub channels span Redis databases; their caches get one of their own).
+        index = 13 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+        env["REDIS_URL"] = f"{settings.REDIS_URL.rsplit('/', 1)[0]}/{index}"
     started = {
         "web": start_gunicorn(env, "web", workers=1, threads=2),
         "gateway": start_gunicorn(env, "gateway", workers=1),

@@ -19,9 +19,17 @@ AFTER = ("devices", "0003_one_active_call_per_teams_user")
 def _migrate(devices_target=None):
     """Every app at its latest migration, devices at `devices_target` (default: latest too)."""
     executor = MigrationExecutor(connection)
-    targets = executor.loader.graph.leaf_nodes()
+    graph = executor.loader.graph
+    targets = graph.leaf_nodes()
     if devices_target is not None:
-        targets = [n for n in targets if n[0] != "devices"] + [devices_target]
+        # Apps whose migrations need a later devices migration (the sandbox's) go back too.
+        allowed = set(graph.forwards_plan(devices_target))
+
+        def needs_later_devices(node) -> bool:
+            return any(a[0] == "devices" and a not in allowed for a in graph.forwards_plan(node))
+
+        targets = [n for n in targets if n[0] != "devices" and not needs_later_devices(n)]
+        targets.append(devices_target)
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 

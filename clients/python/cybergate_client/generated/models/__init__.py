@@ -31,7 +31,11 @@ from .paginated_call_group_list import PaginatedCallGroupList
 from .problem import Problem
 from .problem_code_enum import ProblemCodeEnum
 from .ring_strategy_enum import RingStrategyEnum
+from .sandbox_call import SandboxCall
+from .sandbox_door_open_enum import SandboxDoorOpenEnum
+from .sandbox_ring_request import SandboxRingRequest
 from .secret_info import SecretInfo
+from .state_enum import StateEnum
 from .teams_user import TeamsUser
 from .tenant_info import TenantInfo
 from .validation_problem import ValidationProblem
@@ -70,7 +74,11 @@ __all__ = (
     "Problem",
     "ProblemCodeEnum",
     "RingStrategyEnum",
+    "SandboxCall",
+    "SandboxDoorOpenEnum",
+    "SandboxRingRequest",
     "SecretInfo",
+    "StateEnum",
     "TeamsUser",
     "TenantInfo",
     "ValidationProblem",
