@@ -38,7 +38,9 @@ USER_UPN = "anna@acme.example"  # make_world's Anna in the `tenant` fixture's do
 # A cursor that matches the schema's type (any string) is still refused unless this server
 # signed it: 400 `invalid_cursor` is the right answer to random "valid-looking" cursors.
 _CURSOR_OPERATIONS = {
-    "include-path-regex": r"^/api/v1/(call-log(/ack)?|audit-trail(/ack)?|call-groups|active-calls)$",
+    "include-path-regex": (
+        r"^/api/v1/(call-log(/ack)?|audit-trail(/ack)?|call-groups|active-calls)$"
+    ),
     "checks": {
         "positive_data_acceptance": {
             "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "429"]
