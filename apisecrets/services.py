@@ -353,8 +353,7 @@ def _end_overlap(
         },
         ip=ip,
     )
-    secret_id = str(secret.id)
-    transaction.on_commit(lambda: cache.forget(secret_id))
+    _forget_on_commit(secret)
 
 
 def api_secret_set_addresses(
@@ -385,9 +384,26 @@ def api_secret_set_addresses(
             details={"id": str(locked.id), "before": before, "after": addresses},
             ip=ip,
         )
-        secret_id = str(locked.id)
-        transaction.on_commit(lambda: cache.forget(secret_id))
+        _forget_on_commit(locked)
     return locked
+
+
+def _lock(secret: ApiSecret) -> ApiSecret:
+    """`secret`'s row, locked until the transaction ends; refused if it was deleted meanwhile."""
+    locked = (
+        ApiSecret.objects.select_for_update()
+        .filter(pk=secret.pk, tenant_id=secret.tenant_id)
+        .first()
+    )
+    if locked is None:
+        raise ValidationError("This API secret no longer exists.", code="gone")
+    return locked
+
+
+def _forget_on_commit(secret: ApiSecret) -> None:
+    """Every process's cached view of `secret` goes once the change commits."""
+    secret_id = str(secret.id)
+    transaction.on_commit(lambda: cache.forget(secret_id))
 
 
 def api_secret_update(
@@ -406,13 +422,7 @@ def api_secret_update(
     except ValidationError as exc:
         raise ValidationError({"permissions": exc}) from exc
     with transaction.atomic():
-        locked = (
-            ApiSecret.objects.select_for_update()
-            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
-            .first()
-        )
-        if locked is None:
-            raise ValidationError("This API secret no longer exists.", code="gone")
+        locked = _lock(secret)
         if locked.rolled_at is not None:
             raise ValidationError(
                 "This API secret was rolled: edit its successor instead.", code="already_rolled"
@@ -459,8 +469,7 @@ def api_secret_update(
             details={"id": str(locked.id), "prefix": locked.prefix, **changed},
             ip=ip,
         )
-        secret_id = str(locked.id)
-        transaction.on_commit(lambda: cache.forget(secret_id))
+        _forget_on_commit(locked)
     return locked
 
 
@@ -471,13 +480,7 @@ def api_secret_set_disabled(
     this process at once and on every other within the authentication cache's window (0.5 s);
     it keeps its place, name and expiry. Repeating either is harmless: nothing is written."""
     with transaction.atomic():
-        locked = (
-            ApiSecret.objects.select_for_update()
-            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
-            .first()
-        )
-        if locked is None:
-            raise ValidationError("This API secret no longer exists.", code="gone")
+        locked = _lock(secret)
         if locked.is_disabled == disabled:
             return locked
         locked.disabled_at = timezone.now() if disabled else None
@@ -490,8 +493,7 @@ def api_secret_set_disabled(
             details={"id": str(locked.id), "name": locked.name, "prefix": locked.prefix},
             ip=ip,
         )
-        secret_id = str(locked.id)
-        transaction.on_commit(lambda: cache.forget(secret_id))
+        _forget_on_commit(locked)
     return locked
 
 
