@@ -248,7 +248,7 @@ def test_audit_trail_and_call_log_pages_from_the_nav(page, admin_user, tenant, a
     log_in(page, admin_user.email)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile("api_secret.created"))).to_contain_text(
+    expect(page.get_by_role("row", name=re.compile("API secret created"))).to_contain_text(
         admin_user.email
     )
     page.get_by_label("Actor").select_option(admin_user.email)

@@ -25,6 +25,7 @@ def test_create_a_test_secret_beside_four_live_ones(page, admin_user, actor):
     expect(dialog.get_by_text("acts on your sandbox only")).to_be_visible()
     assert axe_violations(page) == []
     dialog.get_by_label("Name").fill("Sandbox app")
+    dialog.get_by_label("read — Read").check()  # least privilege: nothing is ticked before
     dialog.get_by_role("button", name="Generate").click()
 
     created = page.get_by_role("dialog", name="API secret created")
