@@ -20,6 +20,7 @@ from django.http import HttpRequest
 
 from audit.models import AuditEntry
 from audit.services import Actor, record
+from cybergate import metrics
 from cybergate.http import client_ip
 from tenants.models import User
 
@@ -95,6 +96,7 @@ def record_once(request: HttpRequest, *, email: str, retry_in: float) -> None:
     ip = client_ip(request)
     if not cache.add(f"cybergate:locked-out:{email.lower()}:{ip}", 1, timeout=max(1, retry_in)):
         return
+    metrics.sign_in_lockouts.inc()
     user = User.objects.filter(email__iexact=email).select_related("tenant").first()
     actor = Actor.for_user(user) if user else Actor(AuditEntry.ActorType.USER, email[:300])
     logger.warning(

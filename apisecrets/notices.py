@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apisecrets.models import ApiSecret, ExpiryNotice
+from cybergate import metrics
 
 # Most urgent first: a secret gets only the most urgent notice due (one made with 10 days'
 # validity gets no "20 days" notice).
@@ -93,6 +94,11 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
             )
             subject, body = _message(secret, kind, now)
             # Raises on failure: the transaction then rolls back and the next run retries.
-            send_mail(subject, body, None, recipients)
+            try:
+                send_mail(subject, body, None, recipients)
+            except Exception:
+                metrics.expiry_notices.labels("failed").inc()
+                raise
+            metrics.expiry_notices.labels("sent").inc()
             sent += 1
     return sent

@@ -24,6 +24,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from apisecrets import tokens
+from cybergate import metrics
 from cybergate.http import bearer_value, client_ip, is_api_request
 from cybergate.middleware import DualModeMiddleware
 from cybergate.problems import PROBLEM_CONTENT_TYPE
@@ -73,6 +74,7 @@ def log_failed_sign_in(sender, credentials: dict, request: HttpRequest | None = 
     # The login name only when it is an email address: a password typed into the wrong field
     # must not end up in the log.
     username = str(credentials.get("username") or credentials.get("email") or "")
+    metrics.sign_in_failures.labels("password").inc()
     security_log.warning(
         "login_failed",
         reason="invalid_credentials",
@@ -88,6 +90,7 @@ def log_failed_second_factor(
     # A wrong TOTP or recovery code (allauth names the user's TOTP authenticator for either), or
     # a WebAuthn assertion that failed (accounts/forms.py).
     webauthn = authenticator.type == "webauthn"
+    metrics.sign_in_failures.labels("second_factor").inc()
     security_log.warning(
         "mfa_failed",
         reason="webauthn_failed" if webauthn else "incorrect_code",
@@ -125,9 +128,11 @@ def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> Non
         event = "rate_limited"
     else:
         return
+    reason = _problem_code(response) or _DEFAULT_REASONS[status]
+    metrics.count_refusal(request.path_info, reason)
     security_log.warning(
         event,
-        reason=_problem_code(response) or _DEFAULT_REASONS[status],
+        reason=reason,
         status=status,
         secret_prefix=_secret_prefix(request),
         **_request_fields(request),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from apisecrets import tokens
 from audit.services import Actor, lock_log_for_append, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from cybergate import metrics
 from cybergate.errors import ServiceError
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand, IdempotencyKey
 from devices.signals import command_queued
@@ -178,9 +179,11 @@ def call_end(*, call: Call, event: str = "ended") -> Call:
         call.save(update_fields=["state", "result", "ended_at"])
         # Never delivered after the call ended. A delivered command keeps its status: the device
         # may still report what it did.
-        call.door_open_commands.filter(status=DoorOpenCommand.Status.QUEUED).update(
+        expired = call.door_open_commands.filter(status=DoorOpenCommand.Status.QUEUED).update(
             status=DoorOpenCommand.Status.EXPIRED
         )
+        if expired:
+            transaction.on_commit(lambda: metrics.door_open_commands.labels("expired").inc(expired))
         call_log_append(call)
     return call
 
@@ -262,6 +265,7 @@ def door_open_request(
             issued_by_name=actor.name,
             dtmf=device.door_open_code,
             created_at=now,
+            requested_at=metrics.request_arrived_at(),
             expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
         )
         record(
@@ -464,8 +468,12 @@ def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
                 status=DoorOpenCommand.Status.DELIVERED, delivered_at=now
             )
             for command in commands:
+                first = command.status == DoorOpenCommand.Status.QUEUED
                 command.status = DoorOpenCommand.Status.DELIVERED
                 command.delivered_at = now
+                metrics.door_open_delivered(
+                    command.created_at, now, first=first, requested_at=command.requested_at
+                )
     return commands
 
 
@@ -493,6 +501,10 @@ def command_ack(*, device: Device, command_id: uuid.UUID | str, result: str) -> 
         command.status = result
         command.acked_at = now
         command.save(update_fields=["status", "acked_at"])
+        delivered_at = command.delivered_at
+        transaction.on_commit(
+            lambda: metrics.door_open_acknowledged(result, delivered_at=delivered_at, acked_at=now)
+        )
         if result == DoorOpenCommand.Status.EXECUTED:
             Call.objects.filter(pk=command.call_id).update(door_opened=True)
         record(

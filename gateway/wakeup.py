@@ -46,6 +46,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from cybergate import metrics
 from devices.services import devices_with_new_pending_commands
 
 if TYPE_CHECKING:
@@ -135,13 +136,16 @@ class Hub:
         """Count one more held long-poll, unless `limit` are held already; pair with release()."""
         with self._lock:
             if self._admitted >= limit:
+                metrics.gateway_polls_refused_busy.inc()
                 return False
             self._admitted += 1
-            return True
+        metrics.gateway_polls_waiting.inc()
+        return True
 
     def release(self) -> None:
         with self._lock:
             self._admitted -= 1
+        metrics.gateway_polls_waiting.dec()
 
     def admitted_count(self) -> int:
         with self._lock:
