@@ -8,9 +8,9 @@ says how for gauges). Without it (`make run`, the tests) the in-process registry
 
 Labels are route templates, problem codes and outcomes: never raw paths, ids or tenants.
 
-Other apps add their metrics here, beside these (a webhooks app: attempts by outcome, event →
-first attempt latency, the due backlog and its age, endpoints disabled), and read-at-scrape
-values through `register_pool`-style hooks rather than by importing this module's users.
+Every metric is defined here, those of apps to come too (the webhooks app: its counters and
+histogram below, its backlog through `register_webhook_backlog`); values read when scraped are
+registered by their owner (`register_pool`), as this core module imports no app.
 
 `/metrics` (`view`, and `serve_in_thread` for processes without HTTP) answers only addresses in
 settings.METRICS_ALLOWED or a request bearing settings.METRICS_TOKEN; anyone else gets the same
@@ -88,6 +88,11 @@ gateway_polls_waiting = Gauge(
     "Long-polls held now (summed over the live processes of a pool).",
     multiprocess_mode="livesum",
 )
+gateway_polls_waiting_limit = Gauge(
+    "cybergate_gateway_polls_waiting_limit",
+    "GATEWAY_MAX_WAITING of each live gateway process, summed: the pool's capacity for polls.",
+    multiprocess_mode="livesum",
+)
 gateway_polls_refused_busy = Counter(
     "cybergate_gateway_polls_refused_busy",
     "Long-polls refused with 503 gateway_busy (the process held GATEWAY_MAX_WAITING).",
@@ -127,6 +132,28 @@ expiry_notices = Counter(
     ["outcome"],
 )
 
+# --- Webhooks: defined here for the webhooks app, which counts them; its due backlog is read at
+# scrape time through register_webhook_backlog (no samples until it does) ---------------------
+webhook_attempts = Counter(
+    "cybergate_webhook_attempts", "Webhook delivery attempts, by outcome.", ["outcome"]
+)
+webhook_event_to_first_attempt = Histogram(
+    "cybergate_webhook_event_to_first_attempt_seconds",
+    "From an event to the first attempt to deliver it.",
+    buckets=_BUCKETS,
+)
+webhook_endpoints_disabled = Counter(
+    "cybergate_webhook_endpoints_disabled", "Webhook endpoints disabled after failing."
+)
+# () -> (attempts due now, age in seconds of the oldest of them, 0 when none)
+_webhook_backlog: Callable[[], tuple[int, float]] | None = None
+
+
+def register_webhook_backlog(reader: Callable[[], tuple[int, float]]) -> None:
+    """Report the webhook backlog on every scrape: `reader()` is (due attempts, oldest's age)."""
+    global _webhook_backlog
+    _webhook_backlog = reader
+
 
 # --- Database pools, read at scrape time ------------------------------------------------------
 # name -> a callable returning psycopg_pool's get_stats() (or {} when the pool does not exist).
@@ -150,8 +177,9 @@ def _django_pool_stats() -> Mapping[str, int]:
 register_pool("django", _django_pool_stats)
 
 
-class _PoolCollector(Collector):
-    """Connections in use and requests waiting of this process's pools, at scrape time."""
+class _ScrapeTimeCollector(Collector):
+    """What is read when scraped: this process's database pools (connections in use, requests
+    waiting) and the webhook backlog (a database query, once per scrape)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         in_use = GaugeMetricFamily(
@@ -181,10 +209,20 @@ class _PoolCollector(Collector):
             size.add_metric([name], opened)
             waiting.add_metric([name], values.get("requests_waiting", 0))
         yield from (in_use, size, waiting)
+        due = GaugeMetricFamily("cybergate_webhook_due", "Webhook attempts due now.")
+        oldest = GaugeMetricFamily(
+            "cybergate_webhook_oldest_due_age_seconds",
+            "Age of the oldest webhook attempt due now (0 when none).",
+        )
+        if _webhook_backlog is not None:
+            count, age = _webhook_backlog()
+            due.add_metric([], count)
+            oldest.add_metric([], age)
+        yield from (due, oldest)
 
 
-_pool_collector = _PoolCollector()
-REGISTRY.register(_pool_collector)
+_scrape_time = _ScrapeTimeCollector()
+REGISTRY.register(_scrape_time)
 
 
 def exposition() -> bytes:
@@ -193,7 +231,7 @@ def exposition() -> bytes:
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
-    registry.register(_pool_collector)
+    registry.register(_scrape_time)
     return generate_latest(registry)
 
 
