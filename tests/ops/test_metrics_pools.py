@@ -140,6 +140,9 @@ def test_the_gateway_pool_counts_polls_refusals_and_door_opens(tenant, tmp_path)
         METRICS_ALLOWED="127.0.0.0/8",
         GATEWAY_MAX_WAITING=str(LIMIT),
     )
+    on_postgresql = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if on_postgresql:
+        env["DATABASE_POOL_SIZE"] = "2"  # as README "Deploying" runs the gateway pool
     gateway = start_gunicorn(env, "gateway", workers=1)
     web = start_gunicorn({**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics-web")}, "web")
     try:
@@ -187,8 +190,10 @@ def test_the_gateway_pool_counts_polls_refusals_and_door_opens(tenant, tmp_path)
             assert acked.status_code == 200, acked.text
             waiting[1].result(timeout=30)
 
+        assert httpx.get(f"{gateway.url}/readyz", timeout=15).status_code == 200  # Django's pool
         samples = scrape(gateway.url)
         assert value(samples, "cybergate_gateway_polls_waiting") == 0
+        assert value(samples, "cybergate_gateway_polls_waiting_limit") == LIMIT
         assert value(samples, "cybergate_gateway_polls_refused_busy_total") == 1
         assert value(samples, "cybergate_door_open_queued_to_delivered_seconds_count") == 1
         assert value(samples, "cybergate_door_open_post_to_delivered_seconds_count") == 1
@@ -207,9 +212,11 @@ def test_the_gateway_pool_counts_polls_refusals_and_door_opens(tenant, tmp_path)
         on_web = scrape(web.url)
         assert value(on_web, "cybergate_door_open_commands_total", outcome="executed") == 1
         assert value(on_web, "cybergate_door_open_delivered_to_acknowledged_seconds_count") == 1
-        if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-            # The lean path's own connection pool, read at scrape time.
-            assert ("cybergate_db_pool_connections", (("pool", "gateway_lean"),)) in samples
+        if on_postgresql:
+            # The lean path's connection pool and Django's, read at scrape time.
+            assert value(samples, "cybergate_db_pool_connections", pool="gateway_lean") >= 1
+            assert value(samples, "cybergate_db_pool_connections", pool="django") >= 1
+            assert value(samples, "cybergate_db_pool_requests_waiting", pool="django") == 0
     finally:
         gateway.stop()
         web.stop()
