@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
-from time import perf_counter
+from time import perf_counter, time
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.conf import settings
@@ -54,15 +54,13 @@ from cybergate.middleware import DualModeMiddleware
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 # --- HTTP (cybergate.metrics.HttpMetricsMiddleware; the lean gateway path records its own) ------
-http_requests = Counter(
-    "cybergate_http_requests",
-    "HTTP requests answered, by route template, method and status class.",
-    ["route", "method", "status"],
-)
-http_request_duration = Histogram(
+# One histogram: its `_count` is the requests by route, method and status class, its buckets
+# the latency (a second series, a counter, would cost the hot path another file write).
+http_requests = Histogram(
     "cybergate_http_request_duration_seconds",
-    "Time to answer an HTTP request, by route template.",
-    ["route"],
+    "Time to answer an HTTP request, by route template, method and status class (2xx...); "
+    "_count is the number of requests.",
+    ["route", "method", "status"],
     buckets=_BUCKETS,
 )
 
@@ -329,18 +327,26 @@ def _route(request: HttpRequest) -> str:
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+# (route, method, status) -> its histogram: labels() costs more than the observation itself.
+_request_series: dict[tuple[str, str, int], Histogram] = {}
+
+
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     method = method if method in _METHODS else "other"  # a client chooses it: bounded labels
-    http_requests.labels(route, method, f"{status // 100}xx").inc()
-    http_request_duration.labels(route).observe(seconds)
+    series = _request_series.get((route, method, status))
+    if series is None:
+        series = http_requests.labels(route, method, f"{status // 100}xx")
+        _request_series[route, method, status] = series
+    series.observe(seconds)
 
 
-_arrived_at: ContextVar[datetime | None] = ContextVar("request_arrived_at", default=None)
+_arrived_at: ContextVar[float | None] = ContextVar("request_arrived_at", default=None)
 
 
 def request_arrived_at() -> datetime | None:
     """When the request being answered arrived (None outside a request, or metrics off)."""
-    return _arrived_at.get()
+    arrived = _arrived_at.get()
+    return None if arrived is None else datetime.fromtimestamp(arrived, UTC)
 
 
 class HttpMetricsMiddleware(DualModeMiddleware):
@@ -350,7 +356,7 @@ class HttpMetricsMiddleware(DualModeMiddleware):
         if self._async:
             return self.__acall__(request)
         started = perf_counter()
-        token = _arrived_at.set(datetime.now(UTC))
+        token = _arrived_at.set(time())
         try:
             response = self.get_response(request)
         finally:
@@ -362,7 +368,7 @@ class HttpMetricsMiddleware(DualModeMiddleware):
 
     async def __acall__(self, request: HttpRequest):
         started = perf_counter()
-        token = _arrived_at.set(datetime.now(UTC))
+        token = _arrived_at.set(time())
         try:
             response = await self.get_response(request)
         finally:

@@ -134,7 +134,7 @@ def test_requests_are_counted_by_route_template_never_by_raw_path(metrics_client
 
     assert command_id not in response.content.decode()
     route = "api/v1/door-open-commands/<uuid:id>"
-    counted = "cybergate_http_requests_total"
+    counted = "cybergate_http_request_duration_seconds_count"
     assert (
         value(after, counted, route=route, method="GET", status="4xx")
         - value(before, counted, route=route, method="GET", status="4xx")
@@ -145,15 +145,17 @@ def test_requests_are_counted_by_route_template_never_by_raw_path(metrics_client
         - value(before, counted, route="unmatched", method="GET", status="4xx")
         == 1
     )
-    timed = "cybergate_http_request_duration_seconds_count"
-    assert value(after, timed, route="healthz") - value(before, timed, route="healthz") == 1
+    ok = {"route": "healthz", "method": "GET", "status": "2xx"}
+    assert value(after, counted, **ok) - value(before, counted, **ok) == 1
+    timed = "cybergate_http_request_duration_seconds_bucket"
+    assert value(after, timed, le="+Inf", **ok) - value(before, timed, le="+Inf", **ok) == 1
 
 
 def test_a_method_of_the_clients_own_invention_is_counted_as_other(metrics_client):
     metrics_client.generic("BREW", "/healthz")
     samples = scrape(metrics_client)
-    assert value(samples, "cybergate_http_requests_total", route="healthz", method="other",
-                 status="4xx") >= 1  # fmt: skip
+    other = {"route": "healthz", "method": "other", "status": "4xx"}
+    assert value(samples, "cybergate_http_request_duration_seconds_count", **other) >= 1
     assert not any(("method", "BREW") in labels for _, labels in samples)
 
 

@@ -83,7 +83,7 @@ def test_two_workers_are_summed_and_exited_ones_marked_dead(tmp_path):
             assert (
                 value(
                     samples,
-                    "cybergate_http_requests_total",
+                    "cybergate_http_request_duration_seconds_count",
                     route="readyz",
                     method="GET",
                     status="2xx",
@@ -91,7 +91,14 @@ def test_two_workers_are_summed_and_exited_ones_marked_dead(tmp_path):
                 == 30
             )
             assert (
-                value(samples, "cybergate_http_request_duration_seconds_count", route="readyz")
+                value(
+                    samples,
+                    "cybergate_http_request_duration_seconds_bucket",
+                    route="readyz",
+                    method="GET",
+                    status="2xx",
+                    le="+Inf",
+                )
                 == 30
             )
         # An exited worker's live gauges are gone (child_exit marked it dead); counters stay.
@@ -117,8 +124,8 @@ def test_a_restarted_pool_starts_from_zero(tmp_path):
             samples = scrape(server.url)
         finally:
             server.stop()
-        assert value(samples, "cybergate_http_requests_total", route="readyz", method="GET",
-                     status="2xx") == 5  # fmt: skip
+        ok = {"route": "readyz", "method": "GET", "status": "2xx"}
+        assert value(samples, "cybergate_http_request_duration_seconds_count", **ok) == 5
 
 
 LIMIT = 2
@@ -201,11 +208,23 @@ def test_the_gateway_pool_counts_polls_refusals_and_door_opens(tenant, tmp_path)
                      code="invalid_credentials") == 1  # fmt: skip
         route = "device-api/v1/commands"
         assert (
-            value(samples, "cybergate_http_requests_total", route=route, method="GET", status="2xx")
+            value(
+                samples,
+                "cybergate_http_request_duration_seconds_count",
+                route=route,
+                method="GET",
+                status="2xx",
+            )
             == 2
         )
         assert (
-            value(samples, "cybergate_http_requests_total", route=route, method="GET", status="5xx")
+            value(
+                samples,
+                "cybergate_http_request_duration_seconds_count",
+                route=route,
+                method="GET",
+                status="5xx",
+            )
             == 1
         )
         # The acknowledgement came through the web pool, which counts it.
