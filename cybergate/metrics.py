@@ -31,9 +31,9 @@ from time import perf_counter, time
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -259,11 +259,13 @@ def allowed(ip: str | None, authorization: str | None) -> bool:
     return any(address in network for network in _networks(tuple(settings.METRICS_ALLOWED)))
 
 
-@require_GET
+@csrf_exempt  # it changes nothing; a CSRF 403 would tell a stranger the URL exists
 @never_cache
 def view(request: HttpRequest) -> HttpResponse:
     if not allowed(client_ip(request), request.META.get("HTTP_AUTHORIZATION")):
-        raise Http404  # as an unknown URL: nothing tells a stranger there is something here
+        raise Http404  # as an unknown URL, whatever the method: nothing tells a stranger more
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     return HttpResponse(exposition(), content_type=_CONTENT_TYPE)
 
 

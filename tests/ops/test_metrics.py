@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from apisecrets.notices import send_expiry_notices
@@ -61,7 +62,12 @@ def test_a_stranger_gets_the_404_of_an_unknown_url(client, settings):
         assert response.status_code == 404
         assert response["Content-Type"] == unknown["Content-Type"]
         assert b"cybergate_" not in response.content
+    browser = Client(enforce_csrf_checks=True)
+    for method in ("post", "put", "delete", "options"):
+        response = getattr(browser, method)("/metrics", REMOTE_ADDR=STRANGER)
+        assert response.status_code == 404, method
     scrape(client)  # while the allowed address reads it
+    assert client.post("/metrics").status_code == 405
 
 
 def test_an_allowed_address_gets_the_text_format(metrics_client):
@@ -185,8 +191,6 @@ def test_api_refusals_are_counted_once_by_problem_code(metrics_client, tenant):
 
 
 def test_sign_in_failures_are_counted_and_a_lockout_once(metrics_client, admin_user):
-    from django.test import Client
-
     before = scrape(metrics_client)
     browser = Client()
     for _ in range(7):  # five fail, then the lockout refuses the rest
