@@ -211,7 +211,8 @@ def tree_cpu_seconds(pid: int) -> float:
 def compare_metrics(env: dict[str, str], value: str) -> None:
     load = run_wrk if shutil.which("wrk") else run_python
     auth = {"Authorization": f"Bearer {value}"}
-    servers, rates = {}, {"on": [], "off": []}
+    servers: dict[str, tuple[subprocess.Popen, int]] = {}
+    rates: dict[str, list[float]] = {"on": [], "off": []}
     cpu = {"on": 0.0, "off": 0.0}  # server CPU seconds spent in the measured rounds
     served = {"on": 0.0, "off": 0.0}
     try:
