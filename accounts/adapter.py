@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from accounts import lockout
 from accounts.sessions import HELD_SESSION_KEY, MICROSOFT, sign_in_method, signed_in_recently
-from cybergate.http import client_ip
+from cybergate.http import client_ip, limit_key
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,8 +27,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return False  # support creates logins in admin
 
     def get_client_ip(self, request: HttpRequest) -> str:
-        # The same address audit entries and the API's limits use.
-        return client_ip(request) or "0.0.0.0"  # a placeholder, never a bind
+        # allauth keys its sign-in rate limits on this (and shows it nowhere we use): the client
+        # as the API's limits count it, an IPv6 one as its /64 (IPV6_LIMIT_PREFIX), whatever
+        # allauth's own IPv6 prefix setting says.
+        return limit_key(client_ip(request)) or "0.0.0.0"  # a placeholder, never a bind
 
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         """Refuse a throttled attempt before any password hash is computed, saying when to

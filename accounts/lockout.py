@@ -10,7 +10,6 @@ the flood's further attempts cost no cache round trip at all.
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 import time
 
@@ -21,10 +20,10 @@ from django.http import HttpRequest
 from audit.models import AuditEntry
 from audit.services import Actor, record
 from cybergate import metrics
-from cybergate.http import client_ip
+from cybergate.http import client_ip, limit_key
+from cybergate.security import login_name, security_log
 from tenants.models import User
 
-logger = logging.getLogger("cybergate.security")
 APP = "allauth.account"
 ACTION = "login_failed"
 
@@ -43,13 +42,15 @@ def seconds_until_allowed(request: HttpRequest, *, key: str) -> dict[str, float]
     return waits
 
 
-def _flag_keys(*, ip: str | None, email: str) -> dict[str, str]:
+def _flag_keys(request: HttpRequest, *, email: str) -> dict[str, str]:
+    # The address as the limits count it: an IPv6 client is its /64 (cybergate.http.limit_key).
+    ip = limit_key(client_ip(request))
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     return {"ip": f"cybergate:signin-locked:ip:{ip}", "key": f"cybergate:signin-locked:{digest}"}
 
 
 def lock(request: HttpRequest, *, email: str, waits: dict[str, float]) -> None:
-    keys = _flag_keys(ip=client_ip(request), email=email)
+    keys = _flag_keys(request, email=email)
     now = time.time()
     cache.set_many(
         {keys[per]: now + wait for per, wait in waits.items() if wait > 0},
@@ -70,7 +71,7 @@ def forget_seen() -> None:
 
 def locked_for(request: HttpRequest, *, email: str) -> float:
     """Seconds this address or this account is still locked out (0 when it is not)."""
-    keys = list(_flag_keys(ip=client_ip(request), email=email).values())
+    keys = list(_flag_keys(request, email=email).values())
     now = time.time()
     until = max((_seen_until.get(key, 0.0) for key in keys), default=0.0)
     if until > now:
@@ -93,18 +94,19 @@ def message(seconds: float) -> str:
 
 
 def record_once(request: HttpRequest, *, email: str, retry_in: float) -> None:
-    ip = client_ip(request)
-    if not cache.add(f"cybergate:locked-out:{email.lower()}:{ip}", 1, timeout=max(1, retry_in)):
+    ip = client_ip(request)  # the full address in the audit entry and the log
+    once = f"cybergate:locked-out:{email.lower()}:{limit_key(ip)}"
+    if not cache.add(once, 1, timeout=max(1, retry_in)):
         return
     metrics.sign_in_lockouts.inc()
     user = User.objects.filter(email__iexact=email).select_related("tenant").first()
     actor = Actor.for_user(user) if user else Actor(AuditEntry.ActorType.USER, email[:300])
-    logger.warning(
-        "user.locked_out email=%s ip=%s retry_in=%d",
-        email,
-        ip,
-        retry_in,
-        extra={"event": "user.locked_out", "email": email, "ip": ip},
+    security_log.warning(
+        "user.locked_out",
+        reason="too_many_login_attempts",
+        user=login_name(email),
+        client_ip=ip,
+        retry_in_seconds=round(retry_in),
     )
     record(
         tenant=user.tenant if user else None,

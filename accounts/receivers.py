@@ -1,9 +1,8 @@
-"""Audit entries (and log lines) for sign-in and MFA events, from Django's and allauth's
-signals. Failed sign-ins are logged by cybergate's logging hooks; here they are audited."""
+"""Audit entries (and security log events) for sign-in and MFA events, from Django's and
+allauth's signals. Failed sign-ins are logged by cybergate.security; here they are audited."""
 
 from __future__ import annotations
 
-import logging
 import time
 
 from allauth.account import signals as account_signals
@@ -19,9 +18,8 @@ from accounts.sessions import mark_signed_in, sign_in_method
 from audit.models import AuditEntry
 from audit.services import Actor, record
 from cybergate.http import client_ip
+from cybergate.security import security_log
 from tenants.models import User
-
-logger = logging.getLogger("cybergate.security")
 
 
 def _record_for(user: User, action: str, request: HttpRequest | None, **details) -> None:
@@ -34,9 +32,7 @@ def _record_for(user: User, action: str, request: HttpRequest | None, **details)
         details=details,
         ip=ip,
     )
-    logger.info(
-        "%s user=%s ip=%s", action, user.email, ip, extra={"event": action, "user": user.email}
-    )
+    security_log.info(action, user=user.email, client_ip=ip)
 
 
 @receiver(auth_signals.user_logged_in)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -23,6 +28,11 @@ class SecretInfoSerializer(ApiModelSerializer):
         model = ApiSecret
         fields = ["name", "created_at", "expires_at", "days_left"]
         read_only_fields = fields
+        extra_kwargs = {
+            "name": {"help_text": "The API secret's name."},
+            "created_at": {"help_text": "When it was created (UTC)."},
+            "expires_at": {"help_text": "When it stops working (UTC)."},
+        }
 
     def get_days_left(self, obj: ApiSecret) -> int:
         return obj.days_left(tz=dt.UTC)
@@ -50,10 +60,14 @@ class SecretInfoSerializer(ApiModelSerializer):
 class TenantInfoSerializer(serializers.Serializer):
     # Serializes {"tenant": Tenant, "secret": ApiSecret}.
 
-    id = serializers.UUIDField(source="tenant.id", read_only=True)
-    name = serializers.CharField(source="tenant.name", read_only=True)
+    id = serializers.UUIDField(source="tenant.id", read_only=True, help_text="The tenant's id.")
+    name = serializers.CharField(
+        source="tenant.name", read_only=True, help_text="The tenant's name."
+    )
     api_access_enabled = serializers.BooleanField(
-        source="tenant.api_access_enabled", read_only=True
+        source="tenant.api_access_enabled",
+        read_only=True,
+        help_text="Always true here: without API access every request is 403.",
     )
     secret = SecretInfoSerializer(read_only=True, help_text="The API secret of this request.")
 
@@ -66,7 +80,12 @@ class TenantView(CustomerAPIView):
         summary="Tenant information",
         description="The tenant the API secret belongs to, and that secret's name and expiry.",
         tags=["Tenant"],
-        responses={200: TenantInfoSerializer, **problem_responses()},
+        responses={
+            200: OpenApiResponse(
+                TenantInfoSerializer, description="The tenant and the API secret used."
+            ),
+            **problem_responses(),
+        },
     )
     def get(self, request: ApiRequest) -> Response:
         data = TenantInfoSerializer({"tenant": request.tenant, "secret": request.auth}).data

@@ -191,7 +191,9 @@ class ApiSecretUsage(models.Model):
 
 
 class ExpiryNotice(models.Model):
-    """An expiry email sent for a secret; the unique (secret, kind) makes each at most once."""
+    """An expiry notice of a secret, one email per admin; the unique (secret, kind) makes each at
+    most once. Deliveries the mail server refused or that failed stay `pending` until a later run
+    delivers them, from `next_attempt_at` on (apisecrets/notices.py)."""
 
     class Kind(models.TextChoices):
         DAYS_20 = "20d", "20 days before"
@@ -201,8 +203,12 @@ class ExpiryNotice(models.Model):
 
     secret = models.ForeignKey(ApiSecret, on_delete=models.CASCADE, related_name="expiry_notices")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    sent_at = models.DateTimeField(default=timezone.now)
-    recipients = models.JSONField(default=list)
+    sent_at = models.DateTimeField(default=timezone.now)  # its first attempt
+    recipients = models.JSONField(default=list)  # the addresses the server accepted it for
+    pending = models.JSONField(default=list)  # refused or failed: to try again
+    attempts = models.PositiveIntegerField(default=0)  # tries that left something pending
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [

@@ -1,18 +1,30 @@
-"""Expiry notices (SPEC §6): tenant admins get an email 20, 7 and 1 days before a secret expires
-and once when it has expired, each at most once per secret.
+"""Expiry notices: tenant admins get an email 20, 7 and 1 days before a secret expires and once
+when it has expired, each at most once per secret and admin.
+
+Each admin gets an email of their own, so one refusing mailbox (a departed admin's) neither
+stops the others' nor makes them get it twice. A refused or failed delivery is logged, stays
+pending on the notice's row and is tried again by a later run once its back-off has passed
+(10 minutes, doubling up to 12 hours), for as long as that notice is the one due and the admin is
+active; it never ends the run, so every other secret's notices go out as usual.
 
 Safe on several machines at once: each secret is handled in its own transaction that locks its
-row with SKIP LOCKED (another run skips it instead of waiting), and the notice row's unique
-(secret, kind) is written in the same transaction as the email is sent: a crash before commit
-leaves no row, so the next run sends it; a second run after commit finds the row and sends nothing.
+row with SKIP LOCKED (another run skips it instead of waiting), and the notice's row, with who
+got it and who is pending, is written in the same transaction as the emails are sent: a second
+run after commit finds the row and sends nothing more. (A crash after sending and before commit
+leaves the row as it was, so the next run sends those emails again: at least once, as SMTP
+allows no better.)
 """
 
 from __future__ import annotations
 
+import smtplib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
+import structlog
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -60,8 +72,31 @@ def _message(secret: ApiSecret, kind: str, now: datetime) -> tuple[str, str]:
     return subject, f"{first}\n\n{advice}\n\n{url}\n"
 
 
-def send_expiry_notices(*, now: datetime | None = None) -> int:
-    """Send the notices due now; return how many emails went out."""
+RETRY_FIRST = timedelta(minutes=10)
+RETRY_MAX = timedelta(hours=12)
+# Seconds an SMTP connection may hang when EMAIL_URL sets no timeout: a stuck server must not
+# hold the run (and the other tenants' notices) forever.
+SMTP_TIMEOUT = 30
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: int = 0  # emails the mail server accepted
+    failed: int = 0  # deliveries refused or failed, left for a later run
+
+    def __add__(self, other: Outcome) -> Outcome:
+        return Outcome(self.sent + other.sent, self.failed + other.failed)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a notice waits after its `attempts`-th try that left something pending."""
+    return min(RETRY_FIRST * 2 ** min(attempts - 1, 16), RETRY_MAX)  # 2**16 × 10 min ≫ 12 h
+
+
+def send_expiry_notices(*, now: datetime | None = None) -> Outcome:
+    """Send the notices due now, and the deliveries due for another try."""
     now = now or timezone.now()
     candidates = list(
         ApiSecret.objects.filter(
@@ -70,35 +105,93 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
             expires_at__gt=now - EXPIRED_NOTICE_WINDOW,
         ).values_list("pk", flat=True)
     )
-    sent = 0
+    outcome = Outcome()
     for pk in candidates:
-        with transaction.atomic():
-            secret = (
-                ApiSecret.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("tenant")
-                .filter(pk=pk, rolled_at__isnull=True)
-                .first()
+        outcome += _notify(pk, now)
+    return outcome
+
+
+def _notify(pk: UUID, now: datetime) -> Outcome:
+    with transaction.atomic():
+        secret = (
+            ApiSecret.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("tenant")
+            .filter(pk=pk, rolled_at__isnull=True)
+            .first()
+        )
+        if secret is None:
+            return Outcome()  # another run holds it, or it was deleted or rolled meanwhile
+        kind = due_kind(secret, now)
+        if kind is None:
+            return Outcome()
+        admins = sorted(secret.tenant.users.filter(is_active=True).values_list("email", flat=True))
+        notice = secret.expiry_notices.filter(kind=kind).first()
+        if notice is None:
+            if not admins:
+                return Outcome()
+            notice = ExpiryNotice(secret=secret, kind=kind, sent_at=now, pending=admins)
+        elif not notice.pending or (notice.next_attempt_at and notice.next_attempt_at > now):
+            return Outcome()
+        else:
+            # An admin deactivated since (a departed admin's mailbox) is not tried again.
+            notice.pending = [address for address in notice.pending if address in admins]
+        outcome = _deliver(notice, now)
+        notice.save()
+        return outcome
+
+
+def _deliver(notice: ExpiryNotice, now: datetime) -> Outcome:
+    """Email each pending admin; record on `notice` who got it and who stays pending."""
+    subject, body = _message(notice.secret, notice.kind, now)
+    delivered: list[str] = []
+    errors: dict[str, str] = {}
+    try:
+        with get_connection(timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT) as connection:
+            for address in notice.pending:
+                try:
+                    EmailMessage(subject, body, to=[address], connection=connection).send()
+                except (smtplib.SMTPException, OSError) as exc:
+                    errors[address] = _describe(exc)
+                else:
+                    delivered.append(address)
+    except (smtplib.SMTPException, OSError) as exc:  # no connection at all, or closing it failed
+        for address in notice.pending:
+            if address not in delivered:
+                errors.setdefault(address, _describe(exc))
+    notice.recipients = [*notice.recipients, *delivered]
+    notice.pending = list(errors)
+    if errors:
+        notice.attempts += 1
+        notice.next_attempt_at = now + retry_delay(notice.attempts)
+        notice.last_error = next(iter(errors.values()))[:300]
+        for address, error in errors.items():
+            log.warning(
+                "expiry_notice_failed",
+                secret_id=str(notice.secret.pk),
+                tenant=notice.secret.tenant.name,
+                kind=notice.kind,
+                recipient=address,
+                error=error,
+                attempts=notice.attempts,
+                next_attempt_at=notice.next_attempt_at.isoformat(),
             )
-            if secret is None:
-                continue  # another run holds it, or it was deleted or rolled meanwhile
-            kind = due_kind(secret, now)
-            if kind is None or secret.expiry_notices.filter(kind=kind).exists():
-                continue
-            recipients = sorted(
-                secret.tenant.users.filter(is_active=True).values_list("email", flat=True)
-            )
-            if not recipients:
-                continue
-            ExpiryNotice.objects.create(
-                secret=secret, kind=kind, sent_at=now, recipients=recipients
-            )
-            subject, body = _message(secret, kind, now)
-            # Raises on failure: the transaction then rolls back and the next run retries.
-            try:
-                send_mail(subject, body, None, recipients)
-            except Exception:
-                metrics.expiry_notices.labels("failed").inc()
-                raise
-            metrics.expiry_notices.labels("sent").inc()
-            sent += 1
-    return sent
+    else:
+        notice.next_attempt_at = None
+        notice.last_error = ""
+    if delivered:
+        metrics.expiry_notices.labels("sent").inc(len(delivered))
+    if errors:
+        metrics.expiry_notices.labels("failed").inc(len(errors))
+    return Outcome(sent=len(delivered), failed=len(errors))
+
+
+def _describe(exc: Exception) -> str:
+    """The server's answer (e.g. "550 5.1.1 Mailbox unavailable"), or the error's type."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code, message = next(iter(exc.recipients.values()))
+        return f"{code} {message.decode('utf-8', 'replace')}"[:300]
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error
+        text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+        return f"{exc.smtp_code} {text}"[:300]
+    return f"{type(exc).__name__}: {exc}"[:300]

@@ -71,6 +71,12 @@ class AuditEntry(models.Model):
         TEAMS_USER_CREATED = "teams_user.created", "Teams user created"
         TEAMS_USER_CHANGED = "teams_user.changed", "Teams user changed"
         TEAMS_USER_DELETED = "teams_user.deleted", "Teams user deleted"
+        MICROSOFT_ACCOUNT_CREATED = "microsoft_account.created", "Microsoft account linked"
+        MICROSOFT_ACCOUNT_CHANGED = "microsoft_account.changed", "Microsoft account link changed"
+        MICROSOFT_ACCOUNT_DELETED = "microsoft_account.deleted", "Microsoft account unlinked"
+        GROUP_CREATED = "group.created", "Permission group created"
+        GROUP_CHANGED = "group.changed", "Permission group changed"
+        GROUP_DELETED = "group.deleted", "Permission group deleted"
         # Sign-in (accounts/receivers.py).
         USER_SIGNED_IN = "user.signed_in", "Signed in"
         USER_SIGN_IN_FAILED = "user.sign_in_failed", "Sign-in failed"

@@ -10,20 +10,34 @@ from cybergate.serializers import EXAMPLE_CURSOR, EXAMPLE_IDS, ApiModelSerialize
 
 
 class AuditActorSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(source="actor_type", choices=AuditEntry.ActorType.choices)
-    name = serializers.CharField(source="actor_name")
+    type = serializers.ChoiceField(
+        source="actor_type", choices=AuditEntry.ActorType.choices, help_text="Who acted."
+    )
+    name = serializers.CharField(
+        source="actor_name",
+        help_text="The actor's name then: a login's email, an API secret's name, a device's.",
+    )
 
 
 class AuditEntrySerializer(ApiModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    actor = AuditActorSerializer(source="*", read_only=True)
-    action = serializers.ChoiceField(choices=AuditEntry.Action.choices, read_only=True)
+    id = serializers.UUIDField(
+        source="uuid", read_only=True, help_text="The entry's id: process each id once."
+    )
+    actor = AuditActorSerializer(source="*", read_only=True, help_text="Who made the change.")
+    action = serializers.ChoiceField(
+        choices=AuditEntry.Action.choices, read_only=True, help_text="What happened."
+    )
     details = serializers.DictField(read_only=True, help_text="Never contains secret values.")
 
     class Meta:
         model = AuditEntry
         fields = ["id", "at", "actor", "action", "target", "details", "ip"]
         read_only_fields = fields
+        extra_kwargs = {
+            "at": {"help_text": "When it happened (UTC)."},
+            "target": {"help_text": "What it changed, as `kind:name`."},
+            "ip": {"help_text": "The client address the change came from, if known."},
+        }
 
 
 @extend_schema_serializer(
@@ -57,4 +71,4 @@ class AuditEntrySerializer(ApiModelSerializer):
 class AuditPageSerializer(serializers.Serializer):
     entries = AuditEntrySerializer(many=True, help_text="Oldest first.")
     cursor = serializers.CharField(help_text="Opaque; pass as `after` to read on from here.")
-    has_more = serializers.BooleanField()
+    has_more = serializers.BooleanField(help_text="More entries follow this page: ask again.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
 
@@ -16,7 +16,13 @@ from callgroups.serializers import (
     CallGroupSerializer,
 )
 from callgroups.services import call_group_member_set_availability
-from cybergate.apiviews import CustomerAPIView, CustomerGenericAPIView, problem_responses
+from cybergate.apiviews import (
+    CURSOR_400,
+    CustomerAPIView,
+    CustomerGenericAPIView,
+    parse_id,
+    problem_responses,
+)
 from cybergate.http import client_ip
 from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem
@@ -31,7 +37,10 @@ USER_PARAMETER = OpenApiParameter(
     OpenApiParameter.PATH,
     description="The Teams user's UPN (case-insensitive) or Entra object id.",
 )
-ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+ID_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The call group's id."
+)
+NO_CALL_GROUP = "No call group with this id."
 
 
 def teams_user_or_404(tenant: Tenant, ref: str) -> TeamsUser:
@@ -62,7 +71,13 @@ class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):
         summary="Call groups",
         description="The tenant's call groups with their members in ring order, by name.",
         tags=[TAG],
-        responses={200: CallGroupSerializer(many=True), **problem_responses(400)},
+        responses={
+            200: OpenApiResponse(
+                CallGroupSerializer(many=True),
+                description="A page of call groups; `next` is the following page's URL, if any.",
+            ),
+            **problem_responses(400, s400=CURSOR_400),
+        },
     )
     def get(self, request: ApiRequest) -> Response:
         return self.list(request)
@@ -71,6 +86,7 @@ class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):
 class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
     required_permission = "read"
     serializer_class = CallGroupSerializer
+    not_found_detail = NO_CALL_GROUP
 
     def get_queryset(self) -> QuerySet[CallGroup]:
         return call_groups_of(self.request.tenant)
@@ -81,7 +97,10 @@ class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         description="One call group of the tenant with its members in ring order.",
         tags=[TAG],
         parameters=[ID_PARAMETER],
-        responses={200: CallGroupSerializer, **problem_responses(404)},
+        responses={
+            200: OpenApiResponse(CallGroupSerializer, description="The call group."),
+            **problem_responses(404),
+        },
     )
     def get(self, request: ApiRequest, id) -> Response:  # `id`: the URL keyword
         return self.retrieve(request)
@@ -101,7 +120,9 @@ class MemberAvailabilityView(CustomerAPIView):
         parameters=[ID_PARAMETER, USER_PARAMETER],
         request=AvailabilityUpdateSerializer,
         responses={
-            200: CallGroupMemberSerializer,
+            200: OpenApiResponse(
+                CallGroupMemberSerializer, description="The member with its availability now."
+            ),
             **problem_responses(
                 400,
                 404,
@@ -117,9 +138,9 @@ class MemberAvailabilityView(CustomerAPIView):
         serializer = AvailabilityUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tenant = request.tenant
-        group = tenant.call_groups.filter(id=id).first()
+        group = tenant.call_groups.filter(id=parse_id(id, NO_CALL_GROUP)).first()
         if group is None:
-            raise Problem(404, "not_found", "No call group with this id.")
+            raise Problem(404, "not_found", NO_CALL_GROUP)
         teams_user = teams_user_or_404(tenant, user)
         member = group.memberships.filter(user=teams_user).first()
         if member is None:

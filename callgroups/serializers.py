@@ -23,6 +23,10 @@ class TeamsUserSerializer(ApiModelSerializer):
         model = TeamsUser
         fields = ["id", "upn", "display_name"]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The Teams user's Entra object id."},
+            "display_name": {"help_text": "The name Teams shows."},
+        }
 
 
 class CallGroupRefSerializer(ApiModelSerializer):
@@ -30,18 +34,26 @@ class CallGroupRefSerializer(ApiModelSerializer):
         model = CallGroup
         fields = ["id", "name"]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The call group's id."},
+            "name": {"help_text": "The call group's name."},
+        }
 
 
 @extend_schema_serializer(
     examples=[OpenApiExample("Member", value=EXAMPLE_MEMBER, response_only=True)]
 )
 class CallGroupMemberSerializer(ApiModelSerializer):
-    user = TeamsUserSerializer(read_only=True)
+    user = TeamsUserSerializer(read_only=True, help_text="The member.")
 
     class Meta:
         model = CallGroupMember
         fields = ["user", "position", "availability"]
         read_only_fields = fields
+        extra_kwargs = {
+            "position": {"help_text": "Place in the ring order, from 1."},
+            "availability": {"help_text": "Only `available` members are rung."},
+        }
 
 
 @extend_schema_serializer(
@@ -70,7 +82,9 @@ class CallGroupMemberSerializer(ApiModelSerializer):
     ]
 )
 class CallGroupSerializer(ApiModelSerializer):
-    sip_address = serializers.CharField(read_only=True)
+    sip_address = serializers.CharField(
+        read_only=True, help_text="The SIP address door stations call to ring this group."
+    )
     members = CallGroupMemberSerializer(
         source="memberships", many=True, read_only=True, help_text="In ring order."
     )
@@ -79,7 +93,15 @@ class CallGroupSerializer(ApiModelSerializer):
         model = CallGroup
         fields = ["id", "name", "sip_address", "ring_strategy", "members"]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The call group's id."},
+            "name": {"help_text": "The call group's name, unique in the tenant."},
+            "ring_strategy": {"help_text": "How the available members are rung."},
+        }
 
 
 class AvailabilityUpdateSerializer(ApiSerializer):
-    availability = serializers.ChoiceField(choices=CallGroupMember.Availability.choices)
+    availability = serializers.ChoiceField(
+        choices=CallGroupMember.Availability.choices,
+        help_text="The member's new availability in this call group.",
+    )

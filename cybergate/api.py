@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import path, re_path
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -44,9 +49,17 @@ class VersionView(CustomerAPIView):
         ],
         tags=["Version"],
         responses={
-            200: inline_serializer(
-                "Version",
-                {"api_version": serializers.CharField(), "server_version": serializers.CharField()},
+            200: OpenApiResponse(
+                inline_serializer(
+                    "Version",
+                    {
+                        "api_version": serializers.CharField(
+                            help_text="The API version (`major.minor`) this server speaks."
+                        ),
+                        "server_version": serializers.CharField(help_text="The server's release."),
+                    },
+                ),
+                description="The versions.",
             ),
             **problem_responses(),
         },
@@ -60,16 +73,16 @@ urlpatterns = [
     path("v1/version", VersionView.as_view(), name="api-version"),
     path("v1/tenant", TenantView.as_view(), name="api-tenant"),
     path("v1/call-groups", CallGroupListView.as_view(), name="api-call-groups"),
-    path("v1/call-groups/<uuid:id>", CallGroupDetailView.as_view(), name="api-call-group"),
+    path("v1/call-groups/<str:id>", CallGroupDetailView.as_view(), name="api-call-group"),
     path(
-        "v1/call-groups/<uuid:id>/members/<str:user>/availability",
+        "v1/call-groups/<str:id>/members/<str:user>/availability",
         MemberAvailabilityView.as_view(),
         name="api-member-availability",
     ),
     path("v1/active-calls/<str:user>", ActiveCallView.as_view(), name="api-active-call"),
     path("v1/active-calls/<str:user>/door-open", DoorOpenView.as_view(), name="api-door-open"),
     path(
-        "v1/door-open-commands/<uuid:id>",
+        "v1/door-open-commands/<str:id>",
         DoorOpenCommandView.as_view(),
         name="api-door-open-command",
     ),

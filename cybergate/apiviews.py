@@ -6,6 +6,7 @@ Views stay thin (STYLE.md): resolve the tenant's object → validate → call a 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import (
@@ -24,7 +25,7 @@ from rest_framework.views import APIView
 
 from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
-from cybergate.problems import PROBLEM_CODES, PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
+from cybergate.problems import PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
 from cybergate.requests import ApiRequest
 from cybergate.schema import PermissionAutoSchema
 from cybergate.serializers import ApiSerializer, StrictCharField
@@ -35,10 +36,14 @@ class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details."""
 
     type = serializers.CharField(help_text="URN naming the problem type (from `code`).")
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.ChoiceField(choices=PROBLEM_CODES, help_text="Stable snake_case code.")
+    title = serializers.CharField(help_text="A short summary, the same for every occurrence.")
+    status = serializers.IntegerField(help_text="The answer's HTTP status code.")
+    detail = serializers.CharField(
+        help_text="What went wrong this time, in English; quotes input at most as a short "
+        "excerpt. Branch on `code`, not on this text."
+    )
+    # An enum of this API's codes in the schema (cybergate.schema.open_response_enums).
+    code = serializers.CharField(help_text="Stable snake_case code.")
     instance = serializers.CharField(
         help_text="This occurrence: `urn:cybergate:request:` and the answer's `X-Request-Id`."
     )
@@ -55,8 +60,8 @@ class ValidationProblemSerializer(ProblemSerializer):
 
 _DESCRIPTIONS: dict[int, str] = {
     400: (
-        "`invalid_request` (with `errors` per field or query parameter; unknown query "
-        "parameters are refused too) or `invalid_cursor`."
+        "`invalid_request`, with `errors` per field or query parameter (unknown query "
+        "parameters and body fields are refused too)."
     ),
     401: (
         "`missing_credentials`, `invalid_secret` or `expired_secret`. "
@@ -68,7 +73,7 @@ _DESCRIPTIONS: dict[int, str] = {
         "`detail` names it) or `ip_not_allowed` (the request comes from an address outside the "
         "secret's allowed addresses)."
     ),
-    404: "`not_found` (unknown id or path).",
+    404: "`not_found`: no such resource; `detail` names it.",
     406: "`not_acceptable`: the `Accept` header does not allow `application/json`.",
     409: "The request conflicts with the current state.",
     415: "`unsupported_media_type`: send the body as `application/json`.",
@@ -77,7 +82,17 @@ _DESCRIPTIONS: dict[int, str] = {
         "authentications from this address: only secrets that worked from it lately are still "
         "looked up); `Retry-After` says how many seconds to wait."
     ),
+    503: (
+        "`service_unavailable`: the service is briefly unable to answer (e.g. its database is "
+        "unreachable); send the same request again after `Retry-After` seconds."
+    ),
 }
+# The 400 of an operation that takes a cursor.
+CURSOR_400 = (
+    _DESCRIPTIONS[400]
+    + " `invalid_cursor`: a cursor that this server did not give "
+    + ("this API secret for this list.")
+)
 
 # What an example of each code says (else its title).
 _EXAMPLE_DETAILS: dict[str, str] = {
@@ -94,6 +109,7 @@ _EXAMPLE_DETAILS: dict[str, str] = {
     "ip_not_allowed": "This API secret may not be used from 198.51.100.7.",
     "rate_limited": "Request was throttled. Expected available in 17 seconds.",
     "not_found": "No call group with this id.",
+    "service_unavailable": "The service is temporarily unavailable; try again shortly.",
     "user_not_found": "No Teams user with this UPN or id.",
     "not_a_member": "The Teams user is not a member of this call group.",
     "not_in_active_call": "The Teams user is not in an active call.",
@@ -112,13 +128,19 @@ _CODE_IN_TEXT = re.compile(r"`([a-z_]+)`")
 EXAMPLE_REQUEST_ID = "9f1c2e4b7a3d4f0e8b6a5c2d1e0f9a8b"
 
 
-def problem_examples(status: int, description: str) -> list[OpenApiExample]:
-    """One realistic example per code the description names."""
+def problem_examples(
+    status: int, description: str, not_found: str | None = None
+) -> list[OpenApiExample]:
+    """One realistic example per code the description names (`not_found`: the detail of this
+    operation's `not_found`, naming its resource)."""
     examples = []
     for code in dict.fromkeys(_CODE_IN_TEXT.findall(description)):
         if code not in TITLES:
             continue
-        value = problem_body(status, code, _EXAMPLE_DETAILS.get(code, TITLES[code] + "."))
+        detail = _EXAMPLE_DETAILS.get(code, TITLES[code] + ".")
+        if code == "not_found" and not_found:
+            detail = not_found
+        value = problem_body(status, code, detail)
         if code == "invalid_request":
             value["errors"] = {"availability": ['"maybe" is not a valid choice.']}
         value["instance"] = f"urn:cybergate:request:{EXAMPLE_REQUEST_ID}"
@@ -127,16 +149,22 @@ def problem_examples(status: int, description: str) -> list[OpenApiExample]:
 
 
 def problem_responses(
-    *statuses: int, always: tuple[int, ...] = (400, 401, 403, 406, 429), **descriptions: str
+    *statuses: int,
+    always: tuple[int, ...] = (400, 401, 403, 406, 429),
+    not_found: str | None = None,
+    **descriptions: str,
 ) -> dict[Any, OpenApiResponse]:
-    """Schema entries for error statuses an operation can return (`always` and `statuses`),
-    each with an example per code."""
+    """Schema entries for error statuses an operation can return (`always`, `statuses` and 503,
+    which every operation can answer), each with an example per code; `not_found` is the
+    `detail` of the operation's 404 `not_found` (else a call group's)."""
     out: dict[Any, OpenApiResponse] = {}
-    for status in sorted({*always, *statuses}):
+    for status in sorted({*always, *statuses, 503}):
         serializer = ValidationProblemSerializer if status == 400 else ProblemSerializer
         description = descriptions.get(f"s{status}") or _DESCRIPTIONS.get(status, "Error.")
         out[(status, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(
-            serializer, description=description, examples=problem_examples(status, description)
+            serializer,
+            description=description,
+            examples=problem_examples(status, description, not_found),
         )
     return out
 
@@ -221,6 +249,25 @@ class CustomerAPIView(CustomerAPIMixin, APIView):
 class CustomerGenericAPIView(CustomerAPIMixin, GenericAPIView):
     lookup_url_kwarg = "id"
     lookup_field = "id"
+    # The 404 `detail` for an unknown (or malformed) id, naming the resource.
+    not_found_detail = "No such object."
+
+    def get_object(self):
+        # Ids are routed as strings (a malformed one is this resource's 404, not "no such
+        # endpoint") and checked here.
+        lookup = parse_id(self.kwargs[self.lookup_url_kwarg], self.not_found_detail)
+        obj = self.get_queryset().filter(**{self.lookup_field: lookup}).first()
+        if obj is None:
+            raise Problem(404, "not_found", self.not_found_detail)
+        return obj
+
+
+def parse_id(value: str, not_found_detail: str) -> uuid.UUID:
+    """A resource id from the path: a UUID, else 404 `not_found` with `not_found_detail`."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Problem(404, "not_found", not_found_detail) from None
 
 
 LIMIT_PARAMETER = OpenApiParameter(
@@ -231,7 +278,8 @@ LIMIT_PARAMETER = OpenApiParameter(
 )
 AFTER_PARAMETER = OpenApiParameter(
     "after",
-    {"type": "string", "minLength": 1},
+    # `start`, or a cursor as cybergate.feeds writes them: anything else is 400 `invalid_cursor`.
+    {"type": "string", "pattern": "^(start|[A-Za-z0-9_-]{48})$"},
     OpenApiParameter.QUERY,
     description=(
         "A `cursor` from an earlier answer: the entries after it (continue paging, or replay). "
@@ -254,7 +302,7 @@ class AckSerializer(ApiSerializer):
     examples=[OpenApiExample("Acknowledged", value={"acknowledged": True}, response_only=True)]
 )
 class AcknowledgedSerializer(serializers.Serializer):
-    acknowledged = serializers.BooleanField()
+    acknowledged = serializers.BooleanField(help_text="Always `true`.")
 
 
 class NewEntriesAPIView(CustomerAPIView):
@@ -295,7 +343,13 @@ def new_entries_schema(*, summary: str, tag: str, page_serializer) -> Any:
         ),
         tags=[tag],
         parameters=[LIMIT_PARAMETER, AFTER_PARAMETER],
-        responses={200: page_serializer, **problem_responses(400)},
+        responses={
+            200: OpenApiResponse(
+                page_serializer,
+                description="The next entries (possibly none), their `cursor` and `has_more`.",
+            ),
+            **problem_responses(400, s400=CURSOR_400),
+        },
     )
 
 
@@ -309,5 +363,11 @@ def ack_schema(*, summary: str, tag: str) -> Any:
         ),
         tags=[tag],
         request=AckSerializer,
-        responses={200: AcknowledgedSerializer, **problem_responses(400, 415)},
+        responses={
+            200: OpenApiResponse(
+                AcknowledgedSerializer,
+                description="The position is at the cursor (or was already past it).",
+            ),
+            **problem_responses(400, 415, s400=CURSOR_400),
+        },
     )

@@ -50,11 +50,19 @@ def _parse(name: str, reader: Callable[..., T], default: Any, *, hint: str = "")
         raise malformed(name, _raw(name), str(exc)) from exc
 
 
-def _check_bounds(name: str, value: float, above: float | None, minimum: float | None) -> None:
+def _check_bounds(
+    name: str,
+    value: float,
+    above: float | None,
+    minimum: float | None,
+    maximum: float | None = None,
+) -> None:
     if above is not None and not value > above:
         raise malformed(name, value, f"must be above {above:g}")
     if minimum is not None and value < minimum:
         raise malformed(name, value, f"must be at least {minimum:g}")
+    if maximum is not None and value > maximum:
+        raise malformed(name, value, f"must be at most {maximum:g}")
 
 
 def string(name: str, default: str) -> str:
@@ -70,10 +78,15 @@ def boolean(name: str, default: bool) -> bool:
 
 
 def integer(
-    name: str, default: int, *, above: int | None = None, minimum: int | None = None
+    name: str,
+    default: int,
+    *,
+    above: int | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
 ) -> int:
     value = _parse(name, _env.int, default)
-    _check_bounds(name, value, above, minimum)
+    _check_bounds(name, value, above, minimum, maximum)
     return value
 
 

@@ -95,6 +95,26 @@ def client_address(remote: str | None, forwarded_for: str) -> str | None:
     return str(nearest)
 
 
+def limit_key(address: str | None) -> str | None:
+    """The client as rate limits and sign-in lockouts count it: an IPv4 address as it is (also
+    when written IPv4-mapped), an IPv6 one as its network of settings.IPV6_LIMIT_PREFIX bits
+    (`2001:db8:1:2::/64`), since a subscriber picks any address of its /64 at will. Audit
+    entries and logs keep the full address (`client_ip`)."""
+    if address is None:
+        return None
+    return _limit_key(address, settings.IPV6_LIMIT_PREFIX)
+
+
+@lru_cache(maxsize=4096)
+def _limit_key(address: str, prefix: int) -> str:
+    parsed = _address(address)
+    if parsed is None:
+        return address
+    if isinstance(parsed, ipaddress.IPv4Address):
+        return str(parsed)
+    return str(ipaddress.IPv6Network((parsed, prefix), strict=False))
+
+
 def bearer_value(header: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header, or None if it is not one."""
     parts = (header or "").split()

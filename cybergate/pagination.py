@@ -72,6 +72,8 @@ class NamedCursorPagination(CursorPagination):
             "https://cybergate.example.com/api/v1/call-groups?cursor=cD1SZWNlcHRpb24%3D&limit=100"
         )
         response["properties"]["previous"]["example"] = None
+        response["properties"]["next"]["description"] = "The next page's URL, or null."
+        response["properties"]["previous"]["description"] = "The previous page's URL, or null."
         return response
 
     def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
@@ -81,7 +83,8 @@ class NamedCursorPagination(CursorPagination):
                 "required": False,
                 "in": "query",
                 "description": "Opaque cursor from a previous page's `next` or `previous` link.",
-                "schema": {"type": "string"},
+                # DRF's cursors are base64; anything else is 400 `invalid_cursor`.
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9+/]+={0,2}$"},
             },
             {
                 "name": self.page_size_query_param,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -64,6 +65,8 @@ TITLES: dict[str, str] = {
     "not_acceptable": "Not acceptable",
     "unsupported_media_type": "Unsupported media type",
     "payload_too_large": "Payload too large",
+    "uri_too_long": "URI too long",
+    "headers_too_large": "Header fields too large",
     "rate_limited": "Too many requests",
     "auth_rate_limited": "Too many failed authentications",
     "not_in_active_call": "Not in an active call",
@@ -80,8 +83,46 @@ TITLES: dict[str, str] = {
     "server_error": "Internal server error",
 }
 
-# Every code an answer can carry (the schema's enum): a new code needs its title above.
-PROBLEM_CODES: list[tuple[str, str]] = list(TITLES.items())
+# Codes only the device gateway answers with; every other code is the customer API's. (Both
+# also answer the shared ones: invalid_request, not_found, missing_credentials, ...)
+GATEWAY_ONLY_CODES = frozenset(
+    {
+        "invalid_credentials",
+        "invalid_call_state",
+        "member_unavailable",
+        "user_busy",
+        "not_delivered",
+        "already_acknowledged",
+        "gateway_busy",
+    }
+)
+# Customer API only: the bearer API secret, its limits, feeds and door-open.
+CUSTOMER_ONLY_CODES = frozenset(
+    {
+        "invalid_cursor",
+        "invalid_secret",
+        "expired_secret",
+        "api_access_disabled",
+        "insufficient_permission",
+        "ip_not_allowed",
+        "rate_limited",
+        "not_in_active_call",
+        "no_door_open_code",
+        "idempotency_key_reused",
+        "call_mismatch",
+    }
+)
+# Every code an answer can carry, per API (each schema's list of known codes): a new code needs
+# its title above. Clients must accept codes not listed (the schema's compatibility policy).
+CUSTOMER_PROBLEM_CODES = [code for code in TITLES if code not in GATEWAY_ONLY_CODES]
+GATEWAY_PROBLEM_CODES = [code for code in TITLES if code not in CUSTOMER_ONLY_CODES]
+
+# Input quoted back in an answer (a value in "... is not a valid choice.", an unknown field's
+# name) is cut to a short excerpt: a 2 MB value must not come back whole.
+EXCERPT_LENGTH = 64
+# A quoted run (straight or curly quotes) longer than the excerpt.
+_LONG_QUOTED = re.compile(rf"([\"\u201c'])(.{{{EXCERPT_LENGTH + 1},}})([\"\u201d'])", re.DOTALL)
+_MESSAGE_MAX = 500
 
 # DRF's own codes for its exceptions, mapped to ours.
 _DRF_CODES: dict[str, str] = {
@@ -183,6 +224,20 @@ def title_for(status: int, code: str) -> str:
         return "Error"
 
 
+def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """`text`, or its first `length` characters and "…" when it is longer."""
+    return text if len(text) <= length else text[:length] + "…"
+
+
+def quote_safely(message: str) -> str:
+    """A message with any long quoted input cut to an excerpt, and at most a few hundred
+    characters long whatever it quotes."""
+    if len(message) <= EXCERPT_LENGTH:
+        return message
+    message = _LONG_QUOTED.sub(lambda m: m[1] + excerpt(m[2]) + m[3], message)
+    return excerpt(message, _MESSAGE_MAX)
+
+
 def problem_body(
     status: int,
     code: str,
@@ -193,11 +248,14 @@ def problem_body(
         "type": TYPE_PREFIX + code,
         "title": title_for(status, code),
         "status": status,
-        "detail": detail,
+        "detail": quote_safely(detail),
         "code": code,
     }
     if errors is not None:
-        body["errors"] = {key: list(messages) for key, messages in errors.items()}
+        body["errors"] = {
+            excerpt(key): [quote_safely(message) for message in messages]
+            for key, messages in errors.items()
+        }
     request_id = current_request_id()
     if request_id is not None:
         body["instance"] = f"urn:cybergate:request:{request_id}"
@@ -250,7 +308,7 @@ def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _validation_detail_text(errors: Mapping[str, list[str]]) -> str:
-    fields = ", ".join(errors) or "request"
+    fields = ", ".join(map(excerpt, errors)) or "request"
     return f"The request is invalid: check {fields}."
 
 

@@ -1,12 +1,16 @@
 """The two OpenAPI documents: the customer API (/api/schema/) and the device gateway
 (/device-api/schema/). Each keeps only its own operations (and so only its own security scheme);
-one post-processing hook declares the headers every answer carries."""
+post-processing hooks open the enums of answers to values added later, list each API's own
+problem codes, name the server and declare the headers every answer carries."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
+
+from cybergate.problems import CUSTOMER_PROBLEM_CODES, GATEWAY_PROBLEM_CODES, TITLES
 
 CUSTOMER_PREFIX = "/api/v1/"
 GATEWAY_PREFIX = "/device-api/v1/"
@@ -50,8 +54,8 @@ def gateway_endpoints(endpoints: list, **kwargs: Any) -> list:
 
 def close_request_bodies(result: dict, generator: Any, request: Any, public: bool) -> dict:
     """Request bodies refuse unknown fields (cybergate.serializers.StrictInputMixin), and an
-    operation whose body has a required field needs a body: say so. (A body of optional fields
-    only, such as door-open's, may be left out.)"""
+    operation whose body has a required field (in each of its shapes) needs a body: say so.
+    (A body of optional fields only, such as door-open's, may be left out.)"""
     schemas = result.get("components", {}).get("schemas", {})
     for name, component in schemas.items():
         if name.endswith("Request") and component.get("type") == "object":
@@ -62,7 +66,9 @@ def close_request_bodies(result: dict, generator: Any, request: Any, public: boo
                 continue
             for content in operation["requestBody"]["content"].values():
                 ref = content["schema"].get("$ref", "")
-                if schemas.get(ref.rsplit("/", 1)[-1], {}).get("required"):
+                body = schemas.get(ref.rsplit("/", 1)[-1], {})
+                variants = body.get("oneOf", [body])  # each shape of a oneOf body
+                if all(variant.get("required") for variant in variants):
                     operation["requestBody"]["required"] = True
     return result
 
@@ -88,8 +94,89 @@ def declare_headers(result: dict, generator: Any, request: Any, public: bool) ->
     return result
 
 
+OPEN_ENUM_NOTE = (
+    "Within v1 new values may appear (see the compatibility policy): treat a value not listed "
+    "as unknown, never as an error."
+)
+_SCHEMAS = "#/components/schemas/"
+
+
+def _enum_ref(prop: dict, schemas: dict) -> str | None:
+    """The enum component a property refers to (`$ref`, or drf-spectacular's `allOf: [$ref]`
+    wrapper), if any."""
+    ref = prop.get("$ref")
+    if ref is None and len(prop.get("allOf", [])) == 1:
+        ref = prop["allOf"][0].get("$ref")
+    if ref and "enum" in schemas.get(ref.removeprefix(_SCHEMAS), {}):
+        return ref
+    return None
+
+
+def _open(prop: dict, schemas: dict) -> dict:
+    """A response property (or array items) whose enum accepts any other string too."""
+    if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+        return {**prop, "items": _open(prop["items"], schemas)}
+    ref = _enum_ref(prop, schemas)
+    if ref is None:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("$ref", "allOf")}
+    description = rest.get("description", "")
+    rest["description"] = f"{description}\n\n{OPEN_ENUM_NOTE}".strip()
+    return {"anyOf": [{"$ref": ref}, {"type": "string"}], **rest}
+
+
+def open_response_enums(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Every enum in an answer is open: `anyOf: [<the known values>, any string]`, so that a
+    client generated today reads an answer carrying a value added later (a new audit action,
+    problem code, status or reason) instead of failing on it. Request bodies (`...Request`)
+    keep their closed enums: the server refuses values it does not know.
+
+    Problem `code` lists the codes of this document's API (the customer API's or the
+    gateway's), not both."""
+    schemas = result.get("components", {}).get("schemas", {})
+    customer = any(path.startswith(CUSTOMER_PREFIX) for path in result.get("paths", {}))
+    problems = [schemas[name] for name in ("Problem", "ValidationProblem") if name in schemas]
+    if problems:
+        codes = CUSTOMER_PROBLEM_CODES if customer else GATEWAY_PROBLEM_CODES
+        schemas["ProblemCodeEnum"] = {"type": "string", "enum": codes}
+        listed = "\n".join(f"* `{code}` - {TITLES[code]}" for code in codes)
+        for problem in problems:
+            code = problem["properties"]["code"]
+            problem["properties"]["code"] = {
+                "allOf": [{"$ref": _SCHEMAS + "ProblemCodeEnum"}],
+                "description": f"{code.get('description', '')}\n\n{listed}".strip(),
+            }
+    for name, component in schemas.items():
+        if name.endswith("Request") or "properties" not in component:
+            continue
+        for prop_name, prop in component["properties"].items():
+            component["properties"][prop_name] = _open(prop, schemas)
+    return result
+
+
+def describe_pages(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """The `results` of a page (cybergate.pagination; drf-spectacular fills them in after the
+    paginator's schema, so they are described here)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.startswith("Paginated"):
+            component["properties"]["results"].setdefault("description", "This page's items.")
+    return result
+
+
+def declare_servers(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """The server to call: PUBLIC_URL when set, else the address this schema was fetched
+    from."""
+    url = settings.PUBLIC_URL
+    if not url and request is not None:
+        url = request.build_absolute_uri("/").rstrip("/")
+    if url:
+        result["servers"] = [{"url": url, "description": "This server"}]
+    return result
+
+
 class PermissionAutoSchema(AutoSchema):
-    """Each customer API operation's description ends with the secret permission it needs."""
+    """Each customer API operation names the secret permission it needs: `x-permission`, and
+    at the end of its description."""
 
     # get_operation, not get_description: extend_schema(description=...) replaces the latter.
     def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
@@ -103,4 +190,5 @@ class PermissionAutoSchema(AutoSchema):
         )
         description = operation.get("description")
         operation["description"] = f"{description}\n\n{note}" if description else note
+        operation["x-permission"] = needed
         return operation

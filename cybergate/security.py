@@ -69,16 +69,20 @@ def _problem_code(response: HttpResponseBase) -> str | None:
         return None
 
 
+def login_name(typed: object) -> str | None:
+    """A login name as the log may show it: only when it is an email address, since a password
+    typed into the wrong field must not end up in the log."""
+    text = str(typed or "")
+    return text[:254] if "@" in text else None
+
+
 @receiver(user_login_failed, dispatch_uid="cybergate.security.login_failed")
 def log_failed_sign_in(sender, credentials: dict, request: HttpRequest | None = None, **kwargs):
-    # The login name only when it is an email address: a password typed into the wrong field
-    # must not end up in the log.
-    username = str(credentials.get("username") or credentials.get("email") or "")
     metrics.sign_in_failures.labels("password").inc()
     security_log.warning(
         "login_failed",
         reason="invalid_credentials",
-        user=username[:254] if "@" in username else None,
+        user=login_name(credentials.get("username") or credentials.get("email")),
         **_request_fields(request),
     )
 

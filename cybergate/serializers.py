@@ -20,7 +20,7 @@ EXAMPLE_IDS = {
     "command": "4b6d8f0a-2c4e-4f6a-9b8d-0e2f4a6b8c0d",
     "entry": "9c1e3a5b-7d9f-4b1c-8d3e-5f7a9b1c3d5e",
 }
-EXAMPLE_CURSOR = "q0Lx7mRz2c9TfA1nVb3KpQ:1tHq2Z:Jd8s0x4v2mYk9QeW3nT6cR1bL5uP7aZ0oE4iG8hS2fD"
+EXAMPLE_CURSOR = "q0Lx7mRz2c9TfA1nVb3KpQ1tHq2ZJd8s0x4v2mYk9QeW3nT6"
 EXAMPLE_USER = {
     "id": EXAMPLE_IDS["user"],
     "upn": "anna.berg@contoso.com",

@@ -37,6 +37,10 @@ CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", default=[])
 # Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/http.py
 # client_ip, the one place that reads it). Empty: REMOTE_ADDR is the client, whatever it sends.
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
+# Rate limits and sign-in lockouts count an IPv6 client as its network of this many bits (one
+# subscriber's /64 by default, where any address is the client's to pick; cybergate/http.py
+# limit_key). Audit entries and logs keep the full address.
+IPV6_LIMIT_PREFIX = env.integer("IPV6_LIMIT_PREFIX", default=64, minimum=1, maximum=128)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -107,6 +111,10 @@ MIDDLEWARE = [
     "cybergate.apimiddleware.HtmxMiddleware",
     "cybergate.apimiddleware.TenantMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
+    # An API request whose path, query string or headers are too long: 414/431 before the view
+    # parses anything (cybergate/limits.py; the lean gateway path checks the same). Last, so its
+    # answers carry the headers of every other API answer, as the lean path's do.
+    "cybergate.limits.RequestLimitsMiddleware",
 ]
 
 # Prometheus metrics (cybergate/metrics.py): `/metrics` answers only addresses in METRICS_ALLOWED
@@ -356,6 +364,9 @@ if ENTRA_CLIENT_ID:
 # apisecrets/models.py, the gateway's readiness threshold in cybergate/health.py.)
 # The portal's public address, for links in emails (expiry notices).
 PORTAL_URL = env.string("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The APIs' public base URL (the `servers` of both OpenAPI schemas); empty: the address each
+# schema was fetched from.
+PUBLIC_URL = env.string("PUBLIC_URL", default="").rstrip("/")
 API_RATE_LIMIT = env.rate("API_RATE_LIMIT", default="600/min")
 AUTH_FAILURE_RATE_LIMIT = env.rate("AUTH_FAILURE_RATE_LIMIT", default="30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
@@ -426,8 +437,21 @@ SPECTACULAR_SETTINGS = {
         "operation names the one it needs) and optionally allowed addresses: outside them the "
         "answer is 403 `insufficient_permission` or `ip_not_allowed`. Secrets look like "
         "`cgs_` + 46 base62 characters, the last 6 a CRC32 checksum."
+        "\n\n**Compatibility within v1.** These may change without a new version, so write "
+        "clients that tolerate them: new operations; new optional request fields and query "
+        "parameters; new fields in answers (ignore fields you do not know); new values of "
+        "every enum in an answer (audit `action`, problem `code`, `status`, `reason`, "
+        "`availability`, `result`, actor `type`, ...: each is declared `anyOf` the known values "
+        "and any string, so generated clients parse an unknown value instead of failing; treat "
+        'it as "other", and for a problem act on the HTTP status); new problem codes for new '
+        "situations; new audit actions and log entries in the feeds (acknowledge past entries "
+        "you do not handle). We will not, within v1: remove or rename an operation, field or "
+        "enum value, change a field's type or meaning, make an optional request field required, "
+        "or change the status of an existing problem code. Enums in requests stay closed: the "
+        "server refuses values it does not know (400)."
     ),
     "VERSION": API_VERSION,
+    # Replaced by PUBLIC_URL, or the address the schema was fetched from (cybergate.schema).
     "SERVERS": [{"url": "/", "description": "This server"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -442,6 +466,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cybergate.schema.close_request_bodies",
+        "cybergate.schema.open_response_enums",
+        "cybergate.schema.describe_pages",
+        "cybergate.schema.declare_servers",
         "cybergate.schema.declare_headers",
     ],
     # A nullable enum is `{"enum": [...], "nullable": true}`, not a separate NullEnum that some
@@ -456,7 +483,6 @@ SPECTACULAR_SETTINGS = {
         "RingStrategyEnum": "callgroups.models.CallGroup.RingStrategy",
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
-        "ProblemCodeEnum": "cybergate.problems.PROBLEM_CODES",
         # The two shapes of a gateway call event (gateway.serializers.CallEventSchema).
         "CallAnsweredEventTypeEnum": [("answered", "answered")],
         "CallEndEventTypeEnum": [
@@ -472,6 +498,9 @@ GATEWAY_SCHEMA_SETTINGS = {
         "For door stations and the call bridge: report calls, long-poll door-open commands and "
         "acknowledge them. Authenticate with the device credential shown once when support "
         "registered the device: `Authorization: Bearer <credential>`."
+        "\n\n**Compatibility within v1:** new fields, enum values (each declared `anyOf` the "
+        "known values and any string), problem codes and operations may appear; nothing is "
+        "removed, renamed or changes meaning. Ignore what you do not know."
     ),
     "PREPROCESSING_HOOKS": ["cybergate.schema.gateway_endpoints"],
 }
@@ -480,13 +509,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "cybergate.requestid.RequestIdLogFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
-    },
+    "formatters": {"json": {"()": "cybergate.logging.json_formatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json",
             "filters": ["request_id"],
         }
     },
@@ -494,6 +521,6 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
-# Security events (logger cybergate.security: cybergate/security.py) are structlog events,
-# rendered as JSON into the stdlib lines above.
+# Every line is one JSON object (cybergate/logging.py); security events (logger
+# cybergate.security: cybergate/security.py) are structlog events with their fields.
 configure_structlog()

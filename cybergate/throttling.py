@@ -32,6 +32,7 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import BaseThrottle
 
+from cybergate.http import limit_key
 from cybergate.problems import Problem
 
 logger = logging.getLogger(__name__)
@@ -184,7 +185,8 @@ class ApiSecretRateThrottle(BaseThrottle):
 
 
 # --- Failed authentication, per client address --------------------------------------------------
-# Over the limit an address gets 429 for every credential it has not used successfully lately,
+# "Address" here is the client as limits count it (cybergate.http.limit_key: an IPv6 client is its
+# /64). Over the limit an address gets 429 for every credential it has not used successfully lately,
 # decided before any database lookup: guessing stops (a hit looks like a miss), and a flood of
 # bad credentials costs no query. A customer's working client behind the same address keeps
 # working: each address has a small set of the values that worked from it lately, as short keyed
@@ -308,7 +310,7 @@ def known_attempt(ip: str | None, value: str) -> AuthAttempt | None:
     value worked from this address through this process lately, or the address was found under
     the limit less than UNDER_LIMIT_MEMO_SECONDS ago with no failure from it counted here since);
     else None: call `auth_attempt` (in a thread, from async code)."""
-    attempt = AuthAttempt(ip or "unknown", _fingerprint(value))
+    attempt = AuthAttempt(limit_key(ip) or "unknown", _fingerprint(value))
     mono = time.monotonic()
     marked = _recent.get((attempt.ip, attempt.fingerprint))
     if marked is not None and mono - marked < RECENT_SUCCESS_SECONDS:
@@ -330,7 +332,7 @@ def auth_attempt(ip: str | None, value: str) -> AuthAttempt:
     this address through this process lately, or from an address this process already knows to
     be over the limit; else one cache round trip.
     """
-    attempt = AuthAttempt(ip or "unknown", _fingerprint(value))
+    attempt = AuthAttempt(limit_key(ip) or "unknown", _fingerprint(value))
     marked = _recent.get((attempt.ip, attempt.fingerprint))
     if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
         return attempt
@@ -377,7 +379,7 @@ def _look_up(
 
 def auth_failure_hit(ip: str | None) -> Verdict:
     """Count one failed authentication from `ip` against settings.AUTH_FAILURE_RATE_LIMIT."""
-    return hit("authfail", ip or "unknown", settings.AUTH_FAILURE_RATE_LIMIT)
+    return hit("authfail", limit_key(ip) or "unknown", settings.AUTH_FAILURE_RATE_LIMIT)
 
 
 def failed_authentication(ip: str | None, problem: Problem) -> Problem:
@@ -385,7 +387,7 @@ def failed_authentication(ip: str | None, problem: Problem) -> Problem:
 
     Shared by the customer API and the device gateway: both count against the same per-IP limit.
     """
-    _under_limit.pop(ip or "unknown", None)
+    _under_limit.pop(limit_key(ip) or "unknown", None)
     verdict = auth_failure_hit(ip)
     if verdict.allowed:
         return problem

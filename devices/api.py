@@ -7,12 +7,12 @@ import re
 from django.db import IntegrityError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
 
 from audit.services import Actor
-from callgroups.api import ID_PARAMETER, USER_PARAMETER, teams_user_or_404
+from callgroups.api import USER_PARAMETER, teams_user_or_404
 from cybergate.apiviews import (
     CustomerAPIView,
     CustomerGenericAPIView,
@@ -46,6 +46,13 @@ CALL_LOG_TAG = "Call log"
 CALL_LOG_FEED = Feed("call_log", CallLogEntry, "call_log_position")
 
 
+NO_COMMAND = "No door-open command with this id."
+COMMAND_ID_PARAMETER = OpenApiParameter(
+    "id",
+    OpenApiTypes.UUID,
+    OpenApiParameter.PATH,
+    description="The door-open command's `id` (from the 202 answer or its `Location`).",
+)
 _IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 
 
@@ -81,7 +88,10 @@ class ActiveCallView(CustomerAPIView):
         tags=[CALLS_TAG],
         parameters=[USER_PARAMETER],
         responses={
-            200: ActiveCallSerializer,
+            200: OpenApiResponse(
+                ActiveCallSerializer,
+                description="The Teams user's active call, or `call: null` when there is none.",
+            ),
             **problem_responses(404, s404="`user_not_found`."),
         },
     )
@@ -140,7 +150,11 @@ class DoorOpenView(CustomerAPIView):
         ],
         request=DoorOpenSerializer,
         responses={
-            202: DoorOpenAcceptedSerializer,
+            202: OpenApiResponse(
+                DoorOpenAcceptedSerializer,
+                description="The command is queued for the device (or, with a repeated "
+                "`Idempotency-Key`, the first answer again); `Location` is its outcome.",
+            ),
             **problem_responses(
                 404,
                 409,
@@ -197,6 +211,7 @@ class DoorOpenView(CustomerAPIView):
 class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
     required_permission = "read"
     serializer_class = DoorOpenCommandSerializer
+    not_found_detail = NO_COMMAND
 
     def get_queryset(self):
         return self.request.tenant.door_open_commands.select_related("device")
@@ -209,8 +224,13 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
             "delivered or acknowledged in time, or its call ended first."
         ),
         tags=[CALLS_TAG],
-        parameters=[ID_PARAMETER],
-        responses={200: DoorOpenCommandSerializer, **problem_responses(404)},
+        parameters=[COMMAND_ID_PARAMETER],
+        responses={
+            200: OpenApiResponse(
+                DoorOpenCommandSerializer, description="The command's status and reason."
+            ),
+            **problem_responses(404, not_found=NO_COMMAND),
+        },
     )
     def get(self, request: ApiRequest, id) -> Response:  # `id`: the URL keyword
         return self.retrieve(request)

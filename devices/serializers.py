@@ -24,16 +24,26 @@ class DeviceRefSerializer(ApiModelSerializer):
         model = Device
         fields = ["id", "name"]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The device's id."},
+            "name": {"help_text": "The device's name, e.g. where it is."},
+        }
 
 
 class ActiveCallDetailSerializer(ApiModelSerializer):
-    device = DeviceRefSerializer(read_only=True)
-    call_group = CallGroupRefSerializer(read_only=True, allow_null=True)
+    device = DeviceRefSerializer(read_only=True, help_text="The door station that called.")
+    call_group = CallGroupRefSerializer(
+        read_only=True, allow_null=True, help_text="The call group it rang (null once deleted)."
+    )
 
     class Meta:
         model = Call
         fields = ["id", "device", "call_group", "answered_at"]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The call's id: send it as door-open's `call_id`."},
+            "answered_at": {"help_text": "When the Teams user answered (UTC)."},
+        }
 
 
 @extend_schema_serializer(
@@ -68,12 +78,16 @@ class ActiveCallDetailSerializer(ApiModelSerializer):
 class ActiveCallSerializer(serializers.Serializer):
     # Serializes {"user": TeamsUser, "call": Call | None}.
 
-    user = TeamsUserSerializer(read_only=True)
-    in_active_call = serializers.SerializerMethodField()
+    user = TeamsUserSerializer(read_only=True, help_text="The Teams user asked about.")
+    in_active_call = serializers.SerializerMethodField(
+        help_text="Whether the Teams user is in an answered call from a door station now."
+    )
     door_open_code_configured = serializers.SerializerMethodField(
         help_text="Whether the device in the active call has a door-open code (false without one)."
     )
-    call = ActiveCallDetailSerializer(read_only=True, allow_null=True)
+    call = ActiveCallDetailSerializer(
+        read_only=True, allow_null=True, help_text="The active call, or null."
+    )
 
     def get_in_active_call(self, obj: dict) -> bool:
         return obj["call"] is not None
@@ -110,14 +124,18 @@ class DoorOpenSerializer(ApiSerializer):
     ]
 )
 class DoorOpenAcceptedSerializer(ApiModelSerializer):
-    call_id = serializers.UUIDField(read_only=True)
-    status = serializers.SerializerMethodField()
-    device = DeviceRefSerializer(read_only=True)
+    call_id = serializers.UUIDField(read_only=True, help_text="The call the door opens for.")
+    status = serializers.SerializerMethodField(help_text="Always `queued` in this answer.")
+    device = DeviceRefSerializer(read_only=True, help_text="The device that opens the door.")
 
     class Meta:
         model = DoorOpenCommand
         fields = ["id", "call_id", "status", "device", "expires_at"]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The command's id: `GET /api/v1/door-open-commands/{id}`."},
+            "expires_at": {"help_text": "Not delivered and acknowledged by then: `expired`."},
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=[DoorOpenCommand.Status.QUEUED]))
     def get_status(self, obj: DoorOpenCommand) -> str:
@@ -161,10 +179,12 @@ _EXAMPLE_COMMAND = {
     ]
 )
 class DoorOpenCommandSerializer(ApiModelSerializer):
-    call_id = serializers.UUIDField(read_only=True)
-    status = serializers.SerializerMethodField()
-    reason = serializers.SerializerMethodField()
-    device = DeviceRefSerializer(read_only=True)
+    call_id = serializers.UUIDField(read_only=True, help_text="The call the door opens for.")
+    status = serializers.SerializerMethodField(help_text="Where the command stands.")
+    reason = serializers.SerializerMethodField(
+        help_text="Why it `failed` or `expired`; null otherwise."
+    )
+    device = DeviceRefSerializer(read_only=True, help_text="The device that opens the door.")
 
     class Meta:
         model = DoorOpenCommand
@@ -180,6 +200,13 @@ class DoorOpenCommandSerializer(ApiModelSerializer):
             "acked_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The command's id."},
+            "created_at": {"help_text": "When it was requested (UTC)."},
+            "expires_at": {"help_text": "Not delivered and acknowledged by then: `expired`."},
+            "delivered_at": {"help_text": "When the device received it (UTC), or null."},
+            "acked_at": {"help_text": "When the device reported the outcome (UTC), or null."},
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=DoorOpenCommand.Status.choices))
     def get_status(self, obj: DoorOpenCommand) -> str:
@@ -197,19 +224,25 @@ class DoorOpenCommandSerializer(ApiModelSerializer):
 
 
 class CallLogDeviceSerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="device_id_public")
-    name = serializers.CharField(source="device_name")
+    id = serializers.UUIDField(source="device_id_public", help_text="The device's id.")
+    name = serializers.CharField(source="device_name", help_text="The device's name then.")
 
 
 class CallLogEntrySerializer(ApiModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
+    id = serializers.UUIDField(
+        source="uuid", read_only=True, help_text="The entry's id: process each id once."
+    )
     call_id = serializers.UUIDField(
         read_only=True, allow_null=True, help_text="The call (null once the call was deleted)."
     )
-    duration_seconds = serializers.IntegerField(read_only=True)
-    device = CallLogDeviceSerializer(source="*", read_only=True)
-    call_group = serializers.SerializerMethodField()
-    answered_by = serializers.SerializerMethodField()
+    duration_seconds = serializers.IntegerField(
+        read_only=True, help_text="From start to end, in whole seconds."
+    )
+    device = CallLogDeviceSerializer(source="*", read_only=True, help_text="The door station.")
+    call_group = serializers.SerializerMethodField(help_text="The call group it rang, or null.")
+    answered_by = serializers.SerializerMethodField(
+        help_text="The Teams user who answered, or null."
+    )
 
     class Meta:
         model = CallLogEntry
@@ -228,6 +261,14 @@ class CallLogEntrySerializer(ApiModelSerializer):
             "door_opened",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "started_at": {"help_text": "When the visitor rang (UTC)."},
+            "answered_at": {"help_text": "When it was answered (UTC), or null."},
+            "ended_at": {"help_text": "When it ended (UTC)."},
+            "caller": {"help_text": "The calling party as the device reported it."},
+            "result": {"help_text": "How the call ended."},
+            "door_opened": {"help_text": "Whether a door-open was executed during the call."},
+        }
 
     @extend_schema_field(CallGroupRefSerializer(allow_null=True))
     def get_call_group(self, obj: CallLogEntry) -> dict | None:
@@ -277,4 +318,4 @@ class CallLogEntrySerializer(ApiModelSerializer):
 class CallLogPageSerializer(serializers.Serializer):
     entries = CallLogEntrySerializer(many=True, help_text="Oldest first.")
     cursor = serializers.CharField(help_text="Opaque; pass as `after` to read on from here.")
-    has_more = serializers.BooleanField()
+    has_more = serializers.BooleanField(help_text="More entries follow this page: ask again.")

@@ -451,16 +451,22 @@ def devices_with_new_pending_commands(
 def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
     """Hand out this device's deliverable commands, marking them delivered (at most once each).
 
-    Rows are locked with SKIP LOCKED, so two polls of one device never get the same command.
+    Only while the device still has the credential it authenticated with (`device` as
+    authentication found it): the claiming statement itself checks it, so a poll that began
+    before a rotation gets nothing once the rotation is committed. Rows are locked with SKIP
+    LOCKED, so two polls of one device never get the same command.
     """
     now = timezone.now()
+    claimable = pending_commands_filter(device, now) & Q(
+        device__credential_hash=device.credential_hash
+    )
     # Nearly every poll finds nothing: one indexed read instead of a locking transaction.
-    if not DoorOpenCommand.objects.filter(pending_commands_filter(device, now)).exists():
+    if not DoorOpenCommand.objects.filter(claimable).exists():
         return []
     with transaction.atomic():
         commands = list(
             DoorOpenCommand.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pending_commands_filter(device, now))
+            .filter(claimable)
             .order_by("created_at")
         )
         if commands:

@@ -57,7 +57,7 @@ from django.db import connections
 from django.http.request import split_domain_port, validate_host
 
 from apisecrets import tokens
-from cybergate import loopprobe, metrics, requestid
+from cybergate import limits, loopprobe, metrics, requestid
 from cybergate.headers import fixed_policy
 from cybergate.http import bearer_value, client_address
 from cybergate.problems import (
@@ -669,6 +669,7 @@ async def _poll(
                 _, commands = await look(credential_hash)
         if commands or wait <= 0:
             return commands
+        wakeup.hub.hold(waiter)  # may end this device's oldest waiting poll
         poll = _Poll(waiter)
         watcher = loop.create_task(_watch_disconnect(receive, poll))
         while not commands and (remaining := deadline - loop.time()) > 0:
@@ -678,7 +679,7 @@ async def _poll(
             except TimeoutError:
                 break
             waiter.event.clear()
-            if poll.gone:
+            if poll.gone or waiter.ended:  # gone, or a newer poll took its place
                 break
             # Each look authenticates again: a credential rotated meanwhile gets nothing more.
             device_id, commands = await look(credential_hash)
@@ -693,6 +694,13 @@ async def _poll(
 
 
 async def _answer(scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -> _Answer:
+    too_large = limits.refusal(
+        len(scope["path"]),
+        len(scope.get("query_string", b"")),
+        sum(len(name) + len(value) for name, value in scope.get("headers") or ()),
+    )
+    if too_large is not None:  # before anything parses the query string
+        raise _problem(*too_large)
     authorization = _header_text(headers, b"authorization")
     forwarded = headers.get(b"x-forwarded-for")
     peer = scope.get("client")

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -29,8 +29,14 @@ from django.core.handlers.asgi import ASGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -60,8 +66,21 @@ LONG_POLL_UNSUPPORTED = "unsupported; wait=0"
 BUSY_RETRY_AFTER_SECONDS = (5, 15)
 
 
+class _CommandsAutoSchema(AutoSchema):
+    """`wait=` (empty) is taken as 0: say so (drf-spectacular has no option for it)."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter["name"] == "wait":
+                parameter["allowEmptyValue"] = True
+        return operation
+
+
 class CommandsSchemaView(GatewayView):
     """Describes `GET commands` to drf-spectacular; requests are served by `commands` below."""
+
+    schema = _CommandsAutoSchema()
 
     @extend_schema(
         tags=[TAG],
@@ -73,9 +92,11 @@ class CommandsSchemaView(GatewayView):
             "command is handed out once; a command not acknowledged within a few seconds is "
             "handed out again while it is still valid. Never returns a command after its call "
             "ended or after `expires_at`. Poll again right after each answer.\n\n"
-            "A gateway process holds a bounded number of polls; past it a poll with `wait` "
-            "above 0 is refused at once with 503 `gateway_busy` and `Retry-After` (the polls "
-            "already waiting are unaffected).\n\n"
+            "A device holds at most 2 waiting polls: a newer one ends its oldest at once with "
+            "an empty list. A gateway process holds a bounded number of polls; past it a poll "
+            "with `wait` above 0 takes the place of the oldest poll of a device holding 2 "
+            "(which then answers at once with an empty list), and when every device holds 1 it "
+            "is refused at once with 503 `gateway_busy` and `Retry-After`.\n\n"
             f"Only the gateway pool (ASGI) holds a poll open. A server that cannot (the web "
             f"pool, WSGI) answers at once as with `wait=0` and says so with the response header "
             f"`{LONG_POLL_HEADER}: {LONG_POLL_UNSUPPORTED}`; a device that sees it is being "
@@ -84,8 +105,10 @@ class CommandsSchemaView(GatewayView):
         parameters=[
             OpenApiParameter(
                 "wait",
-                OpenApiTypes.NUMBER,
-                description=f"Seconds to wait for a command, 0 to {MAX_WAIT_SECONDS} (default 0).",
+                {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
+                description=(
+                    f"Seconds to wait for a command, 0 to {MAX_WAIT_SECONDS} (default 0; empty: 0)."
+                ),
             ),
             OpenApiParameter(
                 LONG_POLL_HEADER,
@@ -99,7 +122,10 @@ class CommandsSchemaView(GatewayView):
             ),
         ],
         responses={
-            200: CommandListSerializer,
+            200: OpenApiResponse(
+                CommandListSerializer,
+                description="The commands to carry out now (possibly none, after `wait`).",
+            ),
             **operation_problems(503, s503=PROBLEM_DESCRIPTIONS[503]),
         },
         examples=[
@@ -208,8 +234,12 @@ async def _poll(request: HttpRequest, wait: float) -> list[DoorOpenCommand]:
             _open_poll, request.META.get("HTTP_AUTHORIZATION"), client_ip(request), loop, opened
         )
         (waiter,) = opened
+        if not commands and wait > 0:
+            wakeup.hub.hold(waiter)  # may end this device's oldest waiting poll
         while not commands and (remaining := deadline - loop.time()) > 0:
             if await waiter.wait(remaining):
+                if waiter.ended:  # a newer poll took its place
+                    break
                 commands = await _db(services.commands_claim, device=device)
         return commands
     finally:

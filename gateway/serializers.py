@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 
 class TeamsUserRefSerializer(serializers.Serializer[TeamsUser]):
-    id = serializers.UUIDField()
-    upn = serializers.CharField()
-    display_name = serializers.CharField()
+    id = serializers.UUIDField(help_text="The Teams user's Entra object id.")
+    upn = serializers.CharField(help_text="User principal name.")
+    display_name = serializers.CharField(help_text="The name Teams shows.")
 
 
 @extend_schema_serializer(
@@ -46,10 +46,18 @@ class TeamsUserRefSerializer(serializers.Serializer[TeamsUser]):
     ]
 )
 class CallSerializer(ApiModelSerializer):
-    call_group = serializers.UUIDField(source="call_group_id", allow_null=True)
-    device = serializers.UUIDField(source="device_id")
-    answered_by = TeamsUserRefSerializer(allow_null=True)
-    result = serializers.ChoiceField(choices=Call.Result.choices, allow_null=True)
+    call_group = serializers.UUIDField(
+        source="call_group_id",
+        allow_null=True,
+        help_text="The call group rung (null once deleted).",
+    )
+    device = serializers.UUIDField(source="device_id", help_text="The calling device's id.")
+    answered_by = TeamsUserRefSerializer(
+        allow_null=True, help_text="The Teams user who answered, or null."
+    )
+    result = serializers.ChoiceField(
+        choices=Call.Result.choices, allow_null=True, help_text="How it ended; null until then."
+    )
 
     class Meta:
         model = Call
@@ -66,6 +74,15 @@ class CallSerializer(ApiModelSerializer):
             "result",
             "door_opened",
         ]
+        extra_kwargs = {
+            "id": {"help_text": "The call's id: report its events with it."},
+            "state": {"help_text": "Where the call stands."},
+            "caller": {"help_text": "The calling party as reported."},
+            "started_at": {"help_text": "When it started (UTC)."},
+            "answered_at": {"help_text": "When it was answered (UTC), or null."},
+            "ended_at": {"help_text": "When it ended (UTC), or null."},
+            "door_opened": {"help_text": "Whether a door-open was executed during the call."},
+        }
 
     def to_representation(self, instance: Call) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -116,7 +133,10 @@ class CallEventSchema(OpenApiSerializerExtension):
         def variant(types: list[str], required: list[str]) -> dict[str, Any]:
             return {
                 "type": "object",
-                "properties": {"type": {"type": "string", "enum": types}, "user": user},
+                "properties": {
+                    "type": {"type": "string", "enum": types, "description": "What happened."},
+                    "user": user,
+                },
                 "required": required,
                 "additionalProperties": False,
             }
@@ -130,23 +150,30 @@ class CallEventSchema(OpenApiSerializerExtension):
 
 
 class CommandSerializer(ApiModelSerializer):
-    type = serializers.SerializerMethodField()
-    call_id = serializers.UUIDField()
+    type = serializers.SerializerMethodField(help_text="Always `door_open` (for now).")
+    call_id = serializers.UUIDField(help_text="The call whose door to open.")
 
     class Meta:
         model = DoorOpenCommand
         fields = ["id", "type", "call_id", "dtmf", "expires_at"]
+        extra_kwargs = {
+            "id": {"help_text": "The command's id: acknowledge it with it."},
+            "dtmf": {"help_text": "The door-open code to send in the call, as DTMF."},
+            "expires_at": {"help_text": "Do not carry it out after this time (UTC)."},
+        }
 
     def get_type(self, command: DoorOpenCommand) -> str:
         return "door_open"
 
 
 class CommandListSerializer(serializers.Serializer[Any]):
-    commands = CommandSerializer(many=True)
+    commands = CommandSerializer(many=True, help_text="Oldest first; possibly none.")
 
 
 class CommandAckSerializer(ApiSerializer):
-    result = serializers.ChoiceField(choices=["executed", "failed"])
+    result = serializers.ChoiceField(
+        choices=["executed", "failed"], help_text="Whether the door opened."
+    )
 
 
 @extend_schema_serializer(
@@ -168,10 +195,15 @@ class CommandAckSerializer(ApiSerializer):
     ]
 )
 class AckedCommandSerializer(CommandSerializer):
-    status = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(help_text="The command's status now.")
 
     class Meta(CommandSerializer.Meta):
         fields = [*CommandSerializer.Meta.fields, "status", "delivered_at", "acked_at"]
+        extra_kwargs = {
+            **CommandSerializer.Meta.extra_kwargs,
+            "delivered_at": {"help_text": "When it was delivered (UTC)."},
+            "acked_at": {"help_text": "When it was acknowledged (UTC)."},
+        }
 
     def get_status(self, command: DoorOpenCommand) -> str:
         return command.effective_status()

@@ -8,10 +8,10 @@ from gateway import longpoll, views
 
 urlpatterns = [
     path("calls", views.CallListView.as_view(), name="gateway-calls"),
-    path("calls/<uuid:call_id>/events", views.CallEventView.as_view(), name="gateway-call-events"),
+    path("calls/<str:call_id>/events", views.CallEventView.as_view(), name="gateway-call-events"),
     path("commands", longpoll.commands, name="gateway-commands"),
     path(
-        "commands/<uuid:command_id>/ack",
+        "commands/<str:command_id>/ack",
         views.CommandAckView.as_view(),
         name="gateway-command-ack",
     ),

@@ -7,10 +7,10 @@ All rules live in devices/services.py; errors are problem details (cybergate/pro
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
@@ -18,7 +18,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from callgroups.api import teams_user_or_404
-from cybergate.apiviews import problem_responses
+from cybergate.apiviews import parse_id, problem_responses
 from cybergate.problems import Problem
 from devices import services
 from devices.models import Call, Device
@@ -32,6 +32,15 @@ from gateway.serializers import (
 )
 
 TAG = "Device gateway"
+CALL_ID = OpenApiParameter(
+    "call_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The call's `id`."
+)
+COMMAND_ID = OpenApiParameter(
+    "command_id",
+    OpenApiTypes.UUID,
+    OpenApiParameter.PATH,
+    description="The command's `id` (from `GET commands`).",
+)
 
 
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
@@ -50,11 +59,15 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
 }
 
 
-def operation_problems(*statuses: int, **descriptions: str) -> dict[Any, OpenApiResponse]:
+def operation_problems(
+    *statuses: int, not_found: str | None = None, **descriptions: str
+) -> dict[Any, OpenApiResponse]:
     """Problem-details responses of a gateway operation (400, 401, 404 and 429 always)."""
     for always in (400, 401, 404, 429):
         descriptions.setdefault(f"s{always}", PROBLEM_DESCRIPTIONS[always])
-    return problem_responses(*statuses, always=(400, 401, 404, 429), **descriptions)
+    return problem_responses(
+        *statuses, always=(400, 401, 404, 429), not_found=not_found, **descriptions
+    )
 
 
 class GatewayView(APIView):
@@ -79,8 +92,11 @@ class CallListView(GatewayView):
         description="The call starts ringing the call group's available members.",
         request=CallStartSerializer,
         responses={
-            201: CallSerializer,
-            **operation_problems(s404="`not_found`: no such call group in this device's tenant."),
+            201: OpenApiResponse(CallSerializer, description="The call, ringing."),
+            **operation_problems(
+                s404="`not_found`: no such call group in this device's tenant.",
+                not_found="Call group not found.",
+            ),
         },
     )
     def post(self, request: DeviceRequest) -> Response:
@@ -104,19 +120,21 @@ class CallEventView(GatewayView):
             "`invalid_call_state`). Ending a call appends its call log entry and cancels its "
             "undelivered door-open commands."
         ),
+        parameters=[CALL_ID],
         request=CallEventSerializer,
         responses={
-            200: CallSerializer,
+            200: OpenApiResponse(CallSerializer, description="The call after the event."),
             **operation_problems(
                 409,
                 s404="`not_found` (not this device's call) or `user_not_found`.",
+                not_found="Call not found.",
                 s409="`invalid_call_state`, `not_a_member`, `member_unavailable` or `user_busy`.",
             ),
         },
     )
-    def post(self, request: DeviceRequest, call_id: uuid.UUID) -> Response:
+    def post(self, request: DeviceRequest, call_id: str) -> Response:
         data = _valid(CallEventSerializer, request)
-        call = self.device.calls.filter(id=call_id).first()
+        call = self.device.calls.filter(id=parse_id(call_id, "Call not found.")).first()
         if call is None:
             raise Problem(404, "not_found", "Call not found.")
         if data["type"] == "answered":
@@ -141,16 +159,25 @@ class CommandAckView(GatewayView):
             "`already_acknowledged`). The integrator sees the outcome at "
             "`GET /api/v1/door-open-commands/{id}`."
         ),
+        parameters=[COMMAND_ID],
         request=CommandAckSerializer,
         responses={
-            200: AckedCommandSerializer,
-            **operation_problems(409, s409="`not_delivered` or `already_acknowledged`."),
+            200: OpenApiResponse(
+                AckedCommandSerializer, description="The command with its final status."
+            ),
+            **operation_problems(
+                409,
+                s409="`not_delivered` or `already_acknowledged`.",
+                not_found="Command not found.",
+            ),
         },
     )
-    def post(self, request: DeviceRequest, command_id: uuid.UUID) -> Response:
+    def post(self, request: DeviceRequest, command_id: str) -> Response:
         data = _valid(CommandAckSerializer, request)
         command = services.command_ack(
-            device=self.device, command_id=command_id, result=data["result"]
+            device=self.device,
+            command_id=parse_id(command_id, "Command not found."),
+            result=data["result"],
         )
         return Response(AckedCommandSerializer(command).data)
 

@@ -4,6 +4,9 @@ How it fits together:
 
 - Each process has one `Hub`: a map from device id to the long-polls waiting in this process.
   A waiting poll holds an `asyncio.Event`, not a thread and not a database connection.
+- Places: a device holds at most MAX_WAITING_PER_DEVICE waiting polls (`hold`: a newer one ends
+  its oldest at once, answered empty), and a process at GATEWAY_MAX_WAITING takes a new poll's
+  place from a device holding more than one before it refuses anyone (`admit`).
 - `notify(device_id)` runs after the command's transaction commits (devices sends the
   `command_queued` signal; gateway/apps.py connects it here). It wakes this process's
   waiters directly and tells the other processes through the configured backend:
@@ -68,6 +71,10 @@ _SWEEP_OVERLAP = timedelta(seconds=5)
 # listener is a second of slower wake-ups.
 _RECONNECT_MIN_SECONDS = 0.1
 _RECONNECT_MAX_SECONDS = 1.0
+# A device holds at most this many waiting polls in a process: a newer poll ends its oldest at
+# once (with the empty answer, which a re-poll after a lost connection wants anyway), so one
+# credential cannot take a process's places from the other devices.
+MAX_WAITING_PER_DEVICE = 2
 
 
 def backend_name() -> str:
@@ -91,14 +98,20 @@ def sweep_interval(*, listening: bool = True) -> float:
 
 
 class Waiter:
-    """One long-poll waiting in this process. Woken from any thread."""
+    """One long-poll waiting in this process. Woken from any thread; `ended`: it must answer at
+    once, with nothing (its place went to a newer poll, see Hub.hold and Hub.admit)."""
 
-    __slots__ = ("device_id", "event", "loop")
+    __slots__ = ("device_id", "ended", "event", "loop")
 
     def __init__(self, device_id: str, loop: asyncio.AbstractEventLoop) -> None:
         self.device_id = device_id
         self.loop = loop
         self.event = asyncio.Event()
+        self.ended = False
+
+    def end(self) -> None:
+        self.ended = True
+        self.wake()
 
     def wake(self) -> None:
         # RuntimeError: its loop has closed, the request is gone.
@@ -125,6 +138,10 @@ class Hub:
         # Long-polls admitted and not yet answered (including those still authenticating): what
         # GATEWAY_MAX_WAITING bounds and /readyz reports.
         self._admitted = 0
+        # The polls waiting now (past their first look), by device, oldest first; and the devices
+        # holding more than one, oldest first: where a place comes from when the process is full.
+        self._held: dict[str, list[Waiter]] = {}
+        self._crowded: dict[str, None] = {}
         # Wake-ups numbered as they arrive, with the number of each device's latest: a poll that
         # can register only after its first look (it learns its device id from it) asks whether
         # a wake-up for the device came since it started, instead of looking again.
@@ -133,13 +150,22 @@ class Hub:
         self._woken_forgotten = 0  # wake-ups up to this number are no longer in _woken
 
     def admit(self, limit: int) -> bool:
-        """Count one more held long-poll, unless `limit` are held already; pair with release()."""
+        """Count one more held long-poll; pair with release(). With `limit` held already, the
+        place comes from a device holding more than one (its oldest poll ends at once); only
+        when every device holds one is the poll refused (False). So refusals fall on the devices
+        holding the most first, and no device is pushed below one poll by the others."""
+        ended = None
         with self._lock:
             if self._admitted >= limit:
-                metrics.gateway_polls_refused_busy.inc()
-                return False
+                if not self._crowded:
+                    metrics.gateway_polls_refused_busy.inc()
+                    return False
+                ended = self._held[next(iter(self._crowded))][0]
+                self._forget(ended)
             self._admitted += 1
         metrics.gateway_polls_waiting.inc()
+        if ended is not None:
+            ended.end()
         return True
 
     def release(self) -> None:
@@ -168,6 +194,33 @@ class Hub:
                 waiters.discard(waiter)
                 if not waiters:
                     del self._waiters[waiter.device_id]
+            self._forget(waiter)
+
+    def hold(self, waiter: Waiter) -> None:
+        """`waiter` (registered, its device authenticated) starts waiting. Its device's oldest
+        waiting poll beyond MAX_WAITING_PER_DEVICE ends at once."""
+        ended = None
+        with self._lock:
+            held = self._held.setdefault(waiter.device_id, [])
+            held.append(waiter)
+            if len(held) > MAX_WAITING_PER_DEVICE:
+                ended = held[0]
+                self._forget(ended)
+            elif len(held) > 1:
+                self._crowded[waiter.device_id] = None
+        if ended is not None:
+            ended.end()
+
+    def _forget(self, waiter: Waiter) -> None:
+        # Under self._lock: `waiter` no longer holds a place.
+        held = self._held.get(waiter.device_id)
+        if held is None or waiter not in held:
+            return
+        held.remove(waiter)
+        if len(held) <= 1:
+            self._crowded.pop(waiter.device_id, None)
+        if not held:
+            del self._held[waiter.device_id]
 
     def mark(self) -> int:
         """A point in the stream of wake-ups, for woken_since()."""

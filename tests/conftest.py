@@ -12,6 +12,7 @@ from audit.services import Actor
 from tenants.models import Tenant, User
 from tests.factories import PASSWORD, make_admin, make_api_secret, make_tenant
 from tests.helpers import bearer_client
+from tests.security.log_lines import security_log_lines  # noqa: F401 - checks every test's lines
 from tests.smtp import smtp_inbox  # noqa: F401 - a fixture for every test that sends mail
 
 

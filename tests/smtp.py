@@ -14,14 +14,29 @@ from aiosmtpd.controller import Controller
 
 
 class SmtpInbox:
-    """What the server received, in order; appended from aiosmtpd's thread."""
+    """What the server received, in order; appended from aiosmtpd's thread.
+
+    A test can make it answer as real servers do: `refuse` an address at RCPT TO (550, a
+    mailbox that is gone), or `fail_data` for a message to an address (451 after DATA, a
+    temporary failure of the whole message).
+    """
 
     def __init__(self, port: int) -> None:
         self.port = port
         self.received: list[tuple[list[str], str]] = []
+        self.refuse: set[str] = set()
+        self.fail_data: set[str] = set()
         self._lock = threading.Lock()
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
+        if self.fail_data & {address.lower() for address in envelope.rcpt_tos}:
+            return "451 4.3.0 Temporary failure, try again later"
         with self._lock:
             self.received.append(
                 (sorted(envelope.rcpt_tos), envelope.content.decode("utf8", "replace"))

@@ -1,5 +1,7 @@
 """A typed client generated from /api/schema/ with openapi-python-client (any warning fails) runs
-a short integration against a live server: the door-open flow and the feeds with ack."""
+a short integration against a live server: the door-open flow and the feeds with ack, and a feed
+page carrying values a newer server may send (an audit action and actor type the client's enums
+do not list), which it must parse and acknowledge past."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from audit.services import Actor, record
 from devices.models import DoorOpenCommand
 from devices.services import call_end
 from tests.api.conftest import start_answered_call
@@ -120,3 +123,33 @@ def test_generated_client_opens_the_door_and_reads_the_feeds(generated, live_ser
 
     actions = [entry.action for entry in audit_trail.sync(client=api).entries]
     assert models.AuditActionEnum.DOOR_OPEN_REQUESTED in actions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generated_client_reads_and_acks_past_values_it_does_not_know(
+    generated, live_server, tenant
+):
+    client_module = generated("")
+    audit_trail = generated("api.audit_trail.audit_trail_retrieve")
+    audit_trail_ack = generated("api.audit_trail.audit_trail_ack_create")
+    models = generated("models")
+    known_actions = {action.value for action in models.AuditActionEnum}
+    known_actors = {actor.value for actor in models.ActorTypeEnum}
+    _, value = make_api_secret(tenant)
+    api = client_module.AuthenticatedClient(base_url=live_server.url, token=value)
+    # What a newer server would write: an action and an actor type today's schema does not list.
+    assert "door.unlocked_forever" not in known_actions and "robot" not in known_actors
+    record(tenant=tenant, actor=Actor("robot", "R2"), action="door.unlocked_forever")
+    record(tenant=tenant, actor=Actor.system(), action="door.opened", target="device:Front")
+    assert "door.opened" in known_actions
+
+    page = audit_trail.sync(client=api)
+    assert isinstance(page, models.AuditPage), page
+    unknown, known = page.entries[-2:]
+    assert unknown.action == "door.unlocked_forever" and unknown.actor.type_ == "robot"
+    assert not isinstance(unknown.action, models.AuditActionEnum)
+    assert known.action == models.AuditActionEnum.DOOR_OPENED
+
+    acked = audit_trail_ack.sync(client=api, body=models.AckRequest(cursor=page.cursor))
+    assert acked.acknowledged is True
+    assert audit_trail.sync(client=api).entries == []

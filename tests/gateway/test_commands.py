@@ -333,6 +333,17 @@ def test_a_bad_ack_is_an_invalid_request(gateway, active_call, body):
     assert "result" in response.json()["errors"]
 
 
+@ROLLED_BACK
+def test_a_claim_after_the_devices_credential_was_rotated_hands_out_nothing(gateway, active_call):
+    authenticated = gateway.device  # as the poll's authentication found it
+    command = request_door_open(active_call.answered_by)
+    services.device_credential_rotate(Device.objects.get(pk=authenticated.pk))
+
+    assert services.commands_claim(device=authenticated) == []
+    assert DoorOpenCommand.objects.get(pk=command.pk).status == DoorOpenCommand.Status.QUEUED
+    assert services.commands_claim(device=Device.objects.get(pk=authenticated.pk)) == [command]
+
+
 def test_polling_marks_the_device_seen(gateway):
     Device.objects.filter(pk=gateway.device.pk).update(last_seen_at=None)
     before = timezone.now()

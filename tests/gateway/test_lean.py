@@ -183,6 +183,11 @@ def _variants(credential: str) -> dict[str, dict]:
         "post": {"path": PATH, "method": "POST", "headers": good},
         "head": {"path": PATH, "method": "HEAD", "headers": good},
         "foreign host": {"path": PATH, "headers": {**good, "Host": "evil.example"}},
+        "query too long": {"path": f"{PATH}?wait=0&pad={'a=1&' * 600}", "headers": good},
+        "headers too large": {
+            "path": PATH,
+            "headers": {**good, "X-Pad-1": "x" * 4500, "X-Pad-2": "x" * 4500},
+        },
     }
 
 
@@ -394,3 +399,26 @@ def test_devices_polling_at_once_each_get_their_own_door_open_once(servers, tena
     for credential in issued:
         mine = [ids for c, ids in zip(credentials, got, strict=True) if c == credential]
         assert sorted(mine, key=len) == [[], [issued[credential]]], credential
+
+
+def test_an_oversized_request_is_refused_before_anything_reads_it(servers, world, sources):
+    """A query string over 2048 characters is 414, header fields over 8192 together 431, before
+    authentication (nothing counts against the address) and before the query is parsed."""
+    too_long = f"{PATH}?wait=0&{'a=1&' * 25_000}"  # 100 KB of parameters
+    wrong = bearer("cgd_" + "w" * 43)
+    for name in ("lean", "django"):
+        url, source = servers[name].url, sources[name]
+        for headers in ({}, wrong, bearer(world["credential"])):
+            for _ in range(FAILURE_LIMIT + 1):
+                answer = request(url, too_long, source=source, headers=headers)
+                assert answer.status == 414, (name, answer.body)
+                assert answer.header("Content-Type") == "application/problem+json"
+                assert answer.json()["code"] == "uri_too_long"
+        big = request(url, source=source, headers={**wrong, "X-Pad": "x" * 9000})
+        assert (big.status, big.json()["code"]) == (431, "headers_too_large"), name
+        # None of it was a failed authentication: a wrong credential is 401, not yet 429.
+        assert request(url, source=source, headers=wrong).status == 401, name
+        # Up to the limit, served.
+        just = f"{PATH}?wait=0&pad={'x' * (2048 - len('wait=0&pad='))}"
+        answer = request(url, just, source=source, headers=bearer(world["credential"]))
+        assert (answer.status, answer.json()) == (200, {"commands": []}), name

@@ -206,15 +206,17 @@ def _kill_listeners(backend: str, channel: str) -> int:
     return killed
 
 
-def test_waiting_polls_hold_no_thread_and_no_database_connection(servers, world):
+def test_waiting_polls_hold_no_thread_and_no_database_connection(servers, world, tenant):
     a, _ = servers
     process = a.process.pid
     answered_call(a.url, world)
+    # 30 door stations with two polls each (a device holds at most two waiting polls).
+    credentials = [make_device(tenant, f"Gate {n}")[1] for n in range(30)] * 2
     poll(a.url, world["front_credential"], 0)  # start the pools and listeners
     before = _threads(process)
 
     with ThreadPoolExecutor(max_workers=60) as pool:
-        waiting = [pool.submit(poll, a.url, world["back_credential"], 4) for _ in range(60)]
+        waiting = [pool.submit(poll, a.url, credential, 4) for credential in credentials]
         time.sleep(2.0)
         during = _threads(process)
         connections = _connections_of(process)

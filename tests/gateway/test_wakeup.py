@@ -161,3 +161,44 @@ def test_a_poll_registered_after_its_first_look_learns_whether_its_device_was_wo
             hub.unregister(started)
 
     assert asyncio.run(scenario()) == [False, False, True, False]
+
+
+@pytest.fixture
+def own_hub(quiet_hub):
+    """A hub of the test's own (its places start empty), with the quiet settings."""
+    hub = wakeup.Hub()
+    yield hub
+    hub.stop()
+
+
+def test_a_device_holds_at_most_two_waiting_polls_a_newer_one_ends_its_oldest(own_hub):
+    hub = own_hub
+
+    async def scenario() -> list[bool]:
+        polls = [hub.register("device-greedy") for _ in range(4)]
+        other = hub.register("device-other")
+        for poll in [*polls, other]:
+            hub.hold(poll)
+        return [poll.ended for poll in [*polls, other]]
+
+    assert asyncio.run(scenario()) == [True, True, False, False, False]
+
+
+def test_a_full_hub_takes_the_place_of_a_device_holding_the_most_then_refuses(own_hub):
+    hub = own_hub
+
+    async def scenario() -> None:
+        held = {}
+        for name in ("a1", "a2", "b1", "c1"):  # device a holds two, b and c one each
+            assert hub.admit(4)
+            held[name] = hub.register(f"device-{name[0]}")
+            hub.hold(held[name])
+        assert hub.admit(4)  # a newcomer: a's oldest poll gives up its place
+        assert [name for name, poll in held.items() if poll.ended] == ["a1"]
+        hub.unregister(held["a1"])
+        hub.release()
+        assert not hub.admit(4)  # every device holds one: refused
+        assert not any(poll.ended for name, poll in held.items() if name != "a1")
+        assert hub.admitted_count() == 4
+
+    asyncio.run(scenario())

@@ -62,17 +62,51 @@ def test_a_failed_admin_sign_in_is_logged(client, staff_user, security_events):
     assert event["user"] == staff_user.email
 
 
-def test_a_sign_in_lockout_is_logged_once_not_per_refused_attempt(client, admin_user, caplog):
-    caplog.set_level(logging.INFO, logger=LOGGER)
+def test_a_sign_in_lockout_is_logged_once_not_per_refused_attempt(
+    client, admin_user, security_events
+):
     form = {"login": admin_user.email, "password": "wrong-password-123"}
     for _ in range(6):  # 5 failures, then the lockout
         client.post("/accounts/login/", form)
     assert [client.post("/accounts/login/", form).status_code for _ in range(3)] == [429] * 3
-    lines = [r.getMessage() for r in caplog.records if r.name == LOGGER]
-    assert sum('"login_failed"' in line for line in lines) == 5
-    assert sum(line.startswith("user.locked_out") for line in lines) == 1
-    assert not any('"rate_limited"' in line for line in lines)
-    assert "wrong-password-123" not in caplog.text
+    events = [e["event"] for e in security_events()]
+    assert events == ["login_failed"] * 5 + ["user.locked_out"]
+    (locked,) = [e for e in security_events() if e["event"] == "user.locked_out"]
+    assert (locked["user"], locked["client_ip"]) == (admin_user.email, "127.0.0.1")
+    assert locked["reason"] == "too_many_login_attempts"
+    assert 0 < locked["retry_in_seconds"] <= 300
+    assert "wrong-password-123" not in security_events.text()
+
+
+def test_every_security_event_is_one_json_object_per_line(
+    client, admin_user, settings, security_log_lines
+):
+    """The lines as the configured handler writes them (settings.LOGGING), for every kind of
+    event: sign-in failures, the lockout, a sign-in, failed API authentication, a 429."""
+    settings.AUTH_FAILURE_RATE_LIMIT = "1/min"
+    form = {"login": admin_user.email, "password": "wrong-password-123"}
+    for _ in range(6):
+        client.post("/accounts/login/", form)
+    Client().post("/accounts/login/", {"login": "bob@acme.example", "password": "x"})
+    Client().login(email=admin_user.email, password=PASSWORD)  # locked out: refused too
+    signed_in = Client()
+    signed_in.post(
+        "/accounts/login/",
+        {"login": admin_user.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert [Client().get("/api/v1/version").status_code for _ in range(2)] == [401, 429]
+    lines = security_log_lines.lines
+    assert lines and all(line.startswith("{") and line.endswith("}") for line in lines)
+    events = [json.loads(line) for line in lines]
+    names = {e["event"] for e in events}
+    assert {"login_failed", "user.locked_out", "auth_failed", "rate_limited"} <= names
+    for event in events:
+        assert event["logger"] == LOGGER
+        assert event["level"] in ("info", "warning")
+        assert event["timestamp"].endswith("Z")
+        assert "request_id" in event
+    assert "wrong-password-123" not in "".join(lines)
 
 
 def test_a_login_name_that_is_not_an_email_is_not_logged(db, security_events):

@@ -35,6 +35,8 @@ def test_a_malformed_url_is_named_without_its_password(name: str, value: str):
         ("SESSION_IDLE_MINUTES", "0", "must be above 0"),
         ("SESSION_MAX_AGE_HOURS", "-1", "must be above 0"),
         ("DATABASE_POOL_SIZE", "-1", "must be at least 0"),
+        ("IPV6_LIMIT_PREFIX", "129", "must be at most 128"),
+        ("IPV6_LIMIT_PREFIX", "0", "must be at least 1"),
         ("GATEWAY_DB_THREADS", "0", "must be above 0"),
         ("GATEWAY_WAKEUP", "carrier", "expected auto, redis, postgres or db-poll"),
         ("GATEWAY_LOOP_PROBE", "perhaps", "expected true or false"),
@@ -72,11 +74,13 @@ def test_well_formed_values_are_read_with_their_types():
         "EMAIL_USE_TLS",
         "EMAIL_HOST_PASSWORD",
         "GATEWAY_LOOP_PROBE",
+        "IPV6_LIMIT_PREFIX",
         SESSION_IDLE_MINUTES="5.5",
         GATEWAY_WAKEUP=" DB-Poll ",
         TRUSTED_PROXIES="10.1.2.3, 2001:db8::/64",
         EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587",
         GATEWAY_LOOP_PROBE="on",
+        IPV6_LIMIT_PREFIX="56",
     )
     assert values == {
         "SESSION_IDLE_MINUTES": 5.5,
@@ -87,12 +91,18 @@ def test_well_formed_values_are_read_with_their_types():
         "EMAIL_USE_TLS": True,
         "EMAIL_HOST_PASSWORD": "pw",
         "GATEWAY_LOOP_PROBE": True,
+        "IPV6_LIMIT_PREFIX": 56,
     }
 
 
 def test_defaults_without_any_variable():
     values = read_settings(
-        "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "API_RATE_LIMIT", "GATEWAY_MAX_WAITING"
+        "EMAIL_BACKEND",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "API_RATE_LIMIT",
+        "GATEWAY_MAX_WAITING",
+        "IPV6_LIMIT_PREFIX",
     )
     assert values == {
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
@@ -100,4 +110,5 @@ def test_defaults_without_any_variable():
         "EMAIL_PORT": 25,
         "API_RATE_LIMIT": "600/min",
         "GATEWAY_MAX_WAITING": 2000,
+        "IPV6_LIMIT_PREFIX": 64,
     }

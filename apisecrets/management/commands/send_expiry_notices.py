@@ -48,8 +48,11 @@ class Command(BaseCommand):
                 raise CommandError("--metrics-port needs --loop (a one-off run is not scraped).")
             metrics.serve_in_thread(metrics_address, metrics_port)
         while True:
-            sent = send_expiry_notices()
-            self.stdout.write(f"{sent} expiry notice(s) sent.")
+            outcome = send_expiry_notices()
+            line = f"{outcome.sent} expiry notice email(s) sent."
+            if outcome.failed:
+                line += f" {outcome.failed} refused or failed: tried again by a later run."
+            self.stdout.write(line)
             if not loop:
                 return
             close_old_connections()
