@@ -29,6 +29,21 @@ from tests.helpers import assert_problem, bearer
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_server_sessions_left(django_db_setup, django_db_blocker):
+    """The servers' PostgreSQL sessions end a moment after their processes: end them now, or
+    the test database cannot be dropped."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 def scrape(url: str) -> dict[tuple[str, tuple], float]:
     response = httpx.get(f"{url}/metrics", timeout=15)
     assert response.status_code == 200, response.text
