@@ -45,6 +45,7 @@ class ApiSecretAdmin(SupportAdmin):
         "allowed_addresses",
         "replaced_by",
         "rolled_at",
+        "disabled_at",
     )
     readonly_fields = fields
     actions = ["revoke"]

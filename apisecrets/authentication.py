@@ -9,7 +9,13 @@ access being switched off — to that window on every process, without any cross
 a deletion in this process evicts at once (the services call `cache.forget`). Each request gets
 its own copies of the cached instances, so nothing a view does to them (a deferred field it
 loads, a related object it caches) leaks into another request. Expiry is checked on every
-request against the cached `expires_at`, so a secret stops working the moment it expires.
+request against the cached `expires_at`, so a secret stops working the moment it expires; a
+disabled one (`disabled_at`) is refused like a deleted one: here at once, elsewhere within the
+window.
+
+A test secret belongs to its tenant's sandbox (a tenant row of its own), so `request.tenant` is
+the sandbox and every view, scoped by it as always, sees sandbox rows only. The live tenant's
+API access governs it.
 
 Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP. Over it the address
 gets 429 `auth_rate_limited` for every secret it has not used successfully lately, decided before
@@ -125,7 +131,7 @@ def clear_cache() -> None:
 def _load(value: str) -> _Entry | None:
     """One indexed query by keyed hash (tokens.find: retired peppers too, re-hashed on a hit)."""
     secret = tokens.find(
-        ApiSecret.objects.select_related("tenant").defer(*_DEFERRED),
+        ApiSecret.objects.select_related("tenant__sandbox_of").defer(*_DEFERRED),
         "hashed_value",
         value,
         API_SECRET_PURPOSE,
@@ -153,6 +159,17 @@ def _address_allowed(ip: str | None, networks: tuple) -> bool:
     if mapped is not None:
         address = mapped
     return any(address in network for network in networks)
+
+
+def _unknown(value: str) -> AuthenticationProblem:
+    """A well-formed secret that matches none: name it by its display prefix (never more of
+    it), as the API Access page lists secrets, so the integrator can tell which one is gone."""
+    prefix = value[: tokens.DISPLAY_PREFIX_LENGTH]
+    return AuthenticationProblem(
+        "invalid_secret",
+        f"No API secret {prefix}… exists (deleted or replaced?). Check the API Access page for "
+        "the secrets that exist, or create one.",
+    )
 
 
 class ApiClient:
@@ -204,7 +221,7 @@ class ApiSecretAuthentication(BaseAuthentication):
             entry = _load(value)
             if entry is None:
                 cache.discard(hashed)
-                raise attempt.failed(invalid)
+                raise attempt.failed(_unknown(value))
             cache.put(hashed, entry)
 
         now = timezone.now()
@@ -213,7 +230,15 @@ class ApiSecretAuthentication(BaseAuthentication):
             raise attempt.failed(
                 AuthenticationProblem("expired_secret", "The API secret has expired.")
             )
-        if not entry.tenant.api_access_enabled:
+        if entry.secret.disabled_at is not None:
+            _count(_refused, entry.secret_id)
+            raise attempt.failed(
+                AuthenticationProblem(
+                    "disabled_secret",
+                    "The API secret is disabled. A tenant admin can enable it on its page.",
+                )
+            )
+        if not (entry.tenant.sandbox_of or entry.tenant).api_access_enabled:
             _count(_refused, entry.secret_id)
             raise Problem(
                 403,

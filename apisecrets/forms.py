@@ -5,6 +5,7 @@ from django import forms
 from apisecrets.models import (
     FORBIDDEN_NAME_CHARACTERS,
     NAME_MAX_LENGTH,
+    PERMISSION_HELP,
     PERMISSIONS,
     ROLL_OVERLAP_DEFAULT,
     ROLL_OVERLAPS,
@@ -51,12 +52,15 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
         },
     )
 
+    # Least privilege: nothing is checked until the admin chooses.
     permissions = forms.MultipleChoiceField(
         label="Permissions",
         choices=[(name, f"{name} — {label}") for name, (_, label) in PERMISSIONS.items()],
-        initial=list(PERMISSIONS),
         widget=forms.CheckboxSelectMultiple,
-        help_text="What integrations using this secret may do. Choose at least one.",
+        help_text=(
+            "What integrations using this secret may do. Choose at least one; "
+            "grant only what the integration needs."
+        ),
         error_messages={"required": "Choose at least one permission."},
     )
 
@@ -82,8 +86,27 @@ class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):
     def clean_permissions(self) -> list[str]:
         return clean_permissions(self.cleaned_data["permissions"])
 
+    def permission_choices(self) -> list[tuple[forms.boundfield.BoundWidget, str]]:
+        """Each permission's checkbox with what it allows (templates/_permissions_field.html)."""
+        return permission_choices(self["permissions"])
+
     def clean_allowed_addresses(self) -> list[str]:
         return clean_allowed_addresses(self.cleaned_data["allowed_addresses"])
+
+
+def permission_choices(field: forms.BoundField) -> list[tuple[forms.boundfield.BoundWidget, str]]:
+    return [(choice, PERMISSION_HELP[choice.data["value"]]) for choice in field]
+
+
+class ApiSecretEditForm(DescribedErrorsMixin, forms.Form):
+    """The secret page's form for its name and permissions."""
+
+    name = ApiSecretCreateForm.base_fields["name"]
+    permissions = ApiSecretCreateForm.base_fields["permissions"]
+
+    clean_name = ApiSecretCreateForm.clean_name
+    clean_permissions = ApiSecretCreateForm.clean_permissions
+    permission_choices = ApiSecretCreateForm.permission_choices
 
 
 class AllowedAddressesForm(DescribedErrorsMixin, forms.Form):
@@ -103,3 +126,23 @@ class RollForm(DescribedErrorsMixin, forms.Form):
         help_text="Time to switch your integrations to the new secret; then the old one expires.",
         error_messages={"invalid_choice": "Choose one of the offered overlaps."},
     )
+    # Empty: the current period (the service's default).
+    validity_days = forms.IntegerField(
+        label="New secret valid for (days)",
+        required=False,
+        help_text=f"From {VALIDITY_MIN_DAYS} to {VALIDITY_MAX_DAYS} days. Default: the current "
+        "secret's validity period.",
+        widget=forms.NumberInput(
+            attrs={"min": VALIDITY_MIN_DAYS, "max": VALIDITY_MAX_DAYS, "step": 1}
+        ),
+        error_messages={
+            "required": "Enter the number of days.",
+            "invalid": "Enter a whole number of days.",
+        },
+    )
+
+    def clean_validity_days(self) -> int | None:
+        days = self.cleaned_data["validity_days"]
+        if days is not None:
+            check_validity_days(days)
+        return days

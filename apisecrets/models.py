@@ -18,6 +18,8 @@ VALIDITY_DEFAULT_DAYS = 90
 ALLOWED_ADDRESSES_MAX = 50
 # A tenant's API secrets at most (a replaced secret shares its successor's place: places_used).
 MAX_PER_TENANT = 4
+# A tenant's test secrets (its sandbox's) at most, counted apart from the live ones.
+MAX_TEST_PER_TENANT = 4
 # Expired, or expiring within this many calendar days: the table warns (needs_warning).
 WARNING_DAYS = 20
 # How long a rolled secret keeps working next to its successor (Roll dialog choices).
@@ -29,8 +31,8 @@ ROLL_OVERLAPS: dict[str, tuple[timedelta, str]] = {
 }
 ROLL_OVERLAP_DEFAULT = "1d"
 
-# What a secret may do (SPEC §6): name -> (model field, label). The seed's secrets could do
-# everything, so all three are the default.
+# What a secret may do: name -> (model field, label). The model's defaults are True because the
+# seed's secrets could do everything; the Create dialog starts from none (least privilege).
 PERMISSIONS: dict[str, tuple[str, str]] = {
     "read": ("perm_read", "Read"),
     "availability": ("perm_availability", "Change availability"),
@@ -84,6 +86,9 @@ class ApiSecret(models.Model):
     # When it was rolled. Set before the successor is inserted, so that the pair may share the
     # name (the uniqueness constraint skips rolled secrets).
     rolled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Paused by an admin (Disable): refused with 401 disabled_secret until enabled again. It
+    # keeps its place, name, permissions and expiry.
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     prefix = models.CharField(
         max_length=16, help_text="First characters of the value, for display."
     )
@@ -92,6 +97,10 @@ class ApiSecret(models.Model):
     # confirmed (POST .../ack); reading never moves them.
     call_log_position = models.BigIntegerField(default=0, editable=False)
     audit_position = models.BigIntegerField(default=0, editable=False)
+    # The roll chain this secret belongs to: the id of its first secret (its own, unless it is a
+    # successor). The chain shares the feeds' positions and cursors (cybergate.feeds), so a roll
+    # neither replays the logs nor refuses the cursors the integrator holds.
+    lineage = models.UUIDField(editable=False, db_index=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -109,6 +118,21 @@ class ApiSecret(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        if self.lineage is None:  # a new chain
+            self.lineage = self.id
+        super().save(*args, **kwargs)
+
+    @property
+    def is_test(self) -> bool:
+        """A test secret: it belongs to its tenant's sandbox (tenants.services.tenant_sandbox)."""
+        return self.tenant.is_sandbox
+
+    @property
+    def owner(self):
+        """The live tenant whose admins manage this secret: its own, or its sandbox's."""
+        return self.tenant.sandbox_of or self.tenant
+
     def working_predecessor(self, now: datetime | None = None) -> ApiSecret | None:
         """The secret this one replaced (Roll), while it still works: in its overlap."""
         return ApiSecret.objects.filter(
@@ -121,6 +145,16 @@ class ApiSecret(models.Model):
 
     def has_permission(self, name: str) -> bool:
         return bool(getattr(self, PERMISSIONS[name][0]))
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    @property
+    def validity_days(self) -> int:
+        """The validity period chosen at creation (or Roll), in whole days, within the limits."""
+        period = round((self.expires_at - self.created_at) / timedelta(days=1))
+        return min(max(period, VALIDITY_MIN_DAYS), VALIDITY_MAX_DAYS)
 
     @property
     def masked(self) -> str:
@@ -152,6 +186,12 @@ class ApiSecret(models.Model):
         if ago <= 0:
             return "expired today"
         return "expired 1 day ago" if ago == 1 else f"expired {ago} days ago"
+
+
+def secrets_of(tenant) -> models.QuerySet[ApiSecret]:
+    """Every secret a tenant's admins manage on the API Access page: its live secrets and its
+    sandbox's test secrets."""
+    return ApiSecret.objects.filter(Q(tenant=tenant) | Q(tenant__sandbox_of=tenant))
 
 
 def places_used(secrets) -> int:

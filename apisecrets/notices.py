@@ -30,7 +30,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apisecrets.models import ApiSecret, ExpiryNotice
+from apisecrets.services import summary
 from cybergate import metrics
+from webhooks import events
+from webhooks.services import emit
 
 # Most urgent first: a secret gets only the most urgent notice due (one made with 10 days'
 # validity gets no "20 days" notice).
@@ -39,6 +42,13 @@ _BEFORE = [
     (ExpiryNotice.Kind.DAYS_7, timedelta(days=7)),
     (ExpiryNotice.Kind.DAYS_20, timedelta(days=20)),
 ]
+
+
+def reminder_schedule() -> list[int]:
+    """Days before expiry a reminder goes out, earliest first (for the secret's page)."""
+    return sorted((before.days for _, before in _BEFORE), reverse=True)
+
+
 # Secrets that expired longer ago than this get no "expired" notice (e.g. on the first run).
 EXPIRED_NOTICE_WINDOW = timedelta(days=7)
 
@@ -57,12 +67,15 @@ def _message(secret: ApiSecret, kind: str, now: datetime) -> tuple[str, str]:
     when = secret.expires_at.strftime("%Y-%m-%d %H:%M UTC")
     if kind == ExpiryNotice.Kind.EXPIRED:
         subject = f"[CyberGate] API secret “{secret.name}” has expired"
-        first = f"The API secret “{secret.name}” of {secret.tenant.name} expired on {when}."
-        advice = "Integrations that use it are refused. Create a new secret and switch to it."
+        first = f"The API secret “{secret.name}” of {secret.owner.name} expired on {when}."
+        advice = (
+            "Integrations that use it are refused. Roll it on its page to get a successor "
+            "with the same name and permissions, then switch your integrations to it."
+        )
     else:
         subject = f"[CyberGate] API secret “{secret.name}” expires {secret.expiration_text(now)}"
         first = (
-            f"The API secret “{secret.name}” of {secret.tenant.name} expires on {when} "
+            f"The API secret “{secret.name}” of {secret.owner.name} expires on {when} "
             f"({secret.expiration_text(now)})."
         )
         advice = (
@@ -115,7 +128,7 @@ def _notify(pk: UUID, now: datetime) -> Outcome:
     with transaction.atomic():
         secret = (
             ApiSecret.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("tenant")
+            .select_related("tenant__sandbox_of")
             .filter(pk=pk, rolled_at__isnull=True)
             .first()
         )
@@ -124,9 +137,18 @@ def _notify(pk: UUID, now: datetime) -> Outcome:
         kind = due_kind(secret, now)
         if kind is None:
             return Outcome()
-        admins = sorted(secret.tenant.users.filter(is_active=True).values_list("email", flat=True))
+        # A test secret's notices go to the admins of the tenant whose sandbox holds it.
+        admins = sorted(secret.owner.users.filter(is_active=True).values_list("email", flat=True))
         notice = secret.expiry_notices.filter(kind=kind).first()
         if notice is None:
+            # The webhook event once per endpoint (its key), whatever the mail does.
+            expired = kind == ExpiryNotice.Kind.EXPIRED
+            emit(
+                tenant_id=secret.tenant_id,
+                event_type=events.API_SECRET_EXPIRED if expired else events.API_SECRET_EXPIRING,
+                data={**summary(secret), "notice": kind},
+                key=f"{secret.id}:{kind}",
+            )
             if not admins:
                 return Outcome()
             notice = ExpiryNotice(secret=secret, kind=kind, sent_at=now, pending=admins)

@@ -5,23 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from apisecrets import cache, tokens
 from apisecrets.models import (
     MAX_PER_TENANT,
+    MAX_TEST_PER_TENANT,
     PERMISSIONS,
     ROLL_OVERLAPS,
-    VALIDITY_MAX_DAYS,
-    VALIDITY_MIN_DAYS,
     ApiSecret,
     ApiSecretUsage,
     places_used,
+    secrets_of,
 )
 from apisecrets.validators import (
     check_validity_days,
@@ -32,6 +34,9 @@ from apisecrets.validators import (
 )
 from audit.services import Actor, record
 from tenants.models import Tenant, User
+from tenants.services import tenant_sandbox
+from webhooks import events
+from webhooks.services import emit
 
 API_SECRET_PURPOSE = "api_secret"
 
@@ -60,33 +65,42 @@ class CreateRefusal:
 
 
 def create_refusal(
-    tenant: Tenant, secrets: Iterable[ApiSecret] | None = None
+    tenant: Tenant, secrets: Iterable[ApiSecret] | None = None, *, test: bool = False
 ) -> CreateRefusal | None:
-    """Can `tenant` create an API secret now? None if it can, else why not.
+    """Can `tenant` create an API secret (`test`: a test secret) now? None if it can, else why
+    not.
 
     The one statement of the rule, for the service (under the tenant row's lock), the Create
-    page and the API Access page's button and note. `secrets`: the tenant's secrets when the
-    caller has them already (the page's list), else they are read.
+    page and the API Access page's buttons and notes. Live and test secrets have places of
+    their own. `secrets`: the tenant's secrets of that kind when the caller has them already
+    (the page's list), else they are read.
     """
     if not tenant.api_access_enabled:
         return CreateRefusal("api_access_disabled", ACCESS_DISABLED_MESSAGE)
     if secrets is None:
-        secrets = tenant.api_secrets.only("replaced_by")
-    limit = MAX_PER_TENANT
+        secrets = ApiSecret.objects.filter(
+            **({"tenant__sandbox_of": tenant} if test else {"tenant": tenant})
+        ).only("replaced_by")
+    limit = MAX_TEST_PER_TENANT if test else MAX_PER_TENANT
     if places_used(secrets) >= limit:
+        kind = "test secrets" if test else "API secrets"
         return CreateRefusal(
             "limit_reached",
-            f"You have reached the maximum: at most {limit} API secrets per tenant. "
+            f"You have reached the maximum: at most {limit} {kind} per tenant. "
             "Delete one to create another.",
         )
     return None
 
 
-def check_name_is_distinct(tenant: Tenant, name: str) -> None:
+def check_name_is_distinct(
+    tenant: Tenant, name: str, *, exclude: Iterable[UUID | str] = ()
+) -> None:
     """Refuse a name that is, or looks like (Unicode TR39 confusables, any case), the name of
-    another of the tenant's secrets: "gаmma old" with a Cyrillic а beside "gamma old"."""
+    another of the tenant's secrets: "gаmma old" with a Cyrillic а beside "gamma old".
+    `exclude`: ids of secrets that may keep the name (the renamed secret and its predecessors)."""
     key = name_look_alike_key(name)
-    for other in tenant.api_secrets.values_list("name", flat=True):
+    others = secrets_of(tenant).exclude(pk__in=list(exclude)).values_list("name", flat=True)
+    for other in others:
         if other.lower() == name.lower():
             error = ValidationError("An API secret with this name already exists.", code="unique")
         elif name_look_alike_key(other) == key:
@@ -115,8 +129,13 @@ def api_secret_create(
     allowed_addresses: str | Iterable[str] = (),
     created_by: User | None = None,
     ip: str | None = None,
+    test: bool = False,
 ) -> tuple[ApiSecret, str]:
     """Create a secret; return it and its value, which exists nowhere else after this call.
+
+    `test`: a test secret (`cgs_test_…`), which belongs to the tenant's sandbox (made on the
+    first one) and acts on nothing else; its place is one of the test places. It is audited in
+    the tenant's own trail, where its admins act.
 
     The tenant row is locked for the count-then-insert, so of N concurrent creators at 3 secrets
     exactly one succeeds.
@@ -133,21 +152,26 @@ def api_secret_create(
         raise ValidationError({"allowed_addresses": exc}) from exc
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        refusal = create_refusal(locked)
+        if locked.is_sandbox:
+            raise ValidationError(
+                "A sandbox's secrets are its tenant's test secrets: create one for that tenant.",
+                code="sandbox",
+            )
+        refusal = create_refusal(locked, test=test)
         if refusal is not None:
             raise refusal.error()
         check_name_is_distinct(locked, name)
-        value = tokens.generate_api_secret()
+        value = tokens.generate_api_secret(test=test)
         now = timezone.now()
         try:
             with transaction.atomic():
                 secret = ApiSecret.objects.create(
-                    tenant=locked,
+                    tenant=tenant_sandbox(locked) if test else locked,
                     name=name,
                     created_by=created_by,
                     created_at=now,
                     expires_at=now + timedelta(days=validity_days),
-                    prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
+                    prefix=tokens.api_secret_display_prefix(value),
                     hashed_value=hash_api_secret(value),
                     allowed_addresses=allowed_addresses,
                     **{field: perm in permissions for perm, (field, _) in PERMISSIONS.items()},
@@ -173,10 +197,25 @@ def api_secret_create(
                 "validity_days": validity_days,
                 "permissions": permissions,
                 "allowed_addresses": allowed_addresses,
+                **({"test": True} if test else {}),
             },
             ip=ip,
         )
+        emit(tenant_id=locked.id, event_type=events.API_SECRET_CREATED, data=summary(secret))
     return secret, value
+
+
+def summary(secret: ApiSecret) -> dict[str, Any]:
+    """What webhooks say of a secret: never its value or hash."""
+    return {
+        "id": str(secret.id),
+        "name": secret.name,
+        "prefix": secret.prefix,
+        "permissions": [perm for perm, (field, _) in PERMISSIONS.items() if getattr(secret, field)],
+        "allowed_addresses": list(secret.allowed_addresses or []),
+        "created_at": DateTimeField().to_representation(secret.created_at),
+        "expires_at": DateTimeField().to_representation(secret.expires_at),
+    }
 
 
 class CannotRoll(ValidationError):
@@ -188,12 +227,14 @@ def api_secret_roll(
     secret: ApiSecret,
     actor: Actor,
     overlap: str,
+    validity_days: int | None = None,
     created_by: User | None = None,
     ip: str | None = None,
 ) -> tuple[ApiSecret, str]:
-    """Make a successor with the same name, permissions and addresses (and validity period) and
-    let the old secret expire after `overlap` (a ROLL_OVERLAPS key). Return the successor and
-    its value (shown once).
+    """Make a successor with the same name, permissions and addresses, valid for `validity_days`
+    (default: the old secret's validity period), in the same roll chain (the logs' positions and
+    cursors carry over), and let the old secret expire after `overlap` (a ROLL_OVERLAPS key).
+    Return the successor and its value (shown once).
 
     The old secret shares its successor's place (models.places_used), so rolling needs no free
     place. A place holds a secret and at most one predecessor in its overlap: if the secret
@@ -205,12 +246,20 @@ def api_secret_roll(
         raise ValidationError(
             {"overlap": ValidationError("Choose one of the offered overlaps.", code="invalid")}
         )
+    if validity_days is not None:
+        try:
+            check_validity_days(validity_days)
+        except ValidationError as exc:
+            raise ValidationError({"validity_days": exc}) from exc
     with transaction.atomic():
-        locked_tenant = Tenant.objects.select_for_update().get(pk=secret.tenant_id)
+        # The live tenant's row, also for a test secret: its API access governs both kinds.
+        locked_tenant = Tenant.objects.select_for_update().get(pk=secret.owner.pk)
         if not locked_tenant.api_access_enabled:
             raise ApiAccessDisabled(ACCESS_DISABLED_MESSAGE, code="api_access_disabled")
         old = (
-            ApiSecret.objects.select_for_update().filter(pk=secret.pk, tenant=locked_tenant).first()
+            ApiSecret.objects.select_for_update()
+            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
+            .first()
         )
         if old is None:
             raise CannotRoll("This API secret no longer exists.", code="gone")
@@ -221,30 +270,32 @@ def api_secret_roll(
             )
         now = timezone.now()
         earlier = (
-            locked_tenant.api_secrets.select_for_update()
-            .filter(replaced_by=old, expires_at__gt=now)
+            ApiSecret.objects.select_for_update()
+            .filter(tenant_id=old.tenant_id, replaced_by=old, expires_at__gt=now)
             .first()
         )
         if earlier is not None:
             _end_overlap(earlier, successor=old, tenant=locked_tenant, now=now, actor=actor, ip=ip)
-        period = old.expires_at - old.created_at
-        validity_days = min(
-            max(round(period / timedelta(days=1)), VALIDITY_MIN_DAYS), VALIDITY_MAX_DAYS
-        )
+        if validity_days is None:
+            validity_days = old.validity_days
         # Marked first: the constraint on names then lets the successor take the same one.
         old.rolled_at = now
         old.save(update_fields=["rolled_at"])
-        value = tokens.generate_api_secret()
+        value = tokens.generate_api_secret(test=old.is_test)
         new = ApiSecret.objects.create(
-            tenant=locked_tenant,
+            tenant_id=old.tenant_id,
             name=old.name,
             created_by=created_by,
             created_at=now,
             expires_at=now + timedelta(days=validity_days),
-            prefix=value[: tokens.DISPLAY_PREFIX_LENGTH],
+            prefix=tokens.api_secret_display_prefix(value),
             hashed_value=hash_api_secret(value),
             allowed_addresses=old.allowed_addresses,
             **{field: getattr(old, field) for field, _ in PERMISSIONS.values()},
+            # The chain's feed positions and cursors carry over (cybergate.feeds).
+            lineage=old.lineage,
+            call_log_position=old.call_log_position,
+            audit_position=old.audit_position,
         )
         old.replaced_by = new
         old.expires_at = min(old.expires_at, now + ROLL_OVERLAPS[overlap][0])
@@ -262,8 +313,14 @@ def api_secret_roll(
                 "overlap": ROLL_OVERLAPS[overlap][1],
                 "old_expires_at": old.expires_at.isoformat(),
                 "expires_at": new.expires_at.isoformat(),
+                "validity_days": validity_days,
             },
             ip=ip,
+        )
+        emit(
+            tenant_id=locked_tenant.id,
+            event_type=events.API_SECRET_ROLLED,
+            data={**summary(new), "replaces": summary(old)},
         )
         old_id = str(old.id)
         transaction.on_commit(lambda: cache.forget(old_id))
@@ -321,11 +378,116 @@ def api_secret_set_addresses(
         locked.allowed_addresses = addresses
         locked.save(update_fields=["allowed_addresses"])
         record(
-            tenant=secret.tenant,
+            tenant=secret.owner,
             actor=actor,
             action="api_secret.addresses_changed",
             target=f"api_secret:{locked.name}",
             details={"id": str(locked.id), "before": before, "after": addresses},
+            ip=ip,
+        )
+        secret_id = str(locked.id)
+        transaction.on_commit(lambda: cache.forget(secret_id))
+    return locked
+
+
+def api_secret_update(
+    *,
+    secret: ApiSecret,
+    actor: Actor,
+    name: str,
+    permissions: Iterable[str],
+    ip: str | None = None,
+) -> ApiSecret:
+    """Rename a secret and replace its permissions (at least one). Audited with what changed;
+    nothing changed, nothing written. A rolled secret is edited through its successor."""
+    name = clean_secret_name(name)
+    try:
+        permissions = clean_permissions(permissions)
+    except ValidationError as exc:
+        raise ValidationError({"permissions": exc}) from exc
+    with transaction.atomic():
+        locked = (
+            ApiSecret.objects.select_for_update()
+            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
+            .first()
+        )
+        if locked is None:
+            raise ValidationError("This API secret no longer exists.", code="gone")
+        if locked.rolled_at is not None:
+            raise ValidationError(
+                "This API secret was rolled: edit its successor instead.", code="already_rolled"
+            )
+        before = {"name": locked.name, "permissions": locked.permissions}
+        after = {"name": name, "permissions": permissions}
+        if before == after:
+            return locked
+        if name != locked.name:
+            # Its predecessors (rolled secrets of its current name: no other secret can have it)
+            # keep that name, so a change of case only is not a clash with them.
+            chain = [
+                locked.pk,
+                *locked.tenant.api_secrets.filter(
+                    rolled_at__isnull=False, name=locked.name
+                ).values_list("pk", flat=True),
+            ]
+            # Against every secret its admins manage, live and test (as on creation).
+            check_name_is_distinct(locked.owner, name, exclude=chain)
+        locked.name = name
+        for perm, (field, _) in PERMISSIONS.items():
+            setattr(locked, field, perm in permissions)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["name", *(f for f, _ in PERMISSIONS.values())])
+        except IntegrityError as exc:
+            raise ValidationError(
+                {
+                    "name": ValidationError(
+                        "An API secret with this name already exists.", code="unique"
+                    )
+                }
+            ) from exc
+        changed = {
+            key: {"before": before[key], "after": after[key]}
+            for key in before
+            if before[key] != after[key]
+        }
+        record(
+            tenant=locked.owner,
+            actor=actor,
+            action="api_secret.updated",
+            target=f"api_secret:{locked.name}",
+            details={"id": str(locked.id), "prefix": locked.prefix, **changed},
+            ip=ip,
+        )
+        secret_id = str(locked.id)
+        transaction.on_commit(lambda: cache.forget(secret_id))
+    return locked
+
+
+def api_secret_set_disabled(
+    *, secret: ApiSecret, actor: Actor, disabled: bool, ip: str | None = None
+) -> ApiSecret:
+    """Disable (pause) or enable a secret. A disabled secret is refused (401 disabled_secret) on
+    this process at once and on every other within the authentication cache's window (0.5 s);
+    it keeps its place, name and expiry. Repeating either is harmless: nothing is written."""
+    with transaction.atomic():
+        locked = (
+            ApiSecret.objects.select_for_update()
+            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
+            .first()
+        )
+        if locked is None:
+            raise ValidationError("This API secret no longer exists.", code="gone")
+        if locked.is_disabled == disabled:
+            return locked
+        locked.disabled_at = timezone.now() if disabled else None
+        locked.save(update_fields=["disabled_at"])
+        record(
+            tenant=locked.owner,
+            actor=actor,
+            action="api_secret.disabled" if disabled else "api_secret.enabled",
+            target=f"api_secret:{locked.name}",
+            details={"id": str(locked.id), "name": locked.name, "prefix": locked.prefix},
             ip=ip,
         )
         secret_id = str(locked.id)
@@ -339,10 +501,13 @@ def api_secret_delete(
     """Delete (revoke) a secret. Callers fetch it from the tenant, so other tenants' are 404."""
     with transaction.atomic():
         details = {"id": str(secret.id), "name": secret.name, "prefix": secret.prefix}
+        owner = secret.owner
         tenant = secret.tenant
+        deleted = summary(secret)
         secret.delete()
+        emit(tenant_id=tenant.id, event_type=events.API_SECRET_DELETED, data=deleted)
         record(
-            tenant=tenant,
+            tenant=owner,
             actor=actor,
             action=action,
             target=f"api_secret:{details['name']}",
@@ -355,9 +520,10 @@ def api_secret_delete(
 def api_secrets_revoke_for_offboarding(
     sender: object, *, tenant: Tenant, actor: Actor, ip: str | None, **kwargs: object
 ) -> dict[str, list[str]]:
-    """tenant_offboarding receiver: revoke every secret of the tenant, each through the Delete
-    button's path (audited, evicted from every process's cache within its window)."""
-    secrets = list(tenant.api_secrets.all())
+    """tenant_offboarding receiver: revoke every secret of the tenant (its test secrets too),
+    each through the Delete button's path (audited, evicted from every process's cache within
+    its window)."""
+    secrets = list(secrets_of(tenant).select_related("tenant"))
     for secret in secrets:
         api_secret_delete(secret=secret, actor=actor, ip=ip, action="api_secret.revoked")
     return {"api_secrets_revoked": sorted(secret.name for secret in secrets)}

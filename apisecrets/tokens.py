@@ -11,6 +11,8 @@ API secrets have a checksum (as GitHub's tokens): `cgs_` + 40 random base62 char
 characters. A leak scanner recognises a real secret offline with `\bcgs_[0-9A-Za-z]{46}\b` and the
 checksum; the server refuses a mistyped or made-up value before any cache or database lookup.
 Secrets made before this format (`cgs_` + 43 base64url characters) keep working until they expire.
+Test secrets (the sandbox) have a prefix of their own, `cgs_test_`, and the same random part and
+checksum: a scanner tells them apart, and neither pattern matches the other's values.
 
 Pepper rotation: set the new `SECRET_PEPPER` and list the old one in `SECRET_PEPPER_OLD`. Every
 lookup goes through `find`, which falls back to the old peppers and re-hashes a value found that
@@ -31,15 +33,22 @@ from django.conf import settings
 from django.db.models import Model, QuerySet
 
 API_SECRET_PREFIX = "cgs_"
+TEST_API_SECRET_PREFIX = "cgs_test_"
 DEVICE_CREDENTIAL_PREFIX = "cgd_"
 _RANDOM_BYTES = 32
 DISPLAY_PREFIX_LENGTH = 8
+# A test secret's display prefix: `cgs_test_` and as many random characters as a live one shows.
+TEST_DISPLAY_PREFIX_LENGTH = (
+    DISPLAY_PREFIX_LENGTH + len(TEST_API_SECRET_PREFIX) - len(API_SECRET_PREFIX)
+)
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 API_SECRET_RANDOM_LENGTH = 40
 CHECKSUM_LENGTH = 6
 API_SECRET_LENGTH = len(API_SECRET_PREFIX) + API_SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH
-# For leak scanners (README): the checksummed format.
+TEST_API_SECRET_LENGTH = len(TEST_API_SECRET_PREFIX) + API_SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH
+# For leak scanners (README): the checksummed formats, live and test.
 API_SECRET_PATTERN = r"\bcgs_[0-9A-Za-z]{46}\b"
+TEST_API_SECRET_PATTERN = r"\bcgs_test_[0-9A-Za-z]{46}\b"
 _BASE62_SET = frozenset(BASE62)
 
 
@@ -57,24 +66,41 @@ def checksum(text: str) -> str:
     return "".join(reversed(digits)).rjust(CHECKSUM_LENGTH, BASE62[0])
 
 
-def generate_api_secret() -> str:
-    body = API_SECRET_PREFIX + "".join(
-        secrets.choice(BASE62) for _ in range(API_SECRET_RANDOM_LENGTH)
-    )
+def generate_api_secret(*, test: bool = False) -> str:
+    prefix = TEST_API_SECRET_PREFIX if test else API_SECRET_PREFIX
+    body = prefix + "".join(secrets.choice(BASE62) for _ in range(API_SECRET_RANDOM_LENGTH))
     return body + checksum(body)
 
 
+def api_secret_display_prefix(value: str) -> str:
+    """What the table shows of a secret: `cgs_` or `cgs_test_` and its first random characters."""
+    if value.startswith(TEST_API_SECRET_PREFIX):
+        return value[:TEST_DISPLAY_PREFIX_LENGTH]
+    return value[:DISPLAY_PREFIX_LENGTH]
+
+
+def _format_prefix(value: str) -> str | None:
+    """The prefix of the checksummed format `value` has the length of, if any (the old format's
+    values are 47 characters)."""
+    if len(value) == API_SECRET_LENGTH:
+        return API_SECRET_PREFIX
+    if len(value) == TEST_API_SECRET_LENGTH and value.startswith(TEST_API_SECRET_PREFIX):
+        return TEST_API_SECRET_PREFIX
+    return None
+
+
 def is_checksummed(value: str) -> bool:
-    """Has the checksummed format's length (the old format's values are 47 characters)."""
-    return len(value) == API_SECRET_LENGTH
+    """Has a checksummed format's length (live or test)."""
+    return _format_prefix(value) is not None
 
 
 def checksum_ok(value: str) -> bool:
     """A checksummed-format value whose characters and checksum are right (no lookup)."""
+    prefix = _format_prefix(value)
     body, check = value[:-CHECKSUM_LENGTH], value[-CHECKSUM_LENGTH:]
     return (
-        value.startswith(API_SECRET_PREFIX)
-        and _BASE62_SET.issuperset(value[len(API_SECRET_PREFIX) :])
+        prefix is not None
+        and _BASE62_SET.issuperset(value[len(prefix) :])
         and checksum(body) == check
     )
 

@@ -9,6 +9,12 @@ urlpatterns = [
     path("api-access/", views.api_access, name="api_access"),
     path("api-access/new/", views.api_secret_new, name="api_secret_new"),
     path(
+        "api-access/new/test/",
+        views.api_secret_new,
+        {"test": True},
+        name="api_secret_new_test",
+    ),
+    path(
         "api-access/<uuid:secret_id>/delete/",
         views.api_secret_delete_view,
         name="api_secret_delete",
@@ -23,6 +29,12 @@ urlpatterns = [
         "api-access/<uuid:secret_id>/roll/",
         views.api_secret_roll_view,
         name="api_secret_roll",
+    ),
+    path("api-access/<uuid:secret_id>/edit/", views.api_secret_edit, name="api_secret_edit"),
+    path(
+        "api-access/<uuid:secret_id>/disable/",
+        views.api_secret_disable,
+        name="api_secret_disable",
     ),
     # The "Contact support" button of the API Access page; the form belongs to tenants.
     path(

@@ -26,13 +26,28 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.decorators import recent_sign_in_required
 from apisecrets import submissions
-from apisecrets.forms import AllowedAddressesForm, ApiSecretCreateForm, RollForm
-from apisecrets.models import MAX_PER_TENANT, PERMISSIONS, ApiSecret, places_used
+from apisecrets.forms import (
+    AllowedAddressesForm,
+    ApiSecretCreateForm,
+    ApiSecretEditForm,
+    RollForm,
+)
+from apisecrets.models import (
+    MAX_PER_TENANT,
+    MAX_TEST_PER_TENANT,
+    PERMISSIONS,
+    ApiSecret,
+    places_used,
+    secrets_of,
+)
+from apisecrets.notices import reminder_schedule
 from apisecrets.services import (
     api_secret_create,
     api_secret_delete,
     api_secret_roll,
     api_secret_set_addresses,
+    api_secret_set_disabled,
+    api_secret_update,
     create_refusal,
 )
 from audit.services import Actor
@@ -113,16 +128,23 @@ def columns(sort: str, direction: str) -> list[Column]:
 def page_context(request: PortalRequest, tenant: Tenant) -> dict:
     sort, direction = sort_params(request.GET)
     secrets = list(
-        tenant.api_secrets.select_related("replaced_by").order_by(*ordering(sort, direction))
+        secrets_of(tenant)
+        .select_related("replaced_by", "tenant")
+        .order_by(*ordering(sort, direction))
     )
+    live = [secret for secret in secrets if not secret.is_test]
+    test = [secret for secret in secrets if secret.is_test]
     open_request = None
     if not tenant.api_access_enabled:
         open_request = open_support_request(tenant)
     return {
         "secrets": secrets,
         "secret_limit": MAX_PER_TENANT,
-        "places_used": places_used(secrets),
-        "create_refusal": create_refusal(tenant, secrets),
+        "places_used": places_used(live),
+        "create_refusal": create_refusal(tenant, live),
+        "test_secret_limit": MAX_TEST_PER_TENANT,
+        "test_places_used": places_used(test),
+        "test_create_refusal": create_refusal(tenant, test, test=True),
         "open_support_request": open_request,
         "columns": columns(sort, direction),
         "table_url": sort_url(sort, direction),
@@ -134,6 +156,7 @@ def page_context(request: PortalRequest, tenant: Tenant) -> dict:
 def api_access(request: PortalRequest) -> HttpResponse:
     context = page_context(request, request.tenant)
     context["form"] = ApiSecretCreateForm()
+    context["test_form"] = ApiSecretCreateForm()
     context["submit_token"] = submissions.new_token()
     # The real address this portal answers on (behind the proxy: its Host), for the curl example.
     context["api_base_url"] = request.build_absolute_uri("/api/v1/")
@@ -149,8 +172,9 @@ def api_access(request: PortalRequest) -> HttpResponse:
 @tenant_required
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["GET", "POST"])
-def api_secret_new(request: PortalRequest) -> HttpResponse:
-    """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret."""
+def api_secret_new(request: PortalRequest, test: bool = False) -> HttpResponse:
+    """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret.
+    `test` (its own URL): a test secret, for the tenant's sandbox."""
     tenant = request.tenant
     form = ApiSecretCreateForm(request.POST or None)
     token = submissions.token_from(request.POST) if request.method == "POST" else None
@@ -170,6 +194,7 @@ def api_secret_new(request: PortalRequest) -> HttpResponse:
                 allowed_addresses=form.cleaned_data["allowed_addresses"],
                 created_by=request.user,
                 ip=client_ip(request),
+                test=test,
             )
         except ValidationError as exc:
             # {"name": ...} lands on the field; the limit and disabled access are non-field.
@@ -187,10 +212,15 @@ def api_secret_new(request: PortalRequest) -> HttpResponse:
     if token:
         submissions.release(token)  # nothing created: the corrected form may be sent again
 
-    refusal = create_refusal(tenant) if request.method == "GET" else None
+    refusal = create_refusal(tenant, test=test) if request.method == "GET" else None
     blocked = refusal.message if refusal else None
     template_name = PAGE_TEMPLATE + "#create-form" if request.htmx else "apisecrets/new.html"
-    context = {"form": form, "blocked": blocked, "submit_token": submissions.new_token()}
+    context = {
+        "form": form,
+        "blocked": blocked,
+        "submit_token": submissions.new_token(),
+        "test": test,
+    }
     return render(request, template_name, context)
 
 
@@ -202,7 +232,7 @@ def _repeated_submit_response(request: PortalRequest, token: str) -> HttpRespons
     if repeated is None:
         return None
     if repeated.value is not None and repeated.secret_id is not None:
-        secret = request.tenant.api_secrets.filter(id=repeated.secret_id).first()
+        secret = secrets_of(request.tenant).filter(id=repeated.secret_id).first()
         if secret is not None:
             return _secret_created_response(request, secret, repeated.value)
     messages.info(
@@ -231,7 +261,7 @@ def _secret_created_response(request: PortalRequest, secret, value: str) -> Http
 @require_http_methods(["GET", "POST"])
 def api_secret_delete_view(request: PortalRequest, secret_id) -> HttpResponse:
     """GET: the confirmation page (no JavaScript). POST: revoke at once."""
-    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
     if request.method == "GET":
         return render(request, "apisecrets/confirm_delete.html", {"secret": secret})
 
@@ -250,14 +280,15 @@ def api_secret_delete_view(request: PortalRequest, secret_id) -> HttpResponse:
 def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
     """Roll: GET the form (choose the overlap); POST makes the successor and shows its value once,
     on the same page as Create."""
-    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
-    form = RollForm(request.POST or None)
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
+    form = RollForm(request.POST or None, initial={"validity_days": secret.validity_days})
     if request.method == "POST" and form.is_valid():
         try:
             new, value = api_secret_roll(
                 secret=secret,
                 actor=Actor.for_user(request.user),
                 overlap=form.cleaned_data["overlap"],
+                validity_days=form.cleaned_data["validity_days"],
                 created_by=request.user,
                 ip=client_ip(request),
             )
@@ -265,7 +296,13 @@ def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return _secret_created_response(request, new, value)
-    context = {"secret": secret, "form": form, "predecessor": secret.working_predecessor()}
+    context = {
+        "secret": secret,
+        "form": form,
+        "predecessor": secret.working_predecessor(),
+        # What the default gives, said before rolling: the successor's expiry from now.
+        "default_expires_at": timezone.now() + timedelta(days=secret.validity_days),
+    }
     return render(request, "apisecrets/roll.html", context)
 
 
@@ -335,9 +372,21 @@ def usage_bars(secret: ApiSecret, today: date | None = None) -> list[Bar]:
     return bars
 
 
-def _detail_context(secret: ApiSecret, address_form=None) -> dict:
+def _and_list(items: list[str]) -> str:
+    """["20", "7", "1"] -> "20, 7 and 1"."""
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def _detail_context(secret: ApiSecret, address_form=None, edit_form=None) -> dict:
     bars = usage_bars(secret)
     return {
+        "edit_form": edit_form
+        or ApiSecretEditForm(initial={"name": secret.name, "permissions": secret.permissions}),
+        "reminders": _and_list([str(days) for days in reminder_schedule()]),
+        "reminder_recipients": sorted(
+            secret.tenant.users.filter(is_active=True).values_list("email", flat=True)
+        ),
+        "secret_audit_url": f"{reverse('audit_trail')}?{urlencode({'secret': str(secret.pk)})}",
         "secret": secret,
         "permission_rows": [
             (name, label, secret.has_permission(name)) for name, (_, label) in PERMISSIONS.items()
@@ -357,7 +406,7 @@ def _detail_context(secret: ApiSecret, address_form=None) -> dict:
 @require_GET
 def api_secret_detail(request: PortalRequest, secret_id) -> HttpResponse:
     secret = get_object_or_404(
-        request.tenant.api_secrets.select_related("created_by", "replaced_by"), id=secret_id
+        secrets_of(request.tenant).select_related("created_by", "replaced_by"), id=secret_id
     )
     return render(request, "apisecrets/detail.html", _detail_context(secret))
 
@@ -366,7 +415,7 @@ def api_secret_detail(request: PortalRequest, secret_id) -> HttpResponse:
 @recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
 @require_http_methods(["POST"])
 def api_secret_addresses(request: PortalRequest, secret_id) -> HttpResponse:
-    secret = get_object_or_404(request.tenant.api_secrets, id=secret_id)
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
     form = AllowedAddressesForm(request.POST)
     if form.is_valid():
         try:
@@ -382,3 +431,47 @@ def api_secret_addresses(request: PortalRequest, secret_id) -> HttpResponse:
             messages.success(request, "Allowed addresses saved. They apply within a second.")
             return redirect("api_secret_detail", secret_id=secret.pk)
     return render(request, "apisecrets/detail.html", _detail_context(secret, form), status=200)
+
+
+@tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@require_http_methods(["POST"])
+def api_secret_edit(request: PortalRequest, secret_id) -> HttpResponse:
+    """The secret page's name and permissions form."""
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
+    form = ApiSecretEditForm(request.POST)
+    if form.is_valid():
+        try:
+            api_secret_update(
+                secret=secret,
+                actor=Actor.for_user(request.user),
+                name=form.cleaned_data["name"],
+                permissions=form.cleaned_data["permissions"],
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Name and permissions saved. They apply within a second.")
+            return redirect("api_secret_detail", secret_id=secret.pk)
+    context = _detail_context(secret, edit_form=form)
+    return render(request, "apisecrets/detail.html", context)
+
+
+@tenant_required
+@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@require_http_methods(["POST"])
+def api_secret_disable(request: PortalRequest, secret_id) -> HttpResponse:
+    """Disable or enable (`enable=1`) a secret without deleting it."""
+    secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
+    disabled = request.POST.get("enable") != "1"
+    api_secret_set_disabled(
+        secret=secret, actor=Actor.for_user(request.user), disabled=disabled, ip=client_ip(request)
+    )
+    if disabled:
+        messages.success(
+            request, f"API secret “{secret.name}” disabled. Requests with it are refused."
+        )
+    else:
+        messages.success(request, f"API secret “{secret.name}” enabled. It works again.")
+    return redirect("api_secret_detail", secret_id=secret.pk)

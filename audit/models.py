@@ -42,6 +42,9 @@ class AuditEntry(models.Model):
             "api_secret.addresses_changed",
             "API secret allowed addresses changed",
         )
+        API_SECRET_UPDATED = "api_secret.updated", "API secret name or permissions changed"
+        API_SECRET_DISABLED = "api_secret.disabled", "API secret disabled"
+        API_SECRET_ENABLED = "api_secret.enabled", "API secret enabled"
         CALL_GROUP_AVAILABILITY_CHANGED = (
             "call_group.availability_changed",
             "Member availability changed",
@@ -52,6 +55,28 @@ class AuditEntry(models.Model):
         DOOR_OPEN_FAILED = "door.open_failed", "Door opening failed"
         SUPPORT_REQUEST_CREATED = "support_request.created", "Support request created"
         SUPPORT_REQUEST_RESOLVED = "support_request.resolved", "Support request resolved"
+        WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created", "Webhook endpoint added"
+        WEBHOOK_ENDPOINT_UPDATED = "webhook_endpoint.updated", "Webhook endpoint changed"
+        WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted", "Webhook endpoint deleted"
+        WEBHOOK_ENDPOINT_SECRET_ROTATED = (
+            "webhook_endpoint.secret_rotated",
+            "Webhook signing secret rotated",
+        )
+        WEBHOOK_ENDPOINT_SECRET_REVEALED = (
+            "webhook_endpoint.secret_revealed",
+            "Webhook signing secret revealed",
+        )
+        WEBHOOK_ENDPOINT_ENABLED = "webhook_endpoint.enabled", "Webhook endpoint enabled"
+        WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled", "Webhook endpoint disabled"
+        WEBHOOK_ENDPOINT_TEST_SENT = "webhook_endpoint.test_sent", "Webhook test event sent"
+        WEBHOOK_ENDPOINT_MESSAGE_RESENT = (
+            "webhook_endpoint.message_resent",
+            "Webhook message sent again",
+        )
+        WEBHOOK_ENDPOINT_MESSAGES_RECOVERED = (
+            "webhook_endpoint.messages_recovered",
+            "Failed webhook messages sent again",
+        )
         TENANT_API_ACCESS_ENABLED = "tenant.api_access_enabled", "API access enabled"
         TENANT_API_ACCESS_DISABLED = "tenant.api_access_disabled", "API access disabled"
         TENANT_OFFBOARDED = "tenant.offboarded", "Tenant offboarded by support"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 
 from audit.models import AuditEntry
+from audit.signals import log_appended
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -61,7 +62,8 @@ def _mask(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def lock_log_for_append(name: str, tenant_id: uuid.UUID) -> None:
-    """Serialise appends to one tenant's log until the transaction commits (PostgreSQL).
+    """Serialise appends to one tenant's log until the transaction commits (PostgreSQL), and
+    announce the append once it has committed (signals.log_appended).
 
     Readers of "new entries" move a position past the highest id they saw. Without this lock a
     transaction that took id 100 could commit after one that took id 101, and a reader that had
@@ -71,6 +73,7 @@ def lock_log_for_append(name: str, tenant_id: uuid.UUID) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{name}:{tenant_id}"])
+    transaction.on_commit(lambda: log_appended.send(sender=None, log=name, tenant_id=tenant_id))
 
 
 def record(

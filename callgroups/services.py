@@ -6,7 +6,10 @@ from django.db import transaction
 
 from audit.services import Actor, record
 from callgroups.models import CallGroupMember
+from callgroups.serializers import CallGroupMemberSerializer, CallGroupRefSerializer
 from tenants.models import Tenant
+from webhooks import events
+from webhooks.services import emit
 
 
 def call_group_member_set_availability(
@@ -47,5 +50,14 @@ def call_group_member_set_availability(
                     "to": availability,
                 },
                 ip=ip,
+            )
+            emit(
+                tenant_id=tenant.id,
+                event_type=events.AVAILABILITY_CHANGED,
+                data={
+                    "call_group": CallGroupRefSerializer(locked.call_group).data,
+                    **CallGroupMemberSerializer(locked).data,
+                    "previous_availability": previous,
+                },
             )
     return locked

@@ -22,15 +22,18 @@ from rest_framework.response import Response
 from apisecrets.api import TenantView
 from audit.api import AuditTrailAckView, AuditTrailView
 from callgroups.api import CallGroupDetailView, CallGroupListView, MemberAvailabilityView
+from cybergate import apidocs
 from cybergate.apiviews import CustomerAPIView, problem_responses
 from cybergate.problems import not_found_view
 from devices.api import (
+    ActiveCallListView,
     ActiveCallView,
     CallLogAckView,
     CallLogView,
     DoorOpenCommandView,
     DoorOpenView,
 )
+from sandbox.api import SandboxCallEndView, SandboxCallListView
 
 
 class VersionView(CustomerAPIView):
@@ -79,6 +82,7 @@ urlpatterns = [
         MemberAvailabilityView.as_view(),
         name="api-member-availability",
     ),
+    path("v1/active-calls", ActiveCallListView.as_view(), name="api-active-calls"),
     path("v1/active-calls/<str:user>", ActiveCallView.as_view(), name="api-active-call"),
     path("v1/active-calls/<str:user>/door-open", DoorOpenView.as_view(), name="api-door-open"),
     path(
@@ -90,7 +94,11 @@ urlpatterns = [
     path("v1/call-log/ack", CallLogAckView.as_view(), name="api-call-log-ack"),
     path("v1/audit-trail", AuditTrailView.as_view(), name="api-audit-trail"),
     path("v1/audit-trail/ack", AuditTrailAckView.as_view(), name="api-audit-trail-ack"),
+    path("v1/test/calls", SandboxCallListView.as_view(), name="api-test-calls"),
+    path("v1/test/calls/<uuid:id>/end", SandboxCallEndView.as_view(), name="api-test-call-end"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/guide/", apidocs.document, {"name": "guide"}, name="api-guide"),
+    path("docs/changelog/", apidocs.document, {"name": "changelog"}, name="api-changelog"),
     re_path(r"^.*$", not_found_view, name="api-not-found"),
 ]

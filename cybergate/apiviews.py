@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import (
@@ -23,13 +26,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries
+from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries, wake_topic
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
 from cybergate.problems import PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
 from cybergate.requests import ApiRequest
 from cybergate.schema import PermissionAutoSchema
 from cybergate.serializers import ApiSerializer, StrictCharField
 from cybergate.throttling import ApiSecretRateThrottle
+from cybergate.versioning import Deprecated, deprecation_headers, used_deprecations
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -64,7 +68,7 @@ _DESCRIPTIONS: dict[int, str] = {
         "parameters and body fields are refused too)."
     ),
     401: (
-        "`missing_credentials`, `invalid_secret` or `expired_secret`. "
+        "`missing_credentials`, `invalid_secret`, `expired_secret` or `disabled_secret`. "
         "Carries `WWW-Authenticate: Bearer`."
     ),
     403: (
@@ -101,6 +105,7 @@ _EXAMPLE_DETAILS: dict[str, str] = {
     "missing_credentials": "Send an API secret in the header 'Authorization: Bearer <secret>'.",
     "invalid_secret": "The API secret is not valid.",
     "expired_secret": "The API secret has expired.",
+    "disabled_secret": "The API secret is disabled. A tenant admin can enable it on its page.",
     "api_access_disabled": "API access is not enabled for this tenant. Contact support.",
     "insufficient_permission": (
         "This API secret lacks the permission 'door_open' (open doors). "
@@ -216,6 +221,11 @@ class CustomerAPIMixin(_APIViewBase):
     # Query parameters an operation takes; any other is a 400, so that a typo (`?limt=5`) is
     # an error rather than silently ignored.
     query_parameters: frozenset[str] = frozenset()
+    # What is going away (cybergate/versioning.py): the whole operation, or query parameters and
+    # body fields by name (a deprecated query parameter stays in query_parameters until it goes).
+    # Answers that use one carry Deprecation, Sunset and Link headers.
+    deprecated: Deprecated | None = None
+    deprecated_parameters: Mapping[str, Deprecated] = {}
     request: ApiRequest
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -226,7 +236,24 @@ class CustomerAPIMixin(_APIViewBase):
         if verdict is not None:
             for name, value in verdict.headers().items():
                 response[name] = value
+        if self.deprecated is not None or self.deprecated_parameters:
+            # The body only if the view parsed it (DRF keeps it in _full_data).
+            used = used_deprecations(
+                self.deprecated,
+                self.deprecated_parameters,
+                request.query_params,
+                getattr(request, "_full_data", None),
+            )
+            for name, value in deprecation_headers(used).items():
+                response[name] = value
         return response
+
+    def get_throttles(self):
+        # A long-poll's later looks (gateway/apilongpoll.py) belong to the request the throttle
+        # counted at its first look.
+        if getattr(self.request, "long_poll_relook", False):
+            return []
+        return super().get_throttles()
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -289,6 +316,71 @@ AFTER_PARAMETER = OpenApiParameter(
 )
 
 
+# --- Long-polls: `?wait=N` -------------------------------------------------------------------
+
+WAIT_MAX_SECONDS = 30
+WAIT_PARAMETER = OpenApiParameter(
+    "wait",
+    {"type": "integer", "minimum": 0, "maximum": WAIT_MAX_SECONDS, "default": 0},
+    OpenApiParameter.QUERY,
+    description=(
+        f"Seconds to hold the request, 0–{WAIT_MAX_SECONDS} (default 0), until there is something "
+        "new; then (or when the time is up) it answers as without `wait`. Only the gateway pool "
+        "holds requests; elsewhere the answer comes at once, with `X-Long-Poll: unsupported; "
+        "wait=0`."
+    ),
+)
+# As the device gateway says it: this server answered at once, whatever `wait` asked for.
+LONG_POLL_HEADER = "X-Long-Poll"
+LONG_POLL_UNSUPPORTED = "unsupported; wait=0"
+LONG_POLL_HEADER_PARAMETER = OpenApiParameter(
+    LONG_POLL_HEADER,
+    {"type": "string", "enum": [LONG_POLL_UNSUPPORTED]},
+    OpenApiParameter.HEADER,
+    response=[200],
+    description=(
+        f"`{LONG_POLL_UNSUPPORTED}` when this server does not hold long-polls (the web pool): "
+        "the answer came at once, whatever `wait` asked for."
+    ),
+)
+
+
+def parse_wait(raw: str | None) -> int:
+    """`wait` query parameter: a whole number of seconds 0–30 (absent: 0), else 400."""
+    if raw is None:
+        return 0
+    if not raw.isascii() or not raw.isdigit() or int(raw) > WAIT_MAX_SECONDS:
+        raise Problem(
+            400,
+            "invalid_request",
+            f"wait must be a whole number of seconds from 0 to {WAIT_MAX_SECONDS}.",
+            errors={"wait": [f"Must be a whole number from 0 to {WAIT_MAX_SECONDS}."]},
+        )
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class LongPoll:
+    """Attached to an answer that has nothing new yet: what to wait for. `until`: when the answer
+    changes without a wake-up (a door-open command expires)."""
+
+    topic: str
+    until: datetime | None = None
+
+
+def offer_long_poll(
+    request: ApiRequest, response: Response, wait: int, nothing_yet: LongPoll | None
+) -> Response:
+    """Let the gateway pool hold `response` (`nothing_yet`: it has nothing new) for `wait`
+    seconds; any other server answers at once and says so."""
+    if wait > 0:
+        if getattr(request, "long_poll_served", False):
+            response.long_poll = nothing_yet  # type: ignore[attr-defined]  # read by the pool
+        else:
+            response[LONG_POLL_HEADER] = LONG_POLL_UNSUPPORTED
+    return response
+
+
 class AckSerializer(ApiSerializer):
     cursor = StrictCharField(
         min_length=1,
@@ -310,13 +402,18 @@ class NewEntriesAPIView(CustomerAPIView):
 
     feed: Feed
     page_serializer_class: type[serializers.Serializer]
-    query_parameters = frozenset({"limit", "after"})
+    query_parameters = frozenset({"limit", "after", "wait"})
 
     def get(self, request: ApiRequest) -> Response:
         limit = parse_limit(request.query_params.get("limit"), default=LIMIT_DEFAULT)
         after = request.query_params.get("after")
+        wait = parse_wait(request.query_params.get("wait"))
         page = read_new_entries(feed=self.feed, secret=request.auth, limit=limit, after=after)
-        return Response(self.page_serializer_class(page).data)
+        response = Response(self.page_serializer_class(page).data)
+        nothing_yet = (
+            None if page.entries else LongPoll(wake_topic(self.feed.kind, request.auth.tenant_id))
+        )
+        return offer_long_poll(request, response, wait, nothing_yet)
 
 
 class NewEntriesAckAPIView(CustomerAPIView):
@@ -339,10 +436,14 @@ def new_entries_schema(*, summary: str, tag: str, page_serializer) -> Any:
             "again until their `cursor` is acknowledged (`POST .../ack`). Without `after`: the "
             "entries after this API secret's acknowledged position (a new secret starts at the "
             "oldest kept entry). With `after`: the entries after that cursor; `after=start` "
-            "replays from the oldest kept entry. A bad cursor is 400 `invalid_cursor`."
+            "replays from the oldest kept entry. A bad cursor is 400 `invalid_cursor`. A rolled "
+            "secret's successor reads on from its predecessor's position and accepts its "
+            "cursors.\n\n"
+            "With `wait`, an answer without entries waits up to that many seconds for the next "
+            "entry of the log (long-poll)."
         ),
         tags=[tag],
-        parameters=[LIMIT_PARAMETER, AFTER_PARAMETER],
+        parameters=[LIMIT_PARAMETER, AFTER_PARAMETER, WAIT_PARAMETER, LONG_POLL_HEADER_PARAMETER],
         responses={
             200: OpenApiResponse(
                 page_serializer,

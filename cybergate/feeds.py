@@ -13,8 +13,15 @@ become visible in commit order and a cursor past the highest visible id never sk
 Cursors are opaque and tamper-proof: the position is sealed with AES-256-GCM (`cryptography`; a
 key derived from SECRET_KEY with HKDF, a random nonce per cursor), since integer ids come from a
 global sequence and a readable id would leak how busy other tenants are. The log, the tenant and
-the secret are the authenticated associated data: a cursor of another log, tenant or secret, or an
-edited one, fails authentication and is `invalid_cursor`. Cursors issued before this format (a
+the secret's roll chain (`lineage`, the id of the chain's first secret) are the authenticated
+associated data: a cursor of another log, tenant or secret, or an edited one, fails authentication
+and is `invalid_cursor`.
+
+A roll chain shares one position per log: a successor reads on from where its predecessor
+acknowledged, and accepts the cursors issued to it (and the predecessor, during its overlap, those
+of the successor). An ack moves every secret of the chain forward; the position read is the
+highest of the chain's, so an ack by the predecessor racing with the roll (the successor's row not
+yet visible to it) still counts once the roll has committed. Cursors issued before this format (a
 signed keystream, `<token>:<signature>`) are `invalid_cursor` too, with a detail saying to read
 again without `after`: the acknowledged position is kept on the server, so nothing is lost.
 """
@@ -73,7 +80,7 @@ def _aead(secret_key: str) -> AESGCM:
 
 
 def _associated_data(feed: Feed, secret: ApiSecret) -> bytes:
-    return f"{feed.kind}\x00{secret.tenant_id}\x00{secret.pk}".encode()
+    return f"{feed.kind}\x00{secret.tenant_id}\x00{secret.lineage}".encode()
 
 
 def _invalid_cursor() -> Problem:
@@ -81,7 +88,8 @@ def _invalid_cursor() -> Problem:
 
 
 def encode_cursor(feed: Feed, secret: ApiSecret, position: int) -> str:
-    """Seal the 8-byte position with AES-GCM, bound to the log, the tenant and the secret."""
+    """Seal the 8-byte position with AES-GCM, bound to the log, the tenant and the secret's roll
+    chain."""
     nonce = stdlib_secrets.token_bytes(_NONCE_BYTES)
     sealed = _aead(settings.SECRET_KEY).encrypt(
         nonce, position.to_bytes(8, "big"), _associated_data(feed, secret)
@@ -112,15 +120,13 @@ def decode_cursor(feed: Feed, secret: ApiSecret, cursor: str) -> int:
 
 
 def _acknowledged_position(feed: Feed, secret: ApiSecret) -> int:
-    position = (
-        type(secret)
-        .objects.filter(pk=secret.pk)
-        .values_list(feed.position_field, flat=True)
-        .first()
+    """The highest position of the secret's roll chain."""
+    positions = dict(
+        type(secret).objects.filter(lineage=secret.lineage).values_list("pk", feed.position_field)
     )
-    if position is None:  # deleted since authentication (within the cache window)
+    if secret.pk not in positions:  # deleted since authentication (within the cache window)
         raise Problem(401, "invalid_secret", "The API secret is not valid.")
-    return position
+    return max(positions.values())
 
 
 def read_new_entries(
@@ -146,11 +152,18 @@ def read_new_entries(
     return Page(entries=rows, cursor=encode_cursor(feed, secret, end), has_more=has_more)
 
 
+def wake_topic(kind: str, key: object) -> str:
+    """What a long-poll waits for and a write announces (the wake-up hub's key): new entries of a
+    tenant's log (`call_log:<tenant id>`, `audit:<tenant id>`) or a door-open command's outcome."""
+    return f"{kind}:{key}"
+
+
 def acknowledge(*, feed: Feed, secret: ApiSecret, cursor: str) -> None:
-    """Move the secret's position forward to `cursor`: one conditional UPDATE, so it never goes
-    backwards, repeating it changes nothing, and concurrent acks keep the furthest."""
+    """Move the position of the secret's roll chain forward to `cursor`: one conditional UPDATE,
+    so it never goes backwards, repeating it changes nothing, and concurrent acks keep the
+    furthest."""
     position = decode_cursor(feed, secret, cursor)
-    type(secret).objects.filter(pk=secret.pk, **{f"{feed.position_field}__lt": position}).update(
-        **{feed.position_field: position}
-    )
+    type(secret).objects.filter(
+        lineage=secret.lineage, **{f"{feed.position_field}__lt": position}
+    ).update(**{feed.position_field: position})
     metrics.feed_acks.labels(feed.kind).inc()

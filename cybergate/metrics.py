@@ -213,9 +213,13 @@ class _ScrapeTimeCollector(Collector):
             "Age of the oldest webhook attempt due now (0 when none).",
         )
         if _webhook_backlog is not None:
-            count, age = _webhook_backlog()
-            due.add_metric([], count)
-            oldest.add_metric([], age)
+            try:
+                count, age = _webhook_backlog()
+            except Exception:  # the database is down: no sample, rather than no scrape
+                pass
+            else:
+                due.add_metric([], count)
+                oldest.add_metric([], age)
         yield from (due, oldest)
 
 

@@ -53,6 +53,7 @@ TITLES: dict[str, str] = {
     "missing_credentials": "Missing credentials",
     "invalid_secret": "Invalid API secret",
     "expired_secret": "Expired API secret",
+    "disabled_secret": "Disabled API secret",
     "invalid_credentials": "Invalid device credential",
     "api_access_disabled": "API access disabled",
     "insufficient_permission": "Insufficient permission",
@@ -80,17 +81,16 @@ TITLES: dict[str, str] = {
     "gateway_busy": "Gateway busy",
     "idempotency_key_reused": "Idempotency key reused",
     "call_mismatch": "Not the active call",
+    "test_secret_required": "Test secret required",
     "server_error": "Internal server error",
 }
 
 # Codes only the device gateway answers with; every other code is the customer API's. (Both
-# also answer the shared ones: invalid_request, not_found, missing_credentials, ...)
+# also answer the shared ones: invalid_request, not_found, missing_credentials, and the call
+# rules the sandbox's test calls share with devices: user_busy, member_unavailable, ...)
 GATEWAY_ONLY_CODES = frozenset(
     {
         "invalid_credentials",
-        "invalid_call_state",
-        "member_unavailable",
-        "user_busy",
         "not_delivered",
         "already_acknowledged",
         "gateway_busy",
@@ -110,6 +110,8 @@ CUSTOMER_ONLY_CODES = frozenset(
         "no_door_open_code",
         "idempotency_key_reused",
         "call_mismatch",
+        "disabled_secret",
+        "test_secret_required",
     }
 )
 # Every code an answer can carry, per API (each schema's list of known codes): a new code needs
@@ -166,6 +168,7 @@ SERVICE_ERROR_STATUSES: dict[str, int] = {
     "not_delivered": 409,
     "already_acknowledged": 409,
     "idempotency_key_reused": 422,
+    "test_secret_required": 403,
 }
 
 

@@ -1,4 +1,5 @@
-"""A request id on every /api/ and /device-api/ answer, in its problem details and its log lines.
+"""A request id on every answer (but the load balancer's probes), in its problem details, its
+log lines and the portal's error pages (to quote to support).
 
 `X-Request-Id` is the client's own when it sent a sane one (1–200 of `A-Za-z0-9._:-`, so it is
 safe in logs and headers), else a new uuid4. It is bound for the request's duration to a context
@@ -17,12 +18,15 @@ from contextvars import ContextVar
 
 import structlog
 
-from cybergate.http import is_api_request
 from cybergate.middleware import DualModeMiddleware
 
 HEADER = "X-Request-Id"
 _META_KEY = "HTTP_X_REQUEST_ID"
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+
+# Probes answer the load balancer, not a person; they stay as cheap as they were (bench/auth.py
+# compares the API with /healthz).
+_PROBES = frozenset({"/healthz", "/readyz"})
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -42,7 +46,7 @@ class RequestIdMiddleware(DualModeMiddleware):
     def __call__(self, request):
         if self._async:
             return self.__acall__(request)
-        if not is_api_request(request):
+        if request.path in _PROBES:
             return self.get_response(request)
         request_id = _request_id_for(request)
         token = _request_id.set(request_id)
@@ -55,7 +59,7 @@ class RequestIdMiddleware(DualModeMiddleware):
         return response
 
     async def __acall__(self, request):
-        if not is_api_request(request):
+        if request.path in _PROBES:
             return await self.get_response(request)
         request_id = _request_id_for(request)
         token = _request_id.set(request_id)

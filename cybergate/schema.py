@@ -11,6 +11,7 @@ from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
 
 from cybergate.problems import CUSTOMER_PROBLEM_CODES, GATEWAY_PROBLEM_CODES, TITLES
+from cybergate.versioning import schema_note
 
 CUSTOMER_PREFIX = "/api/v1/"
 GATEWAY_PREFIX = "/device-api/v1/"
@@ -22,20 +23,45 @@ _REQUEST_ID = {
     "example": "9f1c2e4b7a3d4f0e8b6a5c2d1e0f9a8b",
 }
 _RATE_LIMIT_POLICY = {
-    "description": "The per-secret quota: requests `;w=` seconds (IETF RateLimit headers).",
+    "description": "The per-secret quota, as in the IETF draft "
+    "draft-ietf-httpapi-ratelimit-headers-10: `q` requests per `w` seconds.",
     "schema": {"type": "string"},
-    "example": "600;w=60",
+    "example": '"default";q=600;w=60',
 }
 _RATE_LIMIT = {
-    "description": "Where this secret stands in the current window: `limit`, `remaining`, and "
-    "`reset` (seconds until the window resets).",
+    "description": "Where this secret stands in the current window (same draft): `r` requests "
+    "remaining, `t` seconds until the window resets.",
     "schema": {"type": "string"},
-    "example": "limit=600, remaining=598, reset=42",
+    "example": '"default";r=598;t=42',
+}
+_API_VERSION = {
+    "description": "The API version that answered (the same as `api_version` of "
+    "`GET /api/v1/version`).",
+    "schema": {"type": "string"},
+    "example": "1.0",
 }
 _RETRY_AFTER = {
     "description": "Seconds to wait before sending the request again.",
     "schema": {"type": "integer", "minimum": 1},
     "example": 17,
+}
+_DEPRECATION_HEADERS = {
+    "Deprecation": {
+        "description": "When what this request used was deprecated (RFC 9745: `@` and a Unix "
+        "time); only when it used something deprecated.",
+        "schema": {"type": "string", "pattern": "^@[0-9]+$"},
+        "example": "@1798761600",
+    },
+    "Sunset": {
+        "description": "From when it may stop working (RFC 8594, an HTTP date).",
+        "schema": {"type": "string"},
+        "example": "Fri, 01 Jan 2027 00:00:00 GMT",
+    },
+    "Link": {
+        "description": 'Where the API CHANGELOG says what to use instead (`rel="deprecation"`).',
+        "schema": {"type": "string"},
+        "example": '</api/docs/changelog/#v1-deprecations>; rel="deprecation"',
+    },
 }
 _WWW_AUTHENTICATE = {
     "description": "The authentication scheme to use.",
@@ -65,17 +91,25 @@ def close_request_bodies(result: dict, generator: Any, request: Any, public: boo
             if method == "parameters" or "requestBody" not in operation:
                 continue
             for content in operation["requestBody"]["content"].values():
-                ref = content["schema"].get("$ref", "")
-                body = schemas.get(ref.rsplit("/", 1)[-1], {})
-                variants = body.get("oneOf", [body])  # each shape of a oneOf body
-                if all(variant.get("required") for variant in variants):
+                if _needs_body(content["schema"], schemas):
                     operation["requestBody"]["required"] = True
     return result
 
 
+def _needs_body(schema: dict, schemas: dict) -> bool:
+    """A required field, or one in every branch of a oneOf (the gateway's call events)."""
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if schema.get("required"):
+        return True
+    branches = schema.get("oneOf") or []
+    return bool(branches) and all(_needs_body(branch, schemas) for branch in branches)
+
+
 def declare_headers(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    """Response headers of every operation: X-Request-Id always; the RateLimit pair on every
-    authenticated customer answer; WWW-Authenticate on 401; Retry-After on 429 and 503."""
+    """Response headers of every operation: X-Request-Id always; API-Version on every customer
+    answer, the RateLimit pair on every authenticated one; WWW-Authenticate on 401; Retry-After
+    on 429 and 503."""
     for path, item in result.get("paths", {}).items():
         customer = path.startswith(CUSTOMER_PREFIX)
         for method, operation in item.items():
@@ -84,6 +118,8 @@ def declare_headers(result: dict, generator: Any, request: Any, public: bool) ->
             for status, response in operation.get("responses", {}).items():
                 headers = response.setdefault("headers", {})
                 headers.setdefault("X-Request-Id", _REQUEST_ID)
+                if customer:
+                    headers.setdefault("API-Version", _API_VERSION)
                 if customer and status not in ("401", "403"):
                     headers.setdefault("RateLimit-Policy", _RATE_LIMIT_POLICY)
                     headers.setdefault("RateLimit", _RATE_LIMIT)
@@ -191,4 +227,19 @@ class PermissionAutoSchema(AutoSchema):
         description = operation.get("description")
         operation["description"] = f"{description}\n\n{note}" if description else note
         operation["x-permission"] = needed
+        self._declare_deprecations(operation)
         return operation
+
+    def _declare_deprecations(self, operation: dict) -> None:
+        whole = getattr(self.view, "deprecated", None)
+        parameters = getattr(self.view, "deprecated_parameters", {})
+        if whole is None and not parameters:
+            return
+        operation["description"] += "\n\n" + schema_note(whole, parameters)
+        if whole is not None:
+            operation["deprecated"] = True
+        for parameter in operation.get("parameters", []):
+            if parameter.get("name") in parameters:
+                parameter["deprecated"] = True
+        for response in operation.get("responses", {}).values():
+            response.setdefault("headers", {}).update(_DEPRECATION_HEADERS)

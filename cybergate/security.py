@@ -56,7 +56,8 @@ def secret_prefix(authorization: str | None) -> str | None:
     """The display prefix of a bearer value of our format, else None (never more of it)."""
     value = bearer_value(authorization)
     if value and any(tokens.looks_like(value, prefix) for prefix in _OUR_PREFIXES):
-        return value[: tokens.DISPLAY_PREFIX_LENGTH]
+        # A test secret shows `cgs_test_` and as many random characters as a live one.
+        return tokens.api_secret_display_prefix(value)
     return None
 
 

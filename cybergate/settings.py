@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "callgroups",
     "devices",
     "gateway",
+    "sandbox",
+    "webhooks",
     "demo",
 ]
 
@@ -82,8 +84,11 @@ MIDDLEWARE = [
     "cybergate.metrics.HttpMetricsMiddleware",
     # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
     "cybergate.requestid.RequestIdMiddleware",
+    # API-Version on every /api/ answer (cybergate/versioning.py).
+    "cybergate.versioning.ApiVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # GZip for HTML and the schema, never the created-secret answer (cybergate/compression.py).
+    # GZip for HTML, the schema and API JSON, never the created-secret answer
+    # (cybergate/compression.py).
     "cybergate.compression.PortalGZipMiddleware",
     # Logs refused requests (API 401s, every 429) whichever layer refused them.
     "cybergate.security.SecurityLogMiddleware",
@@ -141,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
+                "cybergate.context_processors.support",
             ],
         },
     },
@@ -367,6 +373,10 @@ PORTAL_URL = env.string("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/
 # The APIs' public base URL (the `servers` of both OpenAPI schemas); empty: the address each
 # schema was fetched from.
 PUBLIC_URL = env.string("PUBLIC_URL", default="").rstrip("/")
+# Where the portal's help link and error pages send people.
+SUPPORT_EMAIL = env.string("SUPPORT_EMAIL", default="support@cybergate.example")
+# A form sent without (or with a stale) CSRF cookie gets a portal page, not Django's bare 403.
+CSRF_FAILURE_VIEW = "cybergate.portalerrors.csrf_failure"
 API_RATE_LIMIT = env.rate("API_RATE_LIMIT", default="600/min")
 AUTH_FAILURE_RATE_LIMIT = env.rate("AUTH_FAILURE_RATE_LIMIT", default="30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
@@ -449,6 +459,9 @@ SPECTACULAR_SETTINGS = {
         "enum value, change a field's type or meaning, make an optional request field required, "
         "or change the status of an existing problem code. Enums in requests stay closed: the "
         "server refuses values it does not know (400)."
+        "\n\nNew here? [Integrate in 10 minutes](/api/docs/guide/): the new-entries loop, a "
+        "retry-safe door-open, and a Python client. What changed: the "
+        "[changelog](/api/docs/changelog/). Every answer carries `API-Version`."
     ),
     "VERSION": API_VERSION,
     # Replaced by PUBLIC_URL, or the address the schema was fetched from (cybergate.schema).
@@ -483,6 +496,7 @@ SPECTACULAR_SETTINGS = {
         "RingStrategyEnum": "callgroups.models.CallGroup.RingStrategy",
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
+        "SandboxDoorOpenEnum": "sandbox.models.SandboxCall.DoorOpen",
         # The two shapes of a gateway call event (gateway.serializers.CallEventSchema).
         "CallAnsweredEventTypeEnum": [("answered", "answered")],
         "CallEndEventTypeEnum": [
@@ -524,3 +538,14 @@ LOGGING = {
 # Every line is one JSON object (cybergate/logging.py); security events (logger
 # cybergate.security: cybergate/security.py) are structlog events with their fields.
 configure_structlog()
+
+# Webhooks (webhooks/): the delivery worker (`manage.py run_worker`) and its SSRF guard.
+# Networks a webhook may reach although they are not public (tests, on-premises receivers).
+WEBHOOK_ALLOWED_NETWORKS = env.networks("WEBHOOK_ALLOWED_NETWORKS")
+# Multiplies the retry schedule (5 s … 24 h): a small value shortens it for tests and the bench.
+WEBHOOK_RETRY_SCALE = env.number("WEBHOOK_RETRY_SCALE", default=1.0, above=0)
+# How long a worker holds a claimed attempt; a worker killed mid-delivery is retried after it.
+WEBHOOK_LEASE_SECONDS = env.number("WEBHOOK_LEASE_SECONDS", default=60.0, above=0)
+# How often a worker looks for due attempts without a wake-up (SQLite: its only way).
+WEBHOOK_POLL_SECONDS = env.number("WEBHOOK_POLL_SECONDS", default=0.2, above=0)
+WEBHOOK_WORKER_THREADS = env.integer("WEBHOOK_WORKER_THREADS", default=8, minimum=1)

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 SYNC_INTERVAL = 0.1  # seconds between batched additions to the shared counter
+# The name of the per-secret quota in the RateLimit headers.
+RATE_LIMIT_POLICY = "default"
 
 
 @lru_cache(maxsize=16)
@@ -57,12 +59,12 @@ class Verdict:
     remaining: int = 0
 
     def headers(self) -> dict[str, str]:
-        """The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) of this count."""
+        """The IETF RateLimit headers of this count, in the syntax of
+        draft-ietf-httpapi-ratelimit-headers-10 (Structured Fields): the policy's quota `q` per
+        window `w` seconds, and what is left of it, `r`, until `t` seconds from now."""
         return {
-            "RateLimit-Policy": f"{self.limit};w={self.period}",
-            "RateLimit": (
-                f"limit={self.limit}, remaining={self.remaining}, reset={self.retry_after}"
-            ),
+            "RateLimit-Policy": f'"{RATE_LIMIT_POLICY}";q={self.limit};w={self.period}',
+            "RateLimit": f'"{RATE_LIMIT_POLICY}";r={self.remaining};t={self.retry_after}',
         }
 
 

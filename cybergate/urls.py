@@ -42,4 +42,4 @@ urlpatterns = [
 handler400 = "cybergate.problems.handler400"
 handler403 = "cybergate.problems.handler403"
 handler404 = "cybergate.problems.handler404"
-handler500 = "cybergate.problems.handler500"
+handler500 = "cybergate.portalerrors.handler500"

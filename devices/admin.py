@@ -34,7 +34,7 @@ class ReadOnlyAdmin(SupportAdmin):
 class DeviceAdmin(AuditedAdmin):
     audit_name = "device"
     list_display = ["name", "tenant", "sip_uri", "has_door_open_code", "credential", "online"]
-    list_filter = ["tenant"]
+    list_filter = ["tenant", "virtual"]
     search_fields = ["name", "sip_uri", "tenant__name"]
     list_select_related = ["tenant"]
     # credential_hash is not editable and never shown; the prefix identifies the credential.
@@ -45,10 +45,11 @@ class DeviceAdmin(AuditedAdmin):
         "vendor",
         "model",
         "door_open_code",
+        "virtual",
         "credential",
         "last_seen_at",
     ]
-    readonly_fields = ["credential", "last_seen_at"]
+    readonly_fields = ["virtual", "credential", "last_seen_at"]
 
     actions = ["rotate_credential"]
 
@@ -62,7 +63,8 @@ class DeviceAdmin(AuditedAdmin):
         would sit in the session or a cookie) and the response is marked no-store, so it exists
         nowhere after this page. Also how a newly registered device gets its first credential.
         """
-        devices = list(queryset.select_related("tenant"))
+        # A sandbox's virtual station never gets a credential (devices.services).
+        devices = list(queryset.filter(virtual=False).select_related("tenant"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

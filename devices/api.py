@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,19 +15,26 @@ from rest_framework.response import Response
 from audit.services import Actor
 from callgroups.api import USER_PARAMETER, teams_user_or_404
 from cybergate.apiviews import (
+    CURSOR_400,
+    LONG_POLL_HEADER_PARAMETER,
+    WAIT_PARAMETER,
     CustomerAPIView,
     CustomerGenericAPIView,
+    LongPoll,
     NewEntriesAckAPIView,
     NewEntriesAPIView,
     ack_schema,
     new_entries_schema,
+    offer_long_poll,
+    parse_wait,
     problem_responses,
 )
-from cybergate.feeds import Feed
+from cybergate.feeds import Feed, wake_topic
 from cybergate.http import client_ip
+from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem, service_error_status
 from cybergate.requests import ApiRequest
-from devices.models import CallLogEntry
+from devices.models import Call, CallLogEntry, DoorOpenCommand
 from devices.serializers import (
     ActiveCallSerializer,
     CallLogPageSerializer,
@@ -40,6 +48,7 @@ from devices.services import (
     door_open_request,
     door_open_request_once,
 )
+from devices.signals import COMMAND_TOPIC
 
 CALLS_TAG = "Active calls"
 CALL_LOG_TAG = "Call log"
@@ -73,6 +82,48 @@ def idempotency_key(request: ApiRequest) -> str | None:
 
 def command_url(command_id) -> str:
     return reverse("api-door-open-command", kwargs={"id": command_id})
+
+
+class ActiveCallPagination(NamedCursorPagination):
+    # Oldest answered first; ties (same answered_at) in a stable order, which DRF's cursor pages
+    # by offset.
+    ordering = ("answered_at", "id")  # type: ignore[assignment]  # the base names one field
+
+
+class ActiveCallListView(mixins.ListModelMixin, CustomerGenericAPIView):
+    # ListModelMixin: the schema then documents the page's `cursor` and `limit`.
+    required_permission = "read"
+    serializer_class = ActiveCallSerializer
+    pagination_class = ActiveCallPagination
+    query_parameters = frozenset({"cursor", "limit"})
+
+    def get_queryset(self) -> QuerySet[Call]:
+        return self.request.tenant.calls.filter(
+            state=Call.State.ACTIVE, answered_by__isnull=False
+        ).select_related("answered_by", "device", "call_group")
+
+    @extend_schema(
+        operation_id="active_calls_list",
+        summary="Active calls",
+        description=(
+            "Every active call of the tenant (a Teams user answered it and it has not ended), "
+            "the oldest answered first, each as `GET /api/v1/active-calls/{user}` shows it: one "
+            "request instead of one per Teams user."
+        ),
+        tags=[CALLS_TAG],
+        responses={
+            200: OpenApiResponse(
+                ActiveCallSerializer(many=True),
+                description="A page of active calls; `next` is the following page's URL, if any.",
+            ),
+            **problem_responses(400, s400=CURSOR_400),
+        },
+    )
+    def get(self, request: ApiRequest) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # pagination_class is set
+        items = [{"user": call.answered_by, "call": call} for call in page]
+        return self.get_paginated_response(ActiveCallSerializer(items, many=True).data)
 
 
 class ActiveCallView(CustomerAPIView):
@@ -208,10 +259,14 @@ class DoorOpenView(CustomerAPIView):
         return Response(DoorOpenAcceptedSerializer(command).data, status=202, headers=headers)
 
 
-class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
+PENDING = (DoorOpenCommand.Status.QUEUED, DoorOpenCommand.Status.DELIVERED)
+
+
+class DoorOpenCommandView(CustomerGenericAPIView):
     required_permission = "read"
     serializer_class = DoorOpenCommandSerializer
     not_found_detail = NO_COMMAND
+    query_parameters = frozenset({"wait"})
 
     def get_queryset(self):
         return self.request.tenant.door_open_commands.select_related("device")
@@ -221,10 +276,12 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         summary="Outcome of a door-open command",
         description=(
             "`queued` → `delivered` → `executed` or `failed`; `expired` when it was not "
-            "delivered or acknowledged in time, or its call ended first."
+            "delivered or acknowledged in time, or its call ended first.\n\n"
+            "With `wait`, a command still `queued` or `delivered` is held until it is executed, "
+            "failed or expired, or `wait` seconds pass (long-poll)."
         ),
         tags=[CALLS_TAG],
-        parameters=[COMMAND_ID_PARAMETER],
+        parameters=[COMMAND_ID_PARAMETER, WAIT_PARAMETER, LONG_POLL_HEADER_PARAMETER],
         responses={
             200: OpenApiResponse(
                 DoorOpenCommandSerializer, description="The command's status and reason."
@@ -233,7 +290,13 @@ class DoorOpenCommandView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
         },
     )
     def get(self, request: ApiRequest, id) -> Response:  # `id`: the URL keyword
-        return self.retrieve(request)
+        wait = parse_wait(request.query_params.get("wait"))
+        command = self.get_object()
+        data = DoorOpenCommandSerializer(command).data
+        nothing_yet = None
+        if data["status"] in PENDING:
+            nothing_yet = LongPoll(wake_topic(COMMAND_TOPIC, command.id), command.expires_at)
+        return offer_long_poll(request, Response(data), wait, nothing_yet)
 
 
 class CallLogView(NewEntriesAPIView):

@@ -16,8 +16,17 @@ class Device(models.Model):
     """A SIP door station."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="devices")
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        related_name="devices",
+        # A sandbox holds its virtual station only: no real device can be put where a test
+        # secret reaches.
+        limit_choices_to={"sandbox_of__isnull": True},
+    )
     name = models.CharField(max_length=100)
+    # The sandbox's door station: played by the server (sandbox app), never issued a credential.
+    virtual = models.BooleanField(default=False, editable=False)
     sip_uri = models.CharField("SIP URI", max_length=254)
     vendor = models.CharField(max_length=100, blank=True)
     model = models.CharField(max_length=100, blank=True)

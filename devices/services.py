@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from apisecrets import tokens
 from audit.services import Actor, lock_log_for_append, record
@@ -21,7 +22,16 @@ from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from cybergate import metrics
 from cybergate.errors import ServiceError
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand, IdempotencyKey
-from devices.signals import command_queued
+from devices.serializers import (
+    ActiveCallDetailSerializer,
+    ActiveCallSerializer,
+    CallLogEntrySerializer,
+    DoorOpenCommandSerializer,
+)
+from devices.signals import command_queued, command_settled
+from webhooks import events
+from webhooks.models import Endpoint
+from webhooks.services import emit
 
 if TYPE_CHECKING:
     from apisecrets.models import ApiSecret
@@ -53,7 +63,10 @@ def hash_device_credential(value: str) -> str:
 
 
 def device_credential_rotate(device: Device, *, actor: Actor | None = None) -> str:
-    """Issue a new credential (the old one stops working); return the value, shown once."""
+    """Issue a new credential (the old one stops working); return the value, shown once.
+    A virtual door station gets none: no hardware may ever poll as a sandbox's station."""
+    if device.virtual:
+        raise ValueError("A virtual door station has no credential.")
     value = tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX)
     with transaction.atomic():
         device.credential_prefix = value[: tokens.DISPLAY_PREFIX_LENGTH]
@@ -74,7 +87,7 @@ def device_for_credential(value: str) -> Device | None:
     if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
         return None
     device: Device | None = tokens.find(
-        Device.objects.select_related("tenant"),
+        Device.objects.select_related("tenant").filter(virtual=False),
         "credential_hash",
         value,
         DEVICE_CREDENTIAL_PURPOSE,
@@ -107,9 +120,21 @@ def call_start(*, device: Device, call_group: CallGroup, caller: str) -> Call:
     """A visitor rang: the device calls one of its tenant's call groups."""
     if call_group.tenant_id != device.tenant_id:
         raise CallError("not_found", "Call group not found.")
-    return Call.objects.create(
-        tenant_id=device.tenant_id, device=device, call_group=call_group, caller=caller[:254]
-    )
+    with transaction.atomic():
+        call = Call.objects.create(
+            tenant_id=device.tenant_id, device=device, call_group=call_group, caller=caller[:254]
+        )
+        emit(tenant_id=call.tenant_id, event_type=events.CALL_RINGING, data=_ringing_data(call))
+    return call
+
+
+def _ringing_data(call: Call) -> dict[str, Any]:
+    """The call as the active call shows it, with who rang and when."""
+    return {
+        **ActiveCallDetailSerializer(call).data,
+        "caller": call.caller,
+        "started_at": DateTimeField().to_representation(call.started_at),
+    }
 
 
 _USER_BUSY = "user_busy"
@@ -146,6 +171,11 @@ def call_answer(*, call: Call, user: TeamsUser) -> Call:
                 call.save(update_fields=["state", "answered_by", "answered_at"])
         except IntegrityError as exc:
             raise CallError(_USER_BUSY, _USER_BUSY_MESSAGE) from exc
+        emit(
+            tenant_id=call.tenant_id,
+            event_type=events.CALL_ANSWERED,
+            data=ActiveCallSerializer({"user": user, "call": call}).data,
+        )
     return call
 
 
@@ -179,13 +209,73 @@ def call_end(*, call: Call, event: str = "ended") -> Call:
         call.save(update_fields=["state", "result", "ended_at"])
         # Never delivered after the call ended. A delivered command keeps its status: the device
         # may still report what it did.
-        expired = call.door_open_commands.filter(status=DoorOpenCommand.Status.QUEUED).update(
+        expired = list(call.door_open_commands.filter(status=DoorOpenCommand.Status.QUEUED))
+        call.door_open_commands.filter(pk__in=[c.pk for c in expired]).update(
             status=DoorOpenCommand.Status.EXPIRED
         )
+        for command in expired:
+            command.status = DoorOpenCommand.Status.EXPIRED
+            command.device = call.device
+            _emit_command(command, events.DOOR_OPEN_EXPIRED)
+            _announce_settled(command.id)
         if expired:
-            transaction.on_commit(lambda: metrics.door_open_commands.labels("expired").inc(expired))
-        call_log_append(call)
+            count = len(expired)
+            transaction.on_commit(lambda: metrics.door_open_commands.labels("expired").inc(count))
+        entry = call_log_append(call)
+        emit(
+            tenant_id=call.tenant_id,
+            event_type=events.CALL_ENDED,
+            data=CallLogEntrySerializer(entry).data,
+        )
     return call
+
+
+def _emit_command(command: DoorOpenCommand, event_type: str) -> None:
+    # Keyed: an endpoint gets one outcome event of each type per command, also from the
+    # periodic look for commands that ran out of time.
+    emit(
+        tenant_id=command.tenant_id,
+        event_type=event_type,
+        data=DoorOpenCommandSerializer(command).data,
+        key=str(command.id),
+    )
+
+
+# Commands that ran out of time are looked for this far back when a worker starts.
+EXPIRED_LOOKBACK = timedelta(hours=1)
+# And each look overlaps the one before by this much (clocks, late commits).
+_EXPIRED_OVERLAP = timedelta(seconds=30)
+
+
+class ExpiredCommandsDuty:
+    """A worker's periodic duty: `door_open.expired` for each command that ran out of time
+    undelivered or unacknowledged (its call still going). Safe on several workers at once: an
+    endpoint gets the event at most once per command (emit's key)."""
+
+    def __init__(self) -> None:
+        self.since: datetime | None = None
+
+    def __call__(self) -> int:
+        now = timezone.now()
+        since = (self.since or now - EXPIRED_LOOKBACK) - _EXPIRED_OVERLAP
+        tenants = Endpoint.objects.filter(enabled=True).values("tenant_id")
+        commands = (
+            DoorOpenCommand.objects.filter(
+                tenant_id__in=tenants,
+                status__in=[DoorOpenCommand.Status.QUEUED, DoorOpenCommand.Status.DELIVERED],
+                expires_at__gt=since,
+                expires_at__lte=now,
+            )
+            .select_related("device")
+            .order_by("expires_at")
+        )
+        count = 0
+        for command in commands:
+            with transaction.atomic():
+                _emit_command(command, events.DOOR_OPEN_EXPIRED)
+            count += 1
+        self.since = now
+        return count
 
 
 def call_log_append(call: Call) -> CallLogEntry:
@@ -483,6 +573,12 @@ def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
     return commands
 
 
+def _announce_settled(command_id: uuid.UUID) -> None:
+    transaction.on_commit(
+        lambda: command_settled.send(sender=DoorOpenCommand, command_id=command_id)
+    )
+
+
 def command_ack(*, device: Device, command_id: uuid.UUID | str, result: str) -> DoorOpenCommand:
     """The device reports the outcome. Only the device a command went to can acknowledge it."""
     if result not in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
@@ -511,8 +607,16 @@ def command_ack(*, device: Device, command_id: uuid.UUID | str, result: str) -> 
         transaction.on_commit(
             lambda: metrics.door_open_acknowledged(result, delivered_at=delivered_at, acked_at=now)
         )
+        _announce_settled(command.id)
         if result == DoorOpenCommand.Status.EXECUTED:
             Call.objects.filter(pk=command.call_id).update(door_opened=True)
+        command.device = device
+        _emit_command(
+            command,
+            events.DOOR_OPEN_EXECUTED
+            if result == DoorOpenCommand.Status.EXECUTED
+            else events.DOOR_OPEN_FAILED,
+        )
         record(
             tenant=device.tenant,
             actor=Actor.for_device(device),

@@ -50,7 +50,9 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from cybergate import metrics
+from cybergate.feeds import wake_topic
 from devices.services import devices_with_new_pending_commands
+from devices.signals import COMMAND_TOPIC
 
 if TYPE_CHECKING:
     import redis
@@ -235,6 +237,11 @@ class Hub:
             return True
         with self._lock:
             return self._woken_forgotten > mark or self._woken.get(str(device_id), 0) > mark
+
+    def listening(self) -> bool:
+        """Whether this process's listener is subscribed: wake-ups from other processes arrive."""
+        thread = self._thread
+        return thread is not None and thread.listening
 
     def wake(self, device_id: UUID | str) -> None:
         with self._lock:
@@ -527,3 +534,15 @@ def notify(device_id: UUID | str) -> None:
 def command_queued(sender: object, device_id: UUID | str, **kwargs: object) -> None:
     """Receiver of devices.signals.command_queued (connected in gateway/apps.py)."""
     notify(device_id)
+
+
+def log_appended(sender: object, *, log: str, tenant_id: UUID, **kwargs: object) -> None:
+    """Receiver of audit.signals.log_appended: wake the customer API's long-polls on that tenant's
+    log (gateway/apilongpoll.py)."""
+    notify(wake_topic(log, tenant_id))
+
+
+def command_settled(sender: object, *, command_id: UUID, **kwargs: object) -> None:
+    """Receiver of devices.signals.command_settled: wake the customer API's long-polls on the
+    command's outcome."""
+    notify(wake_topic(COMMAND_TOPIC, command_id))

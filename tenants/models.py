@@ -37,12 +37,26 @@ class Tenant(models.Model):
         "(tenant admin). Off: only existing logins of this tenant may sign in with Microsoft.",
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
+    # Set on a sandbox: the tenant whose test secrets act on it (tenants.services.tenant_sandbox).
+    # A sandbox holds only virtual things, so a test secret reaches no real door and no live row.
+    sandbox_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sandbox",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox_of_id is not None
 
 
 class UserManager(BaseUserManager["User"]):

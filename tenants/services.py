@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.services import Actor, record
 from tenants.models import SupportRequest, Tenant, User
-from tenants.signals import tenant_offboarding
+from tenants.signals import sandbox_created, tenant_offboarding
 
 
 class SupportRequestAlreadyOpen(ValidationError):
@@ -128,6 +128,33 @@ def tenant_offboard(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> d
             ip=ip,
         )
     return summary
+
+
+SANDBOX_DOMAIN = "sandbox.cybergate.invalid"
+
+
+def tenant_sandbox(tenant: Tenant) -> Tenant:
+    """The tenant's sandbox, made on first use: a tenant row of its own, so that everything a
+    test secret does is scoped to it by the same rule as any tenant's (every queryset starts
+    from the request's tenant) and can never reach the live tenant's rows. The sandbox app fills
+    it (tenants.signals.sandbox_created) in the same transaction. Callers lock `tenant` first.
+    """
+    if tenant.is_sandbox:
+        raise ValueError("A sandbox has no sandbox of its own.")
+    existing = Tenant.objects.filter(sandbox_of=tenant).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        sandbox = Tenant.objects.create(
+            # The id keeps the name unique whatever the live tenants are called.
+            name=f"{tenant.name[:100]} (sandbox {str(tenant.id)[:8]})",
+            domain=SANDBOX_DOMAIN,
+            # Unused: a test secret works while its live tenant's API access is on.
+            api_access_enabled=True,
+            sandbox_of=tenant,
+        )
+        sandbox_created.send(sender=Tenant, sandbox=sandbox)
+    return sandbox
 
 
 def user_set_time_zone(*, user: User, time_zone: str) -> None:

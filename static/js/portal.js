@@ -57,9 +57,9 @@
     target.focus();
   }
 
-  function openCreateDialog(dialog) {
+  function openCreateDialog(dialog, templateId) {
     const panel = dialog.querySelector("#create-panel");
-    const template = document.getElementById("create-dialog-template");
+    const template = document.getElementById(templateId || "create-dialog-template");
     panel.innerHTML = template.innerHTML;
     // The template is cloned for every opening: each form gets its own one-time token.
     const token = panel.querySelector("[data-submit-token]");
@@ -105,7 +105,7 @@
       const dialog = document.getElementById(opener.dataset.openDialog);
       if (dialog && typeof dialog.showModal === "function") {
         event.preventDefault();
-        openCreateDialog(dialog);
+        openCreateDialog(dialog, opener.dataset.dialogTemplate);
       }
       return;
     }

@@ -22,6 +22,7 @@ OPERATIONS = [
     ("get", "/api/v1/call-groups", 200),
     ("get", "/api/v1/call-groups/{group}", 200),
     ("put", "/api/v1/call-groups/{group}/members/{user}/availability", 200),
+    ("get", "/api/v1/active-calls", 200),
     ("get", "/api/v1/active-calls/{user}", 200),
     ("post", "/api/v1/active-calls/{user}/door-open", 202),
     ("get", "/api/v1/door-open-commands/{command}", 200),

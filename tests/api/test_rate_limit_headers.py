@@ -1,4 +1,5 @@
-"""IETF RateLimit headers on every authenticated answer, success and problem."""
+"""IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers-10 syntax) on every authenticated
+answer, success and problem."""
 
 from __future__ import annotations
 
@@ -8,20 +9,24 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-RATELIMIT = re.compile(r"limit=(\d+), remaining=(\d+), reset=(\d+)")
+# Structured Fields items: the policy's name, then its parameters.
+POLICY = re.compile(r'"default";q=(\d+);w=(\d+)')
+RATELIMIT = re.compile(r'"default";r=(\d+);t=(\d+)')
 
 
 def parsed(response) -> tuple[int, ...]:
+    """(limit, remaining, reset) of an answer."""
+    policy = POLICY.fullmatch(response["RateLimit-Policy"])
     match = RATELIMIT.fullmatch(response["RateLimit"])
-    assert match, response["RateLimit"]
-    return tuple(int(g) for g in match.groups())
+    assert policy and match, (response["RateLimit-Policy"], response["RateLimit"])
+    return (int(policy.group(1)), *(int(g) for g in match.groups()))
 
 
 def test_success_carries_the_policy_and_a_falling_remaining(api_client):
     first = api_client.get("/api/v1/version")
     second = api_client.get("/api/v1/version")
     assert first.status_code == second.status_code == 200
-    assert first["RateLimit-Policy"] == "600;w=60"
+    assert first["RateLimit-Policy"] == '"default";q=600;w=60'
     limit, remaining, reset = parsed(first)
     assert limit == 600 and 1 <= reset <= 60
     assert parsed(second)[1] == remaining - 1
@@ -40,7 +45,7 @@ def test_success_carries_the_policy_and_a_falling_remaining(api_client):
 def test_problems_of_authenticated_requests_carry_them_too(api_client, method, path, status):
     response = getattr(api_client, method)(path)
     assert response.status_code == status
-    assert response["RateLimit-Policy"] == "600;w=60"
+    assert response["RateLimit-Policy"] == '"default";q=600;w=60'
     assert parsed(response)[0] == 600
 
 
@@ -54,7 +59,7 @@ def test_over_the_limit_remaining_is_zero_with_retry_after(api_client, settings)
     limit, left, reset = parsed(refused)
     assert (limit, left) == (3, 0)
     assert int(refused["Retry-After"]) == reset
-    assert refused["RateLimit-Policy"] == "3;w=60"
+    assert refused["RateLimit-Policy"] == '"default";q=3;w=60'
 
 
 def test_unauthenticated_answers_have_none(client):

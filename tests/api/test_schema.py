@@ -217,7 +217,7 @@ def test_invalid_cursor_only_where_a_cursor_is_taken(customer):
         if "invalid_cursor" in codes or "invalid_cursor" in bad_request.get("description", ""):
             with_example.add((method, path))
     assert with_example == with_cursor
-    assert len(with_cursor) == 5  # the two feeds, their acks, the call group list
+    assert len(with_cursor) == 6  # the two feeds, their acks, the call group and active call lists
 
 
 def test_servers_name_the_server_the_schema_came_from(client):

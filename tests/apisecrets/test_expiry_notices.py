@@ -266,3 +266,12 @@ def test_two_parallel_runs_send_each_notice_exactly_once(tenant, admin_user, smt
         "s3",
     ]
     assert ExpiryNotice.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_the_expired_notice_says_to_roll(tenant, admin_user, smtp_inbox):
+    _expiring_in(tenant, "Door app", -timedelta(hours=1))
+    assert send_expiry_notices() == Outcome(sent=1)
+    body = _body(smtp_inbox.messages[0][1])
+    assert "Roll it on its page to get a successor" in body
+    assert "Create a new secret" not in body

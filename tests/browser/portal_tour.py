@@ -26,6 +26,10 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LONG_NAME = "Integration-" + "x" * 244
 
 
+# What cybergate.portalerrors gives the error pages (rendered here without a request).
+ERROR_CONTEXT = {"request_id": "0" * 32, "support_email": "support@cybergate.example"}
+
+
 def _arrange(tenant) -> None:
     make_missed_call(tenant, caller="sip:visitor-with-a-rather-long-address@street.example")
     make_api_secrets(tenant, ["Door integration", LONG_NAME])
@@ -44,6 +48,7 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     expect(page.get_by_role("dialog").get_by_text("Enter a name.")).to_be_visible()
     yield "create dialog with errors"
     page.get_by_role("dialog").get_by_label("Name").fill(LONG_NAME[:200] + "-new")
+    page.get_by_role("dialog").get_by_label("read — Read").check()
     page.get_by_role("dialog").get_by_role("button", name="Generate").click()
     created = page.get_by_role("dialog", name="API secret created")
     expect(created.get_by_label("API secret")).to_be_visible()
@@ -72,6 +77,19 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     page.goto(f"/api-access/{successor.id}/roll/")
     expect(page.get_by_text("stops working now")).to_be_visible()
     yield "roll page, the replaced secret stops working now"
+    page.goto(f"/api-access/{successor.id}/")
+    yield "secret page"
+    page.get_by_role("button", name="Save name and permissions").focus()
+    page.get_by_label("Name", exact=True).fill("")
+    page.get_by_role("button", name="Save name and permissions").click()
+    expect(page.get_by_text("Enter a name.")).to_be_visible()
+    yield "secret page, edit with errors"
+    page.goto(f"/api-access/{successor.id}/")
+    page.get_by_role("button", name="Disable").click()
+    expect(page.get_by_role("button", name="Enable")).to_be_visible()
+    yield "secret page, disabled"
+    page.goto(f"/audit-trail/?secret={successor.id}")
+    yield "audit trail, one secret"
     page.goto("/audit-trail/")
     yield "audit trail"
     page.goto("/call-log/")
@@ -84,12 +102,18 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield "security: password"
     page.goto("/accounts/time-zone/")
     yield "security: time zone"
+    page.goto("/api/docs/guide/")
+    yield "API guide"
+    page.goto("/api/docs/changelog/")
+    yield "API changelog"
     page.goto("/no-such-page/")
     yield "404 page"
-    page.set_content(render_to_string("500.html"))
+    page.set_content(render_to_string("500.html", ERROR_CONTEXT))
     yield "500 page"
-    page.set_content(render_to_string("403.html", {"user": user}))
+    page.set_content(render_to_string("403.html", {"user": user, **ERROR_CONTEXT}))
     yield "403 page"
+    page.set_content(render_to_string("403_csrf.html", {"user": user, **ERROR_CONTEXT}))
+    yield "form not sent page (CSRF)"
     tenant.api_access_enabled = False
     tenant.save(update_fields=["api_access_enabled"])
     page.goto("/api-access/")

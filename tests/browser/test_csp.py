@@ -85,6 +85,7 @@ def test_portal_pages_and_the_create_dialog_have_no_csp_violations(watch, page, 
     dialog.get_by_role("button", name="Generate").click()
     expect(dialog.get_by_text("These characters are not allowed: @")).to_be_visible()
     dialog.get_by_label("Name").fill("Door integration")
+    dialog.get_by_label("read — Read").check()
     dialog.get_by_role("button", name="Generate").click()
     created = page.get_by_role("dialog", name="API secret created")
     expect(created.get_by_label("API secret")).to_be_visible()

@@ -255,6 +255,7 @@ def test_reauthentication_through_microsoft_carries_out_the_held_create(
         expect(page).to_have_url(re.compile(r"/api-access/$"))
         page.goto("/api-access/new/")
         page.get_by_label("Name").fill("After a break")
+        page.get_by_label("read — Read").check()
         time_machine.move_to(timezone.now() + timedelta(minutes=16))  # a break, then Generate
         page.get_by_role("button", name="Generate").click()
         expect(page).to_have_url(

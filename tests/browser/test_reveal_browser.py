@@ -20,6 +20,7 @@ def open_and_fill(page, name="Door integration"):
     page.get_by_role("button", name="Create API secret").click()
     dialog = page.get_by_role("dialog", name="Create API secret")
     dialog.get_by_label("Name").fill(name)
+    dialog.get_by_label("read — Read").check()
     return dialog
 
 
@@ -119,6 +120,7 @@ def test_without_javascript_a_double_submit_shows_the_same_secret_once(nojs_page
     page.get_by_role("button", name="Create API secret").click()
     expect(page.get_by_role("heading", level=1, name="Create API secret")).to_be_visible()
     page.get_by_label("Name").fill("No script")
+    page.get_by_label("read — Read").check()
     token = page.locator("input[name=submit_token]").input_value()
 
     # What a double submit does: the browser sends the same form twice and shows the last answer.
@@ -154,6 +156,7 @@ def test_without_javascript_a_real_double_click_shows_a_secret(nojs_page, admin_
     log_in(page, admin_user.email)
     page.goto("/api-access/new/")
     page.get_by_label("Name").fill("Clicked twice")
+    page.get_by_label("read — Read").check()
     page.get_by_role("button", name="Generate").dblclick()
     expect(page.get_by_role("heading", level=1, name="API secret created")).to_be_visible()
     value = page.get_by_label("API secret").input_value()

@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from apisecrets.models import ApiSecret
 from apisecrets.services import hash_api_secret
@@ -15,6 +16,7 @@ from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from devices.models import Device
 from devices.services import device_for_credential
 from tenants.models import Tenant, User
+from tests.helpers import bearer_client
 
 
 def seed(*args: str) -> str:
@@ -59,6 +61,7 @@ def test_seed_demo_json_is_one_object_with_exactly_the_keys(db):
         "tenant",
         "admin",
         "api_secret",
+        "api_secret_prefix",
         "devices",
         "call_groups",
         "teams_users",
@@ -73,18 +76,43 @@ def test_seed_demo_json_is_one_object_with_exactly_the_keys(db):
     assert len(data["teams_users"]) == 5 and set(data["teams_users"][0]) == {"id", "upn"}
 
 
-def test_each_seed_run_issues_a_fresh_secret_and_credentials_that_work(db):
+def test_each_seed_run_issues_fresh_credentials_that_work(db):
     first = json.loads(seed("--json"))
     second = json.loads(seed("--json"))
-    assert first["api_secret"] != second["api_secret"]
-    assert not ApiSecret.objects.filter(hashed_value=hash_api_secret(first["api_secret"])).exists()
-    assert ApiSecret.objects.filter(hashed_value=hash_api_secret(second["api_secret"])).exists()
     for old, new in zip(first["devices"], second["devices"], strict=True):
         assert old["id"] == new["id"]
         assert device_for_credential(old["credential"]) is None
         assert str(device_for_credential(new["credential"]).id) == new["id"]
     assert first["teams_users"] == second["teams_users"]
     assert first["call_groups"] == second["call_groups"]
+
+
+def test_a_second_run_keeps_the_api_secret_an_earlier_run_printed(db):
+    """The README's walkthrough: `make run` prints a secret, then `seed_demo --json` in another
+    terminal must not invalidate it."""
+    printed = json.loads(seed("--json", "--new-api-secret"))["api_secret"]
+    again = json.loads(seed("--json"))
+    assert again["api_secret"] is None
+    assert again["api_secret_prefix"] == printed[:8]
+    assert bearer_client(printed).get("/api/v1/version").status_code == 200
+    assert "cgs_" in seed() and "kept" in seed()  # the summary says so
+
+
+def test_new_api_secret_replaces_it(db):
+    first = json.loads(seed("--json"))["api_secret"]
+    second = json.loads(seed("--json", "--new-api-secret"))["api_secret"]
+    assert first and second and first != second
+    assert not ApiSecret.objects.filter(hashed_value=hash_api_secret(first)).exists()
+    assert bearer_client(second).get("/api/v1/version").status_code == 200
+    assert ApiSecret.objects.count() == 1
+
+
+def test_an_expired_demo_secret_is_replaced(db):
+    first = json.loads(seed("--json"))["api_secret"]
+    ApiSecret.objects.update(expires_at=timezone.now())
+    second = json.loads(seed("--json"))["api_secret"]
+    assert second and second != first
+    assert bearer_client(second).get("/api/v1/version").status_code == 200
 
 
 def test_seed_summary_names_the_url_and_login(db):

@@ -266,3 +266,31 @@ def _local_ports(pid: int) -> set[int]:
                 if fields[9] in inodes:
                     ports.add(int(fields[1].rsplit(":", 1)[1], 16))
     return ports
+
+
+def test_a_call_log_long_poll_on_one_process_wakes_when_a_call_ends_on_another(servers, world):
+    """The customer API's long-poll rides the same wake-up (gateway/apilongpoll.py)."""
+    a, b = servers
+    call_id = answered_call(b.url, world)
+    api = bearer(world["api_secret"])
+    page = httpx.get(f"{a.url}/api/v1/call-log", params={"limit": 500}, headers=api).json()
+    httpx.post(f"{a.url}/api/v1/call-log/ack", json={"cursor": page["cursor"]}, headers=api)
+
+    def read() -> tuple[httpx.Response, float]:
+        response = httpx.get(f"{a.url}/api/v1/call-log?wait=15", headers=api, timeout=45)
+        return response, time.monotonic()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiting = pool.submit(read)
+        time.sleep(1.0)  # waiting, listeners up
+        assert not waiting.done()
+        ended_at = time.monotonic()
+        ended = httpx.post(
+            f"{b.url}/device-api/v1/calls/{call_id}/events", json={"type": "ended"},
+            headers=bearer(world["front_credential"]),
+        )  # fmt: skip
+        assert ended.status_code == 200, ended.text
+        response, answered_at = waiting.result(timeout=30)
+    assert response.status_code == 200, response.text
+    assert [entry["call_id"] for entry in response.json()["entries"]] == [call_id]
+    assert answered_at - ended_at < 3.0, f"took {answered_at - ended_at:.3f} s"

@@ -98,13 +98,18 @@ def test_last_used_and_creation_time_in_the_users_time_zone(admin_client, admin_
     assert "Times in Europe/Amsterdam" in html
 
 
-def test_warning_icon_on_expiring_and_expired_secrets_only(admin_client, make_secret):
+def test_expiry_warning_on_expiring_and_expired_secrets_only_in_visible_text(
+    admin_client, make_secret
+):
     make_secret("Fresh")
     make_secret("Soon", expires_in=timedelta(days=19))
     make_secret("Gone", expires_in=timedelta(days=-2))
     html = admin_client.get(URL).content.decode()
-    assert html.count('role="img" aria-label="Expires soon"') == 1
-    assert html.count('role="img" aria-label="Expired"') == 1
+    # Why and what to do, as text beside the icon (not a hover title): Roll is the answer.
+    assert html.count("Expires soon. Roll it to get a successor while it keeps working.") == 1
+    assert html.count("Expired: it no longer works. Roll it to get a successor.") == 1
+    assert "create a new secret" not in html
+    assert 'title="Expires soon' not in html and 'title="Expired' not in html
     assert "expired 2 days ago" in html
 
 

@@ -1,12 +1,14 @@
-"""GZip for portal HTML and the schema; never for the answer that shows a new secret."""
+"""GZip for portal HTML, the schema and API JSON; never for the answer that shows a new secret."""
 
 from __future__ import annotations
 
 import gzip
+import json
 
 import pytest
 
 from apisecrets.submissions import new_token
+from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,25 @@ def test_the_created_secret_answer_is_not_compressed(admin_client, htmx):
     assert not response.has_header("Content-Encoding")
 
 
-def test_api_json_is_not_compressed(api_client):
+def test_api_json_is_compressed_when_asked(api_client, tenant):
+    make_world(tenant)  # two call groups: an answer over GZipMiddleware's 200 bytes
+    plain = api_client.get("/api/v1/call-groups")
     response = api_client.get("/api/v1/call-groups", headers=GZ)
     assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert json.loads(gzip.decompress(response.content)) == plain.json()
+    assert not plain.has_header("Content-Encoding")
+
+
+def test_small_api_answers_are_left_alone(api_client):
+    response = api_client.get("/api/v1/version", headers=GZ)
+    assert len(response.content) < 200
     assert not response.has_header("Content-Encoding")
+
+
+def test_api_problem_details_are_compressed_when_asked(api_client):
+    response = api_client.get("/api/v1/call-groups?" + "x" * 300, headers=GZ)
+    assert response.status_code == 400
+    assert response["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(response.content))["code"] == "invalid_request"

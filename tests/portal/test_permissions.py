@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from apisecrets.models import secrets_of
 from tenants.models import Tenant
 from tests.factories import make_api_secret, make_missed_call
 from tests.helpers import logged_in
@@ -57,6 +58,13 @@ PAGES = [
         (200, None),
         {"name": "New one", "validity_days": "90", "permissions": "read"},
     ),
+    Page("get", "/api-access/new/test/", (200, None)),
+    Page(
+        "post",
+        "/api-access/new/test/",
+        (200, None),
+        {"name": "New test one", "validity_days": "90", "permissions": "read"},
+    ),
     Page("get", "/api-access/{secret}/", (200, None)),
     Page("get", "/api-access/{secret}/delete/", (200, None)),
     Page("post", "/api-access/{secret}/delete/", (302, "/api-access/")),
@@ -66,6 +74,13 @@ PAGES = [
         (302, "/api-access/{secret}/"),
         {"allowed_addresses": "192.0.2.0/24"},
     ),
+    Page(
+        "post",
+        "/api-access/{secret}/edit/",
+        (302, "/api-access/{secret}/"),
+        {"name": "Renamed", "permissions": "read"},
+    ),
+    Page("post", "/api-access/{secret}/disable/", (302, "/api-access/{secret}/")),
     Page("get", "/api-access/{secret}/roll/", (200, None)),
     Page("post", "/api-access/{secret}/roll/", (200, None), {"overlap": "1d"}),
     Page("get", "/api-access/support-request/", (302, "/api-access/")),
@@ -124,7 +139,7 @@ def _snapshot(tenant: Tenant) -> tuple:
     tenant.refresh_from_db()
     return (
         tenant.api_access_enabled,
-        list(tenant.api_secrets.order_by("id").values()),
+        list(secrets_of(tenant).order_by("id").values()),  # test secrets too
         list(tenant.support_requests.order_by("id").values()),
         tenant.audit_entries.count(),
         list(tenant.users.order_by("id").values_list("email", "time_zone")),
@@ -183,6 +198,12 @@ def test_the_owners_writes_took_effect(tenant, admin_user):
     secret.refresh_from_db()
     assert tenant.api_secrets.filter(name="New one").exists()
     assert [str(a) for a in secret.allowed_addresses] == ["192.0.2.0/24"]
+    client.post(f"/api-access/{secret.id}/edit/", {"name": "Renamed", "permissions": "read"})
+    secret.refresh_from_db()
+    assert (secret.name, secret.permissions) == ("Renamed", ["read"])
+    client.post(f"/api-access/{secret.id}/disable/")
+    secret.refresh_from_db()
+    assert secret.is_disabled
     client.post(f"/api-access/{secret.id}/roll/", {"overlap": "1d"})
     assert tenant.api_secrets.filter(replaced_by__isnull=False).count() == 1
     client.post(f"/api-access/{secret.id}/delete/")

@@ -48,8 +48,22 @@ class Command(BaseCommand):
             default=",".join(PERMISSIONS),
             help="Comma-separated permissions: " + ", ".join(PERMISSIONS) + " (default all).",
         )
+        parser.add_argument(
+            "--test",
+            action="store_true",
+            help="A test secret (cgs_test_…), for the tenant's sandbox only.",
+        )
 
-    def handle(self, *args, tenant: str, name: str, days: int, permissions: str, **options) -> None:
+    def handle(
+        self,
+        *args,
+        tenant: str,
+        name: str,
+        days: int,
+        permissions: str,
+        test: bool = False,
+        **options,
+    ) -> None:
         target = find_tenant(tenant)
         try:
             secret, value = api_secret_create(
@@ -58,11 +72,13 @@ class Command(BaseCommand):
                 name=name,
                 validity_days=days,
                 permissions=[p.strip() for p in permissions.split(",") if p.strip()],
+                test=test,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
+        kind = "Test secret" if test else "API secret"
         self.stderr.write(
-            f"API secret {secret.name!r} for {target.name}, valid until "
+            f"{kind} {secret.name!r} for {target.name}, valid until "
             f"{secret.expires_at:%Y-%m-%d %H:%M} UTC. It is shown only this once:"
         )
         self.stdout.write(value)

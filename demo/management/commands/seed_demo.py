@@ -1,9 +1,11 @@
 """Load the demo data of SPEC §5; idempotent, and what it prints always works.
 
 Run twice, same data: rows are found by their natural keys (tenant name, email, UPN, call group and
-device names) and brought back to the demo values. Secrets cannot be "the same" — only their
-hashes are stored — so each run issues a fresh demo API secret (deleting the one it made before)
-and fresh device credentials, and prints those.
+device names) and brought back to the demo values. Secrets cannot be printed again — only their
+hashes are stored — so each run issues fresh device credentials and prints those. The demo API
+secret is kept while it works (an integrator may be using the value an earlier run printed, e.g.
+the one `make run` showed); `--new-api-secret` replaces it (`make run` does), and a run that finds
+none, or only an expired one, issues one. A kept secret is named by its display prefix.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.services import mfa_enrol_totp
 from apisecrets.services import api_secret_create, api_secret_delete
@@ -73,8 +76,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", help="Print only one JSON object, for scripts."
         )
+        parser.add_argument(
+            "--new-api-secret",
+            action="store_true",
+            help="Replace the demo API secret even if it still works (its old value stops).",
+        )
 
-    def handle(self, *args, password: str, json: bool, **options) -> None:
+    def handle(self, *args, password: str, json: bool, new_api_secret: bool, **options) -> None:
         actor = Actor(AuditEntry.ActorType.SYSTEM, "seed_demo")
         with transaction.atomic():
             tenant = self._tenant(actor)
@@ -86,12 +94,13 @@ class Command(BaseCommand):
                 (device, device_credential_rotate(device, actor=actor))
                 for device in self._devices(tenant)
             ]
-            api_secret = self._api_secret(tenant, actor)
+            api_secret, api_secret_prefix = self._api_secret(tenant, actor, new_api_secret)
 
         result = {
             "tenant": {"id": str(tenant.id), "name": tenant.name},
             "admin": {"email": admin.email, "password": password},
             "api_secret": api_secret,
+            "api_secret_prefix": api_secret_prefix,
             "devices": [
                 {"id": str(device.id), "name": device.name, "credential": credential}
                 for device, credential in devices
@@ -185,19 +194,24 @@ class Command(BaseCommand):
             devices.append(device)
         return devices
 
-    def _api_secret(self, tenant: Tenant, actor: Actor) -> str | None:
+    def _api_secret(
+        self, tenant: Tenant, actor: Actor, replace: bool
+    ) -> tuple[str | None, str | None]:
+        """(the new value or None, the display prefix of the secret in place or None)."""
         previous = tenant.api_secrets.filter(name__iexact=API_SECRET_NAME).first()
+        if previous is not None and not replace and previous.expires_at > timezone.now():
+            return None, previous.prefix
         if previous is not None:
             api_secret_delete(secret=previous, actor=actor)
         try:
-            _, value = api_secret_create(
+            secret, value = api_secret_create(
                 tenant=tenant, actor=actor, name=API_SECRET_NAME, validity_days=API_SECRET_DAYS
             )
         except ValidationError as exc:
             # The tenant's admin may have filled all 4 places; the rest of the demo still loads.
             self.stderr.write(f"No demo API secret issued: {' '.join(exc.messages)}")
-            return None
-        return value
+            return None, None
+        return value, secret.prefix
 
     # --- output -----------------------------------------------------------------------------
 
@@ -215,6 +229,11 @@ class Command(BaseCommand):
         if result["api_secret"]:
             write(f"  API secret ({API_SECRET_NAME!r}, shown only now):")
             write(f"    {result['api_secret']}")
+        elif result["api_secret_prefix"]:
+            write(
+                f"  API secret ({API_SECRET_NAME!r}): {result['api_secret_prefix']}… kept, use the "
+                "value printed before (--new-api-secret replaces it)."
+            )
         write("  Device credentials (shown only now):")
         for device in result["devices"]:
             write(f"    {device['name']:<16} {device['id']}  {device['credential']}")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('devices', '0007_idempotency_keys_per_tenant'),
+        ('devices', '0008_device_virtual_sandbox_station'),
     ]
 
     operations = [
