@@ -8,9 +8,9 @@ says how for gauges). Without it (`make run`, the tests) the in-process registry
 
 Labels are route templates, problem codes and outcomes: never raw paths, ids or tenants.
 
-Every metric is defined here, those of apps to come too (the webhooks app: its counters and
-histogram below, its backlog through `register_webhook_backlog`); values read when scraped are
-registered by their owner (`register_pool`), as this core module imports no app.
+Every metric is defined here, those the apps count too (webhooks/worker.py and services.py
+count theirs); values read when scraped are registered by their owner (`register_pool`,
+`register_webhook_backlog`), as this core module imports no app.
 
 `/metrics` (`view`, and `serve_in_thread` for processes without HTTP) answers only addresses in
 settings.METRICS_ALLOWED or a request bearing settings.METRICS_TOKEN; anyone else gets the same
