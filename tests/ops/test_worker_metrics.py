@@ -1,5 +1,5 @@
-"""The worker pool's /metrics: `send_expiry_notices --loop --metrics-port N` serves its counts,
-to the token only (a stranger gets 404)."""
+"""The worker pool's /metrics: `run_worker --metrics-port N` (and `send_expiry_notices --loop
+--metrics-port N`) serves its counts, to the token only (a stranger gets 404)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,12 @@ TOKEN = "worker-metrics-token-0123456789abcdef"
 
 @pytest.mark.slow  # a new process
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_serves_its_counts_to_the_token_only(tenant):
+@pytest.mark.parametrize(
+    "command",
+    [["run_worker"], ["send_expiry_notices", "--loop", "--interval", "60"]],
+    ids=["run_worker", "send_expiry_notices"],
+)
+def test_the_worker_serves_its_counts_to_the_token_only(tenant, command):
     make_admin(tenant)
     make_api_secret(tenant, "soon", expires_in=timedelta(hours=20))
     port = free_port()
@@ -35,10 +40,7 @@ def test_the_worker_serves_its_counts_to_the_token_only(tenant):
         [
             sys.executable,
             "manage.py",
-            "send_expiry_notices",
-            "--loop",
-            "--interval",
-            "60",
+            *command,
             "--metrics-port",
             str(port),
             "--metrics-address",
