@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from audit.models import AuditEntry
 from audit.services import Actor, record
+from cybergate import metrics
 from cybergate.http import client_ip, limit_key
 from cybergate.security import login_name, security_log
 from tenants.models import User
@@ -97,6 +98,7 @@ def record_once(request: HttpRequest, *, email: str, retry_in: float) -> None:
     once = f"cybergate:locked-out:{email.lower()}:{limit_key(ip)}"
     if not cache.add(once, 1, timeout=max(1, retry_in)):
         return
+    metrics.sign_in_lockouts.inc()
     user = User.objects.filter(email__iexact=email).select_related("tenant").first()
     actor = Actor.for_user(user) if user else Actor(AuditEntry.ActorType.USER, email[:300])
     security_log.warning(

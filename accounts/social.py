@@ -20,6 +20,7 @@ from django.shortcuts import render
 from accounts.entra.claims import claimed_addresses, is_member, trusted_addresses
 from audit.models import AuditEntry
 from audit.services import Actor, record
+from cybergate import metrics
 from cybergate.http import client_ip
 from cybergate.security import security_log
 from tenants.models import Tenant, User
@@ -81,6 +82,7 @@ def refuse(request: HttpRequest, reason: str, *, claims: dict, tenant: Tenant | 
         details=details,
         ip=ip,
     )
+    metrics.sign_in_failures.labels("microsoft").inc()
     security_log.warning(
         "login_failed", **details, user=who[:254], client_ip=ip, path=request.path[:200]
     )

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from apisecrets.models import ApiSecret, ExpiryNotice
 from apisecrets.services import summary
+from cybergate import metrics
 from webhooks import events
 from webhooks.services import emit
 
@@ -199,6 +200,10 @@ def _deliver(notice: ExpiryNotice, now: datetime) -> Outcome:
     else:
         notice.next_attempt_at = None
         notice.last_error = ""
+    if delivered:
+        metrics.expiry_notices.labels("sent").inc(len(delivered))
+    if errors:
+        metrics.expiry_notices.labels("failed").inc(len(errors))
     return Outcome(sent=len(delivered), failed=len(errors))
 
 

@@ -9,6 +9,13 @@ each throughput and the ratio. Target: ratio ≥ 0.75.
     BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_WORKER_CLASS=sync .venv/bin/python bench/auth.py
     BENCH_WORKER_CLASS=cybergate.workers.UvicornWorker .venv/bin/python bench/auth.py   # ASGI
 
+Metrics on against off (README "Metrics"; target: within 3 %): BENCH_METRICS=compare starts two
+servers of the same kind, one with metrics on as deployed (Prometheus multiprocess mode,
+deploy/gunicorn.conf.py) and one with METRICS_ENABLED=false, and loads `/api/v1/version` on them
+in alternating rounds.
+
+    BENCH_METRICS=compare BENCH_ROUNDS=10 .venv/bin/python bench/auth.py
+
 Uses wrk when installed (`apt-get install wrk`), else a small Python keep-alive load generator
 (which is slower than the server, so its ratio is closer to 1 than wrk's; prefer wrk).
 """
@@ -24,6 +31,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,6 +46,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 THREADS = os.environ.get("BENCH_THREADS", "4")
+COMPARE_METRICS = os.environ.get("BENCH_METRICS", "") == "compare"
 
 
 def free_port() -> int:
@@ -113,6 +122,8 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
         "--log-level",
         "warning",
         "--no-control-socket",  # not needed, and never another gunicorn's default socket
+        "-c",
+        "deploy/gunicorn.conf.py",  # README "Deploying": Prometheus multiprocess mode
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
@@ -172,12 +183,87 @@ def run_python(url: str, headers: dict[str, str]) -> float:
     return sum(counts) / (time.monotonic() - start)
 
 
+def metrics_envs(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The same server with metrics on (as deployed: multiprocess mode) and off."""
+    directory = tempfile.mkdtemp(prefix="cybergate-bench-metrics-")
+    return {
+        "on": env | {"METRICS_ENABLED": "true", "PROMETHEUS_MULTIPROC_DIR": directory},
+        "off": {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+        | {"METRICS_ENABLED": "false"},
+    }
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a gunicorn master and its workers so far."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def compare_metrics(env: dict[str, str], value: str) -> None:
+    load = run_wrk if shutil.which("wrk") else run_python
+    auth = {"Authorization": f"Bearer {value}"}
+    servers: dict[str, tuple[subprocess.Popen, int]] = {}
+    rates: dict[str, list[float]] = {"on": [], "off": []}
+    cpu = {"on": 0.0, "off": 0.0}  # server CPU seconds spent in the measured rounds
+    served = {"on": 0.0, "off": 0.0}
+    try:
+        for name, server_environment in metrics_envs(env).items():
+            port = free_port()
+            servers[name] = (start_server(server_environment, port), port)
+        for _, port in servers.values():  # warm up both
+            load(f"http://127.0.0.1:{port}/api/v1/version", auth)
+        for round_ in range(ROUNDS):
+            # Alternate which goes first, so neither always follows the other.
+            order = ("on", "off") if round_ % 2 == 0 else ("off", "on")
+            for name in order:
+                proc, port = servers[name]
+                before = tree_cpu_seconds(proc.pid)
+                rates[name].append(load(f"http://127.0.0.1:{port}/api/v1/version", auth))
+                cpu[name] += tree_cpu_seconds(proc.pid) - before
+                served[name] += rates[name][-1] * max(1, round(SECONDS))
+    finally:
+        for proc, _ in servers.values():
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
+    print(
+        f"metrics on vs off: GET /api/v1/version, gunicorn {WORKERS} workers ({WORKER_CLASS}), "
+        f"load: {load.__name__.removeprefix('run_')}, {CONNECTIONS} connections, "
+        f"{ROUNDS} alternating rounds of {SECONDS:g} s, load average {os.getloadavg()[0]:.1f}"
+    )
+    print("metrics on rounds (req/s):   " + ", ".join(f"{x:.0f}" for x in rates["on"]))
+    print("metrics off rounds (req/s):  " + ", ".join(f"{x:.0f}" for x in rates["off"]))
+    pairs = statistics.median(a / b for a, b in zip(rates["on"], rates["off"], strict=True))
+    print(f"on ÷ off, ratio of the medians   {on / off:6.3f}  (target >= 0.97)")
+    print(f"on ÷ off, median per-round ratio {pairs:6.3f}")
+    print(f"on ÷ off, best rounds            {max(rates['on']) / max(rates['off']):6.3f}")
+    # Throughput swings with the machine's other load; the server's own CPU per request does not
+    # as much, so it says more about what the metrics cost on a busy machine.
+    per_request = {name: cpu[name] / served[name] * 1e6 for name in cpu}
+    print(
+        f"server CPU per request: on {per_request['on']:.0f} µs, off {per_request['off']:.0f} µs,"
+        f" on ÷ off {per_request['on'] / per_request['off']:6.3f}  (target <= 1.03)"
+    )
+
+
 def main() -> None:
     # A SIGTERM (e.g. from `timeout`) must still run the `finally` that stops the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     env = server_env()
     ensure_database(env["DATABASE_URL"])
     value = setup_secret(env)
+    if COMPARE_METRICS:
+        compare_metrics(env, value)
+        return
     port = free_port()
     proc = start_server(env, port)
     load = run_wrk if shutil.which("wrk") else run_python

@@ -25,6 +25,11 @@ command instead of aborting the run), the longest event-loop stall of the gatewa
 GATEWAY_LOOP_PROBE, read from /readyz) and its CPU time per idle poll answered.
 BENCH_SKIP_SPREAD=1 skips the 2+2 workers phase.
 
+Metrics on against off (README "Metrics"; target: within 3 %): BENCH_METRICS=compare runs
+two such 2+2 setups side by side instead, one with metrics on as deployed (Prometheus
+multiprocess mode, deploy/gunicorn.conf.py) and one with METRICS_ENABLED=false, and measures
+BENCH_ROUNDS alternating rounds of BENCH_TRIES / BENCH_ROUNDS door-opens on each.
+
 The client is a small raw-asyncio HTTP/1.1 client in this process (httpx would cost more CPU
 than the server on a 2-core machine).
 """
@@ -41,6 +46,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -60,6 +66,8 @@ POOL_SIZE = os.environ.get("BENCH_POOL_SIZE", "10")
 RAMP_SECONDS = float(os.environ.get("BENCH_RAMP_SECONDS", "30"))
 LIMIT = int(os.environ.get("BENCH_LIMIT", "0"))  # GATEWAY_MAX_WAITING of the one-process phase
 SKIP_SPREAD = os.environ.get("BENCH_SKIP_SPREAD", "") not in ("", "0")
+COMPARE_METRICS = os.environ.get("BENCH_METRICS", "") == "compare"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
 DELIVERY_TIMEOUT = 10.0
 
 
@@ -170,9 +178,11 @@ def free_port() -> int:
 
 POOLS = {
     # The commands of README "Deploying".
-    "web": ["cybergate.wsgi:application", "-k", "gthread", "--threads", "4"],
-    "gateway": ["cybergate.asgi:application", "-k", "cybergate.workers.UvicornWorker"],
-}
+    "web": ["cybergate.wsgi:application", "-c", "deploy/gunicorn.conf.py", "-k", "gthread",
+            "--threads", "4"],
+    "gateway": ["cybergate.asgi:application", "-c", "deploy/gunicorn.conf.py", "-k",
+                "cybergate.workers.UvicornWorker"],
+}  # fmt: skip
 
 
 def start_gunicorn(env: dict[str, str], workers: int, pool: str) -> tuple[subprocess.Popen, int]:
@@ -558,6 +568,46 @@ async def phase_idle(ports: tuple[int, int], worker: int, data: dict) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def compare_metrics(env: dict[str, str], data: dict) -> None:
+    """Door-open latency with metrics on (multiprocess mode, as deployed) and off, alternating."""
+    setups: dict[str, list[tuple[subprocess.Popen, int]]] = {}
+    latencies: dict[str, list[float]] = {"on": [], "off": []}
+    try:
+        for name in ("on", "off"):
+            variant = env | {"METRICS_ENABLED": "true" if name == "on" else "false"}
+            setups[name] = []
+            for pool in ("web", "gateway"):
+                if name == "on":
+                    variant = variant | {
+                        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix=f"cg-bench-{pool}-")
+                    }
+                setups[name].append(start_gunicorn(variant, workers=2, pool=pool))
+        ports = {name: (pair[0][1], pair[1][1]) for name, pair in setups.items()}
+        for name in ports:
+            asyncio.run(measure(ports[name], data, 20))  # warm up every worker
+        per_round = max(1, TRIES // ROUNDS)
+        for round_ in range(ROUNDS):
+            for name in ("on", "off") if round_ % 2 == 0 else ("off", "on"):
+                measured, _ = asyncio.run(measure(ports[name], data, per_round))
+                latencies[name] += measured
+    finally:
+        for pair in setups.values():
+            for process, _ in pair:
+                stop(process)
+    print(
+        f"metrics on vs off: 2 web + 2 gateway workers each, {ROUNDS} alternating rounds of "
+        f"{TRIES // ROUNDS} door-opens, load average {os.getloadavg()[0]:.1f}"
+    )
+    for name in ("on", "off"):
+        print(f"  metrics {name:3}, POST sent → device has it: {percentiles(latencies[name])}")
+    for q in (50, 95):
+        on = statistics.quantiles(latencies["on"], n=100)[q - 1]
+        off = statistics.quantiles(latencies["off"], n=100)[q - 1]
+        print(f"  p{q} on ÷ off: {on / off:.3f}  (target <= 1.03)")
+    mean_on, mean_off = statistics.mean(latencies["on"]), statistics.mean(latencies["off"])
+    print(f"  mean on ÷ off: {mean_on / mean_off:.3f}")
+
+
 def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < IDLE * 2 + 256:
@@ -571,6 +621,9 @@ def main() -> None:
         f"workers (ASGI), PostgreSQL, wake-ups: {wakeup}"
     )
 
+    if COMPARE_METRICS:
+        compare_metrics(env, data)
+        return
     web, web_port = start_gunicorn(env, workers=2, pool="web")
     try:
         if not SKIP_SPREAD:

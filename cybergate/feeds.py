@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
 
+from cybergate import metrics
 from cybergate.problems import Problem
 
 if TYPE_CHECKING:  # a core module imports no app; positions live on the reading secret's row
@@ -147,6 +148,7 @@ def read_new_entries(
     has_more = len(rows) > limit
     rows = rows[:limit]
     end = rows[-1].pk if rows else position
+    metrics.feed_entries_served.labels(feed.kind).inc(len(rows))
     return Page(entries=rows, cursor=encode_cursor(feed, secret, end), has_more=has_more)
 
 
@@ -164,3 +166,4 @@ def acknowledge(*, feed: Feed, secret: ApiSecret, cursor: str) -> None:
     type(secret).objects.filter(
         lineage=secret.lineage, **{f"{feed.position_field}__lt": position}
     ).update(**{feed.position_field: position})
+    metrics.feed_acks.labels(feed.kind).inc()

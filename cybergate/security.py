@@ -24,6 +24,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from apisecrets import tokens
+from cybergate import metrics
 from cybergate.http import bearer_value, client_ip, is_api_request
 from cybergate.middleware import DualModeMiddleware
 from cybergate.problems import PROBLEM_CONTENT_TYPE
@@ -78,6 +79,7 @@ def login_name(typed: object) -> str | None:
 
 @receiver(user_login_failed, dispatch_uid="cybergate.security.login_failed")
 def log_failed_sign_in(sender, credentials: dict, request: HttpRequest | None = None, **kwargs):
+    metrics.sign_in_failures.labels("password").inc()
     security_log.warning(
         "login_failed",
         reason="invalid_credentials",
@@ -93,6 +95,7 @@ def log_failed_second_factor(
     # A wrong TOTP or recovery code (allauth names the user's TOTP authenticator for either), or
     # a WebAuthn assertion that failed (accounts/forms.py).
     webauthn = authenticator.type == "webauthn"
+    metrics.sign_in_failures.labels("second_factor").inc()
     security_log.warning(
         "mfa_failed",
         reason="webauthn_failed" if webauthn else "incorrect_code",
@@ -130,9 +133,11 @@ def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> Non
         event = "rate_limited"
     else:
         return
+    reason = _problem_code(response) or _DEFAULT_REASONS[status]
+    metrics.count_refusal(request.path_info, reason)
     security_log.warning(
         event,
-        reason=_problem_code(response) or _DEFAULT_REASONS[status],
+        reason=reason,
         status=status,
         secret_prefix=_secret_prefix(request),
         **_request_fields(request),

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it times and counts every answer (cybergate/metrics.py); METRICS_ENABLED=false
+    # leaves it out.
+    "cybergate.metrics.HttpMetricsMiddleware",
     # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
     "cybergate.requestid.RequestIdMiddleware",
     # API-Version on every /api/ answer (cybergate/versioning.py).
@@ -118,6 +121,15 @@ MIDDLEWARE = [
     # answers carry the headers of every other API answer, as the lean path's do.
     "cybergate.limits.RequestLimitsMiddleware",
 ]
+
+# Prometheus metrics (cybergate/metrics.py): `/metrics` answers only addresses in METRICS_ALLOWED
+# (loopback under DEBUG, so `make run` serves it to localhost) or `Authorization: Bearer
+# <METRICS_TOKEN>`; anyone else gets 404.
+METRICS_ENABLED = env.boolean("METRICS_ENABLED", default=True)
+METRICS_ALLOWED = env.networks("METRICS_ALLOWED") or (["127.0.0.0/8", "::1/128"] if DEBUG else [])
+METRICS_TOKEN = env.string("METRICS_TOKEN", default="")
+if not METRICS_ENABLED:
+    MIDDLEWARE.remove("cybergate.metrics.HttpMetricsMiddleware")
 
 ROOT_URLCONF = "cybergate.urls"
 WSGI_APPLICATION = "cybergate.wsgi.application"

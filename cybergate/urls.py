@@ -4,12 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from cybergate import health
+from cybergate import health, metrics
 from tenants import views as tenant_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include("cybergate.api")),
     path("device-api/v1/", include("gateway.urls")),

@@ -171,6 +171,8 @@ class DoorOpenCommand(models.Model):
     dtmf = models.CharField(max_length=8)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the request that queued it arrived (its POST; the metrics' POST → delivered).
+    requested_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     acked_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()

@@ -19,6 +19,7 @@ from rest_framework.fields import DateTimeField
 from apisecrets import tokens
 from audit.services import Actor, lock_log_for_append, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from cybergate import metrics
 from cybergate.errors import ServiceError
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand, IdempotencyKey
 from devices.serializers import (
@@ -217,6 +218,9 @@ def call_end(*, call: Call, event: str = "ended") -> Call:
             command.device = call.device
             _emit_command(command, events.DOOR_OPEN_EXPIRED)
             _announce_settled(command.id)
+        if expired:
+            count = len(expired)
+            transaction.on_commit(lambda: metrics.door_open_commands.labels("expired").inc(count))
         entry = call_log_append(call)
         emit(
             tenant_id=call.tenant_id,
@@ -351,6 +355,7 @@ def door_open_request(
             issued_by_name=actor.name,
             dtmf=device.door_open_code,
             created_at=now,
+            requested_at=metrics.request_arrived_at(),
             expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
         )
         record(
@@ -559,8 +564,12 @@ def commands_claim(*, device: Device) -> list[DoorOpenCommand]:
                 status=DoorOpenCommand.Status.DELIVERED, delivered_at=now
             )
             for command in commands:
+                first = command.status == DoorOpenCommand.Status.QUEUED
                 command.status = DoorOpenCommand.Status.DELIVERED
                 command.delivered_at = now
+                metrics.door_open_delivered(
+                    command.created_at, now, first=first, requested_at=command.requested_at
+                )
     return commands
 
 
@@ -594,6 +603,10 @@ def command_ack(*, device: Device, command_id: uuid.UUID | str, result: str) -> 
         command.status = result
         command.acked_at = now
         command.save(update_fields=["status", "acked_at"])
+        delivered_at = command.delivered_at
+        transaction.on_commit(
+            lambda: metrics.door_open_acknowledged(result, delivered_at=delivered_at, acked_at=now)
+        )
         _announce_settled(command.id)
         if result == DoorOpenCommand.Status.EXECUTED:
             Call.objects.filter(pk=command.call_id).update(door_opened=True)

@@ -42,6 +42,7 @@ import json
 import logging
 import random
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -56,7 +57,7 @@ from django.db import connections
 from django.http.request import split_domain_port, validate_host
 
 from apisecrets import tokens
-from cybergate import limits, loopprobe, requestid
+from cybergate import limits, loopprobe, metrics, requestid
 from cybergate.headers import fixed_policy
 from cybergate.http import bearer_value, client_address
 from cybergate.problems import (
@@ -97,6 +98,7 @@ logger = logging.getLogger(__name__)
 problems_logger = logging.getLogger("cybergate.problems")
 
 PATH = "/device-api/v1/commands"
+METRICS_ROUTE = "device-api/v1/commands"  # the route template Django's path reports
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 _EMPTY = b'{"commands": []}'
 
@@ -290,6 +292,18 @@ async def _pool() -> AsyncConnectionPool:
     return pool
 
 
+def _pool_stats() -> dict[str, int]:
+    """The lean pools' use, summed over this process's event loops (metrics, at scrape time)."""
+    total: dict[str, int] = {}
+    for pool in list(_pools.values()):
+        for key, value in pool.get_stats().items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+metrics.register_pool("gateway_lean", _pool_stats)
+
+
 async def _query(sql: str, params: Mapping[str, object]) -> list[tuple[Any, ...]]:
     """Run one statement on a pooled connection. A connection the database dropped (restart,
     failover) is discarded by the pool; the statement is tried once more on a fresh one."""
@@ -343,7 +357,7 @@ seen AS (
 claimed AS (
     UPDATE {command} AS c SET status = %(delivered)s, delivered_at = %(now)s
     FROM (
-        SELECT p.id FROM {command} AS p
+        SELECT p.id, p.delivered_at AS earlier FROM {command} AS p
         JOIN d ON p.device_id = d.id
         JOIN {call} AS k ON k.id = p.call_id
         WHERE p.expires_at > %(now)s AND k.state = %(active)s
@@ -353,7 +367,8 @@ claimed AS (
         FOR UPDATE OF p SKIP LOCKED
     ) AS pending
     WHERE c.id = pending.id
-    RETURNING c.id, c.tenant_id, c.call_id, c.device_id, c.dtmf, c.created_at, c.expires_at
+    RETURNING c.id, c.tenant_id, c.call_id, c.device_id, c.dtmf, c.created_at, c.expires_at,
+        c.requested_at, pending.earlier
 )
 SELECT d.credential_hash, d.id, claimed.* FROM d LEFT JOIN claimed ON claimed.device_id = d.id
 """
@@ -423,6 +438,9 @@ async def look(credential_hash: str) -> tuple[str | None, list[DoorOpenCommand]]
         for row in rows
         if row[2] is not None
     ]
+    for row in rows:
+        if row[2] is not None:
+            metrics.door_open_delivered(row[7], now, first=row[10] is None, requested_at=row[9])
     commands.sort(key=lambda command: command.created_at)
     return str(rows[0][1]), commands
 
@@ -719,6 +737,7 @@ async def serve(scope: Scope, receive: Receive, send: Send, headers: dict[bytes,
     import psycopg
     import psycopg_pool
 
+    started = time.perf_counter()
     request_id = _request_id(headers)
     token = requestid._request_id.set(request_id)
     try:
@@ -752,6 +771,8 @@ async def serve(scope: Scope, receive: Receive, send: Send, headers: dict[bytes,
     finally:
         requestid._request_id.reset(token)
     await _send(send, answer, request_id, _is_secure(scope, headers))
+    if settings.METRICS_ENABLED:
+        metrics.observe_request(METRICS_ROUTE, "GET", answer.status, time.perf_counter() - started)
 
 
 def _log_refused(scope: Scope, headers: dict[bytes, bytes], answer: _Answer) -> None:
@@ -763,6 +784,9 @@ def _log_refused(scope: Scope, headers: dict[bytes, bytes], answer: _Answer) -> 
         code = json.loads(answer.body).get("code")
     except ValueError:
         code = None
+    metrics.count_refusal(
+        scope["path"], code or ("unauthorized" if answer.status == 401 else "rate_limited")
+    )
     security_log.warning(
         "auth_failed" if answer.status == 401 else "rate_limited",
         reason=code,

@@ -49,6 +49,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from cybergate import metrics
 from cybergate.feeds import wake_topic
 from devices.services import devices_with_new_pending_commands
 from devices.signals import COMMAND_TOPIC
@@ -159,10 +160,12 @@ class Hub:
         with self._lock:
             if self._admitted >= limit:
                 if not self._crowded:
+                    metrics.gateway_polls_refused_busy.inc()
                     return False
                 ended = self._held[next(iter(self._crowded))][0]
                 self._forget(ended)
             self._admitted += 1
+        metrics.gateway_polls_waiting.inc()
         if ended is not None:
             ended.end()
         return True
@@ -170,6 +173,7 @@ class Hub:
     def release(self) -> None:
         with self._lock:
             self._admitted -= 1
+        metrics.gateway_polls_waiting.dec()
 
     def admitted_count(self) -> int:
         with self._lock:

@@ -7,6 +7,8 @@ class WebhooksConfig(AppConfig):
     name = "webhooks"
 
     def ready(self) -> None:
+        from cybergate import metrics
         from webhooks import duties, services
 
         duties.register("webhooks.purge", every_seconds=3600, run=services.purge_old_messages)
+        metrics.register_webhook_backlog(services.due_backlog)

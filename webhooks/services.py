@@ -18,9 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from audit.services import Actor, record
+from cybergate import metrics
 from tenants.models import Tenant
 from webhooks import events, keys, ssrf, wakeup
 from webhooks.models import (
@@ -293,10 +295,21 @@ def endpoint_disable(
     return locked
 
 
+def due_backlog() -> tuple[int, float]:
+    """(attempts due now, age in seconds of the oldest of them): the metrics' webhook backlog."""
+    now = timezone.now()
+    due = Attempt.objects.filter(status=Attempt.Status.PENDING, due_at__lte=now).aggregate(
+        count=Count("id"), oldest=Min("due_at")
+    )
+    oldest = due["oldest"]
+    return due["count"], (now - oldest).total_seconds() if oldest is not None else 0.0
+
+
 def endpoint_disable_for_failures(endpoint: Endpoint, reason: str) -> None:
     """The worker gives up on an endpoint (410 Gone, or failing for days): disabled and audited
     in the caller's transaction; the tenant's admins are emailed once it commits."""
     endpoint_disable(endpoint=endpoint, actor=Actor.system(), reason=reason)
+    metrics.webhook_endpoints_disabled.inc()
     recipients = sorted(
         endpoint.tenant.users.filter(is_active=True).values_list("email", flat=True)
     )

@@ -36,6 +36,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from cybergate import metrics
 from webhooks import duties, services, ssrf, wakeup
 from webhooks.models import RESPONSE_KEPT_BYTES, Attempt, Endpoint, Message
 
@@ -267,6 +268,11 @@ def record_outcome(
         mine.lease_until = None
         mine.save()
         message = Message.objects.select_for_update().get(pk=mine.message_id)
+        metrics.webhook_attempts.labels(mine.status).inc()
+        if mine.number == 1:
+            metrics.webhook_event_to_first_attempt.observe(
+                (now - message.created_at).total_seconds()
+            )
         if outcome.ok:
             message.status = Message.Status.DELIVERED
             message.delivered_at = now

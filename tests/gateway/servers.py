@@ -90,8 +90,14 @@ def gunicorn_command(app: str, *options: str) -> Callable[[int], list[str]]:
 
 POOLS = {
     # The commands of README "Deploying" (fewer workers and threads).
-    "web": ("cybergate.wsgi", "-k", "gthread"),
-    "gateway": ("cybergate.asgi", "-k", "cybergate.workers.UvicornWorker"),
+    "web": ("cybergate.wsgi", "-c", "deploy/gunicorn.conf.py", "-k", "gthread"),
+    "gateway": (
+        "cybergate.asgi",
+        "-c",
+        "deploy/gunicorn.conf.py",
+        "-k",
+        "cybergate.workers.UvicornWorker",
+    ),
 }
 
 

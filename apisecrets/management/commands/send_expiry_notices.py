@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from apisecrets.notices import send_expiry_notices
+from cybergate import metrics
 
 
 class Command(BaseCommand):
@@ -24,8 +25,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval", type=float, default=300.0, help="Seconds between checks (default 300)."
         )
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            help="With --loop: serve /metrics on this port (to METRICS_ALLOWED or METRICS_TOKEN).",
+        )
+        parser.add_argument(
+            "--metrics-address", default="0.0.0.0", help="Address for --metrics-port (all)."
+        )
 
-    def handle(self, *args, loop: bool, interval: float, **options) -> None:
+    def handle(
+        self,
+        *args,
+        loop: bool,
+        interval: float,
+        metrics_port: int | None,
+        metrics_address: str,
+        **options,
+    ) -> None:
+        if metrics_port is not None:
+            if not loop:
+                raise CommandError("--metrics-port needs --loop (a one-off run is not scraped).")
+            metrics.serve_in_thread(metrics_address, metrics_port)
         while True:
             outcome = send_expiry_notices()
             line = f"{outcome.sent} expiry notice email(s) sent."

@@ -7,6 +7,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from cybergate import metrics
 from webhooks.worker import Worker
 
 
@@ -15,8 +16,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--threads", type=int, default=None, help="concurrent deliveries")
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            help="Serve /metrics on this port (to METRICS_ALLOWED or METRICS_TOKEN).",
+        )
+        parser.add_argument(
+            "--metrics-address", default="0.0.0.0", help="Address for --metrics-port (all)."
+        )
 
-    def handle(self, *args, threads: int | None = None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        threads: int | None = None,
+        metrics_port: int | None = None,
+        metrics_address: str = "0.0.0.0",
+        **options,
+    ) -> None:
+        if metrics_port is not None:
+            metrics.serve_in_thread(metrics_address, metrics_port)
         worker = Worker(threads=threads)
         signal.signal(signal.SIGTERM, lambda *_: worker.stop())
         signal.signal(signal.SIGINT, lambda *_: worker.stop())
