@@ -485,6 +485,9 @@ SPECTACULAR_SETTINGS = {
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
         "SandboxDoorOpenEnum": "sandbox.models.SandboxCall.DoorOpen",
+        "WebhookEventTypeEnum": "webhooks.serializers.EVENT_TYPE_CHOICES",
+        "WebhookMessageStatusEnum": "webhooks.models.Message.Status",
+        "WebhookAttemptStatusEnum": "webhooks.models.Attempt.Status",
         # The two shapes of a gateway call event (gateway.serializers.CallEventSchema).
         "CallAnsweredEventTypeEnum": [("answered", "answered")],
         "CallEndEventTypeEnum": [
