@@ -467,6 +467,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cybergate.schema.close_request_bodies",
+        # The webhook events' bodies, before the enums of answers are opened.
+        "webhooks.schema.describe_webhooks",
         "cybergate.schema.open_response_enums",
         "cybergate.schema.describe_pages",
         "cybergate.schema.declare_servers",

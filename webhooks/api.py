@@ -28,15 +28,15 @@ from webhooks.models import Attempt, Endpoint, Message
 from webhooks.serializers import (
     EXAMPLE_ATTEMPT,
     EXAMPLE_MESSAGE,
-    EndpointCreatedSerializer,
-    EndpointListSerializer,
-    EndpointSerializer,
-    EndpointUpdateSerializer,
-    EndpointWriteSerializer,
-    MessageListSerializer,
-    MessageSerializer,
-    RecoveredSerializer,
-    RecoverSerializer,
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointListSerializer,
+    WebhookEndpointSerializer,
+    WebhookEndpointUpdateSerializer,
+    WebhookEndpointWriteSerializer,
+    WebhookMessageListSerializer,
+    WebhookMessageSerializer,
+    WebhookRecoveredSerializer,
+    WebhookRecoverSerializer,
 )
 
 TAG = "Webhooks"
@@ -104,13 +104,13 @@ class EndpointListView(WebhookAPIView):
         "secrets are not shown.",
         tags=[TAG],
         responses={
-            200: OpenApiResponse(EndpointListSerializer, description="The endpoints."),
+            200: OpenApiResponse(WebhookEndpointListSerializer, description="The endpoints."),
             **problem_responses(),
         },
     )
     def get(self, request: ApiRequest) -> Response:
         endpoints = Endpoint.objects.filter(tenant=request.tenant)
-        return Response({"results": EndpointSerializer(endpoints, many=True).data})
+        return Response({"results": WebhookEndpointSerializer(endpoints, many=True).data})
 
     @extend_schema(
         operation_id="webhook_endpoints_create",
@@ -118,16 +118,17 @@ class EndpointListView(WebhookAPIView):
         description="Add an endpoint; the answer carries its signing secret, this once. "
         "Writes the audit entry `webhook_endpoint.created`.",
         tags=[TAG],
-        request=EndpointWriteSerializer,
+        request=WebhookEndpointWriteSerializer,
         responses={
             201: OpenApiResponse(
-                EndpointCreatedSerializer, description="The endpoint, with its signing secret."
+                WebhookEndpointCreatedSerializer,
+                description="The endpoint, with its signing secret.",
             ),
             **problem_responses(400, 415, s400=BAD_BODY),
         },
     )
     def post(self, request: ApiRequest) -> Response:
-        body = EndpointWriteSerializer(data=request.data)
+        body = WebhookEndpointWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         endpoint, secret = services.endpoint_create(
             tenant=request.tenant,
@@ -137,7 +138,7 @@ class EndpointListView(WebhookAPIView):
             event_types=body.validated_data.get("event_types", ()),
             ip=client_ip(request),
         )
-        data = EndpointSerializer(endpoint).data
+        data = WebhookEndpointSerializer(endpoint).data
         return Response({**data, "secret": secret}, status=201)
 
 
@@ -151,12 +152,12 @@ class EndpointDetailView(WebhookAPIView):
         tags=[TAG],
         parameters=[ID_PARAMETER],
         responses={
-            200: OpenApiResponse(EndpointSerializer, description="The endpoint."),
+            200: OpenApiResponse(WebhookEndpointSerializer, description="The endpoint."),
             **problem_responses(404, not_found=NO_ENDPOINT),
         },
     )
     def get(self, request: ApiRequest, id: str) -> Response:
-        return Response(EndpointSerializer(self.endpoint(id)).data)
+        return Response(WebhookEndpointSerializer(self.endpoint(id)).data)
 
     @extend_schema(
         operation_id="webhook_endpoints_update",
@@ -165,15 +166,15 @@ class EndpointDetailView(WebhookAPIView):
         "audit entries `webhook_endpoint.updated`, `.disabled` or `.enabled` for what changed.",
         tags=[TAG],
         parameters=[ID_PARAMETER],
-        request=EndpointUpdateSerializer,
+        request=WebhookEndpointUpdateSerializer,
         responses={
-            200: OpenApiResponse(EndpointSerializer, description="The endpoint now."),
+            200: OpenApiResponse(WebhookEndpointSerializer, description="The endpoint now."),
             **problem_responses(400, 404, 415, s400=BAD_BODY, not_found=NO_ENDPOINT),
         },
     )
     def patch(self, request: ApiRequest, id: str) -> Response:
         endpoint = self.endpoint(id)
-        body = EndpointUpdateSerializer(data=request.data)
+        body = WebhookEndpointUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         changes = body.validated_data
         actor, ip = self.actor(), client_ip(request)
@@ -191,7 +192,7 @@ class EndpointDetailView(WebhookAPIView):
             endpoint = services.endpoint_disable(
                 endpoint=endpoint, actor=actor, reason="Disabled through the API.", ip=ip
             )
-        return Response(EndpointSerializer(endpoint).data)
+        return Response(WebhookEndpointSerializer(endpoint).data)
 
     @extend_schema(
         operation_id="webhook_endpoints_destroy",
@@ -223,7 +224,9 @@ class MessageListView(WebhookAPIView):
         tags=[TAG],
         parameters=[ID_PARAMETER, LIMIT_PARAMETER],
         responses={
-            200: OpenApiResponse(MessageListSerializer, description="Messages, newest first."),
+            200: OpenApiResponse(
+                WebhookMessageListSerializer, description="Messages, newest first."
+            ),
             **problem_responses(404, not_found=NO_ENDPOINT),
         },
     )
@@ -231,7 +234,7 @@ class MessageListView(WebhookAPIView):
         limit = parse_limit(request.query_params.get("limit"), default=LIMIT_DEFAULT)
         endpoint = self.endpoint(id)
         messages = _messages(endpoint).order_by("-created_at", "-id")[:limit]
-        return Response({"results": MessageSerializer(messages, many=True).data})
+        return Response({"results": WebhookMessageSerializer(messages, many=True).data})
 
 
 class MessageResendView(WebhookAPIView):
@@ -247,7 +250,7 @@ class MessageResendView(WebhookAPIView):
         request=None,
         responses={
             202: OpenApiResponse(
-                MessageSerializer,
+                WebhookMessageSerializer,
                 description="The message, with the new attempt pending.",
                 examples=[OpenApiExample("Resent", value=EXAMPLE_RESENT, status_codes=["202"])],
             ),
@@ -264,7 +267,9 @@ class MessageResendView(WebhookAPIView):
         if message is None:
             raise Problem(404, "not_found", NO_MESSAGE)
         services.message_resend(message=message, actor=self.actor(), ip=client_ip(request))
-        return Response(MessageSerializer(_messages(endpoint).get(pk=message.pk)).data, status=202)
+        return Response(
+            WebhookMessageSerializer(_messages(endpoint).get(pk=message.pk)).data, status=202
+        )
 
 
 class RecoverView(WebhookAPIView):
@@ -278,10 +283,10 @@ class RecoverView(WebhookAPIView):
         "`webhook_endpoint.messages_recovered`.",
         tags=[TAG],
         parameters=[ID_PARAMETER],
-        request=RecoverSerializer,
+        request=WebhookRecoverSerializer,
         responses={
             202: OpenApiResponse(
-                RecoveredSerializer,
+                WebhookRecoveredSerializer,
                 description="How many are sent again.",
                 examples=[
                     OpenApiExample("Recovered", value={"recovered": 3}, status_codes=["202"])
@@ -292,7 +297,7 @@ class RecoverView(WebhookAPIView):
     )
     def post(self, request: ApiRequest, id: str) -> Response:
         endpoint = self.endpoint(id)
-        body = RecoverSerializer(data=request.data)
+        body = WebhookRecoverSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         count = services.messages_recover(
             endpoint=endpoint,

@@ -66,7 +66,7 @@ EVENT_TYPES_HELP = (
 @extend_schema_serializer(
     examples=[OpenApiExample("Endpoint", value=EXAMPLE_ENDPOINT, response_only=True)]
 )
-class EndpointSerializer(ApiModelSerializer):
+class WebhookEndpointSerializer(ApiModelSerializer):
     id = serializers.UUIDField(read_only=True, help_text="The endpoint's id.")
     url = serializers.CharField(help_text="Where events are POSTed.")
     description = serializers.CharField(help_text="The tenant's note about it (may be empty).")
@@ -114,15 +114,15 @@ class EndpointSerializer(ApiModelSerializer):
         )
     ]
 )
-class EndpointCreatedSerializer(EndpointSerializer):
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(
         read_only=True,
         help_text="The signing secret (`whsec_…`), shown in this answer only: keep it. "
         "An admin can reveal or rotate it on the portal's Webhooks page.",
     )
 
-    class Meta(EndpointSerializer.Meta):
-        fields = [*EndpointSerializer.Meta.fields, "secret"]
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
         read_only_fields = fields
 
 
@@ -131,11 +131,13 @@ class EndpointCreatedSerializer(EndpointSerializer):
         OpenApiExample("Endpoints", value={"results": [EXAMPLE_ENDPOINT]}, response_only=True)
     ]
 )
-class EndpointListSerializer(serializers.Serializer):
-    results = EndpointSerializer(many=True, help_text="The tenant's endpoints, oldest first.")
+class WebhookEndpointListSerializer(serializers.Serializer):
+    results = WebhookEndpointSerializer(
+        many=True, help_text="The tenant's endpoints, oldest first."
+    )
 
 
-class EndpointWriteSerializer(ApiSerializer):
+class WebhookEndpointWriteSerializer(ApiSerializer):
     """The body of create (url required) and update (every field optional)."""
 
     url = StrictCharField(
@@ -157,11 +159,11 @@ class EndpointWriteSerializer(ApiSerializer):
     )
 
 
-class EndpointUpdateSerializer(EndpointWriteSerializer):
+class WebhookEndpointUpdateSerializer(WebhookEndpointWriteSerializer):
     url = StrictCharField(
         required=False,
         max_length=URL_MAX_LENGTH,
-        help_text=EndpointWriteSerializer().fields["url"].help_text,
+        help_text=WebhookEndpointWriteSerializer().fields["url"].help_text,
     )
     enabled = serializers.BooleanField(
         required=False,
@@ -169,7 +171,7 @@ class EndpointUpdateSerializer(EndpointWriteSerializer):
     )
 
 
-class AttemptSerializer(ApiModelSerializer):
+class WebhookAttemptSerializer(ApiModelSerializer):
     number = serializers.IntegerField(help_text="1 for the first attempt.")
     status = serializers.ChoiceField(
         choices=Attempt.Status.choices, help_text="`pending` (due or running), or its outcome."
@@ -203,7 +205,7 @@ class AttemptSerializer(ApiModelSerializer):
 @extend_schema_serializer(
     examples=[OpenApiExample("Message", value=EXAMPLE_MESSAGE, response_only=True)]
 )
-class MessageSerializer(ApiModelSerializer):
+class WebhookMessageSerializer(ApiModelSerializer):
     id = serializers.UUIDField(help_text="The message's id (for `resend`).")
     webhook_id = serializers.CharField(
         help_text="The `webhook-id` header the receiver got: the same on every attempt."
@@ -220,7 +222,7 @@ class MessageSerializer(ApiModelSerializer):
     payload = serializers.SerializerMethodField(
         help_text="The body sent: `type`, `timestamp` and `data`."
     )
-    attempts = AttemptSerializer(many=True, help_text="Every attempt, first to last.")
+    attempts = WebhookAttemptSerializer(many=True, help_text="Every attempt, first to last.")
 
     class Meta:
         model = Message
@@ -244,15 +246,15 @@ class MessageSerializer(ApiModelSerializer):
 @extend_schema_serializer(
     examples=[OpenApiExample("Messages", value={"results": [EXAMPLE_MESSAGE]}, response_only=True)]
 )
-class MessageListSerializer(serializers.Serializer):
-    results = MessageSerializer(many=True, help_text="Messages, newest first.")
+class WebhookMessageListSerializer(serializers.Serializer):
+    results = WebhookMessageSerializer(many=True, help_text="Messages, newest first.")
 
 
-class RecoverSerializer(ApiSerializer):
+class WebhookRecoverSerializer(ApiSerializer):
     since = serializers.DateTimeField(
         help_text="Send again every failed message created at or after this time (ISO 8601)."
     )
 
 
-class RecoveredSerializer(serializers.Serializer):
+class WebhookRecoveredSerializer(serializers.Serializer):
     recovered = serializers.IntegerField(help_text="How many failed messages are sent again.")
