@@ -33,6 +33,9 @@ class AuditEntry:
             * `api_secret.rolled` - API secret rolled
             * `api_secret.overlap_ended` - Replaced API secret stopped by the next roll
             * `api_secret.addresses_changed` - API secret allowed addresses changed
+            * `api_secret.updated` - API secret name or permissions changed
+            * `api_secret.disabled` - API secret disabled
+            * `api_secret.enabled` - API secret enabled
             * `call_group.availability_changed` - Member availability changed
             * `device.credential_rotated` - Device credential rotated
             * `door.open_requested` - Door opening requested
@@ -40,6 +43,16 @@ class AuditEntry:
             * `door.open_failed` - Door opening failed
             * `support_request.created` - Support request created
             * `support_request.resolved` - Support request resolved
+            * `webhook_endpoint.created` - Webhook endpoint added
+            * `webhook_endpoint.updated` - Webhook endpoint changed
+            * `webhook_endpoint.deleted` - Webhook endpoint deleted
+            * `webhook_endpoint.secret_rotated` - Webhook signing secret rotated
+            * `webhook_endpoint.secret_revealed` - Webhook signing secret revealed
+            * `webhook_endpoint.enabled` - Webhook endpoint enabled
+            * `webhook_endpoint.disabled` - Webhook endpoint disabled
+            * `webhook_endpoint.test_sent` - Webhook test event sent
+            * `webhook_endpoint.message_resent` - Webhook message sent again
+            * `webhook_endpoint.messages_recovered` - Failed webhook messages sent again
             * `tenant.api_access_enabled` - API access enabled
             * `tenant.api_access_disabled` - API access disabled
             * `tenant.offboarded` - Tenant offboarded by support

@@ -28,6 +28,7 @@ class Problem:
             * `missing_credentials` - Missing credentials
             * `invalid_secret` - Invalid API secret
             * `expired_secret` - Expired API secret
+            * `disabled_secret` - Disabled API secret
             * `api_access_disabled` - API access disabled
             * `insufficient_permission` - Insufficient permission
             * `ip_not_allowed` - Address not allowed
@@ -44,10 +45,14 @@ class Problem:
             * `rate_limited` - Too many requests
             * `auth_rate_limited` - Too many failed authentications
             * `not_in_active_call` - Not in an active call
+            * `invalid_call_state` - Invalid call state
             * `no_door_open_code` - No door-open code configured
+            * `user_busy` - Teams user busy
+            * `member_unavailable` - Member unavailable
             * `service_unavailable` - Service unavailable
             * `idempotency_key_reused` - Idempotency key reused
             * `call_mismatch` - Not the active call
+            * `test_secret_required` - Test secret required
             * `server_error` - Internal server error
 
             Within v1 new values may appear (see the compatibility policy): treat a value not listed as unknown, never as an
