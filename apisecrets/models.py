@@ -37,13 +37,21 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     "read": ("perm_read", "Read"),
     "availability": ("perm_availability", "Change availability"),
     "door_open": ("perm_door_open", "Open doors"),
+    "webhooks": ("perm_webhooks", "Manage webhooks"),
 }
+# What a secret gets when the caller names no permissions: not `webhooks`, which is off unless
+# chosen (it can point the tenant's events at any URL).
+DEFAULT_PERMISSIONS: tuple[str, ...] = ("read", "availability", "door_open")
 PERMISSION_HELP: dict[str, str] = {
     "read": (
         "Version, tenant, call groups, active calls, call log, audit trail, door-open outcomes."
     ),
     "availability": "Change call group members' availability.",
     "door_open": "Open the door of the device in a Teams user's active call.",
+    "webhooks": (
+        "Webhook endpoints: list, add, change and delete them (and so their secrets), see their "
+        "delivery logs, resend and recover messages."
+    ),
 }
 
 
@@ -66,11 +74,12 @@ class ApiSecret(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
-    # Permissions as three booleans: portable (no ArrayField), one indexed-free column each, and
+    # Permissions as booleans: portable (no ArrayField), one indexed-free column each, and
     # loaded with the other columns into the authentication cache at no extra cost.
     perm_read = models.BooleanField("read", default=True)
     perm_availability = models.BooleanField("availability", default=True)
     perm_door_open = models.BooleanField("door_open", default=True)
+    perm_webhooks = models.BooleanField("webhooks", default=False)
     # Addresses and CIDR ranges requests may come from (empty: anywhere), normalised strings such
     # as "192.0.2.0/24", "203.0.113.5", "2001:db8::/32" (apisecrets.validators).
     allowed_addresses = models.JSONField(default=list, blank=True)

@@ -16,6 +16,7 @@ from rest_framework.fields import DateTimeField
 
 from apisecrets import cache, tokens
 from apisecrets.models import (
+    DEFAULT_PERMISSIONS,
     MAX_PER_TENANT,
     MAX_TEST_PER_TENANT,
     PERMISSIONS,
@@ -125,7 +126,7 @@ def api_secret_create(
     actor: Actor,
     name: str,
     validity_days: int,
-    permissions: Iterable[str] = tuple(PERMISSIONS),
+    permissions: Iterable[str] = DEFAULT_PERMISSIONS,
     allowed_addresses: str | Iterable[str] = (),
     created_by: User | None = None,
     ip: str | None = None,

@@ -34,6 +34,13 @@ from devices.api import (
     DoorOpenView,
 )
 from sandbox.api import SandboxCallEndView, SandboxCallListView
+from webhooks.api import (
+    EndpointDetailView,
+    EndpointListView,
+    MessageListView,
+    MessageResendView,
+    RecoverView,
+)
 
 
 class VersionView(CustomerAPIView):
@@ -96,6 +103,27 @@ urlpatterns = [
     path("v1/audit-trail/ack", AuditTrailAckView.as_view(), name="api-audit-trail-ack"),
     path("v1/test/calls", SandboxCallListView.as_view(), name="api-test-calls"),
     path("v1/test/calls/<uuid:id>/end", SandboxCallEndView.as_view(), name="api-test-call-end"),
+    path("v1/webhook-endpoints", EndpointListView.as_view(), name="api-webhook-endpoints"),
+    path(
+        "v1/webhook-endpoints/<str:id>",
+        EndpointDetailView.as_view(),
+        name="api-webhook-endpoint",
+    ),
+    path(
+        "v1/webhook-endpoints/<str:id>/messages",
+        MessageListView.as_view(),
+        name="api-webhook-messages",
+    ),
+    path(
+        "v1/webhook-endpoints/<str:id>/messages/<str:message_id>/resend",
+        MessageResendView.as_view(),
+        name="api-webhook-message-resend",
+    ),
+    path(
+        "v1/webhook-endpoints/<str:id>/recover",
+        RecoverView.as_view(),
+        name="api-webhook-recover",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("docs/guide/", apidocs.document, {"name": "guide"}, name="api-guide"),

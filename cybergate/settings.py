@@ -479,6 +479,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cybergate.schema.close_request_bodies",
+        # The webhook events' bodies, before the enums of answers are opened.
+        "webhooks.schema.describe_webhooks",
         "cybergate.schema.open_response_enums",
         "cybergate.schema.describe_pages",
         "cybergate.schema.declare_servers",
@@ -497,6 +499,9 @@ SPECTACULAR_SETTINGS = {
         "ActorTypeEnum": "audit.models.AuditEntry.ActorType",
         "AuditActionEnum": "audit.models.AuditEntry.Action",
         "SandboxDoorOpenEnum": "sandbox.models.SandboxCall.DoorOpen",
+        "WebhookEventTypeEnum": "webhooks.serializers.EVENT_TYPE_CHOICES",
+        "WebhookMessageStatusEnum": "webhooks.models.Message.Status",
+        "WebhookAttemptStatusEnum": "webhooks.models.Attempt.Status",
         # The two shapes of a gateway call event (gateway.serializers.CallEventSchema).
         "CallAnsweredEventTypeEnum": [("answered", "answered")],
         "CallEndEventTypeEnum": [

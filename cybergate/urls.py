@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("devices.urls")),
     path("", include("apisecrets.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 # Errors raised outside DRF keep the problem-details format under /api/ and /device-api/.

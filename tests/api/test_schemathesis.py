@@ -24,16 +24,21 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from apisecrets.models import PERMISSIONS
+from audit.services import Actor
 from callgroups.models import CallGroup, CallGroupMember
 from devices.models import DoorOpenCommand
 from tests.api.conftest import start_answered_call
 from tests.factories import make_api_secret, make_world
 from tests.helpers import bearer as bearer_header
+from webhooks.models import Attempt, Endpoint, Message
+from webhooks.services import endpoint_create
 
 MAX_EXAMPLES = 50
 GROUP_ID = uuid.UUID("6b1f2d4e-0c7a-4e55-9a51-3f4e2b1c0d01")
 COMMAND_ID = uuid.UUID("6b1f2d4e-0c7a-4e55-9a51-3f4e2b1c0d02")
 USER_UPN = "anna@acme.example"  # make_world's Anna in the `tenant` fixture's domain
+MESSAGE_ID = uuid.UUID("6b1f2d4e-0c7a-4e55-9a51-3f4e2b1c0d03")
 
 # A cursor that matches the schema's type (any string) is still refused unless this server
 # signed it: 400 `invalid_cursor` is the right answer to random "valid-looking" cursors.
@@ -60,13 +65,29 @@ _DOOR_OPEN = {
 }
 
 
+# A URL the schema admits may name an address the SSRF guard refuses (400 on `url`).
+_WEBHOOK_URL = {
+    "include-path-regex": r"^/api/v1/webhook-endpoints(/\{id\})?$",
+    "checks": {
+        "positive_data_acceptance": {
+            "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "429"]
+        }
+    },
+}
+
+
 def _schema(pinned: bool):
     config: dict = {
         "generation": {"max-examples": MAX_EXAMPLES},
-        "operations": [_CURSOR_OPERATIONS, _DOOR_OPEN],
+        "operations": [_CURSOR_OPERATIONS, _DOOR_OPEN, _WEBHOOK_URL],
     }
     if pinned:
-        config["parameters"] = {"path.id": str(GROUP_ID), "path.user": USER_UPN}
+        # A webhook endpoint has the call group's id too (another table), and a message.
+        config["parameters"] = {
+            "path.id": str(GROUP_ID),
+            "path.user": USER_UPN,
+            "path.message_id": str(MESSAGE_ID),
+        }
         config["operations"].append(
             {
                 "include-path": "/api/v1/door-open-commands/{id}",
@@ -123,7 +144,14 @@ def bearer(db, settings, tenant, _keep_test_connection) -> dict[str, str]:
         dtmf="*1#",
         expires_at=timezone.now() + timedelta(minutes=10),
     )
-    _, value = make_api_secret(tenant)
+    # A webhook endpoint and a message of it to find (the endpoint has the call group's id).
+    endpoint, _ = endpoint_create(tenant=tenant, actor=Actor.system(), url="https://h.example.com/")
+    Endpoint.objects.filter(pk=endpoint.pk).update(id=GROUP_ID)
+    message = Message.objects.create(
+        id=MESSAGE_ID, tenant=tenant, endpoint_id=GROUP_ID, event_type="webhook.test", body="{}"
+    )
+    Attempt.objects.create(message=message, number=1, due_at=timezone.now())
+    _, value = make_api_secret(tenant, permissions=list(PERMISSIONS))
     # The WSGI transport sends requests' default `Accept-Encoding: gzip, deflate` but never
     # decodes what it gets (an HTTP client does); API JSON is compressed when asked
     # (tests/portal/test_compression.py), so ask for it plain here.
@@ -140,6 +168,7 @@ def test_api_conforms_to_schema_random_ids(case, bearer):
 @_SETTINGS
 def test_api_conforms_to_schema_real_ids(case, bearer):
     case.call_and_validate(headers=bearer)
+
 
 
 # --- The device gateway, against its own schema ------------------------------------------------

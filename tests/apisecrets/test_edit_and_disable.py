@@ -34,7 +34,7 @@ def _actions(tenant, action):
 def test_create_dialog_checks_no_permission_and_says_what_each_allows(admin_client):
     html = admin_client.get("/api-access/new/").content.decode()
     boxes = re.findall(r'<input type="checkbox" name="permissions"[^>]*>', html)
-    assert len(boxes) == 3
+    assert len(boxes) == 4
     assert not any("checked" in box for box in boxes)
     assert "Open the door of the device in a Teams user&#x27;s active call." in html
     assert "Change call group members&#x27; availability." in html

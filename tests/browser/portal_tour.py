@@ -19,6 +19,8 @@ from audit.services import Actor
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
 from tests.factories import make_api_secret, make_api_secrets, make_missed_call
+from webhooks.models import Endpoint, Message
+from webhooks.services import endpoint_disable, endpoint_send_test
 
 AXE_JS = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -96,6 +98,7 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield "call log"
     page.goto("/users/")
     yield "users"
+    yield from _webhooks(page, tenant=tenant, user=user)
     page.goto("/accounts/2fa/")
     yield "security"
     page.goto("/accounts/password/change/")
@@ -125,6 +128,43 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     )
     page.goto("/api-access/")
     yield "api access off, request sent"
+
+
+def _webhooks(page, *, tenant, user) -> Iterator[str]:
+    page.goto("/webhooks/")
+    yield "webhooks, none"
+    page.goto("/webhooks/new/")
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_text("Enter the URL.")).to_be_visible()
+    yield "webhooks: add, with errors"
+    page.get_by_label("URL").fill("https://hooks.example.com/" + "x" * 200)
+    page.get_by_label("door_open.executed").check()
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_label("Secret")).to_be_visible()
+    yield "webhooks: endpoint added, its secret"
+    endpoint = tenant.webhook_endpoints.get()
+    message = endpoint_send_test(endpoint=endpoint, actor=Actor.for_user(user))
+    message.attempts.update(
+        status="failed",
+        sent_at=message.created_at,
+        http_status=503,
+        duration_ms=40,
+        error="HTTP 503",
+        response="Service unavailable, try again later.",
+    )
+    Message.objects.filter(pk=message.pk).update(status="failed")
+    endpoint_disable(endpoint=endpoint, actor=Actor.for_user(user), reason="Answered 410 Gone.")
+    Endpoint.objects.filter(pk=endpoint.pk).update(last_error="HTTP 410 Gone")
+    page.goto("/webhooks/")
+    yield "webhooks, a disabled endpoint"
+    page.goto(f"/webhooks/{endpoint.id}/")
+    page.get_by_text("Answer (first 1 KB)").click()
+    yield "webhook endpoint page, delivery log"
+    page.get_by_role("button", name="Recover").click()
+    expect(page.get_by_text("Enter a date and time.")).to_be_visible()
+    yield "webhook endpoint page, recover with errors"
+    page.goto(f"/webhooks/{endpoint.id}/delete/")
+    yield "webhook endpoint delete page"
 
 
 def axe_violations(page) -> list[dict]:

@@ -16,15 +16,20 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from apisecrets.models import secrets_of
+from audit.services import Actor
 from tenants.models import Tenant
 from tests.factories import make_api_secret, make_missed_call
 from tests.helpers import logged_in
+from webhooks.models import Attempt, Endpoint
+from webhooks.services import endpoint_create, endpoint_send_test
 
 pytestmark = pytest.mark.django_db
 
 OWNER_SECRET = "Owner's door integration"
 OWNER_CALLER = "sip:owner-visitor@street.example"
 NO_TENANT = b"This login has no tenant"
+OWNER_WEBHOOK = "https://owner-hooks.example.com/in"
+NIL = "00000000-0000-0000-0000-000000000000"
 
 
 class Page:
@@ -45,7 +50,7 @@ class Page:
 
     @property
     def has_ids(self) -> bool:
-        return "{secret}" in self.path
+        return "{secret}" in self.path or "{endpoint}" in self.path
 
 
 PAGES = [
@@ -107,6 +112,33 @@ PAGES = [
     ),
     Page("get", "/accounts/password/change/", (200, None), tenant_only=False),
     Page("get", "/users/", (200, None)),
+    Page("get", "/webhooks/", (200, None)),
+    Page("get", "/webhooks/new/", (200, None)),
+    Page("post", "/webhooks/new/", (200, None), {"url": "https://new.example.com/hook"}),
+    Page("get", "/webhooks/{endpoint}/", (200, None)),
+    Page(
+        "post",
+        "/webhooks/{endpoint}/edit/",
+        (302, "/webhooks/{endpoint}/"),
+        {"url": "https://changed.example.com/hook"},
+    ),
+    Page("get", "/webhooks/{endpoint}/delete/", (200, None)),
+    Page("post", "/webhooks/{endpoint}/delete/", (302, "/webhooks/")),
+    Page("post", "/webhooks/{endpoint}/secret/", (200, None)),
+    Page("post", "/webhooks/{endpoint}/rotate/", (200, None)),
+    Page("post", "/webhooks/{endpoint}/test/", (302, "/webhooks/{endpoint}/")),
+    Page("post", "/webhooks/{endpoint}/disable/", (302, "/webhooks/{endpoint}/")),
+    Page(
+        "post",
+        "/webhooks/{endpoint}/recover/",
+        (302, "/webhooks/{endpoint}/"),
+        {"since": "2020-01-01T00:00"},
+    ),
+    Page(
+        "post",
+        "/webhooks/{endpoint}/messages/{message}/resend/",
+        (302, "/webhooks/{endpoint}/"),
+    ),
 ]
 CALLERS = ["anonymous", "tenantless_staff", "other_tenant", "owner"]
 
@@ -121,6 +153,7 @@ def _portal_url_names() -> set[str]:
             "apisecrets.urls",
             "audit.urls",
             "devices.urls",
+            "webhooks.urls",
         }:
             names |= {p.name for p in entry.url_patterns if isinstance(p, URLPattern) and p.name}
     return names
@@ -128,8 +161,7 @@ def _portal_url_names() -> set[str]:
 
 def test_the_matrix_lists_every_portal_url():
     covered = {
-        resolve(page.path.format(secret="00000000-0000-0000-0000-000000000000")).url_name
-        for page in PAGES
+        resolve(page.path.format(secret=NIL, endpoint=NIL, message=NIL)).url_name for page in PAGES
     }
     assert covered >= _portal_url_names()
 
@@ -143,6 +175,8 @@ def _snapshot(tenant: Tenant) -> tuple:
         list(tenant.support_requests.order_by("id").values()),
         tenant.audit_entries.count(),
         list(tenant.users.order_by("id").values_list("email", "time_zone")),
+        list(Endpoint.objects.filter(tenant=tenant).order_by("id").values()),
+        list(Attempt.objects.filter(message__tenant=tenant).order_by("id").values()),
     )
 
 
@@ -157,9 +191,12 @@ def _body(response) -> str:
 def test_page_matrix(caller, page, tenant, other_tenant, admin_user, other_admin_user, staff_user):
     secret, _ = make_api_secret(tenant, OWNER_SECRET)
     make_missed_call(tenant, caller=OWNER_CALLER)
+    endpoint, _ = endpoint_create(tenant=tenant, actor=Actor.system(), url=OWNER_WEBHOOK)
+    message = endpoint_send_test(endpoint=endpoint, actor=Actor.system())
     if page.access_off:
         Tenant.objects.update(api_access_enabled=False)
-    path = page.path.format(secret=secret.id)
+    ids = {"secret": secret.id, "endpoint": endpoint.id, "message": message.id}
+    path = page.path.format(**ids)
     login = {"tenantless_staff": staff_user, "other_tenant": other_admin_user, "owner": admin_user}
     client = logged_in(login[caller]) if caller in login else Client()
     before = _snapshot(tenant)
@@ -167,7 +204,7 @@ def test_page_matrix(caller, page, tenant, other_tenant, admin_user, other_admin
     response = getattr(client, page.method)(path, page.data)
 
     owner_status, owner_location = page.owner
-    location = owner_location and owner_location.format(secret=secret.id)
+    location = owner_location and owner_location.format(**ids)
     if caller == "anonymous" and page.path != "/":
         assert response.status_code == 302
         assert response["Location"] == f"/accounts/login/?next={quote(path)}"
@@ -185,6 +222,7 @@ def test_page_matrix(caller, page, tenant, other_tenant, admin_user, other_admin
         body = _body(response)
         assert OWNER_SECRET not in body and "Owner&#x27;s door" not in body
         assert OWNER_CALLER not in body
+        assert OWNER_WEBHOOK not in body
 
 
 def test_the_owners_writes_took_effect(tenant, admin_user):

@@ -11,7 +11,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apisecrets.models import PERMISSIONS, VALIDITY_DEFAULT_DAYS
+from apisecrets.models import DEFAULT_PERMISSIONS, PERMISSIONS, VALIDITY_DEFAULT_DAYS
 from apisecrets.services import api_secret_create
 from audit.models import AuditEntry
 from audit.services import Actor
@@ -45,8 +45,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--permissions",
-            default=",".join(PERMISSIONS),
-            help="Comma-separated permissions: " + ", ".join(PERMISSIONS) + " (default all).",
+            default=",".join(DEFAULT_PERMISSIONS),
+            help="Comma-separated permissions: "
+            + ", ".join(PERMISSIONS)
+            + " (default: "
+            + ", ".join(DEFAULT_PERMISSIONS)
+            + ").",
         )
         parser.add_argument(
             "--test",

@@ -28,6 +28,7 @@ from .door_open_command_status_enum import DoorOpenCommandStatusEnum
 from .door_open_request import DoorOpenRequest
 from .paginated_active_call_list import PaginatedActiveCallList
 from .paginated_call_group_list import PaginatedCallGroupList
+from .patched_webhook_endpoint_update_request import PatchedWebhookEndpointUpdateRequest
 from .problem import Problem
 from .problem_code_enum import ProblemCodeEnum
 from .ring_strategy_enum import RingStrategyEnum
@@ -41,6 +42,39 @@ from .tenant_info import TenantInfo
 from .validation_problem import ValidationProblem
 from .validation_problem_errors import ValidationProblemErrors
 from .version import Version
+from .webhook_api_secret_summary import WebhookApiSecretSummary
+from .webhook_attempt import WebhookAttempt
+from .webhook_attempt_status_enum import WebhookAttemptStatusEnum
+from .webhook_endpoint import WebhookEndpoint
+from .webhook_endpoint_created import WebhookEndpointCreated
+from .webhook_endpoint_list import WebhookEndpointList
+from .webhook_endpoint_write_request import WebhookEndpointWriteRequest
+from .webhook_event_api_secret_created import WebhookEventApiSecretCreated
+from .webhook_event_api_secret_deleted import WebhookEventApiSecretDeleted
+from .webhook_event_api_secret_expired import WebhookEventApiSecretExpired
+from .webhook_event_api_secret_expired_data import WebhookEventApiSecretExpiredData
+from .webhook_event_api_secret_expiring import WebhookEventApiSecretExpiring
+from .webhook_event_api_secret_expiring_data import WebhookEventApiSecretExpiringData
+from .webhook_event_api_secret_rolled import WebhookEventApiSecretRolled
+from .webhook_event_api_secret_rolled_data import WebhookEventApiSecretRolledData
+from .webhook_event_availability_changed import WebhookEventAvailabilityChanged
+from .webhook_event_availability_changed_data import WebhookEventAvailabilityChangedData
+from .webhook_event_call_answered import WebhookEventCallAnswered
+from .webhook_event_call_ended import WebhookEventCallEnded
+from .webhook_event_call_ringing import WebhookEventCallRinging
+from .webhook_event_call_ringing_data import WebhookEventCallRingingData
+from .webhook_event_door_open_executed import WebhookEventDoorOpenExecuted
+from .webhook_event_door_open_expired import WebhookEventDoorOpenExpired
+from .webhook_event_door_open_failed import WebhookEventDoorOpenFailed
+from .webhook_event_type_enum import WebhookEventTypeEnum
+from .webhook_event_webhook_test import WebhookEventWebhookTest
+from .webhook_event_webhook_test_data import WebhookEventWebhookTestData
+from .webhook_message import WebhookMessage
+from .webhook_message_list import WebhookMessageList
+from .webhook_message_payload import WebhookMessagePayload
+from .webhook_message_status_enum import WebhookMessageStatusEnum
+from .webhook_recover_request import WebhookRecoverRequest
+from .webhook_recovered import WebhookRecovered
 
 __all__ = (
     "AckRequest",
@@ -71,6 +105,7 @@ __all__ = (
     "DoorOpenRequest",
     "PaginatedActiveCallList",
     "PaginatedCallGroupList",
+    "PatchedWebhookEndpointUpdateRequest",
     "Problem",
     "ProblemCodeEnum",
     "RingStrategyEnum",
@@ -84,4 +119,37 @@ __all__ = (
     "ValidationProblem",
     "ValidationProblemErrors",
     "Version",
+    "WebhookApiSecretSummary",
+    "WebhookAttempt",
+    "WebhookAttemptStatusEnum",
+    "WebhookEndpoint",
+    "WebhookEndpointCreated",
+    "WebhookEndpointList",
+    "WebhookEndpointWriteRequest",
+    "WebhookEventApiSecretCreated",
+    "WebhookEventApiSecretDeleted",
+    "WebhookEventApiSecretExpired",
+    "WebhookEventApiSecretExpiredData",
+    "WebhookEventApiSecretExpiring",
+    "WebhookEventApiSecretExpiringData",
+    "WebhookEventApiSecretRolled",
+    "WebhookEventApiSecretRolledData",
+    "WebhookEventAvailabilityChanged",
+    "WebhookEventAvailabilityChangedData",
+    "WebhookEventCallAnswered",
+    "WebhookEventCallEnded",
+    "WebhookEventCallRinging",
+    "WebhookEventCallRingingData",
+    "WebhookEventDoorOpenExecuted",
+    "WebhookEventDoorOpenExpired",
+    "WebhookEventDoorOpenFailed",
+    "WebhookEventTypeEnum",
+    "WebhookEventWebhookTest",
+    "WebhookEventWebhookTestData",
+    "WebhookMessage",
+    "WebhookMessageList",
+    "WebhookMessagePayload",
+    "WebhookMessageStatusEnum",
+    "WebhookRecoverRequest",
+    "WebhookRecovered",
 )

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..models.webhook_event_type_enum import WebhookEventTypeEnum
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="WebhookEndpointWriteRequest")
+
+
+@_attrs_define
+class WebhookEndpointWriteRequest:
+    """The body of create (url required) and update (every field optional).
+
+    Attributes:
+        url (str): Where to POST events: a public http(s) URL (https when the server requires it). Private, loopback and
+            link-local addresses are refused.
+        description (str | Unset): A note for the tenant's admins.
+        event_types (list[WebhookEventTypeEnum] | Unset): The event types sent to this endpoint; empty: every event,
+            including types added later.
+    """
+
+    url: str
+    description: str | Unset = UNSET
+    event_types: list[WebhookEventTypeEnum] | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        url = self.url
+
+        description = self.description
+
+        event_types: list[str] | Unset = UNSET
+        if not isinstance(self.event_types, Unset):
+            event_types = []
+            for event_types_item_data in self.event_types:
+                event_types_item = event_types_item_data.value
+                event_types.append(event_types_item)
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "url": url,
+            }
+        )
+        if description is not UNSET:
+            field_dict["description"] = description
+        if event_types is not UNSET:
+            field_dict["event_types"] = event_types
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        url = d.pop("url")
+
+        description = d.pop("description", UNSET)
+
+        _event_types = d.pop("event_types", UNSET)
+        event_types: list[WebhookEventTypeEnum] | Unset = UNSET
+        if _event_types is not UNSET:
+            event_types = []
+            for event_types_item_data in _event_types:
+                event_types_item = WebhookEventTypeEnum(event_types_item_data)
+
+                event_types.append(event_types_item)
+
+        webhook_endpoint_write_request = cls(
+            url=url,
+            description=description,
+            event_types=event_types,
+        )
+
+        return webhook_endpoint_write_request

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.door_open_command import DoorOpenCommand
+
+
+T = TypeVar("T", bound="WebhookEventDoorOpenFailed")
+
+
+@_attrs_define
+class WebhookEventDoorOpenFailed:
+    """The body of a `door_open.failed` webhook: The device reported that it could not open the door (a door-open command).
+
+    Attributes:
+        type_ (str): Always `door_open.failed`.
+        timestamp (datetime.datetime): When the event happened (UTC).
+        data (DoorOpenCommand):
+    """
+
+    type_: str
+    timestamp: datetime.datetime
+    data: DoorOpenCommand
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        type_ = self.type_
+
+        timestamp = self.timestamp.isoformat()
+
+        data = self.data.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "type": type_,
+                "timestamp": timestamp,
+                "data": data,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.door_open_command import DoorOpenCommand
+
+        d = dict(src_dict)
+        type_ = d.pop("type")
+
+        timestamp = datetime.datetime.fromisoformat(d.pop("timestamp"))
+
+        data = DoorOpenCommand.from_dict(d.pop("data"))
+
+        webhook_event_door_open_failed = cls(
+            type_=type_,
+            timestamp=timestamp,
+            data=data,
+        )
+
+        webhook_event_door_open_failed.additional_properties = d
+        return webhook_event_door_open_failed
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
