@@ -170,7 +170,6 @@ def test_api_conforms_to_schema_real_ids(case, bearer):
     case.call_and_validate(headers=bearer)
 
 
-
 # --- The device gateway, against its own schema ------------------------------------------------
 
 gateway_schema = schemathesis.openapi.from_wsgi(
