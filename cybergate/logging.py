@@ -39,10 +39,23 @@ ACCESS_LOGGER = "gunicorn.access"
 def _access_fields(logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
     """An access line as fields. The path is without its query string: a query may carry a
     feed cursor, which is never logged."""
-    atoms = event_dict.pop("positional_args", None)  # a stdlib record's (pass_foreign_args)
+    args = event_dict.pop("positional_args", None)  # a stdlib record's (pass_foreign_args)
     record = event_dict.get("_record")
-    if record is None or record.name != ACCESS_LOGGER or not isinstance(atoms, Mapping):
+    if record is None:
         return event_dict
+    if record.name == "django.server" and isinstance(args, tuple) and len(args) == 3:
+        # runserver's line (`make run`): '"GET /path?query HTTP/1.1" 200 1234'.
+        method, _, target = str(args[0]).partition(" ")
+        event_dict.update(
+            event="request",
+            method=method,
+            path=target.rsplit(" ", 1)[0].partition("?")[0],
+            status=getattr(record, "status_code", None),
+        )
+        return event_dict
+    if record.name != ACCESS_LOGGER or not isinstance(args, Mapping):
+        return event_dict
+    atoms = args
     status, duration = atoms.get("s", "-"), atoms.get("L", "-")
     event_dict.update(
         event="request",
@@ -84,7 +97,11 @@ def logging_config(level: str = "INFO") -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.request": {"level": "ERROR"}},
+        "loggers": {
+            "django.request": {"level": "ERROR"},
+            # runserver's access lines, which Django's defaults write as plain text.
+            "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
     }
 
 

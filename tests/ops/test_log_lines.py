@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 
 import httpx
 import pyotp
@@ -20,7 +21,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from cybergate.api import VersionView
 from tests.factories import PASSWORD, make_admin, make_api_secret, make_device, make_tenant
-from tests.gateway.servers import base_environment, database_url, start_gunicorn
+from tests.gateway.servers import base_environment, database_url, start_gunicorn, start_server
 from tests.helpers import bearer, bearer_client
 from tests.security.log_lines import FormattedLines, _configured_handler
 
@@ -130,6 +131,41 @@ def test_the_pools_lines_are_json_with_request_ids_and_no_secrets(_no_server_ses
     paths = {json.loads(line).get("path") for line in web.output().splitlines()}
     assert {"/api/v1/version", "/api/v1/call-log", "/api/v1/audit-trail/ack"} <= paths
     assert {"/accounts/login/", "/accounts/2fa/totp/activate/"} <= paths
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_runservers_lines_are_json_without_the_query_string(_no_server_sessions_left):
+    """`make run` serves with runserver, whose access lines Django writes as plain text."""
+    tenant = make_tenant("Acme")
+    _, secret = make_api_secret(tenant)
+    env = base_environment(DATABASE_URL=database_url(settings.DATABASES["default"]))
+    server = start_server(
+        env, lambda port: [sys.executable, "manage.py", "runserver", "--noreload", str(port)]
+    )
+    try:
+        cursor = httpx.get(f"{server.url}/api/v1/call-log", headers=bearer(secret)).json()["cursor"]
+        after = httpx.get(
+            f"{server.url}/api/v1/call-log", params={"after": cursor}, headers=bearer(secret)
+        )
+        assert after.status_code == 200, after.text
+    finally:
+        server.stop()
+
+    output = server.output()
+    # Its banner is the command's own output (stdout), not log lines.
+    printed, logged = [], []
+    for line in output.splitlines():
+        (logged if line.startswith("{") else printed).append(line)
+    assert any(line.startswith("Starting development server at") for line in printed), output
+    assert not [line for line in printed if "GET" in line or "HTTP" in line], output
+    lines = [json.loads(line) for line in logged]
+    requests = [line for line in lines if line["logger"] == "django.server"]
+    assert [(r["method"], r["path"], r["status"]) for r in requests[-2:]] == [
+        ("GET", "/api/v1/call-log", 200)
+    ] * 2
+    assert cursor not in output
+    assert secret not in output
 
 
 @pytest.fixture
