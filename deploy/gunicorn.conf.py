@@ -21,13 +21,12 @@ from cybergate.logging import ACCESS_LOGGER, logging_config
 
 _DIRECTORY = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
-_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-logconfig_dict = logging_config(_LEVEL)
+logconfig_dict = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 logconfig_dict["loggers"].update(
     {
         # Handlers of their own (not the root's): the uvicorn worker hands gunicorn's handlers
-        # to uvicorn's loggers.
-        name: {"handlers": ["console"], "level": _LEVEL, "propagate": False}
+        # to uvicorn's loggers. No level here: gunicorn's --log-level sets it.
+        name: {"handlers": ["console"], "propagate": False}
         for name in ("gunicorn.error", ACCESS_LOGGER)
     }
 )
