@@ -45,6 +45,7 @@ from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret, usage_add
 from apisecrets.validators import parse_networks
 from cybergate.http import bearer_value, client_ip
 from cybergate.problems import AuthenticationProblem, Problem
+from cybergate.requestid import bind_tenant
 from cybergate.throttling import auth_attempt, failed_authentication
 from tenants.models import Tenant
 
@@ -262,6 +263,7 @@ class ApiSecretAuthentication(BaseAuthentication):
         self._record_use(entry, secret, ip, now)
         request.tenant = tenant
         request._request.tenant = tenant
+        bind_tenant(tenant.id)
         return ApiClient(secret, tenant), secret
 
     def authenticate_header(self, request) -> str:

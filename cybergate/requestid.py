@@ -5,6 +5,8 @@ log lines and the portal's error pages (to quote to support).
 safe in logs and headers), else a new uuid4. It is bound for the request's duration to a context
 variable (read by problem details as `instance`) and to structlog's context variables (merged
 into log lines by the logging configuration; RequestIdLogFilter does it for stdlib handlers).
+The tenant's id joins them from the moment the request's tenant is known (`bind_tenant`: the
+portal's tenant middleware, the API's and the gateway's authentication) to the request's end.
 
 Sync- and async-capable: under ASGI it must not hold a thread per device long-poll.
 """
@@ -29,10 +31,24 @@ _SANE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 _PROBES = frozenset({"/healthz", "/readyz"})
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+_tenant_id: ContextVar[str | None] = ContextVar("tenant_id", default=None)
 
 
 def current_request_id() -> str | None:
     return _request_id.get()
+
+
+def bind_tenant(tenant_id) -> None:
+    """The request's tenant, on its log lines from now to the request's end."""
+    if tenant_id is None:
+        return
+    _tenant_id.set(str(tenant_id))
+    structlog.contextvars.bind_contextvars(tenant_id=str(tenant_id))
+
+
+def _unbind_tenant() -> None:
+    _tenant_id.set(None)
+    structlog.contextvars.unbind_contextvars("tenant_id")
 
 
 def _request_id_for(request) -> str:
@@ -55,6 +71,7 @@ class RequestIdMiddleware(DualModeMiddleware):
                 response = self.get_response(request)
         finally:
             _request_id.reset(token)
+            _unbind_tenant()
         response[HEADER] = request_id
         return response
 
@@ -68,13 +85,18 @@ class RequestIdMiddleware(DualModeMiddleware):
                 response = await self.get_response(request)
         finally:
             _request_id.reset(token)
+            _unbind_tenant()
         response[HEADER] = request_id
         return response
 
 
 class RequestIdLogFilter(logging.Filter):
-    """Adds `request_id` ("-" outside a request) to stdlib log records."""
+    """Adds `request_id` ("-" outside a request) and, when known, `tenant_id` to stdlib log
+    records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get() or "-"
+        tenant_id = _tenant_id.get()
+        if tenant_id is not None:
+            record.tenant_id = tenant_id
         return True

@@ -14,7 +14,7 @@ from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from cybergate import env
-from cybergate.logging import configure_structlog
+from cybergate.logging import configure_structlog, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "1.0.0"
@@ -524,21 +524,7 @@ GATEWAY_SCHEMA_SETTINGS = {
     "PREPROCESSING_HOOKS": ["cybergate.schema.gateway_endpoints"],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "cybergate.requestid.RequestIdLogFilter"}},
-    "formatters": {"json": {"()": "cybergate.logging.json_formatter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "filters": ["request_id"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+LOGGING = logging_config(env.string("LOG_LEVEL", default="INFO"))
 
 # Every line is one JSON object (cybergate/logging.py); security events (logger
 # cybergate.security: cybergate/security.py) are structlog events with their fields.

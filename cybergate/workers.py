@@ -12,11 +12,17 @@ holding thousands of waiting polls spends much of its CPU in the loop (issue 13)
 protocol stays h11, also named: uvicorn's httptools protocol writes every response header name
 in lower case, so the gateway's answers would no longer be byte for byte those of the web pool
 (tests/gateway/test_lean.py compares them).
+
+Access lines are the web pool's (gunicorn's access logger, with the same fields) rather than
+uvicorn's, whose line has the query string (a feed's `?after=` carries a cursor) and no request
+id.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
+import time
 
 from uvicorn_worker import UvicornWorker as _UvicornWorker
 
@@ -27,7 +33,13 @@ class UvicornWorker(_UvicornWorker):
         "proxy_headers": False,
         "loop": "uvloop",
         "http": "h11",
+        "access_log": False,
     }
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        if self.cfg.accesslog:
+            self.wsgi = AccessLog(self.wsgi, self.log.access_log)  # type: ignore[has-type]
 
     def run(self) -> None:
         # The application is loaded: what exists now (modules, settings, URL patterns) lives as
@@ -36,3 +48,41 @@ class UvicornWorker(_UvicornWorker):
         gc.collect()
         gc.freeze()
         super().run()
+
+
+class AccessLog:
+    """ASGI middleware: one access line per HTTP request, with gunicorn's atoms as arguments
+    (cybergate/logging.py renders them as fields). The path is without its query string."""
+
+    FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(L)s %({x-request-id}o)s'
+
+    def __init__(self, app, logger: logging.Logger) -> None:
+        self.app = app
+        self.logger = logger
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        answer = {"s": "-", "{x-request-id}o": "-"}
+
+        async def send_and_note(message):
+            if message["type"] == "http.response.start":
+                answer["s"] = str(message["status"])
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"x-request-id":
+                        answer["{x-request-id}o"] = value.decode("latin-1")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            client = scope.get("client")
+            atoms = {
+                "h": client[0] if client else "-",
+                "m": scope["method"],
+                "U": scope["path"],
+                "L": f"{time.perf_counter() - started:.6f}",
+                **answer,
+            }
+            self.logger.info(self.FORMAT, atoms)

@@ -1,5 +1,12 @@
 """gunicorn settings shared by both pools (`gunicorn -c deploy/gunicorn.conf.py ...`, README
-"Deploying"): Prometheus multiprocess mode.
+"Deploying"): JSON log lines and Prometheus multiprocess mode.
+
+gunicorn's own lines (boot, worker exits) and its access lines go through the JSON formatter of
+every other line (cybergate/logging.py), on stderr. An access line has the method, the path
+without its query string (a feed's `?after=` carries a cursor, which is never logged), the
+status, the duration in seconds, the remote address and the request id (the X-Request-Id the
+answer carries). The gateway pool's uvicorn workers log theirs in the same form
+(cybergate/workers.py).
 
 With PROMETHEUS_MULTIPROC_DIR set (one directory per pool, never shared), every worker writes
 its metrics to files there and a scrape of any worker sums them (cybergate/metrics.py). The
@@ -10,7 +17,22 @@ and marks each exited worker dead, so its "live" gauges (polls waiting) stop cou
 import os
 from pathlib import Path
 
+from cybergate.logging import ACCESS_LOGGER, logging_config
+
 _DIRECTORY = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+logconfig_dict = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
+logconfig_dict["loggers"].update(
+    {
+        # Handlers of their own (not the root's): the uvicorn worker hands gunicorn's handlers
+        # to uvicorn's loggers. No level here: gunicorn's --log-level sets it.
+        name: {"handlers": ["console"], "propagate": False}
+        for name in ("gunicorn.error", ACCESS_LOGGER)
+    }
+)
+accesslog = "-"  # to the access logger, whose handler is the JSON one above
+# The atoms the JSON formatter reads; none of them has the query string (%(q)s, %(r)s do).
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(L)s %({x-request-id}o)s'
 
 
 def on_starting(server):

@@ -22,6 +22,7 @@ from rest_framework.request import Request
 
 from cybergate.http import bearer_value, client_ip
 from cybergate.problems import AuthenticationProblem
+from cybergate.requestid import bind_tenant
 from cybergate.throttling import auth_attempt, failed_authentication
 from devices.models import Device
 from devices.services import device_for_credential, device_seen
@@ -54,6 +55,7 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
             AuthenticationProblem("invalid_credentials", "The device credential is not valid.")
         )
     attempt.succeeded()
+    bind_tenant(device.tenant_id)
     device_seen(device)
     return device
 

@@ -4,12 +4,14 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from cybergate.middleware import DualModeMiddleware
+from cybergate.requestid import bind_tenant
 
 
 def _tenant_of(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
+    bind_tenant(user.tenant_id)  # on the request's log lines from now on
     return user.tenant
 
 
