@@ -97,7 +97,7 @@ def _fernet() -> Fernet:
 class MfaAdapter(DefaultMFAAdapter):
     def is_mfa_enabled(self, user, types=None) -> bool:
         """A sign-in with Microsoft in progress asks for no local second factor: Entra enforced
-        the organisation's own MFA (SPEC §6). Once signed in, the user's factors count again."""
+        the organisation's own MFA. Once signed in, the user's factors count again."""
         request = context.request
         if (
             request is not None

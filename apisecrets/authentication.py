@@ -1,6 +1,6 @@
 """Bearer authentication of the customer API: `Authorization: Bearer <API secret>`.
 
-Cost: the keyed hash is microseconds; the database round trip is what costs (SPEC §3: an
+Cost: the keyed hash is microseconds; the database round trip is what costs (the budget: an
 authenticated request must keep ≥ 0.75 of the throughput of `/healthz`). So each process keeps a
 small cache {hash → the secret and its tenant} (apisecrets/cache.py) and trusts an entry for
 settings.API_SECRET_CACHE_SECONDS (0.5 s). After that the next request reloads it with one indexed

@@ -1,4 +1,4 @@
-"""Customer API shape of audit entries (SPEC §3)."""
+"""Customer API shape of audit entries."""
 
 from __future__ import annotations
 

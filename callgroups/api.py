@@ -1,4 +1,4 @@
-"""Customer API: call groups and a member's availability (SPEC §3)."""
+"""Customer API: call groups and a member's availability."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Customer API shapes of Teams users, call groups and their members (SPEC §3)."""
+"""Customer API shapes of Teams users, call groups and their members."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Customer API v1 routes, the OpenAPI schema and Swagger UI.
 
-Paths have no trailing slash, exactly as SPEC §3 writes them. The last route catches every other
-path under /api/ so that it is a 404 problem details answer, never Django's HTML page.
+Paths have no trailing slash, exactly as the product contract writes them. The last route
+catches every other path under /api/ so that it is a 404 problem details answer, never Django's
+HTML page.
 """
 
 from __future__ import annotations

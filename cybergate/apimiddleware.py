@@ -2,7 +2,7 @@
 
 API requests carry a bearer secret, never a session: sessions, the portal login, flash messages,
 HTMX details and the portal's tenant resolution are of no use there, yet each costs time on
-every request (SPEC §3 budgets authentication against /healthz). These subclasses hand /api/
+every request (authentication is budgeted against /healthz). These subclasses hand /api/
 requests straight to the next layer and behave exactly like Django's (or django-htmx's)
 middleware everywhere else. CSRF stays on for all paths (API views are csrf_exempt by DRF).
 

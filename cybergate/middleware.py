@@ -2,7 +2,7 @@
 
 Django runs a sync-only middleware under ASGI in a thread that stays blocked until everything
 after it — the view included — has answered. For the device gateway's long-poll (an async view
-that may wait 30 s) that is a thread per waiting device, which SPEC §4 rules out. So every
+that may wait 30 s) that is a thread per waiting device, which the gateway must not cost. So every
 middleware in settings.MIDDLEWARE is sync- and async-capable; WhiteNoise's is not yet, hence
 this subclass.
 """

@@ -408,7 +408,7 @@ GATEWAY_DB_THREADS = env.integer("GATEWAY_DB_THREADS", default=4, above=0)
 # Long-polls one process holds at most; past it a new poll is refused at once (503 gateway_busy
 # with Retry-After) rather than slowing every waiting device down. /readyz turns not-ready near
 # it (cybergate/health.py), so a load balancer sends new devices to other processes first.
-# The default is what one process served without collapsing in bench/door_open.py (issue 13:
+# The default is what one process served without collapsing in bench/door_open.py (measured:
 # fine at 2000 waiting polls, collapsed at 3000).
 GATEWAY_MAX_WAITING = env.integer("GATEWAY_MAX_WAITING", default=2000, above=0)
 # Measure event-loop stalls of the gateway pool and report the longest in /readyz (benchmarks).

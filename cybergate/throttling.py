@@ -5,7 +5,7 @@ Here a counter per (key, window) is enough. A fixed window lets a client burst u
 rate across a window edge; for abuse protection that is acceptable.
 
 With Redis, a round trip per request would cost as much as the database round trip that the
-authentication cache exists to avoid (SPEC §3). So the per-secret limit is counted in batches:
+authentication cache exists to avoid. So the per-secret limit is counted in batches:
 each process adds its requests to the shared counter (Django's cache `incr`; `add` for a new
 window) at most every SYNC_INTERVAL seconds while the secret is well under its limit, and on every
 request once the shared count has reached half of the limit — so the limit is exact where it

@@ -8,7 +8,7 @@ gunicorn's options or FORWARDED_ALLOW_IPS say.
 
 The event loop is uvloop (requirements.txt), named rather than left to uvicorn's "auto", which
 would silently fall back to the pure-Python asyncio loop when it is missing: a gateway process
-holding thousands of waiting polls spends much of its CPU in the loop (issue 13). The HTTP
+holding thousands of waiting polls spends much of its CPU in the loop (bench/door_open.py). The HTTP
 protocol stays h11, also named: uvicorn's httptools protocol writes every response header name
 in lower case, so the gateway's answers would no longer be byte for byte those of the web pool
 (tests/gateway/test_lean.py compares them).

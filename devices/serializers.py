@@ -1,4 +1,4 @@
-"""Customer API shapes of active calls, door-open commands and call log entries (SPEC §3)."""
+"""Customer API shapes of active calls, door-open commands and call log entries."""
 
 from __future__ import annotations
 

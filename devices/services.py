@@ -1,4 +1,5 @@
-"""Calls, the call log and door-open commands: every safety rule of SPEC §4 lives here.
+"""Calls, the call log and door-open commands: the safety rules of door opening live here (the
+lean gateway path, gateway/lean.py, claims commands with SQL of its own).
 
 The customer API, the device gateway, admin and the simulators all go through these functions.
 """

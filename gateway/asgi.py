@@ -4,9 +4,9 @@ README "Production").
 Django wraps every ASGI request in its own ThreadSensitiveContext, whose first synchronous call
 (the request_started signal already makes one) starts a thread that lives as long as the request.
 For the device gateway's long-poll, which may wait 30 s, that would be a thread per waiting device
-(SPEC §4 rules it out). Those requests therefore skip the per-request context: the few
-synchronous calls they make (signal receivers, response.close) are instants on the process's
-shared sync thread, and their database work runs in the gateway's own small pool
+(a waiting door station must cost no thread). Those requests therefore skip the per-request
+context: the few synchronous calls they make (signal receivers, response.close) are instants on
+the process's shared sync thread, and their database work runs in the gateway's own small pool
 (gateway/longpoll.py). The customer API's long-polls (a feed or a door-open outcome with `wait`,
 gateway/apilongpoll.py) are handled the same way, with their own URLconf (gateway/apiurls.py).
 Every other request is handled exactly as Django does.

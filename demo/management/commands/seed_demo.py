@@ -1,4 +1,4 @@
-"""Load the demo data of SPEC §5; idempotent, and what it prints always works.
+"""Load the demo data; idempotent, and what it prints always works.
 
 Run twice, same data: rows are found by their natural keys (tenant name, email, UPN, call group and
 device names) and brought back to the demo values. Secrets cannot be printed again — only their
