@@ -274,12 +274,6 @@ class AuthAttempt:
     def failed(self, problem: Problem) -> Problem:
         return failed_authentication(self.ip, problem)
 
-    def known(self) -> bool:
-        """This value worked from this address through this process lately: `succeeded()` then
-        costs no cache round trip (the async gateway calls it in the loop only then)."""
-        marked = _recent.get((self.ip, self.fingerprint))
-        return marked is not None and time.monotonic() - marked < _SUCCESS_REFRESH_SECONDS
-
 
 def _share(ip: str, fingerprints: set[str]) -> None:
     """Add values that worked from `ip` to its shared set (one read and one write)."""
