@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.sessions import signed_in_recently
-from cybergate.requests import SignedInRequest
+from cybergate.requesttypes import SignedInRequest
 
 
 def microsoft_only_and_not_recent(request: HttpRequest) -> bool:

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from audit.models import AuditEntry
 from audit.services import Actor, record
 from cybergate import metrics
-from cybergate.http import client_ip, limit_key
+from cybergate.clientinfo import client_ip, limit_key
 from cybergate.security import login_name, security_log
 from tenants.models import User
 
@@ -43,7 +43,7 @@ def seconds_until_allowed(request: HttpRequest, *, key: str) -> dict[str, float]
 
 
 def _flag_keys(request: HttpRequest, *, email: str) -> dict[str, str]:
-    # The address as the limits count it: an IPv6 client is its /64 (cybergate.http.limit_key).
+    # The address as the limits count it: an IPv6 client is its /64 (clientinfo.limit_key).
     ip = limit_key(client_ip(request))
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     return {"ip": f"cybergate:signin-locked:ip:{ip}", "key": f"cybergate:signin-locked:{digest}"}

@@ -21,7 +21,7 @@ from accounts.entra.claims import claimed_addresses, is_member, trusted_addresse
 from audit.models import AuditEntry
 from audit.services import Actor, record
 from cybergate import metrics
-from cybergate.http import client_ip
+from cybergate.clientinfo import client_ip
 from cybergate.security import security_log
 from tenants.models import Tenant, User
 

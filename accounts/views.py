@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cybergate.decorators import tenant_required
-from cybergate.requests import PortalRequest
+from cybergate.requesttypes import PortalRequest
 
 PAGE_SIZE = 50
 SECOND_FACTORS = {

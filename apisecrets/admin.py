@@ -10,7 +10,7 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_delete
 from audit.services import Actor
 from cybergate.admin import SupportAdmin
-from cybergate.http import client_ip
+from cybergate.clientinfo import client_ip
 
 REVOKED = "api_secret.revoked"
 

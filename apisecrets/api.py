@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from apisecrets.models import ApiSecret
 from cybergate.apiviews import CustomerAPIView, problem_responses
-from cybergate.requests import ApiRequest
+from cybergate.requesttypes import ApiRequest
 from cybergate.serializers import ApiModelSerializer
 
 

@@ -43,7 +43,7 @@ from apisecrets import cache, tokens
 from apisecrets.models import ApiSecret
 from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret, usage_add
 from apisecrets.validators import parse_networks
-from cybergate.http import bearer_value, client_ip
+from cybergate.clientinfo import bearer_value, client_ip
 from cybergate.problems import AuthenticationProblem, Problem
 from cybergate.requestid import bind_tenant
 from cybergate.throttling import auth_attempt, failed_authentication

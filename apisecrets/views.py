@@ -51,10 +51,10 @@ from apisecrets.services import (
     create_refusal,
 )
 from audit.services import Actor
+from cybergate.clientinfo import client_ip
 from cybergate.compression import exempt as exempt_from_compression
 from cybergate.decorators import tenant_required
-from cybergate.http import client_ip
-from cybergate.requests import PortalRequest
+from cybergate.requesttypes import PortalRequest
 from tenants.models import Tenant
 from tenants.services import open_support_request
 

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 from audit.services import Actor, record
 from cybergate.admin import SupportAdminMixin, form_changes, formset_changes, initial_value
-from cybergate.http import client_ip
+from cybergate.clientinfo import client_ip
 
 
 class AuditedAdminMixin(SupportAdminMixin):

@@ -13,7 +13,7 @@ from cybergate.apiviews import (
     new_entries_schema,
 )
 from cybergate.feeds import Feed
-from cybergate.requests import ApiRequest
+from cybergate.requesttypes import ApiRequest
 
 AUDIT_FEED = Feed("audit", AuditEntry, "audit_position")
 

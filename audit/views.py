@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cybergate.decorators import tenant_required
-from cybergate.requests import PortalRequest
+from cybergate.requesttypes import PortalRequest
 
 PAGE_SIZE = 50
 # The actor filter lists at most this many names; a longer tail is still reachable by URL.

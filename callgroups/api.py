@@ -23,10 +23,10 @@ from cybergate.apiviews import (
     parse_id,
     problem_responses,
 )
-from cybergate.http import client_ip
+from cybergate.clientinfo import client_ip
 from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem
-from cybergate.requests import ApiRequest
+from cybergate.requesttypes import ApiRequest
 from tenants.models import Tenant
 
 TAG = "Call groups"

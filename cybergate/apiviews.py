@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries, wake_topic
 from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
 from cybergate.problems import PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
-from cybergate.requests import ApiRequest
+from cybergate.requesttypes import ApiRequest
 from cybergate.schema import PermissionAutoSchema
 from cybergate.serializers import ApiSerializer, StrictCharField
 from cybergate.throttling import ApiSecretRateThrottle

@@ -21,7 +21,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
-from cybergate.http import is_api_request
+from cybergate.clientinfo import is_api_request
 from cybergate.middleware import DualModeMiddleware
 
 # Per-response changes django-csp's decorators make; a response with none gets the fixed policy.

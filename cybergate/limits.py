@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from cybergate.http import is_api_request
+from cybergate.clientinfo import is_api_request
 from cybergate.middleware import DualModeMiddleware
 from cybergate.problems import problem_response
 

@@ -47,7 +47,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 
-from cybergate.http import API_PREFIX, DEVICE_API_PREFIX, bearer_value, client_address, client_ip
+from cybergate.clientinfo import (
+    API_PREFIX,
+    DEVICE_API_PREFIX,
+    bearer_value,
+    client_address,
+    client_ip,
+)
 from cybergate.middleware import DualModeMiddleware
 
 # Latency buckets (seconds) of requests and door-opens: fast paths in ms, long-polls up to 30 s.

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.template import loader
 
 from cybergate import problems
-from cybergate.http import is_api_request
+from cybergate.clientinfo import is_api_request
 from cybergate.requestid import current_request_id
 
 

@@ -37,8 +37,8 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
+from cybergate.clientinfo import is_api_request
 from cybergate.errors import ServiceError
-from cybergate.http import is_api_request
 from cybergate.requestid import current_request_id
 
 logger = logging.getLogger(__name__)

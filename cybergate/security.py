@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from apisecrets import tokens
 from cybergate import metrics
-from cybergate.http import bearer_value, client_ip, is_api_request
+from cybergate.clientinfo import bearer_value, client_ip, is_api_request
 from cybergate.middleware import DualModeMiddleware
 from cybergate.problems import PROBLEM_CONTENT_TYPE
 

@@ -14,7 +14,7 @@ from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from cybergate import env
-from cybergate.logging import configure_structlog, logging_config
+from cybergate.logformat import configure_structlog, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "1.0.0"
@@ -34,11 +34,11 @@ SECRET_PEPPER_OLD = env.strings("SECRET_PEPPER_OLD", default=[])
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/http.py
+# Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/clientinfo.py
 # client_ip, the one place that reads it). Empty: REMOTE_ADDR is the client, whatever it sends.
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 # Rate limits and sign-in lockouts count an IPv6 client as its network of this many bits (one
-# subscriber's /64 by default, where any address is the client's to pick; cybergate/http.py
+# subscriber's /64 by default, where any address is the client's to pick; cybergate/clientinfo.py
 # limit_key). Audit entries and logs keep the full address.
 IPV6_LIMIT_PREFIX = env.integer("IPV6_LIMIT_PREFIX", default=64, minimum=1, maximum=128)
 
@@ -526,7 +526,7 @@ GATEWAY_SCHEMA_SETTINGS = {
 
 LOGGING = logging_config(env.string("LOG_LEVEL", default="INFO"))
 
-# Every line is one JSON object (cybergate/logging.py); security events (logger
+# Every line is one JSON object (cybergate/logformat.py); security events (logger
 # cybergate.security: cybergate/security.py) are structlog events with their fields.
 configure_structlog()
 

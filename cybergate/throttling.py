@@ -32,7 +32,7 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import BaseThrottle
 
-from cybergate.http import limit_key
+from cybergate.clientinfo import limit_key
 from cybergate.problems import Problem
 
 logger = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ class ApiSecretRateThrottle(BaseThrottle):
 
 
 # --- Failed authentication, per client address --------------------------------------------------
-# "Address" here is the client as limits count it (cybergate.http.limit_key: an IPv6 client is its
+# "Address" here is the client as limits count it (clientinfo.limit_key: an IPv6 client is its
 # /64). Over the limit an address gets 429 for every credential it has not used successfully lately,
 # decided before any database lookup: guessing stops (a hit looks like a miss), and a flood of
 # bad credentials costs no query. A customer's working client behind the same address keeps

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.http import http_date
 
-from cybergate.http import is_customer_api_request
+from cybergate.clientinfo import is_customer_api_request
 from cybergate.middleware import DualModeMiddleware
 
 HEADER = "API-Version"

@@ -2,7 +2,7 @@
 "Deploying"): JSON log lines and Prometheus multiprocess mode.
 
 gunicorn's own lines (boot, worker exits) and its access lines go through the JSON formatter of
-every other line (cybergate/logging.py), on stderr. An access line has the method, the path
+every other line (cybergate/logformat.py), on stderr. An access line has the method, the path
 without its query string (a feed's `?after=` carries a cursor, which is never logged), the
 status, the duration in seconds, the remote address and the request id (the X-Request-Id the
 answer carries). The gateway pool's uvicorn workers log theirs in the same form
@@ -17,7 +17,7 @@ and marks each exited worker dead, so its "live" gauges (polls waiting) stop cou
 import os
 from pathlib import Path
 
-from cybergate.logging import ACCESS_LOGGER, logging_config
+from cybergate.logformat import ACCESS_LOGGER, logging_config
 
 _DIRECTORY = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 

@@ -29,11 +29,11 @@ from cybergate.apiviews import (
     parse_wait,
     problem_responses,
 )
+from cybergate.clientinfo import client_ip
 from cybergate.feeds import Feed, wake_topic
-from cybergate.http import client_ip
 from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem, service_error_status
-from cybergate.requests import ApiRequest
+from cybergate.requesttypes import ApiRequest
 from devices.models import Call, CallLogEntry, DoorOpenCommand
 from devices.serializers import (
     ActiveCallSerializer,

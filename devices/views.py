@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cybergate.decorators import tenant_required
-from cybergate.requests import PortalRequest
+from cybergate.requesttypes import PortalRequest
 from devices.models import CallLogEntry
 
 PAGE_SIZE = 50

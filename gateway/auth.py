@@ -20,7 +20,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from cybergate.http import bearer_value, client_ip
+from cybergate.clientinfo import bearer_value, client_ip
 from cybergate.problems import AuthenticationProblem
 from cybergate.requestid import bind_tenant
 from cybergate.throttling import auth_attempt, failed_authentication

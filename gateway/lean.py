@@ -7,7 +7,7 @@ mounted in front of Django (cybergate/asgi.py), serves exactly that one path and
 else to Django untouched:
 
 - Client address: the ASGI peer and `X-Forwarded-For` under the same TRUSTED_PROXIES rule as
-  everywhere (cybergate.http.client_address).
+  everywhere (cybergate.clientinfo.client_address).
 - One look per poll (and one more per wake-up): a single statement on a per-process async
   PostgreSQL pool (psycopg 3) finds the device by the credential's keyed hash, records "last
   seen" (at most every 10 s, as devices.services.device_seen) and claims the deliverable
@@ -58,8 +58,8 @@ from django.http.request import split_domain_port, validate_host
 
 from apisecrets import tokens
 from cybergate import limits, loopprobe, metrics, requestid
+from cybergate.clientinfo import bearer_value, client_address
 from cybergate.headers import fixed_policy
-from cybergate.http import bearer_value, client_address
 from cybergate.problems import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_UNAVAILABLE_SECONDS,

@@ -40,8 +40,8 @@ from drf_spectacular.utils import (
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cybergate.clientinfo import client_ip
 from cybergate.errors import ServiceError
-from cybergate.http import client_ip
 from cybergate.problems import (
     DATABASE_UNAVAILABLE,
     Problem,

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from callgroups.api import ID_PARAMETER, teams_user_or_404
 from cybergate.apiviews import CustomerAPIView, problem_responses
 from cybergate.problems import Problem
-from cybergate.requests import ApiRequest
+from cybergate.requesttypes import ApiRequest
 from sandbox.serializers import SandboxCallSerializer, SandboxRingSerializer
 from sandbox.services import sandbox_call_end, sandbox_call_start
 

@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from cybergate.clientinfo import client_ip
 from cybergate.decorators import tenant_required
-from cybergate.http import client_ip
-from cybergate.requests import PortalRequest, SignedInRequest
+from cybergate.requesttypes import PortalRequest, SignedInRequest
 from tenants.forms import SupportRequestForm, TimeZoneForm
 from tenants.services import (
     ALREADY_OPEN_MESSAGE,

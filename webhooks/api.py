@@ -18,11 +18,11 @@ from rest_framework.response import Response
 
 from audit.services import Actor
 from cybergate.apiviews import LIMIT_PARAMETER, CustomerAPIView, parse_id, problem_responses
+from cybergate.clientinfo import client_ip
 from cybergate.feeds import LIMIT_DEFAULT
-from cybergate.http import client_ip
 from cybergate.pagination import parse_limit
 from cybergate.problems import Problem
-from cybergate.requests import ApiRequest
+from cybergate.requesttypes import ApiRequest
 from webhooks import services
 from webhooks.models import Attempt, Endpoint, Message
 from webhooks.serializers import (

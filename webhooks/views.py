@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import recent_sign_in_required
 from audit.services import Actor
+from cybergate.clientinfo import client_ip
 from cybergate.compression import exempt as exempt_from_compression
 from cybergate.decorators import tenant_required
-from cybergate.http import client_ip
-from cybergate.requests import PortalRequest
+from cybergate.requesttypes import PortalRequest
 from tenants.models import Tenant
 from webhooks import services
 from webhooks.events import EVENT_TYPES

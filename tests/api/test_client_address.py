@@ -1,5 +1,5 @@
-"""The client's address: one TRUSTED_PROXIES setting, read in one place (cybergate/http.py), used by
-audit entries, last use and the failed-authentication limit — the same on both pools, over real
+"""The client's address: one TRUSTED_PROXIES setting, read in one place (cybergate/clientinfo.py),
+used by audit entries, last use and the failed-authentication limit — the same on both pools, over real
 HTTP too (tests/gateway/test_pools_over_http.py)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
-from cybergate.http import client_ip
+from cybergate.clientinfo import client_ip
 from tests.api.test_endpoints import availability_url
 from tests.helpers import bearer_client
 from tests.settings.test_environment import ROOT, clean_environment, start

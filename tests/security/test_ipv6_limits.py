@@ -8,7 +8,7 @@ import pytest
 
 from apisecrets import tokens
 from audit.models import AuditEntry
-from cybergate.http import limit_key
+from cybergate.clientinfo import limit_key
 from tests.factories import make_device
 from tests.helpers import assert_problem, bearer_client
 

@@ -88,7 +88,7 @@ def logging_config(level: str = "INFO") -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": "cybergate.requestid.RequestIdLogFilter"}},
-        "formatters": {"json": {"()": "cybergate.logging.json_formatter"}},
+        "formatters": {"json": {"()": "cybergate.logformat.json_formatter"}},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
