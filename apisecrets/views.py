@@ -379,6 +379,8 @@ def _and_list(items: list[str]) -> str:
 
 def _detail_context(secret: ApiSecret, address_form=None, edit_form=None) -> dict:
     bars = usage_bars(secret)
+    # The y scale: the top of the chart is the busiest day of either series.
+    scale_max = max(max(bar.count, bar.refused) for bar in bars)
     return {
         "edit_form": edit_form
         or ApiSecretEditForm(initial={"name": secret.name, "permissions": secret.permissions}),
@@ -397,6 +399,11 @@ def _detail_context(secret: ApiSecret, address_form=None, edit_form=None) -> dic
         "peak_requests": max(bar.count for bar in bars),
         "chart_width": CHART_WIDTH,
         "chart_height": CHART_HEIGHT,
+        "chart_mid": CHART_HEIGHT // 2,
+        "chart_slot": CHART_WIDTH // CHART_DAYS,
+        "scale_max": scale_max,
+        "scale_mid": scale_max / 2,
+        "axis_days": [bars[0].day, bars[CHART_DAYS // 2].day, bars[-1].day],
         "address_form": address_form
         or AllowedAddressesForm(initial={"allowed_addresses": "\n".join(secret.allowed_addresses)}),
     }

@@ -185,6 +185,26 @@
     },
     true
   );
+
+  // The usage chart: the focused or tapped day's numbers, in words under the chart (its name
+  // for assistive technology is the same text).
+  function showUsageDay(day) {
+    const readout = document.querySelector("[data-usage-readout]");
+    if (readout) readout.textContent = day.getAttribute("aria-label");
+  }
+
+  document.addEventListener("focusin", function (event) {
+    const day = event.target.closest && event.target.closest(".usage-day");
+    if (day) showUsageDay(day);
+  });
+
+  document.addEventListener("click", function (event) {
+    const day = event.target.closest && event.target.closest(".usage-day");
+    if (!day) return;
+    day.focus();
+    showUsageDay(day);
+  });
+
   document.addEventListener("focusout", function (event) {
     if (event.target.classList && event.target.classList.contains("tooltip")) {
       event.target.classList.remove("tooltip-dismissed");

@@ -74,6 +74,42 @@ def test_chart_has_30_bars_scaled_to_the_busiest_day(client, admin_user, tenant,
     assert "style=" not in html.split("<svg")[1].split("</svg>")[0]
 
 
+def test_chart_has_a_dated_axis_a_scale_and_a_named_focusable_day(
+    client, admin_user, tenant, time_machine
+):
+    time_machine.move_to("2026-12-01 12:00:00+00:00", tick=False)
+    client.force_login(admin_user)
+    secret, _ = make_api_secret(tenant)
+    ApiSecretUsage.objects.create(secret=secret, day=date(2026, 12, 1), count=42, refused=3)
+    ApiSecretUsage.objects.create(secret=secret, day=date(2026, 11, 20), count=1, refused=7)
+    html = client.get(f"/api-access/{secret.pk}/").content.decode()
+    # The x axis: first, middle and last day, as dates.
+    days = re.findall(r'<time datetime="([\d-]+)">([\d-]+)</time>', html.split("usage-days")[1])
+    assert days[:3] == [("2026-11-02",) * 2, ("2026-11-17",) * 2, ("2026-12-01",) * 2]
+    # The y scale: the busiest day at the top, half of it at the dashed mid gridline.
+    scale = html.split('<div class="usage-scale" aria-hidden="true">')[1].split("</div>")[0]
+    assert re.findall(r"<span>([^<]*)</span>", scale) == ["42", "21", "0"]
+    assert (
+        'y1="60" x2="600" y2="60" stroke="currentColor" stroke-width="1" stroke-dasharray' in html
+    )
+    # Each day: one focusable element named with both of its numbers.
+    named = re.findall(r'<g class="usage-day" tabindex="0" role="img" aria-label="([^"]+)">', html)
+    assert len(named) == 30
+    assert named[-1] == "2026-12-01: 42 requests, 3 refused"
+    assert named[-12] == "2026-11-20: 1 request, 7 refused"
+    assert named[0] == "2026-11-02: 0 requests, 0 refused"
+    # The table of values is still there.
+    assert "<tr><td>2026-12-01</td><td>42</td><td>3</td></tr>" in html
+
+
+def test_chart_scale_of_a_quiet_secret_says_only_zero(admin_client, tenant):
+    secret, _ = make_api_secret(tenant)
+    html = admin_client.get(f"/api-access/{secret.pk}/").content.decode()
+    scale = html.split('<div class="usage-scale" aria-hidden="true">')[1].split("</div>")[0]
+    assert re.findall(r"<span>([^<]*)</span>", scale) == ["", "", "0"]
+    assert "0 requests in total, 0 refused" in html
+
+
 def test_requests_are_counted_per_day_with_few_writes(
     tenant, time_machine, django_assert_max_num_queries, settings
 ):

@@ -95,7 +95,7 @@ def test_detail_page_chart_has_30_bars(page, admin_user, tenant, shot):
     log_in(page, admin_user.email)
     page.get_by_role("link", name="Charted").click()
     expect(page.get_by_role("heading", name="API secret “Charted”")).to_be_visible()
-    chart = page.get_by_role("img", name="Requests per day, last 30 days")
+    chart = page.get_by_role("group", name="Requests per day, last 30 days")
     expect(chart).to_be_visible()
     bars = chart.locator("rect.usage-bar")
     expect(bars).to_have_count(30)
@@ -118,3 +118,56 @@ def test_detail_page_chart_has_30_bars(page, admin_user, tenant, shot):
     expect(table.get_by_role("row", name=f"{today.isoformat()} 3 2")).to_have_count(1)
     assert axe_violations(page) == []
     shot(page, "issue10-03-detail-chart")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_chart_days_are_read_by_keyboard_and_tap_on_a_dated_axis(
+    browser, live_server, admin_user, tenant, shot, scheme, width
+):
+    secret, _ = make_api_secret(tenant, "Charted", actor=Actor.for_user(admin_user))
+    today = timezone.now().date()
+    for days_ago, count, refused in [(0, 42, 3), (1, 1, 0)]:
+        ApiSecretUsage.objects.create(
+            secret=secret, day=today - timedelta(days=days_ago), count=count, refused=refused
+        )
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 860}, color_scheme=scheme
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in(page, admin_user.email)
+        page.goto(f"/api-access/{secret.pk}/")
+        # A dated x axis and a y scale, visible.
+        first = today - timedelta(days=29)
+        for day in (first, first + timedelta(days=15), today):
+            expect(page.locator(f'.usage-days time[datetime="{day.isoformat()}"]')).to_be_visible()
+        expect(page.locator(".usage-scale")).to_have_text("42210")
+        # Keyboard: Tab from the summary above the chart reaches the first day, then the next.
+        readout = page.locator("[data-usage-readout]")
+        days = page.locator(".usage-day")
+        days.first.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")
+        expect(days.first).to_be_focused()
+        expect(readout).to_have_text(f"{first.isoformat()}: 0 requests, 0 refused")
+        for _ in range(29):
+            page.keyboard.press("Tab")
+        last = page.get_by_role("img", name=f"{today.isoformat()}: 42 requests, 3 refused")
+        expect(last).to_be_focused()
+        expect(readout).to_have_text(f"{today.isoformat()}: 42 requests, 3 refused")
+        expect(readout).to_be_visible()
+        assert axe_violations(page) == []
+        shot(page, f"issue23-chart-keyboard-{scheme}-{width}")
+        # Tap (a click without a keyboard): the day before, though its bar is tiny.
+        yesterday = (today - timedelta(days=1)).isoformat()
+        page.get_by_role("img", name=f"{yesterday}: 1 request, 0 refused").click(
+            position={"x": 2, "y": 5}
+        )
+        expect(readout).to_have_text(f"{yesterday}: 1 request, 0 refused")
+        # The table of values is kept.
+        table = page.get_by_role("table", name="Requests per day")
+        expect(table.get_by_role("row", name=f"{today.isoformat()} 42 3")).to_have_count(1)
+    finally:
+        context.close()

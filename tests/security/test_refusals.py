@@ -187,9 +187,9 @@ def test_the_chart_shows_refused_requests_beside_the_successes(
     # busiest day is yesterday's 20 refusals), and outlined: not told apart by colour alone.
     assert chart.count('class="usage-refused"') == 2
     assert 'height="120" fill="currentColor" fill-opacity="0.2" stroke="currentColor"' in chart
-    assert "2026-11-27: 20 refused" in chart and "2026-11-28: 5 refused" in chart
-    assert "2026-11-28: 10 requests" in chart
-    assert 'height="60" fill="currentColor"><title>2026-11-28: 10 requests' in chart
+    assert '"2026-11-27: 0 requests, 20 refused"' in chart
+    assert '"2026-11-28: 10 requests, 5 refused"' in chart
+    assert 'height="60" fill="currentColor"/>' in chart.split("2026-11-28: 10 requests")[1]
     assert "14 requests in total, 25 refused" in html
     # The legend says which is which; the table of values has a column for each series.
     assert "Refused: expired, outside its permissions or allowed addresses" in html
@@ -204,7 +204,7 @@ def test_a_refused_request_reaches_the_secrets_page(admin_client, tenant):
     authentication.flush_usage()
     html = admin_client.get(f"/api-access/{secret.pk}/").content.decode()
     day = timezone.now().date().isoformat()
-    assert f"{day}: 1 refused" in html
+    assert f"{day}: 0 requests, 1 refused" in html
     assert f"<td>{day}</td><td>0</td><td>1</td>" in html
 
 
