@@ -8,7 +8,6 @@ import hashlib
 import time
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.internal.flows import reauthentication
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet
@@ -18,6 +17,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import lockout
+from accounts.allauth_internals import REAUTHENTICATION_STATE_KEY
 from accounts.sessions import HELD_SESSION_KEY, MICROSOFT, sign_in_method, signed_in_recently
 from cybergate.clientinfo import client_ip, limit_key
 
@@ -56,7 +56,7 @@ class AccountAdapter(DefaultAccountAdapter):
         held = None
         match = request.resolver_match
         if match is not None and match.url_name == "microsoft_callback":
-            held = request.session.get(reauthentication.STATE_SESSION_KEY)
+            held = request.session.get(REAUTHENTICATION_STATE_KEY)
         user_pk = request.user.pk
         super().logout(request)
         if held and "request" in held:

@@ -8,13 +8,13 @@ from functools import wraps
 
 from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
-from allauth.account.internal.flows.reauthentication import get_reauthentication_flows
 from allauth.core.exceptions import ReauthenticationRequired
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.allauth_internals import reauthentication_flows
 from accounts.sessions import signed_in_recently
 from cybergate.requesttypes import SignedInRequest
 
@@ -25,7 +25,7 @@ def microsoft_only_and_not_recent(request: HttpRequest) -> bool:
     user = request.user
     return (
         user.is_authenticated
-        and not get_reauthentication_flows(user)
+        and not reauthentication_flows(user)
         and any(m["id"] == "microsoft" for m in get_adapter().get_reauthentication_methods(user))
         and not signed_in_recently(request, now=time.time())
     )

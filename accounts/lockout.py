@@ -13,10 +13,10 @@ import hashlib
 import math
 import time
 
-from allauth.core.internal import ratelimit
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from accounts.allauth_internals import rate_limit_windows
 from audit.models import AuditEntry
 from audit.services import Actor, record
 from cybergate import metrics
@@ -32,8 +32,7 @@ def seconds_until_allowed(request: HttpRequest, *, key: str) -> dict[str, float]
     """Per tripped limit ("ip" or "key"): seconds until it lets an attempt through again."""
     now = time.time()
     waits: dict[str, float] = {}
-    for rate in ratelimit.get_rates(app=APP, action=ACTION):
-        cache_key = ratelimit.get_cache_key(request, app=APP, action=ACTION, rate=rate, key=key)
+    for rate, cache_key in rate_limit_windows(request, app=APP, action=ACTION, key=key):
         history = [ts for ts in cache.get(cache_key, []) if ts > now - rate.duration]
         if len(history) >= rate.amount:
             # Newest first: the attempt `amount` places back must age out of the window.

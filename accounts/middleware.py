@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import time
 
-from allauth.account.internal.flows import reauthentication
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +22,7 @@ from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import lockout
+from accounts.allauth_internals import suspend_for_reauthentication
 from accounts.decorators import microsoft_only_and_not_recent
 from accounts.mfa import mfa_enrolled, mfa_required_for
 from accounts.sessions import LAST_SEEN_AT, expiry_reason, signed_in_with_microsoft
@@ -128,7 +128,7 @@ class MfaRequiredMiddleware(_Middleware):
             return None
         if not microsoft_only_and_not_recent(request):
             return None
-        return reauthentication.suspend_request(request, reverse("microsoft_reauthenticate"))
+        return suspend_for_reauthentication(request, reverse("microsoft_reauthenticate"))
 
     def check(self, request: HttpRequest) -> HttpResponse | None:
         user = request.user

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
-from allauth.mfa.base.internal.flows import delete_dangling_recovery_codes
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import transaction
 
+from accounts.allauth_internals import recovery_codes_delete_if_dangling, totp_activate
 from audit.services import Actor, record
 from tenants.models import User
 
@@ -18,9 +17,8 @@ def mfa_enrol_totp(*, user: User, actor: Actor, secret: str | None = None) -> st
 
     For operators and demo data: people enrol themselves on the Security page.
     """
-    secret = secret or generate_totp_secret()
     Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
-    TOTP.activate(user, secret)
+    secret = totp_activate(user, secret)
     record(
         tenant=user.tenant,
         actor=actor,
@@ -47,7 +45,7 @@ def mfa_remove(*, authenticator: Authenticator, actor: Actor, ip: str | None = N
     left with no factor to stand in for, as the login's own removal on the Security page does."""
     user = authenticator.user
     authenticator.delete()
-    dangling = delete_dangling_recovery_codes(user)
+    dangling = recovery_codes_delete_if_dangling(user)
     for removed in [authenticator, *([dangling] if dangling else [])]:
         record(
             tenant=user.tenant,

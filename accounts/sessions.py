@@ -3,9 +3,10 @@ session limits (12 hours absolute, 30 minutes idle by default)."""
 
 from __future__ import annotations
 
-from allauth.account.internal.flows.login import get_authentication_records
 from django.conf import settings
 from django.http import HttpRequest
+
+from accounts.allauth_internals import authentication_records
 
 SIGNED_IN_AT = "cybergate_signed_in_at"
 LAST_SEEN_AT = "cybergate_last_seen_at"
@@ -28,7 +29,7 @@ def sign_in_method(request: HttpRequest, user) -> str:
     From allauth's record of this session's authentications: the latest first factor counts
     (a TOTP code or recovery code is the second factor of a password sign-in).
     """
-    for entry in reversed(get_authentication_records(request, user)):
+    for entry in reversed(authentication_records(request, user)):
         method = entry.get("method")
         if method == "socialaccount":
             return str(entry.get("provider") or "social")

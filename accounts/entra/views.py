@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from allauth.account.decorators import login_required
-from allauth.account.internal.flows import reauthentication
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
@@ -19,6 +18,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
+from accounts.allauth_internals import (
+    REAUTHENTICATION_STATE_KEY,
+    resume_after_reauthentication,
+)
 from accounts.entra.tokens import validate_id_token
 from accounts.sessions import HELD_SESSION_KEY, signed_in_recently
 
@@ -130,9 +133,9 @@ def reauthenticated(request: HttpRequest) -> HttpResponse:
     """
     held = request.session.pop(HELD_SESSION_KEY, None)
     if held and held.get("user") == request.user.pk:
-        request.session[reauthentication.STATE_SESSION_KEY] = held["state"]
+        request.session[REAUTHENTICATION_STATE_KEY] = held["state"]
     if signed_in_recently(request, now=time.time()):
-        response = reauthentication.resume_request(request)
+        response = resume_after_reauthentication(request)
         if response is not None:
             return response
     return redirect(_safe_next(request) or "/")
