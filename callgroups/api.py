@@ -45,8 +45,7 @@ NO_CALL_GROUP = "No call group with this id."
 
 def teams_user_or_404(tenant: Tenant, ref: str) -> TeamsUser:
     """The tenant's Teams user named by UPN or Entra object id, else 404 `user_not_found`."""
-    # NUL never occurs in a UPN and PostgreSQL refuses it in a query parameter.
-    user = None if "\x00" in ref else tenant.teams_users.by_reference(ref).first()
+    user = tenant.teams_users.by_reference(ref).first()
     if user is None:
         raise Problem(404, "user_not_found", "No Teams user with this UPN or id.")
     return user

@@ -14,8 +14,11 @@ SEQUENTIAL_MAX_RING_SECONDS = 30
 
 class TeamsUserQuerySet(models.QuerySet):
     def by_reference(self, ref: str) -> TeamsUserQuerySet:
-        """Users matching a UPN (case-insensitive), an Entra object id or our own id."""
+        """Users matching a UPN (case-insensitive), an Entra object id or our own id. None for
+        a reference with NUL, which no UPN holds and PostgreSQL refuses in a query parameter."""
         ref = (ref or "").strip()
+        if "\x00" in ref:
+            return self.none()
         try:
             as_uuid = uuid.UUID(ref)
         except ValueError:

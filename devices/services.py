@@ -491,8 +491,7 @@ def _take_idempotency_key(*, tenant: Tenant, key: str, fingerprint: str) -> Idem
 
 
 def _teams_user_by_reference(tenant: Tenant, ref: str) -> TeamsUser:
-    # NUL never occurs in a UPN and PostgreSQL refuses it in a query parameter.
-    user: TeamsUser | None = None if "\x00" in ref else tenant.teams_users.by_reference(ref).first()
+    user: TeamsUser | None = tenant.teams_users.by_reference(ref).first()
     if user is None:
         raise CallError("user_not_found", "No Teams user with this UPN or id.")
     return user
