@@ -212,7 +212,7 @@ def summary(secret: ApiSecret) -> dict[str, Any]:
         "id": str(secret.id),
         "name": secret.name,
         "prefix": secret.prefix,
-        "permissions": [perm for perm, (field, _) in PERMISSIONS.items() if getattr(secret, field)],
+        "permissions": secret.permissions,
         "allowed_addresses": list(secret.allowed_addresses or []),
         "created_at": DateTimeField().to_representation(secret.created_at),
         "expires_at": DateTimeField().to_representation(secret.expires_at),
@@ -257,13 +257,7 @@ def api_secret_roll(
         locked_tenant = Tenant.objects.select_for_update().get(pk=secret.owner.pk)
         if not locked_tenant.api_access_enabled:
             raise ApiAccessDisabled(ACCESS_DISABLED_MESSAGE, code="api_access_disabled")
-        old = (
-            ApiSecret.objects.select_for_update()
-            .filter(pk=secret.pk, tenant_id=secret.tenant_id)
-            .first()
-        )
-        if old is None:
-            raise CannotRoll("This API secret no longer exists.", code="gone")
+        old = _lock(secret, refusal=CannotRoll)
         if old.rolled_at is not None:
             raise CannotRoll(
                 "This API secret was already rolled: roll its successor instead.",
@@ -389,15 +383,15 @@ def api_secret_set_addresses(
     return locked
 
 
-def _lock(secret: ApiSecret) -> ApiSecret:
-    """`secret`'s row, locked until the transaction ends; refused if it was deleted meanwhile."""
+def _lock(secret: ApiSecret, *, refusal: type[ValidationError] = ValidationError) -> ApiSecret:
+    """`secret`'s row, locked until the transaction ends; `refusal` if it was deleted meanwhile."""
     locked = (
         ApiSecret.objects.select_for_update()
         .filter(pk=secret.pk, tenant_id=secret.tenant_id)
         .first()
     )
     if locked is None:
-        raise ValidationError("This API secret no longer exists.", code="gone")
+        raise refusal("This API secret no longer exists.", code="gone")
     return locked
 
 
