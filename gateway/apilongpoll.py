@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from cybergate.apiviews import LongPoll
 from gateway import wakeup
-from gateway.longpoll import _db
+from gateway.longpoll import in_db_thread
 
 # Kept from the first look: the later looks are not counted again.
 _RATE_LIMIT_HEADERS = ("RateLimit-Policy", "RateLimit")
@@ -60,7 +60,7 @@ def long_pollable(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
         request.long_poll_served = True  # type: ignore[attr-defined]  # read by offer_long_poll
         hub = wakeup.hub
         mark = hub.mark()
-        response = await _db(_look, view, request, **kwargs)
+        response = await in_db_thread(_look, view, request, **kwargs)
         hint: LongPoll | None = getattr(response, "long_poll", None)
         if hint is None:
             return response
@@ -84,7 +84,7 @@ def long_pollable(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
                     expired = hint.until is not None and timezone.now() >= hint.until
                     if not (woken or polling or expired):
                         break  # time is up and nothing changed
-                response = await _db(_look, view, request, **kwargs)
+                response = await in_db_thread(_look, view, request, **kwargs)
                 hint = getattr(response, "long_poll", None)
                 if hint is None or loop.time() >= deadline:
                     break

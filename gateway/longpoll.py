@@ -181,7 +181,9 @@ def _with_connection_hygiene(func: Callable[_P, _T], *args: _P.args, **kwargs: _
         close_old_connections()
 
 
-async def _db(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+async def in_db_thread(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """Run `func` in one of the gateway's database threads (its connection tidied as a
+    request's would be); the long-polls of devices and of the customer API await it."""
     return await sync_to_async(
         partial(_with_connection_hygiene, func, *args, **kwargs),
         thread_sensitive=False,
@@ -230,7 +232,7 @@ async def _poll(request: HttpRequest, wait: float) -> list[DoorOpenCommand]:
     deadline = loop.time() + wait
     opened: list[wakeup.Waiter] = []
     try:
-        device, commands = await _db(
+        device, commands = await in_db_thread(
             _open_poll, request.META.get("HTTP_AUTHORIZATION"), client_ip(request), loop, opened
         )
         (waiter,) = opened
@@ -240,7 +242,7 @@ async def _poll(request: HttpRequest, wait: float) -> list[DoorOpenCommand]:
             if await waiter.wait(remaining):
                 if waiter.ended:  # a newer poll took its place
                     break
-                commands = await _db(services.commands_claim, device=device)
+                commands = await in_db_thread(services.commands_claim, device=device)
         return commands
     finally:
         for waiter in opened:
@@ -260,7 +262,7 @@ async def commands(request: HttpRequest) -> HttpResponse:
             wait = parse_wait(request.GET.get("wait"))
         except Problem as invalid:
             # Authentication answers first (401 before 400), as in every other operation.
-            await _db(
+            await in_db_thread(
                 authenticate_device, request.META.get("HTTP_AUTHORIZATION"), client_ip(request)
             )
             raise invalid from None
