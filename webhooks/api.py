@@ -77,7 +77,7 @@ class WebhookAPIView(CustomerAPIView):
 
     def endpoint(self, id: str) -> Endpoint:
         endpoint = (
-            Endpoint.objects.filter(tenant=self.request.tenant, id=parse_id(id, NO_ENDPOINT))
+            self.request.tenant.webhook_endpoints.filter(id=parse_id(id, NO_ENDPOINT))
             .select_related("tenant")
             .first()
         )
@@ -109,7 +109,7 @@ class EndpointListView(WebhookAPIView):
         },
     )
     def get(self, request: ApiRequest) -> Response:
-        endpoints = Endpoint.objects.filter(tenant=request.tenant)
+        endpoints = request.tenant.webhook_endpoints.all()
         return Response({"results": WebhookEndpointSerializer(endpoints, many=True).data})
 
     @extend_schema(

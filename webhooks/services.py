@@ -142,7 +142,7 @@ def endpoint_create(
     secret = keys.generate()
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        if Endpoint.objects.filter(tenant=locked).count() >= MAX_ENDPOINTS_PER_TENANT:
+        if locked.webhook_endpoints.count() >= MAX_ENDPOINTS_PER_TENANT:
             raise EndpointLimitReached(
                 f"A tenant can have at most {MAX_ENDPOINTS_PER_TENANT} webhook endpoints. "
                 "Delete one first.",
@@ -167,6 +167,11 @@ def endpoint_create(
     return endpoint, secret
 
 
+def _lock(endpoint: Endpoint) -> Endpoint:
+    """`endpoint`'s row, locked until the transaction ends."""
+    return Endpoint.objects.select_for_update().select_related("tenant").get(pk=endpoint.pk)
+
+
 def endpoint_update(
     *,
     endpoint: Endpoint,
@@ -185,7 +190,7 @@ def endpoint_update(
     if event_types is not None:
         wanted["event_types"] = clean_event_types(event_types)
     with transaction.atomic():
-        locked = Endpoint.objects.select_for_update().select_related("tenant").get(pk=endpoint.pk)
+        locked = _lock(endpoint)
         changes = {
             field: {"before": getattr(locked, field), "after": value}
             for field, value in wanted.items()
@@ -213,7 +218,7 @@ def endpoint_rotate_secret(*, endpoint: Endpoint, actor: Actor, ip: str | None =
     oldest secret at once: at most two ever sign."""
     secret = keys.generate()
     with transaction.atomic():
-        locked = Endpoint.objects.select_for_update().select_related("tenant").get(pk=endpoint.pk)
+        locked = _lock(endpoint)
         now = timezone.now()
         locked.previous_secret_encrypted = locked.secret_encrypted
         locked.previous_secret_expires_at = now + ROTATION_OVERLAP
@@ -260,7 +265,7 @@ def signing_secrets(endpoint: Endpoint, now: datetime | None = None) -> list[str
 
 def endpoint_enable(*, endpoint: Endpoint, actor: Actor, ip: str | None = None) -> Endpoint:
     with transaction.atomic():
-        locked = Endpoint.objects.select_for_update().select_related("tenant").get(pk=endpoint.pk)
+        locked = _lock(endpoint)
         if locked.enabled:
             return locked
         locked.enabled = True
@@ -282,7 +287,7 @@ def endpoint_disable(
     """Stop sending to the endpoint. Its pending messages fail when their attempt comes up
     ("Recover" sends them again once it is enabled)."""
     with transaction.atomic():
-        locked = Endpoint.objects.select_for_update().select_related("tenant").get(pk=endpoint.pk)
+        locked = _lock(endpoint)
         if not locked.enabled:
             return locked
         locked.enabled = False

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -19,7 +19,6 @@ from cybergate.clientinfo import client_ip
 from cybergate.compression import exempt as exempt_from_compression
 from cybergate.decorators import tenant_required
 from cybergate.requesttypes import PortalRequest
-from tenants.models import Tenant
 from webhooks import services
 from webhooks.events import EVENT_TYPES
 from webhooks.forms import EndpointForm, RecoverForm
@@ -30,12 +29,10 @@ WEBHOOKS_URL = reverse_lazy("webhooks")
 LOG_SIZE = 50
 
 
-def endpoints_of(tenant: Tenant) -> QuerySet[Endpoint]:
-    return Endpoint.objects.filter(tenant=tenant)
-
-
 def _endpoint(request: PortalRequest, endpoint_id) -> Endpoint:
-    return get_object_or_404(endpoints_of(request.tenant).select_related("tenant"), id=endpoint_id)
+    return get_object_or_404(
+        request.tenant.webhook_endpoints.select_related("tenant"), id=endpoint_id
+    )
 
 
 def _actor(request: PortalRequest) -> Actor:
@@ -45,7 +42,7 @@ def _actor(request: PortalRequest) -> Actor:
 @tenant_required
 @require_GET
 def webhooks(request: PortalRequest) -> HttpResponse:
-    endpoints = list(endpoints_of(request.tenant))
+    endpoints = list(request.tenant.webhook_endpoints.all())
     context = {
         "endpoints": endpoints,
         "endpoint_limit": MAX_ENDPOINTS_PER_TENANT,
