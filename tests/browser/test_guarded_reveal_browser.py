@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from apisecrets.models import ApiSecret
@@ -99,9 +100,9 @@ def test_leaving_the_dialog_warns_until_copied(page, admin_user, how):
     dialogs = Dialogs(page)
     leave = page.reload if how == "reload" else page.go_back
 
-    with pytest.raises(Exception):  # the user stayed: the navigation never happened
+    with pytest.raises(PlaywrightTimeoutError):  # the user stayed: the navigation never happened
         leave(timeout=2_000)
-    assert dialogs.seen == ["beforeunload"]
+    dialogs.wait_for(["beforeunload"])
     expect(created.get_by_label("API secret")).to_have_value(value)
 
     created.get_by_role("button", name="Copy", exact=True).click()
@@ -135,11 +136,11 @@ def test_roll_shows_the_value_selected_and_guarded_and_a_resent_form_shows_it_on
 
     # Every way off the page asks: a link, Back, Close (in the page).
     dialogs = Dialogs(page)
-    with pytest.raises(Exception):  # the user stayed: the navigation never happened
+    with pytest.raises(PlaywrightTimeoutError):  # the user stayed: the navigation never happened
         page.get_by_role("link", name="Audit trail").click()
         page.wait_for_url(re.compile(r"/audit-trail/"), timeout=2_000)
     dialogs.wait_for(["beforeunload"])
-    with pytest.raises(Exception):
+    with pytest.raises(PlaywrightTimeoutError):
         page.go_back(timeout=2_000)
     dialogs.wait_for(["beforeunload", "beforeunload"])
     expect(value_box).to_have_value(value)

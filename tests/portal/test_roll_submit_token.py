@@ -23,9 +23,7 @@ def roll(client, secret, token, overlap="1d"):
     )
 
 
-def test_a_resent_roll_shows_the_same_successor_once_more_then_only_a_notice(
-    admin_client, tenant
-):
+def test_a_resent_roll_shows_the_same_successor_once_more_then_only_a_notice(admin_client, tenant):
     old, _ = make_api_secret(tenant, "s0")
     token = new_token()
     first = roll(admin_client, old, token)
