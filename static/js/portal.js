@@ -256,7 +256,7 @@
     },
     true
   );
-  // htmx keeps a copy of the page it leaves (localStorage): never with a secret value in it.
+  // htmx keeps a copy of the page it leaves (sessionStorage): never with a secret value in it.
   document.addEventListener("htmx:beforeHistorySave", function () {
     const reveal = revealOf(document);
     if (!reveal) return;
