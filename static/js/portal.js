@@ -233,18 +233,18 @@
   // Back (or Forward) within the page, e.g. to before a header sort: htmx would put the earlier
   // page in place, dialog and value gone, with no beforeunload. This capturing listener runs
   // before htmx's window.onpopstate and, unless the user agrees, keeps the page and its address.
-  let revealUrl = location.href;
-  let revealState = history.state;
+  let hereUrl = location.href;
+  let hereState = history.state;
   document.addEventListener("htmx:pushedIntoHistory", function () {
-    revealUrl = location.href;
-    revealState = history.state;
+    hereUrl = location.href;
+    hereState = history.state;
   });
   window.addEventListener(
     "popstate",
     function (event) {
       if (!unconfirmedReveal()) {
-        revealUrl = location.href;
-        revealState = event.state;
+        hereUrl = location.href;
+        hereState = event.state;
         return;
       }
       if (window.confirm(LEAVE_QUESTION)) {
@@ -252,7 +252,7 @@
         return;
       }
       event.stopImmediatePropagation();
-      history.pushState(revealState, "", revealUrl);
+      history.pushState(hereState, "", hereUrl);
     },
     true
   );
