@@ -263,3 +263,25 @@ def test_a_secret_deleted_in_another_tab_stops_being_shown(
     dialogs = Dialogs(page)
     page.reload()
     assert dialogs.seen == []
+
+
+def test_without_javascript_a_double_click_on_roll_shows_the_one_successor(
+    browser, live_server, admin_user, tenant
+):
+    make_api_secrets(tenant, ["s0"], actor=Actor.for_user(admin_user))
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in(page, admin_user.email)
+        page.get_by_role("button", name="Roll s0").click()
+        # The browser drops the first answer and shows the second: the same successor, not
+        # "already rolled".
+        page.get_by_role("button", name="Roll", exact=True).dblclick()
+        expect(page.get_by_role("heading", level=1, name="API secret created")).to_be_visible()
+        value = page.get_by_label("API secret", exact=True).input_value()
+        assert value in page.get_by_label("Try it: list your call groups").input_value()
+        assert ApiSecret.objects.filter(name="s0").count() == 2
+        assert ApiSecret.objects.filter(hashed_value=hash_api_secret(value)).exists()
+    finally:
+        context.close()
