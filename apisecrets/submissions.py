@@ -1,4 +1,5 @@
-"""One-time tokens of the Create form: a double submit shows the same secret, not an error.
+"""One-time tokens of the Create and Roll forms: a double submit shows the same secret, not an
+error ("already rolled").
 
 Without JavaScript a second click on Generate aborts the first request and sends the form again;
 the browser then shows only the second answer. So the form carries a random token: the first

@@ -30,6 +30,11 @@ urlpatterns = [
         views.api_secret_roll_view,
         name="api_secret_roll",
     ),
+    path(
+        "api-access/<uuid:secret_id>/exists/",
+        views.api_secret_exists,
+        name="api_secret_exists",
+    ),
     path("api-access/<uuid:secret_id>/edit/", views.api_secret_edit, name="api_secret_edit"),
     path(
         "api-access/<uuid:secret_id>/disable/",

@@ -177,12 +177,9 @@ def api_secret_new(request: PortalRequest, test: bool = False) -> HttpResponse:
     `test` (its own URL): a test secret, for the tenant's sandbox."""
     tenant = request.tenant
     form = ApiSecretCreateForm(request.POST or None)
-    token = submissions.token_from(request.POST) if request.method == "POST" else None
-    if token and not submissions.claim(token):
-        repeated = _repeated_submit_response(request, token)
-        if repeated is not None:
-            return repeated
-        token = None  # the earlier entry ran out: an ordinary submit without protection
+    token, repeated = _first_submit(request)
+    if repeated is not None:
+        return repeated
     if request.method == "POST" and form.is_valid():
         try:
             secret, value = api_secret_create(
@@ -200,14 +197,7 @@ def api_secret_new(request: PortalRequest, test: bool = False) -> HttpResponse:
             # {"name": ...} lands on the field; the limit and disabled access are non-field.
             form.add_error(None, exc)
         else:
-            if token:
-                submissions.remember(
-                    token,
-                    user_id=request.user.pk,
-                    session_key=request.session.session_key,
-                    secret_id=secret.id,
-                    value=value,
-                )
+            _remember_submit(request, token, secret, value)
             return _secret_created_response(request, secret, value)
     if token:
         submissions.release(token)  # nothing created: the corrected form may be sent again
@@ -222,6 +212,28 @@ def api_secret_new(request: PortalRequest, test: bool = False) -> HttpResponse:
         "test": test,
     }
     return render(request, template_name, context)
+
+
+def _first_submit(request: PortalRequest) -> tuple[str | None, HttpResponse | None]:
+    """The form's one-time token if this is its first submit, else the answer to a repeat."""
+    token = submissions.token_from(request.POST) if request.method == "POST" else None
+    if token and not submissions.claim(token):
+        repeated = _repeated_submit_response(request, token)
+        if repeated is not None:
+            return None, repeated
+        token = None  # the earlier entry ran out: an ordinary submit without protection
+    return token, None
+
+
+def _remember_submit(request: PortalRequest, token: str | None, secret, value: str) -> None:
+    if token:
+        submissions.remember(
+            token,
+            user_id=request.user.pk,
+            session_key=request.session.session_key,
+            secret_id=secret.id,
+            value=value,
+        )
 
 
 def _repeated_submit_response(request: PortalRequest, token: str) -> HttpResponse | None:
@@ -248,7 +260,13 @@ def _repeated_submit_response(request: PortalRequest, token: str) -> HttpRespons
 def _secret_created_response(request: PortalRequest, secret, value: str) -> HttpResponse:
     """Show the value this once, in this response only: not in a URL, session or message."""
     template_name = PAGE_TEMPLATE + "#secret-created" if request.htmx else "apisecrets/created.html"
-    response = render(request, template_name, {"secret": secret, "value": value})
+    context = {
+        "secret": secret,
+        "value": value,
+        "predecessor": secret.working_predecessor(),
+        "api_base_url": request.build_absolute_uri("/api/v1/"),
+    }
+    response = render(request, template_name, context)
     patch_cache_control(response, no_store=True, private=True)
     exempt_from_compression(response)  # BREACH: the value sits next to the name the user typed
     if request.htmx:
@@ -282,6 +300,9 @@ def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
     on the same page as Create."""
     secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
     form = RollForm(request.POST or None, initial={"validity_days": secret.validity_days})
+    token, repeated = _first_submit(request)
+    if repeated is not None:
+        return repeated
     if request.method == "POST" and form.is_valid():
         try:
             new, value = api_secret_roll(
@@ -295,15 +316,30 @@ def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            _remember_submit(request, token, new, value)
             return _secret_created_response(request, new, value)
+    if token:
+        submissions.release(token)  # nothing rolled: the corrected form may be sent again
     context = {
         "secret": secret,
         "form": form,
+        "submit_token": submissions.new_token(),
         "predecessor": secret.working_predecessor(),
         # What the default gives, said before rolling: the successor's expiry from now.
         "default_expires_at": timezone.now() + timedelta(days=secret.validity_days),
     }
     return render(request, "apisecrets/roll.html", context)
+
+
+@tenant_required
+@require_GET
+def api_secret_exists(request: PortalRequest, secret_id) -> HttpResponse:
+    """204 while the secret exists, 404 once deleted: a shown-once value checks, when its tab
+    comes back into view, that it is still worth copying."""
+    get_object_or_404(secrets_of(request.tenant), id=secret_id)
+    response = HttpResponse(status=204)
+    patch_cache_control(response, no_store=True, private=True)
+    return response
 
 
 CHART_DAYS = 30

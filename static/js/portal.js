@@ -23,16 +23,39 @@
       .replace(/=+$/, "");
   }
 
-  // The shown-once secret: closing before Copy asks first; Close ignores clicks for a moment
-  // after the value appeared (the second click of a double-click on Generate).
+  // The shown-once secret (after Create, in the dialog or on its own page, and after Roll): until
+  // it is copied or marked saved, closing asks first and leaving, reloading or going Back warns.
+  // Close ignores clicks for a moment after the value appeared (the tail of a double-click).
   const CLOSE_GUARD_MS = 1000;
+  const LEAVE_QUESTION = "You have not copied the new API secret. It is shown only this once. Leave anyway?";
 
-  function revealOf(dialog) {
-    return dialog && dialog.querySelector("[data-reveal]");
+  function revealOf(container) {
+    return container && container.querySelector("[data-reveal]");
   }
 
   function mustAskBeforeClosing(reveal) {
-    return reveal && reveal.dataset.copied !== "true";
+    if (!reveal || !reveal.isConnected) return false;
+    const saved = reveal.querySelector("[data-reveal-saved]");
+    return !(
+      reveal.dataset.copied === "true" ||
+      reveal.dataset.released === "true" ||
+      reveal.dataset.gone === "true" ||
+      (saved && saved.checked)
+    );
+  }
+
+  function unconfirmedReveal() {
+    const reveal = revealOf(document);
+    return mustAskBeforeClosing(reveal) ? reveal : null;
+  }
+
+  function markCopied(reveal) {
+    reveal.dataset.copied = "true";
+    reveal.querySelector("[data-close-check]").hidden = true;
+  }
+
+  function revealShown(reveal) {
+    reveal.dataset.shownAt = String(Date.now());
   }
 
   function askBeforeClosing(reveal) {
@@ -86,12 +109,10 @@
         copied = false;
       }
     }
-    button.textContent = copied ? "Copied" : "Copy";
+    // The first text only: a visually hidden rest of the name ("the curl command") stays.
+    button.firstChild.nodeValue = copied ? "Copied" : "Copy";
     const reveal = button.closest("[data-reveal]");
-    if (reveal && copied) {
-      reveal.dataset.copied = "true";
-      reveal.querySelector("[data-close-check]").hidden = true;
-    }
+    if (reveal && copied) markCopied(reveal);
     if (status) {
       status.textContent = copied
         ? "Copied to the clipboard."
@@ -112,6 +133,20 @@
     const closer = event.target.closest("[data-close-dialog], [data-close-anyway]");
     if (closer) {
       const dialog = closer.closest("dialog");
+      const pageReveal = !dialog && closer.closest("[data-reveal]");
+      if (pageReveal) {
+        // The reveal on a page of its own: Close leaves it, so it asks first the same way.
+        if (closer.hasAttribute("data-close-anyway")) {
+          event.preventDefault();
+          pageReveal.dataset.released = "true";
+          window.location.assign(pageReveal.querySelector("[data-reveal-close]").form.action);
+        } else if (mustAskBeforeClosing(pageReveal)) {
+          event.preventDefault();
+          if (Date.now() - Number(pageReveal.dataset.shownAt || 0) < CLOSE_GUARD_MS) return;
+          askBeforeClosing(pageReveal);
+        }
+        return;
+      }
       if (dialog) {
         event.preventDefault();
         const reveal = revealOf(dialog);
@@ -154,10 +189,106 @@
     const target = event.detail.target;
     if (target && target.id === "create-panel") {
       const reveal = target.querySelector("[data-reveal]");
-      if (reveal) reveal.dataset.shownAt = String(Date.now());
+      if (reveal) revealShown(reveal);
       focusFirst(target);
     }
   });
+
+  // The reveal on a page of its own (Roll, or Create without the dialog): the value focused and
+  // selected, as in the dialog.
+  const standaloneReveal = document.querySelector("[data-reveal]");
+  if (standaloneReveal && !standaloneReveal.closest("dialog")) {
+    revealShown(standaloneReveal);
+    focusFirst(standaloneReveal);
+  }
+
+  // "I have saved the secret" counts as confirmed, like Copy.
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches("[data-reveal-saved]")) return;
+    const reveal = event.target.closest("[data-reveal]");
+    if (event.target.checked) reveal.querySelector("[data-close-check]").hidden = true;
+  });
+
+  // Copying with the keyboard or the context menu: it counts when the copied text holds the
+  // whole secret (the value itself or the curl line).
+  document.addEventListener("copy", function (event) {
+    const field = event.target.closest && event.target.closest("[data-reveal] input[type=text]");
+    if (!field) return;
+    const reveal = field.closest("[data-reveal]");
+    const value = reveal.querySelector("[data-secret-value]").value;
+    const copied = field.value.slice(field.selectionStart, field.selectionEnd);
+    if (!value || !copied.includes(value)) return;
+    markCopied(reveal);
+    const status = field.closest(".field").querySelector(".copy-status");
+    if (status) status.textContent = "Copied to the clipboard.";
+  });
+
+  // Reload, a link, a form or Back to another page: the browser's own "Leave site?" question.
+  window.addEventListener("beforeunload", function (event) {
+    if (!unconfirmedReveal()) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
+  // Back (or Forward) within the page, e.g. to before a header sort: htmx would put the earlier
+  // page in place, dialog and value gone, with no beforeunload. This capturing listener runs
+  // before htmx's window.onpopstate and, unless the user agrees, keeps the page and its address.
+  let hereUrl = location.href;
+  let hereState = history.state;
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    hereUrl = location.href;
+    hereState = history.state;
+  });
+  window.addEventListener(
+    "popstate",
+    function (event) {
+      if (!unconfirmedReveal()) {
+        hereUrl = location.href;
+        hereState = event.state;
+        return;
+      }
+      if (window.confirm(LEAVE_QUESTION)) {
+        unconfirmedReveal().dataset.released = "true";
+        return;
+      }
+      event.stopImmediatePropagation();
+      history.pushState(hereState, "", hereUrl);
+    },
+    true
+  );
+  // htmx keeps a copy of the page it leaves (sessionStorage): never with a secret value in it.
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    const reveal = revealOf(document);
+    if (!reveal) return;
+    const dialog = reveal.closest("dialog");
+    reveal.remove();
+    if (dialog && dialog.open) dialog.close();
+  });
+
+  // A secret deleted meanwhile (another tab, another admin) must not stay shown as if usable:
+  // when the tab comes back into view, ask the portal whether it still exists.
+  async function checkRevealStillExists() {
+    const reveal = revealOf(document);
+    if (!reveal || !reveal.dataset.existsUrl || reveal.dataset.gone === "true") return;
+    let response;
+    try {
+      response = await fetch(reveal.dataset.existsUrl, { cache: "no-store", credentials: "same-origin" });
+    } catch (error) {
+      return; // offline: nothing is known, the value stays
+    }
+    if (response.status !== 404 || !reveal.isConnected) return;
+    reveal.dataset.gone = "true";
+    const hadFocus = reveal.contains(document.activeElement);
+    reveal.querySelector("[data-reveal-value]").remove();
+    const gone = reveal.querySelector("[data-reveal-gone]");
+    gone.hidden = false;
+    gone.setAttribute("role", "alert");
+    if (hadFocus) gone.focus();
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") checkRevealStillExists();
+  });
+  window.addEventListener("focus", checkRevealStillExists);
 
   // Escape: in the reveal it asks first (and, asked, goes back to the secret); on the limit
   // tooltip it hides the tooltip (WCAG 1.4.13).

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
 from apisecrets.models import MAX_PER_TENANT
-from apisecrets.services import api_secret_roll
+from apisecrets.services import api_secret_delete, api_secret_roll
 from audit.services import Actor
 from tenants.models import SupportRequest
 from tests.browser.conftest import log_in
@@ -81,6 +81,16 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     page.goto(f"/api-access/{successor.id}/roll/")
     expect(page.get_by_text("stops working now")).to_be_visible()
     yield "roll page, the replaced secret stops working now"
+    fourth = tenant.api_secrets.get(name="Fourth")
+    page.goto(f"/api-access/{fourth.id}/roll/")
+    page.get_by_role("button", name="Roll", exact=True).click()
+    expect(page.get_by_label("API secret", exact=True)).to_be_focused()
+    yield "rolled: the new value, shown once"
+    fourth.refresh_from_db()
+    api_secret_delete(secret=fourth.replaced_by, actor=Actor.for_user(user))
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # back to this tab
+    expect(page.get_by_text("This API secret has been deleted")).to_be_visible()
+    yield "rolled: the new secret deleted elsewhere"
     page.goto(f"/api-access/{successor.id}/")
     yield "secret page"
     page.get_by_role("button", name="Save name and permissions").focus()

@@ -56,7 +56,7 @@ def test_create_with_bad_then_good_input_copy_and_close(page, admin_user, shot):
     assert ApiSecret.objects.get().hashed_value == hash_api_secret(value)
     expect(created.get_by_text("shown only this once")).to_be_visible()
 
-    created.get_by_role("button", name="Copy").click()
+    created.get_by_role("button", name="Copy", exact=True).click()
     expect(created.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == value
     shot(page, "03-secret-created")

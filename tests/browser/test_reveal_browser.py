@@ -87,7 +87,7 @@ def test_after_copy_close_and_escape_close_at_once(page, admin_user):
     log_in(page, admin_user.email)
     open_and_fill(page).get_by_role("button", name="Generate").click()
     created = page.get_by_role("dialog", name="API secret created")
-    created.get_by_role("button", name="Copy").click()
+    created.get_by_role("button", name="Copy", exact=True).click()
     expect(created.get_by_role("button", name="Copied")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)

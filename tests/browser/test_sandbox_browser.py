@@ -32,7 +32,7 @@ def test_create_a_test_secret_beside_four_live_ones(page, admin_user, actor):
     value = created.get_by_label("API secret").input_value()
     assert value.startswith("cgs_test_")
     assert ApiSecret.objects.get(name="Sandbox app").is_test
-    created.get_by_role("button", name="Copy").click()
+    created.get_by_role("button", name="Copy", exact=True).click()
     created.get_by_role("button", name="Close").click()
 
     row = page.get_by_role("row").filter(has=page.locator(".secret-name", has_text="Sandbox app"))

@@ -58,6 +58,8 @@ def test_roll_at_the_limit_shows_the_new_value_once(page, admin_user, tenant, sh
     new = ApiSecret.objects.get(hashed_value=hash_api_secret(value))
     assert new.name == "s0"
     shot(page, "issue10-02-rolled")
+    # The same guarded reveal as Create: Close leaves at once once the value is copied.
+    page.get_by_role("button", name="Copy", exact=True).click()
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_text("4 of 4")).to_be_visible()
     expect(page.get_by_text(re.compile(r"replaced by .*, stops working in"))).to_be_visible()
@@ -78,6 +80,7 @@ def test_rolling_again_says_the_replaced_secret_stops_now(page, admin_user, tena
     shot(page, "issue18-04-roll-again-warns")
     page.get_by_role("button", name="Roll", exact=True).click()
     expect(page.get_by_role("heading", name="API secret created")).to_be_visible()
+    page.get_by_role("button", name="Copy", exact=True).click()
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_text("4 of 4")).to_be_visible()
     first.refresh_from_db()

@@ -86,6 +86,7 @@ PAGES = [
         {"name": "Renamed", "permissions": "read"},
     ),
     Page("post", "/api-access/{secret}/disable/", (302, "/api-access/{secret}/")),
+    Page("get", "/api-access/{secret}/exists/", (204, None)),
     Page("get", "/api-access/{secret}/roll/", (200, None)),
     Page("post", "/api-access/{secret}/roll/", (200, None), {"overlap": "1d"}),
     Page("get", "/api-access/support-request/", (302, "/api-access/")),
