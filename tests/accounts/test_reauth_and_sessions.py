@@ -51,24 +51,77 @@ def test_after_15_minutes_create_asks_to_reauthenticate_then_carries_on(signed_i
     assert create(signed_in, "Door 2").status_code == 200
 
 
-def test_htmx_create_after_the_window_redirects_the_whole_page(signed_in, time_machine):
+def test_htmx_create_after_the_window_is_held_and_carried_out_after_the_password(
+    signed_in, time_machine
+):
     time_machine.move_to("2026-11-28 10:20:00+00:00", tick=False)
-    response = create(signed_in, **{"HX-Request": "true"})
+    response = signed_in.post(
+        "/api-access/new/",
+        {
+            "name": "Typed in the dialog",
+            "validity_days": 30,
+            "permissions": ["read", "door_open"],
+            "allowed_addresses": "203.0.113.7",
+        },
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/api-access/"},
+    )
     assert response.status_code == 200
-    assert response["HX-Redirect"] == "/accounts/reauthenticate/?next=%2Fapi-access%2F"
+    # The whole page goes to the password, which leads back to the held form, not to the list.
+    assert response["HX-Redirect"] == "/accounts/reauthenticate/?next=%2Fapi-access%2Fnew%2F"
     assert not ApiSecret.objects.exists()
+    response = signed_in.post(
+        "/accounts/reauthenticate/?next=/api-access/new/", {"password": PASSWORD}
+    )
+    # Carried out as the form without JavaScript would be: the full page with the value.
+    assert response.status_code == 200
+    assert b"<html" in response.content and b"API secret created" in response.content
+    secret = ApiSecret.objects.get()
+    assert secret.name == "Typed in the dialog"
+    assert sorted(secret.permissions) == ["door_open", "read"]
+    assert secret.allowed_addresses == ["203.0.113.7"]
+    assert secret.validity_days == 30
+
+
+def test_an_htmx_get_after_the_window_leads_back_to_its_page(signed_in, time_machine):
+    time_machine.move_to("2026-11-28 10:20:00+00:00", tick=False)
     response = signed_in.get("/api-access/new/", headers={"HX-Request": "true"})
-    assert response["HX-Redirect"].startswith("/accounts/reauthenticate/")
+    assert response["HX-Redirect"] == "/accounts/reauthenticate/?next=%2Fapi-access%2Fnew%2F"
+    response = signed_in.post(
+        "/accounts/reauthenticate/?next=/api-access/new/", {"password": PASSWORD}
+    )
+    assert response.status_code == 302 and response["Location"] == "/api-access/new/"
 
 
-def test_delete_after_the_window_asks_first(signed_in, tenant, time_machine):
+def test_htmx_delete_after_the_window_is_carried_out_after_the_password(
+    signed_in, tenant, time_machine
+):
     secret, _ = make_api_secret(tenant, name="Old")
     time_machine.move_to("2026-11-28 10:16:00+00:00", tick=False)
     url = f"/api-access/{secret.id}/delete/"
     response = signed_in.post(url, headers={"HX-Request": "true"})
-    assert response["HX-Redirect"] == "/accounts/reauthenticate/?next=%2Fapi-access%2F"
+    assert (
+        response["HX-Redirect"]
+        == f"/accounts/reauthenticate/?next=%2Fapi-access%2F{secret.id}%2Fdelete%2F"
+    )
     assert signed_in.get(url)["Location"].startswith("/accounts/reauthenticate/")
     assert ApiSecret.objects.filter(pk=secret.pk).exists()
+    # The GET above asked too, but holds nothing: the POST confirmed in the dialog is carried out.
+    response = signed_in.post(f"/accounts/reauthenticate/?next={url}", {"password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/api-access/"
+    assert not ApiSecret.objects.filter(pk=secret.pk).exists()
+
+
+def test_a_held_request_is_carried_out_once(signed_in, time_machine):
+    time_machine.move_to("2026-11-28 10:20:00+00:00", tick=False)
+    create(signed_in, **{"HX-Request": "true"})
+    url = "/accounts/reauthenticate/?next=/api-access/new/"
+    assert signed_in.post(url, {"password": "wrong"}).status_code == 200
+    assert not ApiSecret.objects.exists()  # a wrong password: still held, nothing done
+    assert signed_in.post(url, {"password": PASSWORD}).status_code == 200
+    # Confirm sent again (Back, resend): the held request is gone, only the empty form shows.
+    response = signed_in.post(url, {"password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/api-access/new/"
+    assert ApiSecret.objects.filter(name="Door").count() == 1
 
 
 def test_a_wrong_reauthentication_password_changes_nothing(signed_in, time_machine):
