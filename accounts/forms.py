@@ -1,7 +1,6 @@
 """allauth's forms where ours differ (settings.MFA_FORMS).
 
-The code forms tie a wrong code's message to the input (cybergate.forms.DescribedErrorsMixin), as
-the portal's own forms do. A failed WebAuthn assertion at the second-factor step (or when re-authenticating) sends allauth's
+A failed WebAuthn assertion at the second-factor step (or when re-authenticating) sends allauth's
 `authentication_failed`, as a wrong code does already, so both reach the security log the same
 way (cybergate/security.py).
 """
@@ -13,13 +12,9 @@ from contextlib import contextmanager
 
 from allauth.core import context
 from allauth.mfa import signals
-from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.forms import ActivateTOTPForm
 from allauth.mfa.webauthn.forms import AuthenticateWebAuthnForm, ReauthenticateWebAuthnForm
 from django.core.exceptions import ValidationError
-
-from cybergate.forms import DescribedErrorsMixin
 
 
 @contextmanager
@@ -50,15 +45,3 @@ class WebAuthnReauthenticateForm(ReauthenticateWebAuthnForm):
     def clean_credential(self) -> Authenticator:
         with _failure_signalled(self):
             return super().clean_credential()
-
-
-class CodeAuthenticateForm(DescribedErrorsMixin, AuthenticateForm):
-    pass
-
-
-class CodeReauthenticateForm(DescribedErrorsMixin, ReauthenticateForm):
-    pass
-
-
-class TotpActivateForm(DescribedErrorsMixin, ActivateTOTPForm):
-    pass

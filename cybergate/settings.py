@@ -303,12 +303,8 @@ PASSWORD_RESET_TIMEOUT = env.integer("PASSWORD_RESET_MINUTES", default=60) * 60
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "CyberGate"
-# A failed WebAuthn assertion reaches the security log as a wrong code does; a wrong code's
-# message is tied to its input.
+# A failed WebAuthn assertion reaches the security log as a wrong code does.
 MFA_FORMS = {
-    "authenticate": "accounts.forms.CodeAuthenticateForm",
-    "reauthenticate": "accounts.forms.CodeReauthenticateForm",
-    "activate_totp": "accounts.forms.TotpActivateForm",
     "authenticate_webauthn": "accounts.forms.WebAuthnAuthenticateForm",
     "reauthenticate_webauthn": "accounts.forms.WebAuthnReauthenticateForm",
 }
