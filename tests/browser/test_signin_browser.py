@@ -28,7 +28,9 @@ def test_sign_in_is_throttled_with_a_clear_message(page, admin_user, shot):
         submit_sign_in(page, admin_user.email, "not the password")
         expect(page.get_by_text("password you specified are not correct")).to_be_visible()
     submit_sign_in(page, admin_user.email)  # even the right password now
-    expect(page.get_by_role("alert")).to_have_text(
+    # The error summary: its heading, then the one message.
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.get_by_role("alert").get_by_role("listitem")).to_have_text(
         "Too many failed sign-in attempts. Try again in 5 minutes."
     )
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
@@ -75,7 +77,8 @@ def test_a_recovery_code_signs_in_once(page, admin_user):
     submit_sign_in(page, admin_user.email)
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    expect(page.get_by_role("link", name="Incorrect code.")).to_be_visible()  # the summary
+    expect(page.get_by_label("Code")).to_have_accessible_description("Incorrect code.")
 
 
 @pytest.fixture
