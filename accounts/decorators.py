@@ -10,10 +10,15 @@ from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
 from allauth.core.exceptions import ReauthenticationRequired
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.allauth_internals import reauthentication_flows, suspend_for_reauthentication
-from accounts.sessions import signed_in_recently
+from accounts.allauth_internals import (
+    REAUTHENTICATION_STATE_KEY,
+    reauthentication_flows,
+    suspend_for_reauthentication,
+)
+from accounts.sessions import HELD_BY_PATH_KEY, HELD_BY_PATH_MAX, signed_in_recently
 from cybergate.requesttypes import SignedInRequest
 
 
@@ -27,6 +32,21 @@ def microsoft_only_and_not_recent(request: HttpRequest) -> bool:
         and any(m["id"] == "microsoft" for m in get_adapter().get_reauthentication_methods(user))
         and not signed_in_recently(request, now=time.time())
     )
+
+
+def _hold(request: HttpRequest) -> HttpResponse:
+    """Hold the request for after the re-authentication, and keep it by its path beside those of
+    other tabs (HeldRequestsMiddleware puts it back in allauth's one place when it is its turn)."""
+    methods = get_adapter().get_reauthentication_methods(request.user)
+    url = methods[0]["url"] if methods else reverse("account_login")
+    response = suspend_for_reauthentication(request, url)
+    state = request.session.get(REAUTHENTICATION_STATE_KEY)
+    if state and "request" in state:
+        path = request.get_full_path()
+        held = {p: s for p, s in request.session.get(HELD_BY_PATH_KEY, {}).items() if p != path}
+        held[path] = state
+        request.session[HELD_BY_PATH_KEY] = dict(list(held.items())[-HELD_BY_PATH_MAX:])
+    return response
 
 
 def recent_sign_in_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -47,11 +67,9 @@ def recent_sign_in_required(view: Callable[..., HttpResponse]) -> Callable[..., 
             return guarded(request, *args, **kwargs)
         except ReauthenticationRequired:
             if not request.htmx:
-                raise  # allauth's middleware suspends the request and asks
+                return _hold(request)
             for header in [key for key in request.META if key.startswith("HTTP_HX_")]:
                 del request.META[header]  # carried out later as a full page, not a fragment
-            methods = get_adapter().get_reauthentication_methods(request.user)
-            held = suspend_for_reauthentication(request, methods[0]["url"])
-            return HttpResponseClientRedirect(held["Location"])
+            return HttpResponseClientRedirect(_hold(request)["Location"])
 
     return wrapper

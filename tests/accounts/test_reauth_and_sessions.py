@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
+from accounts.sessions import HELD_BY_PATH_KEY, HELD_BY_PATH_MAX
 from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
 from tests.factories import PASSWORD, make_api_secret
@@ -122,6 +124,38 @@ def test_a_held_request_is_carried_out_once(signed_in, time_machine):
     response = signed_in.post(url, {"password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/api-access/new/"
     assert ApiSecret.objects.filter(name="Door").count() == 1
+
+
+def test_two_tabs_held_at_once_each_carry_out_their_own(signed_in, tenant, time_machine):
+    old, _ = make_api_secret(tenant, name="Old")
+    time_machine.move_to("2026-11-28 10:20:00+00:00", tick=False)
+    create(signed_in, "From tab A", **{"HX-Request": "true"})
+    delete_url = f"/api-access/{old.id}/delete/"
+    signed_in.post(delete_url, headers={"HX-Request": "true"})  # tab B, while A waits
+    # Tab A's password: its own create, not B's delete (allauth alone held only B's).
+    response = signed_in.post(
+        "/accounts/reauthenticate/?next=/api-access/new/", {"password": PASSWORD}
+    )
+    assert response.status_code == 200 and b"From tab A" in response.content
+    assert ApiSecret.objects.filter(pk=old.pk).exists()
+    response = signed_in.post(
+        f"/accounts/reauthenticate/?next={delete_url}", {"password": PASSWORD}
+    )
+    assert response["Location"] == "/api-access/"
+    assert list(ApiSecret.objects.values_list("name", flat=True)) == ["From tab A"]
+    # Both carried out: nothing is held any more.
+    response = signed_in.post(
+        "/accounts/reauthenticate/?next=/api-access/new/", {"password": PASSWORD}
+    )
+    assert response["Location"] == "/api-access/new/"
+    assert ApiSecret.objects.count() == 1
+
+
+def test_a_session_holds_a_few_requests_at_most(signed_in, time_machine):
+    time_machine.move_to("2026-11-28 10:20:00+00:00", tick=False)
+    for _ in range(8):
+        signed_in.post(f"/api-access/{uuid.uuid4()}/delete/", headers={"HX-Request": "true"})
+    assert len(signed_in.session[HELD_BY_PATH_KEY]) == HELD_BY_PATH_MAX
 
 
 def test_a_wrong_reauthentication_password_changes_nothing(signed_in, time_machine):

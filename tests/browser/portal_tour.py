@@ -204,7 +204,9 @@ def _webhooks(page, *, tenant, user) -> Iterator[str]:
     page.get_by_text("Answer (first 1 KB)").click()
     yield "webhook endpoint page, delivery log"
     page.get_by_role("button", name="Recover").click()
-    expect(page.get_by_role("link", name="Enter a date and time.")).to_be_visible()  # in the error summary
+    expect(
+        page.get_by_role("link", name="Enter a date and time.")
+    ).to_be_visible()  # in the error summary
     yield "webhook endpoint page, recover with errors"
     page.goto(f"/webhooks/{endpoint.id}/delete/")
     yield "webhook endpoint delete page"

@@ -45,7 +45,10 @@ def test_what_was_typed_in_create_survives_confirm_access_and_a_wrong_password(
     expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/\?next=%2Fapi-access%2Fnew%2F$"))
     shot(page, "reauth-01-confirm-access")
     confirm_access(page, "not the password")
-    expect(page.get_by_text("incorrect", exact=False)).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    expect(page.get_by_label("Password")).to_have_accessible_description(
+        re.compile(r"Incorrect password\.$")
+    )
     assert not ApiSecret.objects.exists()
     confirm_access(page)
     # The held Generate, carried out: the secret as typed, its value shown this once.
@@ -120,3 +123,29 @@ def test_a_typed_roll_survives_confirm_access(page, admin_user, tenant, time_mac
     assert successor.validity_days == 45
     old.refresh_from_db()
     assert old.replaced_by_id == successor.pk
+
+
+def test_two_tabs_waiting_at_confirm_access_each_carry_out_their_own(
+    context, admin_user, tenant, time_machine
+):
+    make_api_secret(tenant, name="Old")
+    first = context.new_page()
+    log_in(first, admin_user.email)
+    second = context.new_page()
+    second.goto("/api-access/")
+    time_machine.move_to(timezone.now() + timedelta(minutes=16))
+    first.get_by_role("button", name="Create API secret").click()
+    dialog = first.get_by_role("dialog", name="Create API secret")
+    dialog.get_by_label("Name").fill("From the first tab")
+    dialog.get_by_label("read — Read").check()
+    dialog.get_by_role("button", name="Generate").click()
+    expect(first).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    delete(second, "Old")
+    expect(second).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    confirm_access(first)
+    expect(first.get_by_role("heading", name="API secret created")).to_be_visible()
+    expect(first.get_by_text("From the first tab")).to_be_visible()
+    assert ApiSecret.objects.filter(name="Old").exists()
+    confirm_access(second)
+    expect(second.get_by_text("API secret “Old” deleted.")).to_be_visible()
+    assert list(ApiSecret.objects.values_list("name", flat=True)) == ["From the first tab"]
