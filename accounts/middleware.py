@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from functools import cache
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -161,12 +162,11 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-# allauth's re-authentication forms, which carry out the held request when they succeed.
-REAUTHENTICATION_VIEWS = {
-    "account_reauthenticate",
-    "mfa_reauthenticate",
-    "mfa_reauthenticate_webauthn",
-}
+@cache
+def _reauthentication_paths() -> frozenset[str]:
+    """allauth's re-authentication forms, which carry out the held request when they succeed."""
+    names = ("account_reauthenticate", "mfa_reauthenticate", "mfa_reauthenticate_webauthn")
+    return frozenset(reverse(name) for name in names)
 
 
 class HeldRequestsMiddleware(DualModeMiddleware):
@@ -195,7 +195,7 @@ class HeldRequestsMiddleware(DualModeMiddleware):
     def restore(request: HttpRequest) -> str | None:
         if request.method != "POST" or request.path_info.startswith(SESSIONLESS_PREFIXES):
             return None
-        if request.path_info not in {reverse(name) for name in REAUTHENTICATION_VIEWS}:
+        if request.path_info not in _reauthentication_paths():
             return None
         path = request.GET.get("next") or request.POST.get("next")
         held = request.session.get(HELD_BY_PATH_KEY, {})
