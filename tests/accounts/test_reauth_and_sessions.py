@@ -6,6 +6,7 @@ import re
 import uuid
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from accounts.sessions import HELD_BY_PATH_KEY, HELD_BY_PATH_MAX
 from apisecrets.models import ApiSecret
@@ -259,3 +260,25 @@ def test_a_reset_for_an_unknown_address_looks_the_same(client, db, mailoutbox):
     assert response.status_code == 302 and response["Location"] == "/accounts/password/reset/done/"
     # allauth tells the owner of the address that there is no account (no enumeration on page).
     assert len(mailoutbox) <= 1
+
+
+def test_held_requests_are_put_back_under_asgi_too(async_client, admin_user, tenant, time_machine):
+    old, _ = make_api_secret(tenant, name="Old")
+    delete_url = f"/api-access/{old.id}/delete/"
+
+    async def two_tabs():
+        time_machine.move_to(T0, tick=False)
+        await async_client.aforce_login(admin_user)
+        time_machine.move_to("2026-11-28 10:20:00+00:00", tick=False)
+        await async_client.post(
+            "/api-access/new/", {"name": "A", "validity_days": 90, "permissions": "read"}
+        )
+        await async_client.post(delete_url)
+        reauthenticate = "/accounts/reauthenticate/?next="
+        first = await async_client.post(f"{reauthenticate}/api-access/new/", {"password": PASSWORD})
+        second = await async_client.post(f"{reauthenticate}{delete_url}", {"password": PASSWORD})
+        return first, second
+
+    first, second = async_to_sync(two_tabs)()
+    assert first.status_code == 200 and second["Location"] == "/api-access/"
+    assert list(ApiSecret.objects.values_list("name", flat=True)) == ["A"]
