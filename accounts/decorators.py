@@ -10,12 +10,15 @@ from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
 from allauth.core.exceptions import ReauthenticationRequired
 from django.http import HttpRequest, HttpResponse
-from django.utils.functional import Promise
-from django.utils.http import urlencode
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.allauth_internals import reauthentication_flows
-from accounts.sessions import signed_in_recently
+from accounts.allauth_internals import (
+    REAUTHENTICATION_STATE_KEY,
+    reauthentication_flows,
+    suspend_for_reauthentication,
+)
+from accounts.sessions import HELD_BY_PATH_KEY, HELD_BY_PATH_MAX, signed_in_recently
 from cybergate.requesttypes import SignedInRequest
 
 
@@ -31,33 +34,42 @@ def microsoft_only_and_not_recent(request: HttpRequest) -> bool:
     )
 
 
-def recent_sign_in_required(
-    *, htmx_return_to: str | Promise
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def _hold(request: HttpRequest) -> HttpResponse:
+    """Hold the request for after the re-authentication, and keep it by its path beside those of
+    other tabs (HeldRequestsMiddleware puts it back in allauth's one place when it is its turn)."""
+    methods = get_adapter().get_reauthentication_methods(request.user)
+    url = methods[0]["url"] if methods else reverse("account_login")
+    response = suspend_for_reauthentication(request, url)
+    state = request.session.get(REAUTHENTICATION_STATE_KEY)
+    if state and "request" in state:
+        path = request.get_full_path()
+        held = {p: s for p, s in request.session.get(HELD_BY_PATH_KEY, {}).items() if p != path}
+        held[path] = state
+        request.session[HELD_BY_PATH_KEY] = dict(list(held.items())[-HELD_BY_PATH_MAX:])
+    return response
+
+
+def recent_sign_in_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Ask for the password or a second factor again when the last sign-in is too old.
 
-    Without JavaScript allauth remembers the request (a POST included) and carries it out after
-    the re-authentication (through Microsoft too: accounts/entra/views.py). An HTMX request
-    cannot be resumed inside a dialog, so the browser goes to the re-authentication page, which
-    then leads back to `htmx_return_to`.
+    allauth holds the request (a POST included: the typed form, the confirmed Delete) and carries
+    it out after the re-authentication (through Microsoft too: accounts/entra/views.py). An HTMX
+    request is held the same way, as the plain request its form would send without JavaScript,
+    and the whole page goes to the re-authentication: what was typed in a dialog is not lost.
     """
+    guarded = reauthentication_required(view)
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        guarded = reauthentication_required(view)
+    @wraps(view)
+    def wrapper(request: SignedInRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            if microsoft_only_and_not_recent(request):
+                raise ReauthenticationRequired
+            return guarded(request, *args, **kwargs)
+        except ReauthenticationRequired:
+            if not request.htmx:
+                return _hold(request)
+            for header in [key for key in request.META if key.startswith("HTTP_HX_")]:
+                del request.META[header]  # carried out later as a full page, not a fragment
+            return HttpResponseClientRedirect(_hold(request)["Location"])
 
-        @wraps(view)
-        def wrapper(request: SignedInRequest, *args, **kwargs) -> HttpResponse:
-            try:
-                if microsoft_only_and_not_recent(request):
-                    raise ReauthenticationRequired
-                return guarded(request, *args, **kwargs)
-            except ReauthenticationRequired:
-                if not request.htmx:
-                    raise  # allauth's middleware suspends the request and asks
-                methods = get_adapter().get_reauthentication_methods(request.user)
-                url = f"{methods[0]['url']}?{urlencode({'next': str(htmx_return_to)})}"
-                return HttpResponseClientRedirect(url)
-
-        return wrapper
-
-    return decorator
+    return wrapper

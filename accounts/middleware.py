@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from functools import cache
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -22,10 +23,15 @@ from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import lockout
-from accounts.allauth_internals import suspend_for_reauthentication
+from accounts.allauth_internals import REAUTHENTICATION_STATE_KEY, suspend_for_reauthentication
 from accounts.decorators import microsoft_only_and_not_recent
 from accounts.mfa import mfa_enrolled, mfa_required_for
-from accounts.sessions import LAST_SEEN_AT, expiry_reason, signed_in_with_microsoft
+from accounts.sessions import (
+    HELD_BY_PATH_KEY,
+    LAST_SEEN_AT,
+    expiry_reason,
+    signed_in_with_microsoft,
+)
 from cybergate.middleware import DualModeMiddleware
 from cybergate.security import mark_already_logged
 
@@ -154,3 +160,53 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     if request.headers.get("HX-Request") == "true":
         return HttpResponseClientRedirect(url)
     return redirect(url)
+
+
+@cache
+def _reauthentication_paths() -> frozenset[str]:
+    """allauth's re-authentication forms, which carry out the held request when they succeed."""
+    names = ("account_reauthenticate", "mfa_reauthenticate", "mfa_reauthenticate_webauthn")
+    return frozenset(reverse(name) for name in names)
+
+
+class HeldRequestsMiddleware(DualModeMiddleware):
+    """Two tabs held for re-authentication each carry out their own request.
+
+    allauth holds one request per session; accounts/decorators.py also keeps each by its path
+    (the `next` of its re-authentication page). When a re-authentication form is sent, its own
+    request goes back into allauth's place first, and leaves the list once carried out.
+    """
+
+    def __call__(self, request: HttpRequest):
+        if self._async:
+            return self.__acall__(request)
+        path = self.restore(request)
+        response = self.get_response(request)
+        self.forget_if_carried_out(request, path)
+        return response
+
+    async def __acall__(self, request: HttpRequest):
+        path = await sync_to_async(self.restore)(request)
+        response = await self.get_response(request)
+        await sync_to_async(self.forget_if_carried_out)(request, path)
+        return response
+
+    @staticmethod
+    def restore(request: HttpRequest) -> str | None:
+        if request.method != "POST" or request.path_info.startswith(SESSIONLESS_PREFIXES):
+            return None
+        if request.path_info not in _reauthentication_paths():
+            return None
+        path = request.GET.get("next") or request.POST.get("next")
+        held = request.session.get(HELD_BY_PATH_KEY, {})
+        if path not in held:
+            return None
+        request.session[REAUTHENTICATION_STATE_KEY] = held[path]
+        return path
+
+    @staticmethod
+    def forget_if_carried_out(request: HttpRequest, path: str | None) -> None:
+        if path is None or REAUTHENTICATION_STATE_KEY in request.session:
+            return  # nothing restored, or a wrong password: it stays held
+        held = request.session.get(HELD_BY_PATH_KEY, {})
+        request.session[HELD_BY_PATH_KEY] = {p: s for p, s in held.items() if p != path}

@@ -15,6 +15,10 @@ MICROSOFT = "microsoft"
 # The request held for re-authentication while Microsoft signs the session out and in again
 # (accounts/adapter.py, accounts/entra/views.py).
 HELD_SESSION_KEY = "cybergate_held_for_reauthentication"
+# Requests held for re-authentication by the page that sent them: allauth holds one, so a second
+# tab asking too would otherwise replace the first tab's (accounts/decorators.py).
+HELD_BY_PATH_KEY = "cybergate_held_by_path"
+HELD_BY_PATH_MAX = 5
 
 
 def mark_signed_in(request: HttpRequest, *, now: float, method: str = "password") -> None:

@@ -72,7 +72,7 @@ SORT_COLUMNS: dict[str, tuple[str, F | Lower]] = {
 }
 DEFAULT_SORT = "created"
 DIRECTIONS = ("asc", "desc")
-# Where an HTMX create or delete returns after re-authentication (the dialog cannot resume).
+# Where an HTMX create that was already sent goes back to.
 API_ACCESS_URL = reverse_lazy("api_access")
 
 
@@ -170,7 +170,7 @@ def api_access(request: PortalRequest) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@recent_sign_in_required
 @require_http_methods(["GET", "POST"])
 def api_secret_new(request: PortalRequest, test: bool = False) -> HttpResponse:
     """The Create dialog's form (HTMX) or its no-JavaScript page; POST generates the secret.
@@ -275,7 +275,7 @@ def _secret_created_response(request: PortalRequest, secret, value: str) -> Http
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@recent_sign_in_required
 @require_http_methods(["GET", "POST"])
 def api_secret_delete_view(request: PortalRequest, secret_id) -> HttpResponse:
     """GET: the confirmation page (no JavaScript). POST: revoke at once."""
@@ -293,7 +293,7 @@ def api_secret_delete_view(request: PortalRequest, secret_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@recent_sign_in_required
 @require_http_methods(["GET", "POST"])
 def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
     """Roll: GET the form (choose the overlap); POST makes the successor and shows its value once,
@@ -455,7 +455,7 @@ def api_secret_detail(request: PortalRequest, secret_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@recent_sign_in_required
 @require_http_methods(["POST"])
 def api_secret_addresses(request: PortalRequest, secret_id) -> HttpResponse:
     secret = get_object_or_404(secrets_of(request.tenant), id=secret_id)
@@ -477,7 +477,7 @@ def api_secret_addresses(request: PortalRequest, secret_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@recent_sign_in_required
 @require_http_methods(["POST"])
 def api_secret_edit(request: PortalRequest, secret_id) -> HttpResponse:
     """The secret page's name and permissions form."""
@@ -502,7 +502,7 @@ def api_secret_edit(request: PortalRequest, secret_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=API_ACCESS_URL)
+@recent_sign_in_required
 @require_http_methods(["POST"])
 def api_secret_disable(request: PortalRequest, secret_id) -> HttpResponse:
     """Disable or enable (`enable=1`) a secret without deleting it."""

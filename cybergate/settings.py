@@ -108,6 +108,8 @@ MIDDLEWARE = [
     # Sign-in: allauth's request context, then the session limits (12 h, 30 min idle) and the
     # MFA requirement of staff and of tenants that ask for it (accounts/middleware.py).
     "allauth.account.middleware.AccountMiddleware",
+    # Each tab's request held for re-authentication is carried out by its own (accounts/).
+    "accounts.middleware.HeldRequestsMiddleware",
     "cybergate.headers.PrivateCacheMiddleware",
     "cybergate.apimiddleware.MessageMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,7 +23,6 @@ from webhooks.events import EVENT_TYPES
 from webhooks.forms import EndpointForm, RecoverForm
 from webhooks.models import MAX_ENDPOINTS_PER_TENANT, Attempt, Endpoint, Message
 
-WEBHOOKS_URL = reverse_lazy("webhooks")
 # The delivery log shows this many of the newest messages (all are kept for 30 days).
 LOG_SIZE = 50
 
@@ -52,7 +50,7 @@ def webhooks(request: PortalRequest) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_http_methods(["GET", "POST"])
 def webhook_new(request: PortalRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None)
@@ -119,7 +117,7 @@ def webhook_detail(request: PortalRequest, endpoint_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_POST
 def webhook_edit(request: PortalRequest, endpoint_id) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
@@ -143,7 +141,7 @@ def webhook_edit(request: PortalRequest, endpoint_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_http_methods(["GET", "POST"])
 def webhook_delete(request: PortalRequest, endpoint_id) -> HttpResponse:
     """GET: the confirmation page. POST: delete the endpoint with its delivery log."""
@@ -157,7 +155,7 @@ def webhook_delete(request: PortalRequest, endpoint_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_POST
 def webhook_secret(request: PortalRequest, endpoint_id) -> HttpResponse:
     """Reveal the signing secret (audited: who saw it)."""
@@ -169,7 +167,7 @@ def webhook_secret(request: PortalRequest, endpoint_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_POST
 def webhook_rotate(request: PortalRequest, endpoint_id) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
@@ -181,7 +179,7 @@ def webhook_rotate(request: PortalRequest, endpoint_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_POST
 def webhook_test(request: PortalRequest, endpoint_id) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
@@ -191,7 +189,7 @@ def webhook_test(request: PortalRequest, endpoint_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_POST
 def webhook_disable(request: PortalRequest, endpoint_id) -> HttpResponse:
     """Disable, or enable (`enable=1`), an endpoint."""
@@ -207,7 +205,7 @@ def webhook_disable(request: PortalRequest, endpoint_id) -> HttpResponse:
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_POST
 def webhook_resend(request: PortalRequest, endpoint_id, message_id) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
@@ -218,7 +216,7 @@ def webhook_resend(request: PortalRequest, endpoint_id, message_id) -> HttpRespo
 
 
 @tenant_required
-@recent_sign_in_required(htmx_return_to=WEBHOOKS_URL)
+@recent_sign_in_required
 @require_POST
 def webhook_recover(request: PortalRequest, endpoint_id) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)

@@ -402,6 +402,26 @@
     }
   });
 
+  // A full page that came back with errors: focus goes to its summary, whose links move focus
+  // to the field (its label scrolled into view with it).
+  function focusErrorSummary() {
+    const summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+  focusErrorSummary();
+
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    const field = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!field) return;
+    event.preventDefault();
+    const legend = field.closest("fieldset") && field.closest("fieldset").querySelector("legend");
+    const label = legend || document.querySelector('label[for="' + CSS.escape(field.id) + '"]');
+    (label || field).scrollIntoView();
+    field.focus({ preventScroll: true });
+  });
+
   // hx-confirm through an accessible <dialog> instead of window.confirm().
   document.addEventListener("htmx:confirm", function (event) {
     const question = event.detail.question;

@@ -10,14 +10,16 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
+from accounts.allauth_internals import totp_activate
 from apisecrets.models import MAX_PER_TENANT
 from apisecrets.services import api_secret_delete, api_secret_roll
 from audit.services import Actor
 from tenants.models import SupportRequest
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, submit_sign_in
 from tests.factories import make_api_secret, make_api_secrets, make_missed_call
 from webhooks.models import Endpoint, Message
 from webhooks.services import endpoint_disable, endpoint_send_test
@@ -81,6 +83,10 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     page.goto(f"/api-access/{successor.id}/roll/")
     expect(page.get_by_text("stops working now")).to_be_visible()
     yield "roll page, the replaced secret stops working now"
+    page.get_by_label("New secret valid for (days)").fill("0")
+    page.get_by_role("button", name="Roll", exact=True).click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    yield "roll page with errors"
     fourth = tenant.api_secrets.get(name="Fourth")
     page.goto(f"/api-access/{fourth.id}/roll/")
     page.get_by_role("button", name="Roll", exact=True).click()
@@ -96,8 +102,16 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     page.get_by_role("button", name="Save name and permissions").focus()
     page.get_by_label("Name", exact=True).fill("")
     page.get_by_role("button", name="Save name and permissions").click()
-    expect(page.get_by_text("Enter a name.")).to_be_visible()
+    expect(page.get_by_role("link", name="Enter a name.")).to_be_visible()  # in the error summary
     yield "secret page, edit with errors"
+    page.get_by_label("Allowed addresses").fill("999.1.1.1")
+    page.get_by_role("button", name="Save addresses").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    yield "secret page, addresses with errors"
+    page.get_by_label("Allowed addresses").fill("203.0.113.7")
+    page.get_by_role("button", name="Save addresses").click()
+    expect(page.get_by_text("Allowed addresses saved.")).to_be_visible()
+    yield "secret page, addresses saved"
     page.goto(f"/api-access/{successor.id}/")
     page.get_by_role("button", name="Disable").click()
     expect(page.get_by_role("button", name="Enable")).to_be_visible()
@@ -113,6 +127,18 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield from _webhooks(page, tenant=tenant, user=user)
     page.goto("/accounts/2fa/")
     yield "security"
+    page.goto("/accounts/2fa/totp/activate/")
+    secret = page.get_by_label("Authenticator secret").input_value()
+    page.get_by_label("Authenticator code").fill(_wrong_code(secret))
+    page.get_by_role("button", name="Activate").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    yield "security: authenticator app, wrong code"
+    page.goto("/accounts/reauthenticate/?next=/api-access/")
+    yield "confirm access"
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    yield "confirm access, wrong password"
     page.goto("/accounts/password/change/")
     yield "security: password"
     page.goto("/accounts/time-zone/")
@@ -135,11 +161,26 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield "api access off"
     page.goto("/api-access/support-request/")
     yield "support request form"
+    page.get_by_label("Contact email").fill("not an email")
+    page.get_by_role("button", name="Send request").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    yield "support request form with errors"
     SupportRequest.objects.create(
         tenant=tenant, contact_email=user.email, subject="API access", message="Please."
     )
     page.goto("/api-access/")
     yield "api access off, request sent"
+    secret = totp_activate(user)
+    page.get_by_role("button", name="Log out").click()
+    submit_sign_in(page, user.email)
+    page.get_by_label("Code").fill(_wrong_code(secret))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    yield "sign-in: authenticator code, wrong code"
+
+
+def _wrong_code(secret: str) -> str:
+    return f"{(int(pyotp.TOTP(secret).now()) + 500_000) % 1_000_000:06d}"
 
 
 def _webhooks(page, *, tenant, user) -> Iterator[str]:
@@ -147,7 +188,7 @@ def _webhooks(page, *, tenant, user) -> Iterator[str]:
     yield "webhooks, none"
     page.goto("/webhooks/new/")
     page.get_by_role("button", name="Add endpoint").click()
-    expect(page.get_by_text("Enter the URL.")).to_be_visible()
+    expect(page.get_by_role("link", name="Enter the URL.")).to_be_visible()  # in the error summary
     yield "webhooks: add, with errors"
     page.get_by_label("URL").fill("https://hooks.example.com/" + "x" * 200)
     page.get_by_label("door_open.executed").check()
@@ -173,7 +214,9 @@ def _webhooks(page, *, tenant, user) -> Iterator[str]:
     page.get_by_text("Answer (first 1 KB)").click()
     yield "webhook endpoint page, delivery log"
     page.get_by_role("button", name="Recover").click()
-    expect(page.get_by_text("Enter a date and time.")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Enter a date and time.")
+    ).to_be_visible()  # in the error summary
     yield "webhook endpoint page, recover with errors"
     page.goto(f"/webhooks/{endpoint.id}/delete/")
     yield "webhook endpoint delete page"

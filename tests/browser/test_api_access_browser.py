@@ -215,8 +215,15 @@ def test_without_javascript_create_and_delete_work(browser, live_server, admin_u
         page.get_by_label("Name").fill("No script {1}")
         page.get_by_label("Validity period (days)").fill("400")
         page.get_by_role("button", name="Generate").click()
-        expect(page.get_by_text("These characters are not allowed: { }")).to_be_visible()
-        expect(page.get_by_text("Choose between 10 and 365 days.")).to_be_visible()
+        # The error summary's links, and each message beside its field.
+        for label, message in [
+            ("Name", "These characters are not allowed: { }"),
+            ("Validity period (days)", "Choose between 10 and 365 days."),
+        ]:
+            expect(page.get_by_role("link", name=message)).to_be_visible()
+            expect(page.get_by_label(label)).to_have_accessible_description(
+                re.compile(re.escape(message))
+            )
         assert not ApiSecret.objects.exists()
 
         page.get_by_label("Name").fill("No script")
