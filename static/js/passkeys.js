@@ -1,12 +1,17 @@
-/* Passkey prompts (django-allauth's mfa/js/webauthn.js) report a failure as a cancelable
- * "allauth.error" event and, left alone, only to the console. Here it becomes a message in the
- * page's [data-passkey-error] alert, worded for what the page was doing (data-passkey-action). */
+/* Passkey prompts run by django-allauth's mfa/js/webauthn.js.
+ *
+ * Its forms are started here from a button's data-passkey-form (allauth's form function) and
+ * data-passkey-ids (the element ids it needs), where allauth's templates use an inline <script>.
+ * A failure comes as a cancelable "allauth.error" event and, left alone, reaches only the
+ * console: here it becomes a message in the page's [data-passkey-error] alert, worded for what
+ * the page was doing (data-passkey-action). */
 (function () {
   "use strict";
 
   const NOT_ALLOWED = {
     add: "No passkey was added: the prompt was cancelled or timed out, or no authenticator answered. Try again when your device or security key is ready.",
     "sign-in": "You were not signed in with a passkey: the prompt was cancelled or timed out, or this device has no passkey for the portal. Try again, or sign in another way.",
+    confirm: "Access was not confirmed with a passkey: the prompt was cancelled or timed out, or this device has no passkey for the portal. Try again, or confirm another way.",
   };
 
   function explain(exception, action) {
@@ -23,6 +28,13 @@
         return "The passkey did not work. Reload the page and try again.";
     }
   }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-passkey-form]").forEach(function (button) {
+      const start = window.allauth.webauthn.forms[button.dataset.passkeyForm];
+      start({ ids: JSON.parse(button.dataset.passkeyIds) });
+    });
+  });
 
   document.addEventListener("allauth.error", function (event) {
     const tags = (event.detail && event.detail.tags) || [];

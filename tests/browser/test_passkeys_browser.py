@@ -57,6 +57,7 @@ def test_a_refused_prompt_on_the_add_page_is_explained(context, page, admin_user
     log_in(page, admin_user.email)
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
     add_passkey(page)
     alert = page.get_by_role("alert").filter(has_text="No passkey was added")
     expect(alert).to_be_visible()
@@ -163,3 +164,17 @@ def test_recovery_codes_copy_download_and_go_on(page, admin_user, shot):
 
     page.get_by_role("link", name="Done: back to Security").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
+
+
+def test_confirming_access_with_a_passkey_that_fails_is_explained(page, admin_user, authenticator):
+    cdp, authenticator_id = authenticator
+    log_in(page, admin_user.email)
+    add_passkey(page)
+    expect(page.get_by_text("Passkey added.")).to_be_visible()
+    page.goto("/accounts/reauthenticate/")
+    page.get_by_role("link", name="Use a passkey").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/webauthn/reauthenticate/"))
+    cdp.send("WebAuthn.clearCredentials", {"authenticatorId": authenticator_id})
+    page.get_by_role("button", name="Use a passkey").click()
+    alert = page.get_by_role("alert").filter(has_text="Access was not confirmed with a passkey")
+    expect(alert).to_be_visible()
