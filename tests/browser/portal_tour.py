@@ -17,7 +17,7 @@ from apisecrets.models import MAX_PER_TENANT
 from apisecrets.services import api_secret_roll
 from audit.services import Actor
 from tenants.models import SupportRequest
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, submit_sign_in
 from tests.factories import make_api_secret, make_api_secrets, make_missed_call
 from webhooks.models import Endpoint, Message
 from webhooks.services import endpoint_disable, endpoint_send_test
@@ -130,6 +130,7 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     )
     page.goto("/api-access/")
     yield "api access off, request sent"
+    yield from _passkeys(page, user=user)
 
 
 def _webhooks(page, *, tenant, user) -> Iterator[str]:
@@ -167,6 +168,42 @@ def _webhooks(page, *, tenant, user) -> Iterator[str]:
     yield "webhook endpoint page, recover with errors"
     page.goto(f"/webhooks/{endpoint.id}/delete/")
     yield "webhook endpoint delete page"
+
+
+def _passkeys(page, *, user) -> Iterator[str]:
+    """Passkey pages and their failure messages, with Chromium's virtual authenticator (last:
+    the login ends with a second factor)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    options = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True}
+    options |= {"hasUserVerification": True, "automaticPresenceSimulation": True}
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator", {"options": {**options, "isUserVerified": False}}
+    )
+    authenticator = {"authenticatorId": added["authenticatorId"]}
+    page.goto("/accounts/2fa/webauthn/add/")
+    yield "security: add a passkey"
+    page.get_by_role("button", name="Add passkey").click()
+    expect(page.get_by_text("No passkey was added")).to_be_visible()
+    yield "security: add a passkey, prompt refused"
+    cdp.send("WebAuthn.setUserVerified", {**authenticator, "isUserVerified": True})
+    page.get_by_role("button", name="Add passkey").click()
+    expect(page.get_by_label("Unused codes")).to_be_visible()
+    yield "security: recovery codes"
+    page.goto("/accounts/2fa/webauthn/")
+    yield "security: passkeys"
+    page.get_by_role("button", name="Log out").click()
+    submit_sign_in(page, user.email)
+    expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
+    yield "sign in: second step"
+    cdp.send("WebAuthn.clearCredentials", authenticator)
+    page.get_by_role("button", name="Use a passkey").click()
+    expect(page.get_by_text("not signed in with a passkey")).to_be_visible()
+    yield "sign in: second step, passkey refused"
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.get_by_text("not signed in with a passkey")).to_be_visible()
+    yield "sign in, passkey refused"
 
 
 def axe_violations(page, tags: list[str] = WCAG_21_AA) -> list[dict]:
