@@ -9,7 +9,7 @@
   "use strict";
 
   const NOT_ALLOWED = {
-    add: "No passkey was added: the prompt was cancelled or timed out, or no authenticator answered. Try again when your device or security key is ready.",
+    add: "No passkey was added: the prompt was cancelled or timed out, or no authenticator answered. Try again when your device or hardware key is ready.",
     "sign-in": "You were not signed in with a passkey: the prompt was cancelled or timed out, or this device has no passkey for the portal. Try again, or sign in another way.",
     confirm: "Access was not confirmed with a passkey: the prompt was cancelled or timed out, or this device has no passkey for the portal. Try again, or confirm another way.",
   };

@@ -126,7 +126,10 @@ def test_the_pages_say_passkey(page, admin_user, authenticator):
     page.goto("/accounts/2fa/webauthn/add/")
     seen.append(page.locator("main").inner_text())
     expect(page.get_by_role("heading", name="Add a passkey")).to_be_visible()
-    expect(page.get_by_label("Sign in with this passkey alone, without a password")).to_be_checked()
+    alone = page.get_by_label("Sign in with this passkey alone, without a password")
+    expect(alone).to_be_checked()
+    assert alone.bounding_box()["width"] <= 24, "the checkbox is stretched away from its label"
+    expect(alone).to_have_accessible_description(re.compile("fingerprint, face or PIN"))
     page.goto("/accounts/2fa/")
     seen.append(page.locator("main").inner_text())
     page.get_by_role("link", name="Manage passkeys").click()
