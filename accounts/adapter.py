@@ -71,8 +71,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_reauthentication_methods(self, user) -> list[dict]:
         """Besides the password and second factors: a fresh sign-in with Microsoft for a login
-        that signs in that way (the only way for one created by a Microsoft sign-in)."""
+        that signs in that way (the only way for one created by a Microsoft sign-in). The portal
+        says "passkey" where allauth says "security key"."""
         methods = super().get_reauthentication_methods(user)
+        for method in methods:
+            if method["id"] == "mfa_reauthenticate:webauthn":
+                method["description"] = "Use a passkey"
         if user.is_authenticated and microsoft_configured() and user.socialaccount_set.exists():
             methods.append(
                 {

@@ -13,8 +13,13 @@ from contextlib import contextmanager
 from allauth.core import context
 from allauth.mfa import signals
 from allauth.mfa.models import Authenticator
-from allauth.mfa.webauthn.forms import AuthenticateWebAuthnForm, ReauthenticateWebAuthnForm
+from allauth.mfa.webauthn.forms import (
+    AddWebAuthnForm,
+    AuthenticateWebAuthnForm,
+    ReauthenticateWebAuthnForm,
+)
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 
 
 @contextmanager
@@ -36,6 +41,13 @@ def _failure_signalled(form: AuthenticateWebAuthnForm) -> Iterator[None]:
 
 
 class WebAuthnAuthenticateForm(AuthenticateWebAuthnForm):
+    @cached_property
+    def has_passkey(self) -> bool:
+        """Whether the second step may offer a passkey: only to a login that has one."""
+        return Authenticator.objects.filter(
+            user=self.user, type=Authenticator.Type.WEBAUTHN
+        ).exists()
+
     def clean_credential(self) -> Authenticator:
         with _failure_signalled(self):
             return super().clean_credential()
@@ -45,3 +57,21 @@ class WebAuthnReauthenticateForm(ReauthenticateWebAuthnForm):
     def clean_credential(self) -> Authenticator:
         with _failure_signalled(self):
             return super().clean_credential()
+
+
+class PasskeyAddForm(AddWebAuthnForm):
+    """allauth's form in the portal's words ("passkey" everywhere). A new passkey signs in on
+    its own unless unticked: that is what the sign-in page's "Sign in with a passkey" needs."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = "Passkey name"
+        self.fields["name"].help_text = "To tell your passkeys apart, e.g. “Work laptop”."
+        if "passwordless" in self.fields:
+            passwordless = self.fields["passwordless"]
+            passwordless.label = "Sign in with this passkey alone, without a password"
+            passwordless.help_text = (
+                "Your device then asks for your fingerprint, face or PIN. Untick it to use the "
+                "passkey only as the second step after your password."
+            )
+            passwordless.initial = True

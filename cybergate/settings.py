@@ -305,8 +305,10 @@ PASSWORD_RESET_TIMEOUT = env.integer("PASSWORD_RESET_MINUTES", default=60) * 60
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "CyberGate"
-# A failed WebAuthn assertion reaches the security log as a wrong code does.
+# A failed WebAuthn assertion reaches the security log as a wrong code does; adding a passkey
+# uses the portal's words.
 MFA_FORMS = {
+    "add_webauthn": "accounts.forms.PasskeyAddForm",
     "authenticate_webauthn": "accounts.forms.WebAuthnAuthenticateForm",
     "reauthenticate_webauthn": "accounts.forms.WebAuthnReauthenticateForm",
 }

@@ -170,8 +170,8 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     )
     page.goto("/api-access/")
     yield "api access off, request sent"
-    secret = totp_activate(user)
-    page.get_by_role("button", name="Log out").click()
+    yield from _passkeys(page, user=user)
+    secret = totp_activate(user)  # the passkey states ended signed out, at the sign-in page
     submit_sign_in(page, user.email)
     page.get_by_label("Code").fill(_wrong_code(secret))
     page.get_by_role("button", name="Sign in").click()
@@ -220,6 +220,42 @@ def _webhooks(page, *, tenant, user) -> Iterator[str]:
     yield "webhook endpoint page, recover with errors"
     page.goto(f"/webhooks/{endpoint.id}/delete/")
     yield "webhook endpoint delete page"
+
+
+def _passkeys(page, *, user) -> Iterator[str]:
+    """Passkey pages and their failure messages, with Chromium's virtual authenticator (last:
+    the login ends with a second factor)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    options = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True}
+    options |= {"hasUserVerification": True, "automaticPresenceSimulation": True}
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator", {"options": {**options, "isUserVerified": False}}
+    )
+    authenticator = {"authenticatorId": added["authenticatorId"]}
+    page.goto("/accounts/2fa/webauthn/add/")
+    yield "security: add a passkey"
+    page.get_by_role("button", name="Add passkey").click()
+    expect(page.get_by_text("No passkey was added")).to_be_visible()
+    yield "security: add a passkey, prompt refused"
+    cdp.send("WebAuthn.setUserVerified", {**authenticator, "isUserVerified": True})
+    page.get_by_role("button", name="Add passkey").click()
+    expect(page.get_by_label("Unused codes")).to_be_visible()
+    yield "security: recovery codes"
+    page.goto("/accounts/2fa/webauthn/")
+    yield "security: passkeys"
+    page.get_by_role("button", name="Log out").click()
+    submit_sign_in(page, user.email)
+    expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
+    yield "sign in: second step"
+    cdp.send("WebAuthn.clearCredentials", authenticator)
+    page.get_by_role("button", name="Use a passkey").click()
+    expect(page.get_by_text("not signed in with a passkey")).to_be_visible()
+    yield "sign in: second step, passkey refused"
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.get_by_text("not signed in with a passkey")).to_be_visible()
+    yield "sign in, passkey refused"
 
 
 def axe_violations(page, tags: list[str] = WCAG_21_AA) -> list[dict]:

@@ -106,11 +106,11 @@ def test_enrol_a_passkey_then_sign_in_with_it(page, admin_user, authenticator, s
     cdp, authenticator_id = authenticator
     log_in(page, admin_user.email)
     page.get_by_role("link", name="Security").click()
-    page.get_by_role("link", name="Add").click()
-    page.get_by_label("Name").fill("Laptop passkey")
-    page.get_by_label("Passwordless").check()
-    page.get_by_role("button", name="Add").click()
-    expect(page.get_by_text("Security key added.")).to_be_visible()
+    page.get_by_role("link", name="Add a passkey").click()
+    page.get_by_label("Passkey name").fill("Laptop passkey")
+    page.get_by_label("Sign in with this passkey alone, without a password").check()
+    page.get_by_role("button", name="Add passkey").click()
+    expect(page.get_by_text("Passkey added.")).to_be_visible()
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
     assert len(credentials["credentials"]) == 1
     shot(page, "signin-04-passkey-added")
@@ -125,7 +125,7 @@ def test_enrol_a_passkey_then_sign_in_with_it(page, admin_user, authenticator, s
     # As the second factor after the password (our form, which logs a failed assertion).
     submit_sign_in(page, admin_user.email)
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    page.get_by_role("button", name="Use a security key").click()
+    page.get_by_role("button", name="Use a passkey").click()
     expect(page).to_have_url(re.compile(r"/api-access/$"))
 
 
