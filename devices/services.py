@@ -1,5 +1,6 @@
-"""Calls, the call log and door-open commands: the safety rules of door opening live here (the
-lean gateway path, gateway/lean.py, claims commands with SQL of its own).
+"""Calls, the call log and door-open commands: the safety rules of door opening live here. One
+is stated twice: the lean gateway path (gateway/lean.py) claims commands with SQL of its own, and
+tests/gateway/test_claim_rule.py holds it to commands_claim's answers case by case.
 
 The customer API, the device gateway, admin and the simulators all go through these functions.
 """

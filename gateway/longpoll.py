@@ -7,7 +7,9 @@ threads, so a process holds at most settings.GATEWAY_DB_THREADS connections howe
 wait. DRF is synchronous, so the long-poll authenticates and answers by hand; `CommandsSchemaView`
 only describes it to drf-spectacular, which reads the view class from the URL callback's `cls`.
 
-All rules live in devices/services.py; errors are problem details (cybergate/problems.py).
+The rules live in devices/services.py, but for the claim on PostgreSQL's gateway pool: the lean
+path (gateway/lean.py) states it again in SQL, held to the same answers by
+tests/gateway/test_claim_rule.py. Errors are problem details (cybergate/problems.py).
 """
 
 from __future__ import annotations
