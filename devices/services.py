@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
@@ -330,53 +330,73 @@ def door_open_request(
     not open it for the next one (`call_mismatch`).
     """
     with transaction.atomic():
-        call = (
-            Call.objects.select_for_update()
-            .filter(tenant_id=user.tenant_id, answered_by=user, state=Call.State.ACTIVE)
-            .order_by("-answered_at")
-            .first()
-        )
-        if call is None:
-            raise CallError("not_in_active_call", "The Teams user is not in an active call.")
-        if call_id is not None and call.id != call_id:
-            raise CallError(
-                "call_mismatch",
-                "The Teams user's active call is not the call named by call_id (that call ended).",
-            )
-        device = call.device
-        if not device.door_open_code:
-            raise CallError(
-                "no_door_open_code", "The device in this call has no door-open code configured."
-            )
-        now = timezone.now()
-        command = DoorOpenCommand.objects.create(
-            tenant_id=call.tenant_id,
-            call=call,
-            device=device,
-            issued_by_secret=secret,
-            issued_by_name=actor.name,
-            dtmf=device.door_open_code,
-            created_at=now,
-            requested_at=metrics.request_arrived_at(),
-            expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
-        )
-        record(
-            tenant=device.tenant,
-            actor=actor,
-            action="door.open_requested",
-            target=f"device:{device.name}",
-            details={
-                "command_id": str(command.id),
-                "call_id": str(call.id),
-                "device_id": str(device.id),
-                "user": user.upn,
-            },
-            ip=ip,
-        )
-        transaction.on_commit(
-            lambda: command_queued.send(sender=DoorOpenCommand, device_id=device.id)
-        )
+        command = _queue_door_open(user=user, actor=actor, secret=secret, ip=ip, call_id=call_id)
     command.replayed = False
+    return command
+
+
+def _queue_door_open(
+    *,
+    user: TeamsUser,
+    actor: Actor,
+    secret: ApiSecret | None,
+    ip: str | None,
+    call_id: uuid.UUID | None,
+) -> DoorOpenCommand:
+    """door_open_request's work, in the caller's transaction. Every refusal comes before the
+    first write, so a caller may record it and go on in that same transaction (no savepoint)."""
+    # The call locked, its device with it (of=("self",): the device row is only read).
+    call = (
+        Call.objects.select_for_update(of=("self",))
+        .select_related("device")
+        .filter(tenant_id=user.tenant_id, answered_by=user, state=Call.State.ACTIVE)
+        .order_by("-answered_at")
+        .first()
+    )
+    if call is None:
+        raise CallError("not_in_active_call", "The Teams user is not in an active call.")
+    if call_id is not None and call.id != call_id:
+        raise CallError(
+            "call_mismatch",
+            "The Teams user's active call is not the call named by call_id (that call ended).",
+        )
+    device = call.device
+    if not device.door_open_code:
+        raise CallError(
+            "no_door_open_code", "The device in this call has no door-open code configured."
+        )
+    now = timezone.now()
+    command = DoorOpenCommand.objects.create(
+        tenant_id=call.tenant_id,
+        call=call,
+        device=device,
+        issued_by_secret=secret,
+        issued_by_name=actor.name,
+        dtmf=device.door_open_code,
+        created_at=now,
+        requested_at=metrics.request_arrived_at(),
+        expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
+    )
+    record(
+        # The user's tenant is the device's (the call was looked for in it); the API found the
+        # user through request.tenant, so this is that object, not a query.
+        tenant=user.tenant,
+        actor=actor,
+        action="door.open_requested",
+        target=f"device:{device.name}",
+        details={
+            "command_id": str(command.id),
+            "call_id": str(call.id),
+            "device_id": str(device.id),
+            "user": user.upn,
+        },
+        ip=ip,
+    )
+    transaction.on_commit(
+        lambda: command_queued.send(
+            sender=DoorOpenCommand, device_id=device.id, virtual=device.virtual
+        )
+    )
     return command
 
 
@@ -455,9 +475,10 @@ def _door_open_request_once(
             raise CallError(taken.refusal_code, taken.refusal_message, replayed=True)
         try:
             user = _teams_user_by_reference(tenant, user_ref)
-            command = door_open_request(
+            command = _queue_door_open(
                 user=user, actor=actor, secret=secret, ip=ip, call_id=call_id
             )
+            command.replayed = False
         except CallError as exc:
             refusal = exc
             taken.refusal_code, taken.refusal_message = exc.code, exc.message
@@ -476,19 +497,37 @@ def _take_idempotency_key(*, tenant: Tenant, key: str, fingerprint: str) -> Idem
     same key waits on the unique index until this transaction ends, then finds its answer."""
     while True:
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(
-                    tenant=tenant, key=key, fingerprint=fingerprint, created_at=now
-                )
-        except IntegrityError:
-            pass
+        taken = IdempotencyKey(tenant=tenant, key=key, fingerprint=fingerprint, created_at=now)
+        if _insert_unless_taken(taken):
+            return taken
         earlier = IdempotencyKey.objects.select_for_update().filter(tenant=tenant, key=key).first()
         if earlier is None:
             continue  # its window passed and another request took the key over: try again
         if earlier.created_at > now - IDEMPOTENCY_WINDOW:
             return earlier
         earlier.delete()  # past its window the key is free again
+
+
+def _insert_unless_taken(row: IdempotencyKey) -> bool:
+    """Insert `row` unless the tenant has its key already (ON CONFLICT DO NOTHING): a conflict
+    leaves the transaction usable, so the insert needs no savepoint of its own."""
+    meta = IdempotencyKey._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    unique = [meta.get_field(name).column for name in ("tenant", "key")]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({', '.join(map(quote, unique))}) DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}",
+            [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields],
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    row.pk = inserted[0]
+    return True
 
 
 def _teams_user_by_reference(tenant: Tenant, ref: str) -> TeamsUser:
