@@ -68,6 +68,7 @@ LIMIT = int(os.environ.get("BENCH_LIMIT", "0"))  # GATEWAY_MAX_WAITING of the on
 SKIP_SPREAD = os.environ.get("BENCH_SKIP_SPREAD", "") not in ("", "0")
 COMPARE_METRICS = os.environ.get("BENCH_METRICS", "") == "compare"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
+BASELINE = os.environ.get("BENCH_BASELINE", "")  # another checkout, run side by side
 DELIVERY_TIMEOUT = 10.0
 
 
@@ -185,7 +186,9 @@ POOLS = {
 }  # fmt: skip
 
 
-def start_gunicorn(env: dict[str, str], workers: int, pool: str) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(
+    env: dict[str, str], workers: int, pool: str, root: Path = ROOT
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = subprocess.Popen(
         [
@@ -202,7 +205,7 @@ def start_gunicorn(env: dict[str, str], workers: int, pool: str) -> tuple[subpro
             # Both pools run at once: gunicorn's default control socket would be shared.
             "--no-control-socket",
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
     )
     deadline = time.monotonic() + 30
@@ -334,6 +337,7 @@ async def parked_poll(device: Connection) -> tuple[asyncio.Task | None, int]:
 class Tally:
     def __init__(self) -> None:
         self.tries = self.delivered = self.refusals = self.not_admitted = 0
+        self.post_ms: list[float] = []  # POST door-open sent → its 202 received
 
 
 async def answer_of(
@@ -395,6 +399,7 @@ async def measure(
         status, body = await api.request("POST", f"/api/v1/active-calls/{data['upn']}/door-open")
         answered = time.perf_counter()
         assert status == 202, body
+        tally.post_ms.append((answered - sent) * 1000)
         command_id = json.loads(body)["id"]
         try:
             received, status, body = await asyncio.wait_for(
@@ -568,6 +573,64 @@ async def phase_idle(ports: tuple[int, int], worker: int, data: dict) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def version_times(port: int, secret: str, count: int) -> list[float]:
+    """`GET /api/v1/version` one after another: what any authenticated API request costs."""
+    api = Connection(port, secret)
+    times = []
+    for _ in range(count):
+        sent = time.perf_counter()
+        status, body = await api.request("GET", "/api/v1/version")
+        times.append((time.perf_counter() - sent) * 1000)
+        assert status == 200, body
+    api.close()
+    return times
+
+
+def phase_sequential(env: dict[str, str], data: dict) -> None:
+    """Door-opens one at a time on 2 web + 2 gateway workers: the POST's own answer time beside
+    an authenticated `GET /api/v1/version`, and POST sent → the device's poll answered. With
+    BENCH_BASELINE (another checkout, e.g. the commit before a change) its servers run side by
+    side with this tree's, on the same database, in alternating rounds."""
+    roots = {"this tree": ROOT} | ({"baseline": Path(BASELINE)} if BASELINE else {})
+    setups: dict[str, list[tuple[subprocess.Popen, int]]] = {}
+    tallies = {name: Tally() for name in roots}
+    delivered: dict[str, list[float]] = {name: [] for name in roots}
+    version: dict[str, list[float]] = {name: [] for name in roots}
+    try:
+        for name, root in roots.items():
+            setups[name] = []
+            for pool in ("web", "gateway"):
+                setups[name].append(start_gunicorn(env, workers=2, pool=pool, root=root))
+        ports = {name: (pair[0][1], pair[1][1]) for name, pair in setups.items()}
+        for name in roots:
+            asyncio.run(measure(ports[name], data, 20))  # warm up every worker
+            asyncio.run(version_times(ports[name][0], data["secret"], 20))
+        rounds = ROUNDS if BASELINE else 1
+        per_round = max(1, TRIES // rounds)
+        for round_ in range(rounds):
+            for name in list(roots) if round_ % 2 == 0 else list(roots)[::-1]:
+                latencies, _ = asyncio.run(measure(ports[name], data, per_round, tallies[name]))
+                delivered[name] += latencies
+                version[name] += asyncio.run(
+                    version_times(ports[name][0], data["secret"], per_round)
+                )
+    finally:
+        for pair in setups.values():
+            for process, _ in pair:
+                stop(process)
+    print(
+        f"2 web + 2 gateway workers, one request at a time, {TRIES} door-opens"
+        f"{f' in {rounds} alternating rounds' if BASELINE else ''}, load average "
+        f"{os.getloadavg()[0]:.1f}:"
+    )
+    for name in roots:
+        label = f"  {name:9}" if BASELINE else "  "
+        print(f"{label} POST door-open → 202:          {percentiles(tallies[name].post_ms)}")
+        print(f"{label} GET /api/v1/version:           {percentiles(version[name])}")
+        print(f"{label} POST sent → device has it:     {percentiles(delivered[name])}")
+        print(f"{label} delivered {tallies[name].delivered}/{tallies[name].tries}")
+
+
 def compare_metrics(env: dict[str, str], data: dict) -> None:
     """Door-open latency with metrics on (multiprocess mode, as deployed) and off, alternating."""
     setups: dict[str, list[tuple[subprocess.Popen, int]]] = {}
@@ -624,19 +687,12 @@ def main() -> None:
     if COMPARE_METRICS:
         compare_metrics(env, data)
         return
+    if not SKIP_SPREAD:
+        phase_sequential(env, data)
+    if not IDLE:
+        return
     web, web_port = start_gunicorn(env, workers=2, pool="web")
     try:
-        if not SKIP_SPREAD:
-            gateway, gateway_port = start_gunicorn(env, workers=2, pool="gateway")
-            try:
-                ports = (web_port, gateway_port)
-                asyncio.run(measure(ports, data, 20))  # warm up every worker
-                latencies, after_answer = asyncio.run(measure(ports, data, TRIES))
-                print(f"  2+2 workers, POST sent → device has it:  {percentiles(latencies)}")
-                print(f"  2+2 workers, 202 received → device has it: {percentiles(after_answer)}")
-            finally:
-                stop(gateway)
-
         one_env = env | ({"GATEWAY_MAX_WAITING": str(LIMIT)} if LIMIT else {})
         gateway, gateway_port = start_gunicorn(one_env, workers=1, pool="gateway")
         try:
