@@ -330,31 +330,64 @@ def door_open_request(
     not open it for the next one (`call_mismatch`).
     """
     with transaction.atomic():
-        command = _queue_door_open(user=user, actor=actor, secret=secret, ip=ip, call_id=call_id)
+        command = _queue_door_open(
+            tenant=user.tenant, user=user, actor=actor, secret=secret, ip=ip, call_id=call_id
+        )
+    command.replayed = False
+    return command
+
+
+def door_open_request_by_reference(
+    *,
+    tenant: Tenant,
+    user_ref: str,
+    actor: Actor,
+    secret: ApiSecret | None = None,
+    ip: str | None = None,
+    call_id: uuid.UUID | None = None,
+) -> DoorOpenCommand:
+    """`door_open_request` for the tenant's Teams user named `user_ref` (UPN or id): the user is
+    found by the statement that locks their call (`user_not_found` if the tenant has none)."""
+    with transaction.atomic():
+        command = _queue_door_open(
+            tenant=tenant, user_ref=user_ref, actor=actor, secret=secret, ip=ip, call_id=call_id
+        )
     command.replayed = False
     return command
 
 
 def _queue_door_open(
     *,
-    user: TeamsUser,
+    tenant: Tenant,
+    user: TeamsUser | None = None,
+    user_ref: str = "",
     actor: Actor,
     secret: ApiSecret | None,
     ip: str | None,
     call_id: uuid.UUID | None,
 ) -> DoorOpenCommand:
-    """door_open_request's work, in the caller's transaction. Every refusal comes before the
-    first write, so a caller may record it and go on in that same transaction (no savepoint)."""
-    # The call locked, its device with it (of=("self",): the device row is only read).
+    """door_open_request's work, in the caller's transaction, for `user` or the user named
+    `user_ref`. Every refusal comes before the first write, so a caller may record it and go on
+    in that same transaction (no savepoint)."""
+    answered_by = (
+        Q(answered_by=user)
+        if user is not None
+        else Q(answered_by__in=tenant.teams_users.by_reference(user_ref))
+    )
+    # The call locked, its device and user with it (of=("self",): those rows are only read).
     call = (
         Call.objects.select_for_update(of=("self",))
-        .select_related("device")
-        .filter(tenant_id=user.tenant_id, answered_by=user, state=Call.State.ACTIVE)
+        .select_related("device", "answered_by")
+        .filter(answered_by, tenant_id=tenant.pk, state=Call.State.ACTIVE)
         .order_by("-answered_at")
         .first()
     )
     if call is None:
+        if user is None:
+            _teams_user_by_reference(tenant, user_ref)  # no such user: user_not_found
         raise CallError("not_in_active_call", "The Teams user is not in an active call.")
+    user = call.answered_by
+    assert user is not None  # an active call has been answered
     if call_id is not None and call.id != call_id:
         raise CallError(
             "call_mismatch",
@@ -378,9 +411,7 @@ def _queue_door_open(
         expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
     )
     record(
-        # The user's tenant is the device's (the call was looked for in it); the API found the
-        # user through request.tenant, so this is that object, not a query.
-        tenant=user.tenant,
+        tenant=tenant,
         actor=actor,
         action="door.open_requested",
         target=f"device:{device.name}",
@@ -474,9 +505,13 @@ def _door_open_request_once(
         if taken.refusal_code:
             raise CallError(taken.refusal_code, taken.refusal_message, replayed=True)
         try:
-            user = _teams_user_by_reference(tenant, user_ref)
             command = _queue_door_open(
-                user=user, actor=actor, secret=secret, ip=ip, call_id=call_id
+                tenant=tenant,
+                user_ref=user_ref,
+                actor=actor,
+                secret=secret,
+                ip=ip,
+                call_id=call_id,
             )
             command.replayed = False
         except CallError as exc:

@@ -28,10 +28,10 @@ def _listing(sql: list[str]) -> str:
 
 
 def _expected(*, key: bool) -> int:
-    # BEGIN, the call locked with its device, the command, the audit entry, COMMIT; the Teams
-    # user; the audit log's append lock (PostgreSQL); the key's insert and its pointer at the
-    # command.
-    return 5 + 1 + (connection.vendor == "postgresql") + (2 if key else 0)
+    # BEGIN, the call locked (its Teams user found by the same statement, its device joined),
+    # the command, the audit entry, COMMIT; the audit log's append lock (PostgreSQL); the key's
+    # insert and its pointer at the command.
+    return 5 + (connection.vendor == "postgresql") + (2 if key else 0)
 
 
 @pytest.mark.parametrize("key", [None, "order-1"], ids=["no key", "idempotency key"])
