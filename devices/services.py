@@ -547,15 +547,13 @@ def _insert_unless_taken(row: IdempotencyKey) -> bool:
     """Insert `row` unless the tenant has its key already (ON CONFLICT DO NOTHING): a conflict
     leaves the transaction usable, so the insert needs no savepoint of its own."""
     meta = IdempotencyKey._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    unique = [meta.get_field(name).column for name in ("tenant", "key")]
-    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name  # the model names no db_column: attname is the column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.attname) for f in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT ({', '.join(map(quote, unique))}) DO NOTHING "
-            f"RETURNING {quote(meta.pk.column)}",
+            f"ON CONFLICT ({quote('tenant_id')}, {quote('key')}) DO NOTHING RETURNING id",
             [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields],
         )
         inserted = cursor.fetchone()
