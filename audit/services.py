@@ -86,7 +86,7 @@ def record(
     ip: str | None = None,
 ) -> AuditEntry:
     """Append an audit entry in the caller's transaction (or its own, if there is none)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if tenant is not None:
             lock_log_for_append("audit", tenant.pk)
         return AuditEntry.objects.create(

@@ -68,6 +68,12 @@ LIMIT = int(os.environ.get("BENCH_LIMIT", "0"))  # GATEWAY_MAX_WAITING of the on
 SKIP_SPREAD = os.environ.get("BENCH_SKIP_SPREAD", "") not in ("", "0")
 COMPARE_METRICS = os.environ.get("BENCH_METRICS", "") == "compare"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
+BASELINE = os.environ.get("BENCH_BASELINE", "")  # another checkout, run side by side
+# The many-process phase (skipped with 0): gateway worker processes, load-generator processes
+# (each from its own loopback address) and the gateway's soft open-file limit (0: this one's).
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "0"))
+LOADERS = int(os.environ.get("BENCH_LOADERS", "2"))
+GATEWAY_NOFILE = int(os.environ.get("BENCH_GATEWAY_NOFILE", "0"))
 DELIVERY_TIMEOUT = 10.0
 
 
@@ -185,11 +191,22 @@ POOLS = {
 }  # fmt: skip
 
 
-def start_gunicorn(env: dict[str, str], workers: int, pool: str) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(
+    env: dict[str, str], workers: int, pool: str, root: Path = ROOT, nofile: int = 0
+) -> tuple[subprocess.Popen, int]:
+    """Start a pool; with `nofile`, under that soft open-file limit."""
     port = free_port()
+    limit = (
+        ["-c", f"import os, resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, ({nofile}, "
+         "resource.getrlimit(resource.RLIMIT_NOFILE)[1])); "
+         "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"]
+        if nofile
+        else []
+    )  # fmt: skip
     process = subprocess.Popen(
         [
             PYTHON,
+            *limit,
             "-m",
             "gunicorn",
             *POOLS[pool],
@@ -202,7 +219,7 @@ def start_gunicorn(env: dict[str, str], workers: int, pool: str) -> tuple[subpro
             # Both pools run at once: gunicorn's default control socket would be shared.
             "--no-control-socket",
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
     )
     deadline = time.monotonic() + 30
@@ -299,11 +316,16 @@ class Connection:
                     raise
         status = int(head.split(b" ", 2)[1])
         length = 0
+        closing = False
         for line in head.split(b"\r\n"):
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":", 1)[1])
+            closing = closing or line.lower() == b"connection: close"
         assert self.reader is not None
         body = await self.reader.readexactly(length)
+        if closing:  # the server closes it (a refused poll): the next request opens another
+            self.close()
+            self.writer = None
         return status, body
 
     def close(self) -> None:
@@ -334,6 +356,7 @@ async def parked_poll(device: Connection) -> tuple[asyncio.Task | None, int]:
 class Tally:
     def __init__(self) -> None:
         self.tries = self.delivered = self.refusals = self.not_admitted = 0
+        self.post_ms: list[float] = []  # POST door-open sent → its 202 received
 
 
 async def answer_of(
@@ -395,6 +418,7 @@ async def measure(
         status, body = await api.request("POST", f"/api/v1/active-calls/{data['upn']}/door-open")
         answered = time.perf_counter()
         assert status == 202, body
+        tally.post_ms.append((answered - sent) * 1000)
         command_id = json.loads(body)["id"]
         try:
             received, status, body = await asyncio.wait_for(
@@ -430,14 +454,19 @@ async def measure(
 
 class IdleStats:
     def __init__(self) -> None:
-        self.answered = self.refused = self.errors = 0
+        self.answered = self.refused = self.errors = self.resets = 0
         self.refusal_ms: list[float] = []
 
 
 async def idle_device(
-    port: int, credential: str, started: asyncio.Event, stop: asyncio.Event, stats: IdleStats
+    port: int,
+    credential: str,
+    started: asyncio.Event,
+    stop: asyncio.Event,
+    stats: IdleStats,
+    source: str | None = None,
 ):
-    connection = Connection(port, credential)
+    connection = Connection(port, credential, source)
     first = True
     try:
         while not stop.is_set():
@@ -455,10 +484,11 @@ async def idle_device(
                 break
             try:
                 status, body = task.result()
-            except (OSError, asyncio.IncompleteReadError):
+            except (OSError, asyncio.IncompleteReadError) as error:
                 stats.errors += 1  # a dropped connection: what the collapse looked like
+                stats.resets += isinstance(error, ConnectionResetError)
                 connection.close()
-                connection = Connection(port, credential)
+                connection = Connection(port, credential, source)
                 await asyncio.sleep(1)
                 continue
             if status == 503:
@@ -568,6 +598,171 @@ async def phase_idle(ports: tuple[int, int], worker: int, data: dict) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def version_times(port: int, secret: str, count: int) -> list[float]:
+    """`GET /api/v1/version` one after another: what any authenticated API request costs."""
+    api = Connection(port, secret)
+    times = []
+    for _ in range(count):
+        sent = time.perf_counter()
+        status, body = await api.request("GET", "/api/v1/version")
+        times.append((time.perf_counter() - sent) * 1000)
+        assert status == 200, body
+    api.close()
+    return times
+
+
+def phase_sequential(env: dict[str, str], data: dict) -> None:
+    """Door-opens one at a time on 2 web + 2 gateway workers: the POST's own answer time beside
+    an authenticated `GET /api/v1/version`, and POST sent → the device's poll answered. With
+    BENCH_BASELINE (another checkout, e.g. the commit before a change) its servers run side by
+    side with this tree's, on the same database, in alternating rounds."""
+    roots = {"this tree": ROOT} | ({"baseline": Path(BASELINE)} if BASELINE else {})
+    setups: dict[str, list[tuple[subprocess.Popen, int]]] = {}
+    tallies = {name: Tally() for name in roots}
+    delivered: dict[str, list[float]] = {name: [] for name in roots}
+    version: dict[str, list[float]] = {name: [] for name in roots}
+    try:
+        for name, root in roots.items():
+            setups[name] = []
+            for pool in ("web", "gateway"):
+                setups[name].append(start_gunicorn(env, workers=2, pool=pool, root=root))
+        ports = {name: (pair[0][1], pair[1][1]) for name, pair in setups.items()}
+        for name in roots:
+            asyncio.run(measure(ports[name], data, 20))  # warm up every worker
+            asyncio.run(version_times(ports[name][0], data["secret"], 20))
+        rounds = ROUNDS if BASELINE else 1
+        per_round = max(1, TRIES // rounds)
+        for round_ in range(rounds):
+            for name in list(roots) if round_ % 2 == 0 else list(roots)[::-1]:
+                latencies, _ = asyncio.run(measure(ports[name], data, per_round, tallies[name]))
+                delivered[name] += latencies
+                version[name] += asyncio.run(
+                    version_times(ports[name][0], data["secret"], per_round)
+                )
+    finally:
+        for pair in setups.values():
+            for process, _ in pair:
+                stop(process)
+    print(
+        f"2 web + 2 gateway workers, one request at a time, {TRIES} door-opens"
+        f"{f' in {rounds} alternating rounds' if BASELINE else ''}, load average "
+        f"{os.getloadavg()[0]:.1f}:"
+    )
+    for name in roots:
+        label = f"  {name:9}" if BASELINE else "  "
+        print(f"{label} POST door-open → 202:          {percentiles(tallies[name].post_ms)}")
+        print(f"{label} GET /api/v1/version:           {percentiles(version[name])}")
+        print(f"{label} POST sent → device has it:     {percentiles(delivered[name])}")
+        print(f"{label} delivered {tallies[name].delivered}/{tallies[name].tries}")
+
+
+async def run_loader(config: dict) -> None:
+    """A load-generator process (`door_open.py --loader`): its idle devices, from its own source
+    address, until a line on stdin; then its figures as one JSON line."""
+    stats, stop_event = IdleStats(), asyncio.Event()
+    credentials = config["credentials"]
+    events: list[asyncio.Event] = []
+    tasks = []
+    for credential in credentials:
+        started = asyncio.Event()
+        events.append(started)
+        tasks.append(
+            asyncio.create_task(
+                idle_device(
+                    config["port"], credential, started, stop_event, stats, config["source"]
+                )
+            )
+        )
+        if RAMP_SECONDS and len(tasks) % 10 == 0:
+            await asyncio.sleep(RAMP_SECONDS * 10 / max(len(credentials), 1))
+    await asyncio.gather(*(e.wait() for e in events))
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    stop_event.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    print(json.dumps(vars(stats) | {"refusal_ms": sorted(stats.refusal_ms)}), flush=True)
+
+
+def open_files(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+
+
+def phase_processes(env: dict[str, str], data: dict) -> None:
+    """BENCH_PROCESSES gateway worker processes, BENCH_IDLE devices long-polling them from
+    BENCH_LOADERS load-generator processes (127.0.0.2, 127.0.0.3, ...: one source address has
+    only ~28 000 ports towards one server port), and door-opens measured meanwhile. Prints what
+    the machine held: waiting polls per process (its open files), refusals and resets."""
+    limit = LIMIT or max(5000, IDLE * 2)
+    gateway_env = env | {"GATEWAY_MAX_WAITING": str(limit)}
+    web, web_port = start_gunicorn(env, workers=2, pool="web")
+    gateway, port = start_gunicorn(gateway_env, PROCESSES, "gateway", nofile=GATEWAY_NOFILE)
+    loaders: list[subprocess.Popen] = []
+    try:
+        asyncio.run(measure((web_port, port), data, 20))  # warm up
+        workers = children(gateway.pid)
+        for n in range(LOADERS):
+            loader = subprocess.Popen(
+                [PYTHON, __file__, "--loader"],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert loader.stdin is not None
+            config = {
+                "port": port,
+                "source": f"127.0.0.{2 + n}",
+                "credentials": data["idle"][n::LOADERS],
+            }
+            loader.stdin.write(json.dumps(config) + "\n")
+            loader.stdin.flush()
+            loaders.append(loader)
+        for loader in loaders:
+            assert loader.stdout is not None
+            assert loader.stdout.readline().strip() == "ready"
+        time.sleep(5)  # every idle poll authenticated and parked (or refused)
+        held = {pid: open_files(pid) for pid in workers}
+        tally = Tally()
+        latencies, _ = asyncio.run(measure((web_port, port), data, TRIES, tally))
+        figures = []
+        for loader in loaders:
+            assert loader.stdin is not None and loader.stdout is not None
+            loader.stdin.write("\n")
+            loader.stdin.flush()
+            figures.append(json.loads(loader.stdout.readline()))
+    finally:
+        for loader in loaders:
+            loader.kill()
+        stop(gateway)
+        stop(web)
+    nofile = GATEWAY_NOFILE or resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    print(
+        f"{PROCESSES} gateway worker processes (GATEWAY_MAX_WAITING={limit}, open-file limit "
+        f"{nofile}), {IDLE} idle devices from {LOADERS} load-generator processes "
+        f"(127.0.0.2–127.0.0.{1 + LOADERS}), load average {os.getloadavg()[0]:.1f}:"
+    )
+    print(
+        "  open files per gateway process while holding them: "
+        + ", ".join(str(n) for n in held.values())
+    )
+    if latencies:
+        print(f"  POST sent → device has it:  {percentiles(latencies)}")
+    print(
+        f"  delivered {tally.delivered}/{tally.tries} door-opens "
+        f"(the measured device's poll refused {tally.refusals} times first)"
+    )
+    total = {
+        key: sum(f[key] for f in figures) for key in ("answered", "refused", "errors", "resets")
+    }
+    print(
+        f"  idle polls: {total['answered']} answered, {total['refused']} refused 503, "
+        f"{total['errors']} dropped/failed, of which {total['resets']} connections reset"
+    )
+    refusal_ms = [ms for f in figures for ms in f["refusal_ms"]]
+    if refusal_ms:
+        print(f"  refused polls answered in: {percentiles(refusal_ms)}")
+
+
 def compare_metrics(env: dict[str, str], data: dict) -> None:
     """Door-open latency with metrics on (multiprocess mode, as deployed) and off, alternating."""
     setups: dict[str, list[tuple[subprocess.Popen, int]]] = {}
@@ -624,19 +819,15 @@ def main() -> None:
     if COMPARE_METRICS:
         compare_metrics(env, data)
         return
+    if not SKIP_SPREAD:
+        phase_sequential(env, data)
+    if PROCESSES:
+        phase_processes(env, data)
+        return
+    if not IDLE:
+        return
     web, web_port = start_gunicorn(env, workers=2, pool="web")
     try:
-        if not SKIP_SPREAD:
-            gateway, gateway_port = start_gunicorn(env, workers=2, pool="gateway")
-            try:
-                ports = (web_port, gateway_port)
-                asyncio.run(measure(ports, data, 20))  # warm up every worker
-                latencies, after_answer = asyncio.run(measure(ports, data, TRIES))
-                print(f"  2+2 workers, POST sent → device has it:  {percentiles(latencies)}")
-                print(f"  2+2 workers, 202 received → device has it: {percentiles(after_answer)}")
-            finally:
-                stop(gateway)
-
         one_env = env | ({"GATEWAY_MAX_WAITING": str(LIMIT)} if LIMIT else {})
         gateway, gateway_port = start_gunicorn(one_env, workers=1, pool="gateway")
         try:
@@ -654,4 +845,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--loader"]:
+        asyncio.run(run_loader(json.loads(sys.stdin.readline())))
+    else:
+        main()

@@ -14,13 +14,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cybergate.settings")
 
 get_asgi_application()  # django.setup(), as Django's own entry point does
 
-from django.conf import settings  # noqa: E402
-
 from cybergate import metrics  # noqa: E402
+from gateway import capacity  # noqa: E402
 from gateway.lean import LeanGateway  # noqa: E402 - needs django.setup()
 
-# The gateway pool's capacity for waiting polls (alerts compare the waiting ones with it).
-metrics.gateway_polls_waiting_limit.set(settings.GATEWAY_MAX_WAITING)
+# The gateway pool's capacity for waiting polls (alerts compare the waiting ones with it), which
+# the open-file limit may cap (logged here, at start).
+metrics.gateway_polls_waiting_limit.set(capacity.max_waiting())
 
 # `GET /device-api/v1/commands` is served by the lean path (gateway/lean.py) where it can be;
 # everything else, and that path where it cannot, by Django.

@@ -56,9 +56,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         status, code = "ok", 200
     body: dict = {"status": status, **checks}
     if isinstance(request, ASGIRequest):
-        from gateway import wakeup
+        from gateway import capacity, wakeup
 
-        waiting, limit = wakeup.hub.admitted_count(), settings.GATEWAY_MAX_WAITING
+        waiting, limit = wakeup.hub.admitted_count(), capacity.max_waiting()
         body |= {"waiting": waiting, "waiting_limit": limit}
         stall = loopprobe.longest_stall_ms()
         if stall is not None:

@@ -413,7 +413,8 @@ GATEWAY_DB_THREADS = env.integer("GATEWAY_DB_THREADS", default=4, above=0)
 # with Retry-After) rather than slowing every waiting device down. /readyz turns not-ready near
 # it (cybergate/health.py), so a load balancer sends new devices to other processes first.
 # The default is what one process served without collapsing in bench/door_open.py (measured:
-# fine at 2000 waiting polls, collapsed at 3000).
+# fine at 2000 waiting polls, collapsed at 3000). The open-file limit caps it further
+# (gateway/capacity.py: soft RLIMIT_NOFILE minus 256).
 GATEWAY_MAX_WAITING = env.integer("GATEWAY_MAX_WAITING", default=2000, above=0)
 # Measure event-loop stalls of the gateway pool and report the longest in /readyz (benchmarks).
 GATEWAY_LOOP_PROBE = env.boolean("GATEWAY_LOOP_PROBE", default=False)

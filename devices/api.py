@@ -45,7 +45,7 @@ from devices.serializers import (
 from devices.services import (
     CallError,
     active_call_of,
-    door_open_request,
+    door_open_request_by_reference,
     door_open_request_once,
 )
 from devices.signals import COMMAND_TOPIC
@@ -227,8 +227,9 @@ class DoorOpenView(CustomerAPIView):
         ip = client_ip(request)
         try:
             if key is None:
-                command = door_open_request(
-                    user=teams_user_or_404(request.tenant, user),
+                command = door_open_request_by_reference(
+                    tenant=request.tenant,
+                    user_ref=user,
                     actor=actor,
                     secret=secret,
                     ip=ip,

@@ -1,5 +1,6 @@
-"""Calls, the call log and door-open commands: the safety rules of door opening live here (the
-lean gateway path, gateway/lean.py, claims commands with SQL of its own).
+"""Calls, the call log and door-open commands: the safety rules of door opening live here. One
+is stated twice: the lean gateway path (gateway/lean.py) claims commands with SQL of its own, and
+tests/gateway/test_claim_rule.py holds it to commands_claim's answers case by case.
 
 The customer API, the device gateway, admin and the simulators all go through these functions.
 """
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
@@ -329,53 +330,104 @@ def door_open_request(
     not open it for the next one (`call_mismatch`).
     """
     with transaction.atomic():
-        call = (
-            Call.objects.select_for_update()
-            .filter(tenant_id=user.tenant_id, answered_by=user, state=Call.State.ACTIVE)
-            .order_by("-answered_at")
-            .first()
-        )
-        if call is None:
-            raise CallError("not_in_active_call", "The Teams user is not in an active call.")
-        if call_id is not None and call.id != call_id:
-            raise CallError(
-                "call_mismatch",
-                "The Teams user's active call is not the call named by call_id (that call ended).",
-            )
-        device = call.device
-        if not device.door_open_code:
-            raise CallError(
-                "no_door_open_code", "The device in this call has no door-open code configured."
-            )
-        now = timezone.now()
-        command = DoorOpenCommand.objects.create(
-            tenant_id=call.tenant_id,
-            call=call,
-            device=device,
-            issued_by_secret=secret,
-            issued_by_name=actor.name,
-            dtmf=device.door_open_code,
-            created_at=now,
-            requested_at=metrics.request_arrived_at(),
-            expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
-        )
-        record(
-            tenant=device.tenant,
-            actor=actor,
-            action="door.open_requested",
-            target=f"device:{device.name}",
-            details={
-                "command_id": str(command.id),
-                "call_id": str(call.id),
-                "device_id": str(device.id),
-                "user": user.upn,
-            },
-            ip=ip,
-        )
-        transaction.on_commit(
-            lambda: command_queued.send(sender=DoorOpenCommand, device_id=device.id)
+        command = _queue_door_open(
+            tenant=user.tenant, user=user, actor=actor, secret=secret, ip=ip, call_id=call_id
         )
     command.replayed = False
+    return command
+
+
+def door_open_request_by_reference(
+    *,
+    tenant: Tenant,
+    user_ref: str,
+    actor: Actor,
+    secret: ApiSecret | None = None,
+    ip: str | None = None,
+    call_id: uuid.UUID | None = None,
+) -> DoorOpenCommand:
+    """`door_open_request` for the tenant's Teams user named `user_ref` (UPN or id): the user is
+    found by the statement that locks their call (`user_not_found` if the tenant has none)."""
+    with transaction.atomic():
+        command = _queue_door_open(
+            tenant=tenant, user_ref=user_ref, actor=actor, secret=secret, ip=ip, call_id=call_id
+        )
+    command.replayed = False
+    return command
+
+
+def _queue_door_open(
+    *,
+    tenant: Tenant,
+    user: TeamsUser | None = None,
+    user_ref: str = "",
+    actor: Actor,
+    secret: ApiSecret | None,
+    ip: str | None,
+    call_id: uuid.UUID | None,
+) -> DoorOpenCommand:
+    """door_open_request's work, in the caller's transaction, for `user` or the user named
+    `user_ref`. Every refusal comes before the first write, so a caller may record it and go on
+    in that same transaction (no savepoint)."""
+    answered_by = (
+        Q(answered_by=user)
+        if user is not None
+        else Q(answered_by__in=tenant.teams_users.by_reference(user_ref))
+    )
+    # The call locked, its device and user with it (of=("self",): those rows are only read).
+    call = (
+        Call.objects.select_for_update(of=("self",))
+        .select_related("device", "answered_by")
+        .filter(answered_by, tenant_id=tenant.pk, state=Call.State.ACTIVE)
+        .order_by("-answered_at")
+        .first()
+    )
+    if call is None:
+        if user is None:
+            _teams_user_by_reference(tenant, user_ref)  # no such user: user_not_found
+        raise CallError("not_in_active_call", "The Teams user is not in an active call.")
+    user = call.answered_by
+    assert user is not None  # an active call has been answered
+    if call_id is not None and call.id != call_id:
+        raise CallError(
+            "call_mismatch",
+            "The Teams user's active call is not the call named by call_id (that call ended).",
+        )
+    device = call.device
+    if not device.door_open_code:
+        raise CallError(
+            "no_door_open_code", "The device in this call has no door-open code configured."
+        )
+    now = timezone.now()
+    command = DoorOpenCommand.objects.create(
+        tenant_id=call.tenant_id,
+        call=call,
+        device=device,
+        issued_by_secret=secret,
+        issued_by_name=actor.name,
+        dtmf=device.door_open_code,
+        created_at=now,
+        requested_at=metrics.request_arrived_at(),
+        expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
+    )
+    record(
+        tenant=tenant,
+        actor=actor,
+        action="door.open_requested",
+        target=f"device:{device.name}",
+        details={
+            "command_id": str(command.id),
+            "call_id": str(call.id),
+            "device_id": str(device.id),
+            "user": user.upn,
+        },
+        ip=ip,
+    )
+    transaction.on_commit(
+        lambda: command_queued.send(
+            sender=DoorOpenCommand, device_id=device.id, virtual=device.virtual
+        )
+    )
     return command
 
 
@@ -453,10 +505,15 @@ def _door_open_request_once(
         if taken.refusal_code:
             raise CallError(taken.refusal_code, taken.refusal_message, replayed=True)
         try:
-            user = _teams_user_by_reference(tenant, user_ref)
-            command = door_open_request(
-                user=user, actor=actor, secret=secret, ip=ip, call_id=call_id
+            command = _queue_door_open(
+                tenant=tenant,
+                user_ref=user_ref,
+                actor=actor,
+                secret=secret,
+                ip=ip,
+                call_id=call_id,
             )
+            command.replayed = False
         except CallError as exc:
             refusal = exc
             taken.refusal_code, taken.refusal_message = exc.code, exc.message
@@ -475,19 +532,35 @@ def _take_idempotency_key(*, tenant: Tenant, key: str, fingerprint: str) -> Idem
     same key waits on the unique index until this transaction ends, then finds its answer."""
     while True:
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(
-                    tenant=tenant, key=key, fingerprint=fingerprint, created_at=now
-                )
-        except IntegrityError:
-            pass
+        taken = IdempotencyKey(tenant=tenant, key=key, fingerprint=fingerprint, created_at=now)
+        if _insert_unless_taken(taken):
+            return taken
         earlier = IdempotencyKey.objects.select_for_update().filter(tenant=tenant, key=key).first()
         if earlier is None:
             continue  # its window passed and another request took the key over: try again
         if earlier.created_at > now - IDEMPOTENCY_WINDOW:
             return earlier
         earlier.delete()  # past its window the key is free again
+
+
+def _insert_unless_taken(row: IdempotencyKey) -> bool:
+    """Insert `row` unless the tenant has its key already (ON CONFLICT DO NOTHING): a conflict
+    leaves the transaction usable, so the insert needs no savepoint of its own."""
+    meta = IdempotencyKey._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name  # the model names no db_column: attname is the column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.attname) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({quote('tenant_id')}, {quote('key')}) DO NOTHING RETURNING id",
+            [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields],
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    row.pk = inserted[0]
+    return True
 
 
 def _teams_user_by_reference(tenant: Tenant, ref: str) -> TeamsUser:

@@ -1,7 +1,8 @@
 """Signals devices sends; devices knows nothing about who listens.
 
-`command_queued(sender=DoorOpenCommand, device_id=...)` is sent after the transaction that queued
-a door-open command commits (the device gateway wakes the device's long-poll: gateway/apps.py).
+`command_queued(sender=DoorOpenCommand, device_id=..., virtual=...)` is sent after the transaction
+that queued a door-open command commits (the device gateway wakes the device's long-poll:
+gateway/apps.py; a sandbox's virtual station acts, sandbox/apps.py).
 `command_settled(sender=DoorOpenCommand, command_id=...)` is sent after the transaction that gave a
 command its outcome (executed, failed, or expired because its call ended) commits (the customer
 API's long-poll on that outcome wakes).

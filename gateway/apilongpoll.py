@@ -24,12 +24,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from cybergate.apiviews import LongPoll
-from gateway import wakeup
+from gateway import capacity, wakeup
 from gateway.longpoll import in_db_thread
 
 # Kept from the first look: the later looks are not counted again.
@@ -67,7 +66,7 @@ def long_pollable(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
         # The view accepted `wait`: a whole number of seconds, 1–30.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + int(request.GET["wait"])
-        if not hub.admit(settings.GATEWAY_MAX_WAITING):
+        if not hub.admit(capacity.max_waiting()):
             return response  # this process holds as many as it may: answered as with wait=0
         rate_limit = {name: response[name] for name in _RATE_LIMIT_HEADERS if name in response}
         request.long_poll_relook = True  # type: ignore[attr-defined]  # read by get_throttles

@@ -78,8 +78,8 @@ from cybergate.throttling import (
 )
 from devices import services
 from devices.models import Call, Device, DoorOpenCommand
-from gateway import wakeup
-from gateway.longpoll import BUSY_RETRY_AFTER_SECONDS, parse_wait
+from gateway import capacity, wakeup
+from gateway.longpoll import BUSY_CLOSE, BUSY_RETRY_AFTER_SECONDS, parse_wait
 from gateway.serializers import CommandListSerializer
 
 if TYPE_CHECKING:
@@ -711,13 +711,13 @@ async def _answer(scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -
         # Authentication answers first (401 before 400), as in every other operation.
         await authenticate(authorization, ip)
         raise _from_problem(invalid) from None
-    if wait > 0 and not wakeup.hub.admit(settings.GATEWAY_MAX_WAITING):
+    if wait > 0 and not wakeup.hub.admit(capacity.max_waiting()):
         # Refused before any database work, so an overloaded process sheds load cheaply.
         raise _problem(
             503,
             "gateway_busy",
             "This gateway holds as many waiting polls as it may; poll again after Retry-After.",
-            headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS))},
+            headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS)), **BUSY_CLOSE},
         )
     try:
         commands = await _poll(authorization, ip, wait, receive)

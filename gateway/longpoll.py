@@ -7,7 +7,9 @@ threads, so a process holds at most settings.GATEWAY_DB_THREADS connections howe
 wait. DRF is synchronous, so the long-poll authenticates and answers by hand; `CommandsSchemaView`
 only describes it to drf-spectacular, which reads the view class from the URL callback's `cls`.
 
-All rules live in devices/services.py; errors are problem details (cybergate/problems.py).
+The rules live in devices/services.py, but for the claim on PostgreSQL's gateway pool: the lean
+path (gateway/lean.py) states it again in SQL, held to the same answers by
+tests/gateway/test_claim_rule.py. Errors are problem details (cybergate/problems.py).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from cybergate.problems import (
 )
 from devices import services
 from devices.models import Device, DoorOpenCommand
-from gateway import wakeup
+from gateway import capacity, wakeup
 from gateway.auth import authenticate_device
 from gateway.serializers import CommandListSerializer
 from gateway.views import PROBLEM_DESCRIPTIONS, TAG, GatewayView, operation_problems
@@ -61,6 +63,7 @@ MAX_WAIT_SECONDS = 30
 # as with wait=0; the device should be sent to the gateway pool (README "Deploying").
 LONG_POLL_HEADER = "X-Long-Poll"
 LONG_POLL_UNSUPPORTED = "unsupported; wait=0"
+BUSY_CLOSE = {"Connection": "close"}
 # A poll refused because the process holds GATEWAY_MAX_WAITING already comes back after a random
 # pause in this range: spread out, so the refused devices do not all return at the same instant.
 BUSY_RETRY_AFTER_SECONDS = (5, 15)
@@ -271,7 +274,7 @@ async def commands(request: HttpRequest) -> HttpResponse:
         waits_here = isinstance(request, ASGIRequest)
         if waits_here and wait > 0:
             # Refused before any database work, so an overloaded process sheds load cheaply.
-            if not wakeup.hub.admit(settings.GATEWAY_MAX_WAITING):
+            if not wakeup.hub.admit(capacity.max_waiting()):
                 return _busy_response()
             try:
                 claimed = await _poll(request, wait)
@@ -300,7 +303,8 @@ def _busy_response() -> HttpResponse:
         503,
         "gateway_busy",
         "This gateway holds as many waiting polls as it may; poll again after Retry-After.",
-        headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS))},
+        # Closed after the answer: a refused device's idle connection would hold a descriptor.
+        headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS)), **BUSY_CLOSE},
     )
     # Load shedding as designed, not a server error: no django.request ERROR line per refusal
     # (under overload that would be hundreds a second). readyz and the count say it instead.

@@ -2,7 +2,8 @@
 door-open commands. Ordinary DRF views, authenticated by the device credential (gateway/auth.py);
 the long-poll `GET commands` is gateway/longpoll.py.
 
-All rules live in devices/services.py; errors are problem details (cybergate/problems.py).
+The rules of these operations live in devices/services.py; errors are problem details
+(cybergate/problems.py).
 """
 
 from __future__ import annotations

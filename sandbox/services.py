@@ -155,11 +155,13 @@ def virtual_station_run(device: Device) -> list[DoorOpenCommand]:
 
 
 def virtual_station_on_command_queued(
-    sender: object, *, device_id: uuid.UUID, **kwargs: object
+    sender: object, *, device_id: uuid.UUID, virtual: bool, **kwargs: object
 ) -> None:
     """devices.signals.command_queued receiver (after the door-open's commit): a virtual
     station acts at once, in the process that queued the command; real devices are left to
-    the gateway."""
+    the gateway (without a query: a door-open of a real one is the product's urgent request)."""
+    if not virtual:
+        return
     device = Device.objects.filter(pk=device_id, virtual=True).select_related("tenant").first()
     if device is None:
         return
