@@ -90,6 +90,9 @@ CASES: dict[str, tuple[str, int]] = {
     ),
 }
 
+# The feeds that have an ack (POST <feed>/ack with a cursor of the feed).
+ACK_FEEDS = ("/api/v1/call-log", "/api/v1/audit-trail")
+
 # Operations for test secrets only: they act on the tenant's sandbox (a live secret is refused).
 SANDBOX = {"POST /api/v1/test/calls", "POST /api/v1/test/calls/<uuid:id>/end"}
 
@@ -124,9 +127,9 @@ def api_secret_pair(tenant):
     return make_api_secret(tenant, permissions=list(PERMISSIONS))
 
 
-def _ids(world, template: str, reader: str | None = None) -> dict[str, str]:
-    """The world's objects the path (or body) names. `reader`: the secret whose feed cursor an
-    ack sends (cursors are per secret), else one of the world's tenant made for it."""
+def _ids(world, reader: str | None = None) -> dict[str, str]:
+    """The world's objects the paths (and bodies) name. `reader`: the secret whose feed cursors
+    the acks send (cursors are per secret), else one of the world's tenant made for them."""
     call = start_answered_call(world["front"], world["reception"], world["anna"])
     command = door_open_request(user=world["anna"], actor=_system())
     assert call.pk
@@ -134,22 +137,20 @@ def _ids(world, template: str, reader: str | None = None) -> dict[str, str]:
         tenant=world["reception"].tenant, actor=_system(), url="https://hooks.example.com/in"
     )
     message = endpoint_send_test(endpoint=endpoint, actor=_system())
-    ids = {
+    test_call = sandbox_call_start(sandbox=tenant_sandbox(world.tenant), door_open="ignore")
+    if reader is None:
+        _, reader = make_api_secret(world.tenant, name="feed reader")
+    feeds = {feed: bearer_client(reader).get(feed).json() for feed in ACK_FEEDS}
+    return {
         "group": world["reception"].id,
         "user": world["anna"].upn,
         "command": command.id,
         "endpoint": endpoint.id,
         "message": message.id,
+        "test_call": test_call.id,
+        # A secret without `read` has no cursor to send: any will do, it is refused first.
+        **{f"{feed}/ack": page.get("cursor", "none") for feed, page in feeds.items()},
     }
-    if "{test_call}" in template:
-        sandbox = tenant_sandbox(world.tenant)
-        ids["test_call"] = sandbox_call_start(sandbox=sandbox, door_open="ignore").id
-    if template.endswith("/ack"):
-        if reader is None:
-            _, reader = make_api_secret(world.tenant, name="feed reader")
-        feed = template.removesuffix("/ack")
-        ids["cursor"] = bearer_client(reader).get(feed).json()["cursor"]
-    return ids
 
 
 def _system():
@@ -168,8 +169,8 @@ def _body(method: str, path: str, ids: dict[str, str]) -> dict | None:
         return {"url": "https://hooks.example.com/new"}
     if method == "post" and path.endswith("/recover"):
         return {"since": "2020-01-01T00:00:00Z"}
-    if method == "post" and path.endswith("/ack"):
-        return {"cursor": ids["cursor"]}
+    if method == "post" and path in ids:
+        return {"cursor": ids[path]}
     if method == "post" and path.endswith("/test/calls"):
         return {"door_open": "ignore"}
     return None
@@ -202,7 +203,7 @@ def test_operation_matrix(caller, operation, tenant, world, other_world, api_sec
     template, ok = CASES[operation]
     sandbox = operation in SANDBOX
     value = _secret(tenant, "matrix test", test=True)[1] if sandbox else api_secret_value
-    ids = _ids(world, template, value) if caller != "other_ids" else _ids(other_world, template)
+    ids = _ids(world, value) if caller != "other_ids" else _ids(other_world)
     path = template.format(**ids)
     call = _caller(method, path, ids)
 
