@@ -150,21 +150,30 @@ def other_api_secret_value(other_tenant) -> str:
     return make_api_secret(other_tenant, name="other integration")[1]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_api_secret_cache():
-    """Bearer authentication caches secrets, rate limits count and sign-in lockouts are
-    remembered per process; tests start without that state."""
-    from accounts import lockout
-    from apisecrets import authentication
-    from cybergate import throttling
+# The modules that keep state in the process (memos, local caches, counts not yet written):
+# each has a reset_for_tests(), called around every test (tests/test_process_state.py finds
+# any module-level state a new module adds).
+STATEFUL_MODULES = (
+    "accounts.lockout",
+    "apisecrets.authentication",
+    "apisecrets.cache",
+    "cybergate.throttling",
+    "webhooks.worker",
+)
 
-    authentication.clear_cache()
-    throttling.reset_local_counters()
-    lockout.forget_seen()
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """Every test starts as in a new process: no cached secrets, rate-limit counts, remembered
+    lockouts or TLS context from the test before."""
+    import importlib
+
+    modules = [importlib.import_module(name) for name in STATEFUL_MODULES]
+    for module in modules:
+        module.reset_for_tests()
     yield
-    authentication.clear_cache()
-    throttling.reset_local_counters()
-    lockout.forget_seen()
+    for module in modules:
+        module.reset_for_tests()
 
 
 def needs(condition: bool, reason: str) -> None:

@@ -230,7 +230,7 @@ def test_operation_matrix(caller, operation, tenant, world, other_world, api_sec
     elif caller == "disabled":
         Tenant.objects.filter(pk=tenant.pk).update(api_access_enabled=False)
         # As after the authentication cache's window: the ack's set-up used the secret.
-        authentication.clear_cache()
+        authentication.reset_for_tests()
         assert_problem(call(bearer_client(value)), 403, "api_access_disabled")
     elif caller == "other_ids":
         response = call(bearer_client(value))

@@ -81,7 +81,7 @@ def test_days_left_counts_utc_days(berlin, api_client, api_secret):
     ApiSecret.objects.filter(pk=api_secret.pk).update(expires_at=expires)
     from apisecrets import authentication
 
-    authentication.clear_cache()
+    authentication.reset_for_tests()
     assert api_client.get("/api/v1/tenant").json()["secret"]["days_left"] == 10
 
 
