@@ -9,8 +9,17 @@ from django.conf import settings as django_settings
 from django.test import override_settings
 
 from audit.services import Actor
+from devices.models import Call
 from tenants.models import Tenant, User
-from tests.factories import PASSWORD, make_admin, make_api_secret, make_tenant
+from tests.factories import (
+    PASSWORD,
+    World,
+    make_admin,
+    make_api_secret,
+    make_tenant,
+    make_world,
+    start_answered_call,
+)
 from tests.helpers import bearer_client
 from tests.security.log_lines import security_log_lines  # noqa: F401 - checks every test's lines
 from tests.smtp import smtp_inbox  # noqa: F401 - a fixture for every test that sends mail
@@ -49,6 +58,22 @@ def tenant(db) -> Tenant:
 @pytest.fixture
 def other_tenant(db) -> Tenant:
     return make_tenant("Globex")
+
+
+@pytest.fixture
+def world(tenant) -> World:
+    return make_world(tenant)
+
+
+@pytest.fixture
+def other_world(other_tenant) -> World:
+    return make_world(other_tenant, prefix="o-")
+
+
+@pytest.fixture
+def active_call(world) -> Call:
+    """Anna answered a call from the front door (which has a door-open code)."""
+    return start_answered_call(world["front"], world["reception"], world["anna"])
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from devices.services import door_open_request
 from sandbox.services import sandbox_call_start
 from tenants.models import Tenant
 from tenants.services import tenant_sandbox
-from tests.api.conftest import start_answered_call
-from tests.factories import make_api_secret
+from tests.factories import make_api_secret, start_answered_call
 from tests.helpers import assert_problem, bearer_client
 from webhooks.services import endpoint_create, endpoint_send_test
 

@@ -12,8 +12,7 @@ from audit.services import Actor, record
 from callgroups.models import CallGroupMember
 from devices.models import Call
 from devices.services import call_end
-from tests.api.conftest import start_answered_call
-from tests.factories import make_device
+from tests.factories import make_device, start_answered_call
 from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
