@@ -49,7 +49,7 @@ class ApiAccessDisabled(ServiceError):
 
 
 class CannotRoll(ServiceError):
-    codes = frozenset({"already_rolled", "gone"})
+    codes = frozenset({"already_rolled", "not_found"})
 
 
 # What the service raises for each reason create_refusal gives.
@@ -349,7 +349,7 @@ def _lock(secret: ApiSecret, *, refusal: type[ServiceError] = ServiceError) -> A
         .first()
     )
     if locked is None:
-        raise refusal("gone", "This API secret no longer exists.")
+        raise refusal("not_found", "This API secret no longer exists.")
     return locked
 
 

@@ -81,7 +81,6 @@ TITLES: dict[str, str] = {
     "limit_reached": "Limit reached",
     "sandbox": "Not for a sandbox",
     "already_rolled": "API secret already rolled",
-    "gone": "No longer exists",
     "support_request_open": "Support request already open",
     "gateway_busy": "Gateway busy",
     "idempotency_key_reused": "Idempotency key reused",
@@ -117,6 +116,11 @@ CUSTOMER_ONLY_CODES = frozenset(
         "call_mismatch",
         "disabled_secret",
         "test_secret_required",
+        # Refusals of API secrets, webhook endpoints and support requests.
+        "limit_reached",
+        "sandbox",
+        "already_rolled",
+        "support_request_open",
     }
 )
 # Every code an answer can carry, per API (each schema's list of known codes): a new code needs
@@ -164,7 +168,6 @@ SERVICE_ERROR_STATUSES: dict[str, int] = {
     "limit_reached": 400,
     "api_access_disabled": 403,
     "not_found": 404,
-    "gone": 404,
     "user_not_found": 404,
     "not_a_member": 409,
     "member_unavailable": 409,
