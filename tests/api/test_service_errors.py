@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,3 +168,14 @@ def test_add_refusal_puts_input_errors_on_their_fields_and_refusals_above_the_fo
     add_refusal(form, refusal)
     assert not form.is_valid()
     assert form.errors == errors
+
+
+@pytest.mark.django_db
+def test_an_acks_unknown_result_is_input_on_its_field_not_a_refusal(world):
+    from devices.services import command_ack
+
+    with pytest.raises(ValidationError) as caught:
+        command_ack(device=world["front"], command_id=uuid.uuid4(), result="opened")
+    assert caught.value.message_dict == {"result": ["Must be 'executed' or 'failed'."]}
+    body = json.loads(problem_response_for(caught.value).content)
+    assert (body["code"], body["errors"]) == ("invalid_request", caught.value.message_dict)
