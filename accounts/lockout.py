@@ -63,7 +63,7 @@ def lock(request: HttpRequest, *, email: str, waits: dict[str, float]) -> None:
 _seen_until: dict[str, float] = {}
 
 
-def forget_seen() -> None:
+def reset_for_tests() -> None:
     """Drop this process's memory of lockouts (tests clear the cache between them)."""
     _seen_until.clear()
 

@@ -122,8 +122,10 @@ def flush_usage() -> None:
         _usage_flushed[secret_id] = time.monotonic()
 
 
-def clear_cache() -> None:
-    cache.clear()
+def reset_for_tests() -> None:
+    """Forget what this process knows of secrets (its cache) and the counts not yet written,
+    as a new process would."""
+    cache.reset_for_tests()
     _usage.clear()
     _refused.clear()
     _usage_flushed.clear()

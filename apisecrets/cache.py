@@ -45,5 +45,6 @@ def forget(secret_id: Any) -> None:
             _entries.pop(key, None)
 
 
-def clear() -> None:
+def reset_for_tests() -> None:
+    """Start empty, as a new process does."""
     _entries.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -17,15 +16,13 @@ from rest_framework.fields import DateTimeField
 from apisecrets import cache, tokens
 from apisecrets.models import (
     DEFAULT_PERMISSIONS,
-    MAX_PER_TENANT,
-    MAX_TEST_PER_TENANT,
     PERMISSIONS,
     ROLL_OVERLAPS,
     ApiSecret,
     ApiSecretUsage,
-    places_used,
     secrets_of,
 )
+from apisecrets.selectors import ACCESS_DISABLED_MESSAGE, create_refusal
 from apisecrets.validators import (
     check_validity_days,
     clean_allowed_addresses,
@@ -34,6 +31,7 @@ from apisecrets.validators import (
     name_look_alike_key,
 )
 from audit.services import Actor, record
+from cybergate.errors import ServiceError
 from tenants.models import Tenant, User
 from tenants.services import tenant_sandbox
 from webhooks import events
@@ -42,55 +40,20 @@ from webhooks.services import emit
 API_SECRET_PURPOSE = "api_secret"
 
 
-class SecretLimitReached(ValidationError):
-    pass
+class SecretLimitReached(ServiceError):
+    codes = frozenset({"limit_reached"})
 
 
-class ApiAccessDisabled(ValidationError):
-    pass
+class ApiAccessDisabled(ServiceError):
+    codes = frozenset({"api_access_disabled"})
 
 
-ACCESS_DISABLED_MESSAGE = "API access is not enabled for this tenant. Contact support to enable it."
+class CannotRoll(ServiceError):
+    codes = frozenset({"already_rolled", "not_found"})
 
 
-@dataclass(frozen=True)
-class CreateRefusal:
-    """Why a tenant cannot create an API secret now: a stable code and the sentence to show."""
-
-    code: str  # "api_access_disabled" or "limit_reached"
-    message: str
-
-    def error(self) -> ValidationError:
-        kind = ApiAccessDisabled if self.code == "api_access_disabled" else SecretLimitReached
-        return kind(self.message, code=self.code)
-
-
-def create_refusal(
-    tenant: Tenant, secrets: Iterable[ApiSecret] | None = None, *, test: bool = False
-) -> CreateRefusal | None:
-    """Can `tenant` create an API secret (`test`: a test secret) now? None if it can, else why
-    not.
-
-    The one statement of the rule, for the service (under the tenant row's lock), the Create
-    page and the API Access page's buttons and notes. Live and test secrets have places of
-    their own. `secrets`: the tenant's secrets of that kind when the caller has them already
-    (the page's list), else they are read.
-    """
-    if not tenant.api_access_enabled:
-        return CreateRefusal("api_access_disabled", ACCESS_DISABLED_MESSAGE)
-    if secrets is None:
-        secrets = ApiSecret.objects.filter(
-            **({"tenant__sandbox_of": tenant} if test else {"tenant": tenant})
-        ).only("replaced_by")
-    limit = MAX_TEST_PER_TENANT if test else MAX_PER_TENANT
-    if places_used(secrets) >= limit:
-        kind = "test secrets" if test else "API secrets"
-        return CreateRefusal(
-            "limit_reached",
-            f"You have reached the maximum: at most {limit} {kind} per tenant. "
-            "Delete one to create another.",
-        )
-    return None
+# What the service raises for each reason create_refusal gives.
+_CREATE_REFUSED = {"api_access_disabled": ApiAccessDisabled, "limit_reached": SecretLimitReached}
 
 
 def check_name_is_distinct(
@@ -154,13 +117,13 @@ def api_secret_create(
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if locked.is_sandbox:
-            raise ValidationError(
+            raise ServiceError(
+                "sandbox",
                 "A sandbox's secrets are its tenant's test secrets: create one for that tenant.",
-                code="sandbox",
             )
         refusal = create_refusal(locked, test=test)
         if refusal is not None:
-            raise refusal.error()
+            raise _CREATE_REFUSED[refusal.code](refusal.code, refusal.message)
         check_name_is_distinct(locked, name)
         value = tokens.generate_api_secret(test=test)
         now = timezone.now()
@@ -219,10 +182,6 @@ def summary(secret: ApiSecret) -> dict[str, Any]:
     }
 
 
-class CannotRoll(ValidationError):
-    pass
-
-
 def api_secret_roll(
     *,
     secret: ApiSecret,
@@ -256,12 +215,11 @@ def api_secret_roll(
         # The live tenant's row, also for a test secret: its API access governs both kinds.
         locked_tenant = Tenant.objects.select_for_update().get(pk=secret.owner.pk)
         if not locked_tenant.api_access_enabled:
-            raise ApiAccessDisabled(ACCESS_DISABLED_MESSAGE, code="api_access_disabled")
+            raise ApiAccessDisabled("api_access_disabled", ACCESS_DISABLED_MESSAGE)
         old = _lock(secret, refusal=CannotRoll)
         if old.rolled_at is not None:
             raise CannotRoll(
-                "This API secret was already rolled: roll its successor instead.",
-                code="already_rolled",
+                "already_rolled", "This API secret was already rolled: roll its successor instead."
             )
         now = timezone.now()
         earlier = (
@@ -383,7 +341,7 @@ def api_secret_set_addresses(
     return locked
 
 
-def _lock(secret: ApiSecret, *, refusal: type[ValidationError] = ValidationError) -> ApiSecret:
+def _lock(secret: ApiSecret, *, refusal: type[ServiceError] = ServiceError) -> ApiSecret:
     """`secret`'s row, locked until the transaction ends; `refusal` if it was deleted meanwhile."""
     locked = (
         ApiSecret.objects.select_for_update()
@@ -391,7 +349,7 @@ def _lock(secret: ApiSecret, *, refusal: type[ValidationError] = ValidationError
         .first()
     )
     if locked is None:
-        raise refusal("This API secret no longer exists.", code="gone")
+        raise refusal("not_found", "This API secret no longer exists.")
     return locked
 
 
@@ -419,8 +377,8 @@ def api_secret_update(
     with transaction.atomic():
         locked = _lock(secret)
         if locked.rolled_at is not None:
-            raise ValidationError(
-                "This API secret was rolled: edit its successor instead.", code="already_rolled"
+            raise ServiceError(
+                "already_rolled", "This API secret was rolled: edit its successor instead."
             )
         before = {"name": locked.name, "permissions": locked.permissions}
         after = {"name": name, "permissions": permissions}

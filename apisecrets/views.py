@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Lower
@@ -41,6 +40,7 @@ from apisecrets.models import (
     secrets_of,
 )
 from apisecrets.notices import reminder_schedule
+from apisecrets.selectors import create_refusal
 from apisecrets.services import (
     api_secret_create,
     api_secret_delete,
@@ -48,15 +48,15 @@ from apisecrets.services import (
     api_secret_set_addresses,
     api_secret_set_disabled,
     api_secret_update,
-    create_refusal,
 )
 from audit.services import Actor
 from cybergate.clientinfo import client_ip
 from cybergate.compression import exempt as exempt_from_compression
 from cybergate.decorators import tenant_required
+from cybergate.forms import REFUSALS, add_refusal
 from cybergate.requesttypes import PortalRequest
 from tenants.models import Tenant
-from tenants.services import open_support_request
+from tenants.selectors import open_support_request
 
 PAGE_TEMPLATE = "apisecrets/api_access.html"
 # The HTMX event that makes the secrets table fetch itself again after a create or delete.
@@ -193,9 +193,9 @@ def api_secret_new(request: PortalRequest, test: bool = False) -> HttpResponse:
                 ip=client_ip(request),
                 test=test,
             )
-        except ValidationError as exc:
+        except REFUSALS as exc:
             # {"name": ...} lands on the field; the limit and disabled access are non-field.
-            form.add_error(None, exc)
+            add_refusal(form, exc)
         else:
             _remember_submit(request, token, secret, value)
             return _secret_created_response(request, secret, value)
@@ -313,8 +313,8 @@ def api_secret_roll_view(request: PortalRequest, secret_id) -> HttpResponse:
                 created_by=request.user,
                 ip=client_ip(request),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except REFUSALS as exc:
+            add_refusal(form, exc)
         else:
             _remember_submit(request, token, new, value)
             return _secret_created_response(request, new, value)
@@ -468,8 +468,8 @@ def api_secret_addresses(request: PortalRequest, secret_id) -> HttpResponse:
                 allowed_addresses=form.cleaned_data["allowed_addresses"],
                 ip=client_ip(request),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except REFUSALS as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, "Allowed addresses saved. They apply within a second.")
             return redirect("api_secret_detail", secret_id=secret.pk)
@@ -492,8 +492,8 @@ def api_secret_edit(request: PortalRequest, secret_id) -> HttpResponse:
                 permissions=form.cleaned_data["permissions"],
                 ip=client_ip(request),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except REFUSALS as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, "Name and permissions saved. They apply within a second.")
             return redirect("api_secret_detail", secret_id=secret.pk)

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
+
+from cybergate.errors import ServiceError
+
 if TYPE_CHECKING:
     from django.forms import BaseForm
 
     _FormBase = BaseForm  # the mixin's attributes and super() calls are a form's
 else:
     _FormBase = object
+
+# What a service refuses with: input errors (ValidationError) and refusals of the state.
+REFUSALS = (ValidationError, ServiceError)
+
+
+def add_refusal(form: BaseForm, refusal: ValidationError | ServiceError) -> None:
+    """Show on `form` why a service said no: input errors on their fields ({"name": …}), a
+    refusal of the state (a limit, a secret rolled meanwhile) above the form."""
+    if isinstance(refusal, ServiceError):
+        refusal = ValidationError(refusal.message, code=refusal.code)
+    form.add_error(None, refusal)
 
 
 class DescribedErrorsMixin(_FormBase):

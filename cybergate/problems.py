@@ -78,6 +78,10 @@ TITLES: dict[str, str] = {
     "user_busy": "Teams user busy",
     "member_unavailable": "Member unavailable",
     "service_unavailable": "Service unavailable",
+    "limit_reached": "Limit reached",
+    "sandbox": "Not for a sandbox",
+    "already_rolled": "API secret already rolled",
+    "support_request_open": "Support request already open",
     "gateway_busy": "Gateway busy",
     "idempotency_key_reused": "Idempotency key reused",
     "call_mismatch": "Not the active call",
@@ -112,6 +116,11 @@ CUSTOMER_ONLY_CODES = frozenset(
         "call_mismatch",
         "disabled_secret",
         "test_secret_required",
+        # Refusals of API secrets, webhook endpoints and support requests.
+        "limit_reached",
+        "sandbox",
+        "already_rolled",
+        "support_request_open",
     }
 )
 # Every code an answer can carry, per API (each schema's list of known codes): a new code needs
@@ -154,8 +163,10 @@ _STATUS_CODES: dict[int, str] = {
 
 # The HTTP status of each code a service refuses with (cybergate.errors.ServiceError). The one
 # place a domain error meets HTTP; a code not listed is a conflict with the current state: 409.
+# A 400 refusal is answered as invalid input (see problem_response_for).
 SERVICE_ERROR_STATUSES: dict[str, int] = {
-    "invalid_request": 400,
+    "limit_reached": 400,
+    "api_access_disabled": 403,
     "not_found": 404,
     "user_not_found": 404,
     "not_a_member": 409,
@@ -169,6 +180,9 @@ SERVICE_ERROR_STATUSES: dict[str, int] = {
     "already_acknowledged": 409,
     "idempotency_key_reused": 422,
     "test_secret_required": 403,
+    "sandbox": 409,
+    "already_rolled": 409,
+    "support_request_open": 409,
 }
 
 
@@ -342,7 +356,13 @@ def problem_response_for(exc: ServiceError | DjangoValidationError | Problem) ->
     """The answer for a domain error (ServiceError, Django's ValidationError) or a Problem.
     Shared by `exception_handler` and views outside DRF (the gateway's long-poll)."""
     if isinstance(exc, ServiceError):
-        return problem_response(service_error_status(exc.code), exc.code, exc.message)
+        status = service_error_status(exc.code)
+        if status == 400:
+            # The request cannot be done as sent (a limit): integrators see it as every other
+            # 400, `invalid_request` with the sentence among the errors.
+            exc = DjangoValidationError(exc.message, code=exc.code)
+        else:
+            return problem_response(status, exc.code, exc.message)
     if isinstance(exc, Problem):
         headers = dict(exc.headers)
         auth_header = getattr(exc, "auth_header", None)

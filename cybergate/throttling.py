@@ -81,7 +81,8 @@ _local: dict[str, tuple[int, float]] = {}  # key → (count, expires at), local-
 _batches: dict[str, _Batch] = {}  # scope:ident → batch, shared caches only
 
 
-def reset_local_counters() -> None:
+def reset_for_tests() -> None:
+    """Start with no counts or memos, as a new process does."""
     with _lock:
         _local.clear()
         _batches.clear()

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -51,6 +52,24 @@ LAST_SEEN_GRANULARITY = timedelta(seconds=10)
 class CallError(ServiceError):
     """A rule of calls or door-open commands refused the operation (cybergate/errors.py).
     `replayed`: the stored first answer to an Idempotency-Key, given again."""
+
+    codes = frozenset(
+        {
+            "not_found",
+            "user_not_found",
+            "not_a_member",
+            "member_unavailable",
+            "user_busy",
+            "invalid_call_state",
+            "not_in_active_call",
+            "call_mismatch",
+            "no_door_open_code",
+            "idempotency_key_reused",
+            "not_delivered",
+            "already_acknowledged",
+            "test_secret_required",
+        }
+    )
 
     def __init__(self, code: str, message: str, *, replayed: bool = False) -> None:
         super().__init__(code, message)
@@ -655,7 +674,9 @@ def _announce_settled(command_id: uuid.UUID) -> None:
 def command_ack(*, device: Device, command_id: uuid.UUID | str, result: str) -> DoorOpenCommand:
     """The device reports the outcome. Only the device a command went to can acknowledge it."""
     if result not in (DoorOpenCommand.Status.EXECUTED, DoorOpenCommand.Status.FAILED):
-        raise CallError("invalid_request", "result must be 'executed' or 'failed'.")
+        raise ValidationError(
+            {"result": ValidationError("Must be 'executed' or 'failed'.", code="invalid_choice")}
+        )
     with transaction.atomic():
         command = (
             DoorOpenCommand.objects.select_for_update(of=("self",))

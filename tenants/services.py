@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, record
+from cybergate.errors import ServiceError
 from tenants.models import SupportRequest, Tenant, User
+from tenants.selectors import open_support_request
 from tenants.signals import sandbox_created, tenant_offboarding
 
 
-class SupportRequestAlreadyOpen(ValidationError):
-    pass
+class SupportRequestAlreadyOpen(ServiceError):
+    codes = frozenset({"support_request_open"})
 
 
 ALREADY_OPEN_MESSAGE = "Your request to enable API access is already with support."
-
-
-def open_support_request(tenant: Tenant) -> SupportRequest | None:
-    """The tenant's open support request, if any (support_request_create allows one at a time)."""
-    return tenant.support_requests.filter(status=SupportRequest.Status.OPEN).first()
 
 
 def support_request_create(
@@ -42,7 +38,7 @@ def support_request_create(
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if open_support_request(locked) is not None:
-            raise SupportRequestAlreadyOpen(ALREADY_OPEN_MESSAGE, code="support_request_open")
+            raise SupportRequestAlreadyOpen("support_request_open", ALREADY_OPEN_MESSAGE)
         request = SupportRequest.objects.create(
             tenant=locked,
             requested_by=user,

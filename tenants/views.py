@@ -12,10 +12,10 @@ from cybergate.clientinfo import client_ip
 from cybergate.decorators import tenant_required
 from cybergate.requesttypes import PortalRequest, SignedInRequest
 from tenants.forms import SupportRequestForm, TimeZoneForm
+from tenants.selectors import open_support_request
 from tenants.services import (
     ALREADY_OPEN_MESSAGE,
     SupportRequestAlreadyOpen,
-    open_support_request,
     support_request_create,
     user_set_time_zone,
 )

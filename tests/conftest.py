@@ -9,8 +9,17 @@ from django.conf import settings as django_settings
 from django.test import override_settings
 
 from audit.services import Actor
+from devices.models import Call
 from tenants.models import Tenant, User
-from tests.factories import PASSWORD, make_admin, make_api_secret, make_tenant
+from tests.factories import (
+    PASSWORD,
+    World,
+    make_admin,
+    make_api_secret,
+    make_tenant,
+    make_world,
+    start_answered_call,
+)
 from tests.helpers import bearer_client
 from tests.security.log_lines import security_log_lines  # noqa: F401 - checks every test's lines
 from tests.smtp import smtp_inbox  # noqa: F401 - a fixture for every test that sends mail
@@ -49,6 +58,22 @@ def tenant(db) -> Tenant:
 @pytest.fixture
 def other_tenant(db) -> Tenant:
     return make_tenant("Globex")
+
+
+@pytest.fixture
+def world(tenant) -> World:
+    return make_world(tenant)
+
+
+@pytest.fixture
+def other_world(other_tenant) -> World:
+    return make_world(other_tenant, prefix="o-")
+
+
+@pytest.fixture
+def active_call(world) -> Call:
+    """Anna answered a call from the front door (which has a door-open code)."""
+    return start_answered_call(world["front"], world["reception"], world["anna"])
 
 
 @pytest.fixture
@@ -150,21 +175,30 @@ def other_api_secret_value(other_tenant) -> str:
     return make_api_secret(other_tenant, name="other integration")[1]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_api_secret_cache():
-    """Bearer authentication caches secrets, rate limits count and sign-in lockouts are
-    remembered per process; tests start without that state."""
-    from accounts import lockout
-    from apisecrets import authentication
-    from cybergate import throttling
+# The modules that keep state in the process (memos, local caches, counts not yet written):
+# each has a reset_for_tests(), called around every test (tests/test_process_state.py finds
+# any module-level state a new module adds).
+STATEFUL_MODULES = (
+    "accounts.lockout",
+    "apisecrets.authentication",
+    "apisecrets.cache",
+    "cybergate.throttling",
+    "webhooks.worker",
+)
 
-    authentication.clear_cache()
-    throttling.reset_local_counters()
-    lockout.forget_seen()
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """Every test starts as in a new process: no cached secrets, rate-limit counts, remembered
+    lockouts or TLS context from the test before."""
+    import importlib
+
+    modules = [importlib.import_module(name) for name in STATEFUL_MODULES]
+    for module in modules:
+        module.reset_for_tests()
     yield
-    authentication.clear_cache()
-    throttling.reset_local_counters()
-    lockout.forget_seen()
+    for module in modules:
+        module.reset_for_tests()
 
 
 def needs(condition: bool, reason: str) -> None:

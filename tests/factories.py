@@ -1,8 +1,9 @@
 """Test data, built through the models and services the app itself uses.
 
 One place for what many tests arrange: tenants and their portal logins, Teams users, call groups,
-devices (with credentials), API secrets and call-log entries, and `make_world`, which puts a
-whole tenant together. Fixtures in tests/conftest.py and the folders' conftests call these.
+devices (with credentials), API secrets and call-log entries, `make_world`, which puts a whole
+tenant together, and `start_answered_call`, a Teams user's active call. Fixtures in
+tests/conftest.py and the folders' conftests call these.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils import timezone
 from apisecrets.models import ApiSecret
 from audit.services import Actor
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
-from devices.models import CallLogEntry, Device
+from devices.models import Call, CallLogEntry, Device
 from tenants.models import Tenant, User
 
 PASSWORD = "correct horse battery staple"
@@ -181,3 +182,13 @@ def make_world(
 
         world.credentials = {key: device_credential_rotate(world[key]) for key in ("front", "back")}
     return world
+
+
+def start_answered_call(
+    device: Device, group: CallGroup, user: TeamsUser, *, caller: str = "sip:visitor@example.org"
+) -> Call:
+    """`device` rings `group` and `user` answers: the user's active call, for door-opens."""
+    from devices.services import call_answer, call_start
+
+    call = call_start(device=device, call_group=group, caller=caller)
+    return call_answer(call=call, user=user)

@@ -8,7 +8,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from cybergate import metrics
-        from webhooks import duties, services
+        from webhooks import duties, selectors, services
 
         duties.register("webhooks.purge", every_seconds=3600, run=services.purge_old_messages)
-        metrics.register_webhook_backlog(services.due_backlog)
+        metrics.register_webhook_backlog(selectors.due_backlog)

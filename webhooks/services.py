@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min
 from django.utils import timezone
 
 from audit.services import Actor, record
 from cybergate import metrics
+from cybergate.errors import ServiceError
 from tenants.models import Tenant
 from webhooks import events, keys, ssrf, wakeup
 from webhooks.models import (
@@ -47,8 +47,8 @@ RETENTION = timedelta(days=30)
 MAX_BODY_BYTES = 20_000
 
 
-class EndpointLimitReached(ValidationError):
-    pass
+class EndpointLimitReached(ServiceError):
+    codes = frozenset({"limit_reached"})
 
 
 # --- Endpoints ----------------------------------------------------------------------------
@@ -144,9 +144,9 @@ def endpoint_create(
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if locked.webhook_endpoints.count() >= MAX_ENDPOINTS_PER_TENANT:
             raise EndpointLimitReached(
+                "limit_reached",
                 f"A tenant can have at most {MAX_ENDPOINTS_PER_TENANT} webhook endpoints. "
                 "Delete one first.",
-                code="limit_reached",
             )
         endpoint = Endpoint.objects.create(
             tenant=locked,
@@ -298,16 +298,6 @@ def endpoint_disable(
             locked, actor, action="webhook_endpoint.disabled", ip=ip, reason=locked.disabled_reason
         )
     return locked
-
-
-def due_backlog() -> tuple[int, float]:
-    """(attempts due now, age in seconds of the oldest of them): the metrics' webhook backlog."""
-    now = timezone.now()
-    due = Attempt.objects.filter(status=Attempt.Status.PENDING, due_at__lte=now).aggregate(
-        count=Count("id"), oldest=Min("due_at")
-    )
-    oldest = due["oldest"]
-    return due["count"], (now - oldest).total_seconds() if oldest is not None else 0.0
 
 
 def endpoint_disable_for_failures(endpoint: Endpoint, reason: str) -> None:

@@ -5,7 +5,6 @@ every change (and revealing a secret) asks for a recent sign-in, as on the API A
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from audit.services import Actor
 from cybergate.clientinfo import client_ip
 from cybergate.compression import exempt as exempt_from_compression
 from cybergate.decorators import tenant_required
+from cybergate.forms import REFUSALS, add_refusal
 from cybergate.requesttypes import PortalRequest
 from webhooks import services
 from webhooks.events import EVENT_TYPES
@@ -65,8 +65,8 @@ def webhook_new(request: PortalRequest) -> HttpResponse:
                 created_by=request.user,
                 ip=client_ip(request),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)  # {"url": …} lands on the field; the limit is non-field
+        except REFUSALS as exc:
+            add_refusal(form, exc)  # {"url": …} lands on the field; the limit is non-field
         else:
             return _secret_response(request, endpoint, secret, created=True)
     return render(request, "webhooks/new.html", {"form": form})
@@ -132,8 +132,8 @@ def webhook_edit(request: PortalRequest, endpoint_id) -> HttpResponse:
                 event_types=form.cleaned_data["event_types"],
                 ip=client_ip(request),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except REFUSALS as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, "Endpoint saved.")
             return redirect("webhook_detail", endpoint_id=endpoint.pk)

@@ -167,6 +167,11 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def reset_for_tests() -> None:
+    """The next delivery makes its TLS context anew (from the environment's CA bundle then)."""
+    _tls.cache_clear()
+
+
 def send(message: Message, endpoint: Endpoint) -> Outcome:
     """One HTTP POST to the vetted address of the endpoint; never follows redirects."""
     try:

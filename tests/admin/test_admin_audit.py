@@ -12,14 +12,8 @@ from audit.models import AuditEntry
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from devices.models import Device
 from tenants.models import User
-from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(tenant) -> dict:
-    return make_world(tenant)
 
 
 def device_form(device: Device, **changes) -> dict:

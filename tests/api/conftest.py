@@ -1,37 +1,9 @@
-"""Domain data for the customer API tests: the tenants' worlds (tests/factories.py) and calls."""
+"""Collection of the customer API tests (the worlds and calls they use: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-
-import pytest
-
-from callgroups.models import CallGroup, TeamsUser
-from devices.models import Call, Device
-from devices.services import call_answer, call_start
-from tests.factories import World, make_world
-
-
-@pytest.fixture
-def world(tenant) -> World:
-    return make_world(tenant)
-
-
-@pytest.fixture
-def other_world(other_tenant) -> World:
-    return make_world(other_tenant, prefix="o-")
-
-
-def start_answered_call(device: Device, group: CallGroup, user: TeamsUser) -> Call:
-    call = call_start(device=device, call_group=group, caller="sip:visitor@example.org")
-    return call_answer(call=call, user=user)
-
-
-@pytest.fixture
-def active_call(world) -> Call:
-    """Anna answered a call from the front door (which has a door-open code)."""
-    return start_answered_call(world["front"], world["reception"], world["anna"])
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -7,8 +7,7 @@ import httpx
 import pytest
 
 from devices.services import call_end, call_start
-from tests.api.conftest import start_answered_call
-from tests.factories import make_api_secret
+from tests.factories import make_api_secret, start_answered_call
 from tests.helpers import assert_problem, bearer, bearer_client
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from devices.models import Call, CallLogEntry, DoorOpenCommand
 from devices.services import call_end, device_credential_rotate
-from tests.api.conftest import start_answered_call
+from tests.factories import start_answered_call
 
 pytestmark = pytest.mark.django_db
 

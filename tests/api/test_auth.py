@@ -152,13 +152,13 @@ def test_last_use_is_written_at_most_once_a_minute_across_processes(
     with django_assert_num_queries(0):
         api_client.get(VERSION)
     # A "fresh process" (empty cache) loads the secret and sees the recent use: no write.
-    authentication.clear_cache()
+    authentication.reset_for_tests()
     with django_assert_num_queries(1):
         api_client.get(VERSION)
     assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at == first
     # A minute later the next request writes again (one conditional UPDATE).
     ApiSecret.objects.filter(pk=api_secret.pk).update(last_used_at=first - timedelta(seconds=61))
-    authentication.clear_cache()
+    authentication.reset_for_tests()
     assert api_client.get(VERSION).status_code == 200
     assert ApiSecret.objects.get(pk=api_secret.pk).last_used_at > first
 
@@ -184,7 +184,7 @@ def test_secret_hashed_with_a_retired_pepper_works_and_is_rehashed(tenant, setti
     assert bearer_client(value).get(VERSION).status_code == 200
     assert ApiSecret.objects.get(pk=secret.pk).hashed_value == hash_api_secret(value)
     settings.SECRET_PEPPER_OLD = []
-    authentication.clear_cache()
+    authentication.reset_for_tests()
     assert bearer_client(value).get(VERSION).status_code == 200
 
 
@@ -270,7 +270,7 @@ def test_success_is_shared_between_processes_through_the_cache(
     assert good.get(VERSION).status_code == 200
     _exhaust_failure_limit(settings)
     throttling._recent.clear()  # another process has not seen this secret succeed
-    authentication.clear_cache()
+    authentication.reset_for_tests()
     assert good.get(VERSION).status_code == 200
     with django_assert_num_queries(0):
         assert _code(bearer_client(other_api_secret_value).get(VERSION)) == "auth_rate_limited"

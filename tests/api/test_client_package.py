@@ -26,8 +26,7 @@ from django.test import Client
 from cybergate.problems import problem_body
 from devices.models import CallLogEntry, DoorOpenCommand
 from devices.services import call_end
-from tests.api.conftest import start_answered_call
-from tests.factories import make_api_secret, make_world
+from tests.factories import make_api_secret, make_world, start_answered_call
 
 CLIENT_DIR = Path(settings.BASE_DIR) / "clients" / "python"
 sys.path.insert(0, str(CLIENT_DIR))

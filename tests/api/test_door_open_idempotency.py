@@ -12,9 +12,8 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from devices.models import DoorOpenCommand, IdempotencyKey
 from devices.services import call_end, command_ack, commands_claim
-from tests.api.conftest import start_answered_call
 from tests.conftest import needs
-from tests.factories import make_api_secret
+from tests.factories import make_api_secret, start_answered_call
 from tests.helpers import assert_problem, at_once, bearer_client
 
 pytestmark = pytest.mark.django_db

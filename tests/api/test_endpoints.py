@@ -10,7 +10,7 @@ from django.test import Client
 from audit.models import AuditEntry
 from callgroups.models import CallGroup, CallGroupMember
 from devices.models import DoorOpenCommand
-from tests.api.conftest import start_answered_call
+from tests.factories import start_answered_call
 from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db

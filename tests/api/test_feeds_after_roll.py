@@ -15,10 +15,9 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_roll
 from audit.services import Actor, record
 from devices.services import call_end
-from tests.api.conftest import start_answered_call
 from tests.api.test_new_entries import AUDIT, CALL_LOG, _in_thread, ack, actions, add_audit
 from tests.conftest import needs
-from tests.factories import make_api_secret
+from tests.factories import make_api_secret, start_answered_call
 from tests.helpers import assert_problem, bearer, bearer_client
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,7 @@ from django.test import Client
 from audit.services import Actor, record
 from devices.models import DoorOpenCommand
 from devices.services import call_end
-from tests.api.conftest import start_answered_call
-from tests.factories import make_api_secret, make_world
+from tests.factories import make_api_secret, make_world, start_answered_call
 
 pytestmark = pytest.mark.slow
 

@@ -21,9 +21,8 @@ from apisecrets.services import api_secret_delete
 from audit.services import Actor
 from devices.services import door_open_request
 from tenants.models import Tenant
-from tests.api.conftest import start_answered_call
 from tests.conftest import needs
-from tests.factories import make_api_secret, make_world
+from tests.factories import make_api_secret, make_world, start_answered_call
 from tests.helpers import assert_problem, bearer
 
 pytestmark = pytest.mark.slow

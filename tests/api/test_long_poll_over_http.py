@@ -25,8 +25,7 @@ from audit.services import Actor, record
 from devices import services
 from devices.models import DoorOpenCommand
 from devices.services import call_end, door_open_request
-from tests.api.conftest import start_answered_call
-from tests.factories import make_api_secret, make_world
+from tests.factories import make_api_secret, make_world, start_answered_call
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
 from tests.helpers import assert_problem, bearer
 

@@ -20,7 +20,7 @@ from audit.services import Actor
 from callgroups.models import CallGroupMember
 from devices import services
 from devices.models import Call, CallLogEntry, DoorOpenCommand
-from tests.factories import make_call_group, make_device, make_teams_user
+from tests.factories import make_call_group, make_device, make_teams_user, start_answered_call
 from tests.helpers import assert_problem, bearer_client
 
 TOO_BIG = 2_621_440 + 1  # one byte over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB)
@@ -42,8 +42,7 @@ def endpoints(tenant, api_client) -> dict[str, Endpoint]:
     group = make_call_group(tenant, "Reception", anna, ben)
     device, credential = make_device(tenant, "Main entrance")
     device_client = bearer_client(credential)
-    active = services.call_start(device=device, call_group=group, caller="sip:a@street.example")
-    services.call_answer(call=active, user=anna)
+    start_answered_call(device, group, anna, caller="sip:a@street.example")
     services.door_open_request(user=anna, actor=Actor.system())
     (command,) = services.commands_claim(device=device)  # delivered: an ack would change it
     ringing = services.call_start(device=device, call_group=group, caller="sip:b@street.example")

@@ -17,9 +17,8 @@ from cybergate.feeds import decode_cursor, encode_cursor
 from cybergate.problems import Problem
 from devices.api import CALL_LOG_FEED
 from devices.services import call_end
-from tests.api.conftest import start_answered_call
 from tests.conftest import needs
-from tests.factories import make_api_secret
+from tests.factories import make_api_secret, start_answered_call
 from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,7 @@ import pytest
 from apisecrets.models import ApiSecret
 from devices.models import Device
 from devices.services import call_end
-from tests.api.conftest import start_answered_call
-from tests.factories import make_world
+from tests.factories import make_world, start_answered_call
 from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db

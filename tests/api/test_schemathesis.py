@@ -28,8 +28,7 @@ from apisecrets.models import PERMISSIONS
 from audit.services import Actor
 from callgroups.models import CallGroup, CallGroupMember
 from devices.models import DoorOpenCommand
-from tests.api.conftest import start_answered_call
-from tests.factories import make_api_secret, make_world
+from tests.factories import make_api_secret, make_world, start_answered_call
 from tests.helpers import bearer as bearer_header
 from webhooks.models import Attempt, Endpoint, Message
 from webhooks.services import endpoint_create

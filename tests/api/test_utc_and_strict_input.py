@@ -12,8 +12,7 @@ from audit.services import Actor, record
 from callgroups.models import CallGroupMember
 from devices.models import Call
 from devices.services import call_end
-from tests.api.conftest import start_answered_call
-from tests.factories import make_device
+from tests.factories import make_device, start_answered_call
 from tests.helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +80,7 @@ def test_days_left_counts_utc_days(berlin, api_client, api_secret):
     ApiSecret.objects.filter(pk=api_secret.pk).update(expires_at=expires)
     from apisecrets import authentication
 
-    authentication.clear_cache()
+    authentication.reset_for_tests()
     assert api_client.get("/api/v1/tenant").json()["secret"]["days_left"] == 10
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from audit.services import Actor
 from devices.services import door_open_request
-from tests.api.conftest import start_answered_call
+from tests.factories import start_answered_call
 from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db

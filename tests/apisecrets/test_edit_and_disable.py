@@ -280,7 +280,7 @@ def test_secret_page_says_to_roll_an_expiring_secret(admin_client, tenant):
 def test_requests_with_a_disabled_secret_are_charted_as_refused(tenant, actor):
     secret, value = make_api_secret(tenant, "Door app")
     api_secret_set_disabled(secret=secret, actor=actor, disabled=True)
-    authentication.cache.clear()
+    authentication.cache.reset_for_tests()
     for _ in range(2):
         bearer_client(value).get(VERSION)
     authentication.flush_usage()

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from apisecrets.forms import ApiSecretCreateForm
 from apisecrets.models import FORBIDDEN_NAME_CHARACTERS, ApiSecret
+from apisecrets.selectors import create_refusal
 from apisecrets.services import (
     ApiAccessDisabled,
     SecretLimitReached,
     api_secret_create,
     api_secret_delete,
-    create_refusal,
     hash_api_secret,
 )
 from audit.models import AuditEntry
@@ -149,7 +149,7 @@ def test_create_refusal_is_the_reason_the_service_gives(tenant, actor):
     assert refusal.code == "limit_reached"
     with pytest.raises(SecretLimitReached) as excinfo:
         create(tenant, actor, name="secret 4")
-    assert (excinfo.value.code, excinfo.value.messages) == (refusal.code, [refusal.message])
+    assert (excinfo.value.code, excinfo.value.message) == (refusal.code, refusal.message)
 
     tenant.api_access_enabled = False
     tenant.save()
@@ -157,7 +157,7 @@ def test_create_refusal_is_the_reason_the_service_gives(tenant, actor):
     assert refusal.code == "api_access_disabled"
     with pytest.raises(ApiAccessDisabled) as excinfo:
         create(tenant, actor, name="secret 4")
-    assert (excinfo.value.code, excinfo.value.messages) == (refusal.code, [refusal.message])
+    assert (excinfo.value.code, excinfo.value.message) == (refusal.code, refusal.message)
 
 
 def test_only_a_keyed_hash_and_a_display_prefix_are_stored(tenant, actor):

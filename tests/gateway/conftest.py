@@ -18,7 +18,7 @@ from callgroups.models import CallGroup, TeamsUser
 from devices import services
 from devices.models import Call, Device
 from gateway import wakeup
-from tests.factories import make_call_group, make_device, make_teams_user
+from tests.factories import make_call_group, make_device, make_teams_user, start_answered_call
 from tests.helpers import bearer_client
 
 
@@ -108,8 +108,7 @@ def other_tenant_gateway(other_tenant) -> Gateway:
 
 @pytest.fixture
 def active_call(device, call_group, member) -> Call:
-    call = services.call_start(device=device, call_group=call_group, caller="sip:visitor@x")
-    return services.call_answer(call=call, user=member)
+    return start_answered_call(device, call_group, member, caller="sip:visitor@x")
 
 
 def request_door_open(user: TeamsUser):

@@ -13,7 +13,13 @@ from apisecrets import tokens
 from audit.services import Actor
 from devices import services
 from devices.models import Call, DoorOpenCommand
-from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
+from tests.factories import (
+    make_api_secret,
+    make_call_group,
+    make_device,
+    make_teams_user,
+    start_answered_call,
+)
 from tests.helpers import assert_problem, bearer_client
 
 pytestmark = pytest.mark.django_db
@@ -40,9 +46,7 @@ def scene(tenant) -> dict:
     anna = make_teams_user(tenant, f"anna-{tenant.pk.hex[:6]}@example.com")
     group = make_call_group(tenant, "Reception", anna)
     device, credential = make_device(tenant, "Front")
-    call = services.call_answer(
-        call=services.call_start(device=device, call_group=group, caller="v"), user=anna
-    )
+    call = start_answered_call(device, group, anna, caller="v")
     command = services.door_open_request(user=anna, actor=Actor.system())
     assert services.commands_claim(device=device) == [command]
     return {

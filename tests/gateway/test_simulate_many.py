@@ -10,8 +10,13 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from devices import services
-from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
+from tests.factories import (
+    make_api_secret,
+    make_call_group,
+    make_device,
+    make_teams_user,
+    start_answered_call,
+)
 from tests.gateway.servers import base_environment, database_url, start_server
 from tests.gateway.test_demo_on_sqlite import read_until, simulator
 from tests.helpers import bearer
@@ -24,9 +29,7 @@ def test_many_simulated_devices_poll_from_one_process_and_the_right_one_opens(te
     group = make_call_group(tenant, "Reception", anna)
     devices = [make_device(tenant, f"Door {n}") for n in range(5)]
     front, _ = devices[2]
-    services.call_answer(
-        call=services.call_start(device=front, call_group=group, caller="sip:visitor"), user=anna
-    )
+    start_answered_call(front, group, anna, caller="sip:visitor")
     _, api_secret = make_api_secret(tenant)
     credentials = tmp_path / "devices.txt"
     lines = ["# door stations", *(credential for _, credential in devices), ""]

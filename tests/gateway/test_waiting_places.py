@@ -23,7 +23,13 @@ from django.conf import settings
 from devices import services
 from devices.models import DoorOpenCommand
 from tests.conftest import needs
-from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
+from tests.factories import (
+    make_api_secret,
+    make_call_group,
+    make_device,
+    make_teams_user,
+    start_answered_call,
+)
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
 from tests.helpers import assert_problem, bearer
 
@@ -97,8 +103,7 @@ def answered_call(tenant, name: str):
     user = make_teams_user(tenant, f"{name.lower()}@acme.example")
     group = make_call_group(tenant, f"{name} group", user)
     device, credential = make_device(tenant, name)
-    call = services.call_start(device=device, call_group=group, caller="sip:visitor@street")
-    services.call_answer(call=call, user=user)
+    start_answered_call(device, group, user, caller="sip:visitor@street")
     return user, device, credential
 
 

@@ -69,7 +69,7 @@ def test_test_secret_sees_the_sandbox_not_the_live_tenant(world, test_secret_val
 
 
 def test_test_secret_reads_no_live_calls_or_audit(world, test_secret_value):
-    from tests.api.conftest import start_answered_call
+    from tests.factories import start_answered_call
 
     live_call = start_answered_call(world["front"], world["reception"], world["anna"])
     from devices.services import call_end
@@ -185,7 +185,7 @@ def test_live_secret_cannot_use_the_test_endpoints(world, test_secret_value, san
 
 
 def test_test_secret_cannot_end_a_live_call(world, test_secret_value):
-    from tests.api.conftest import start_answered_call
+    from tests.factories import start_answered_call
 
     live_call = start_answered_call(world["front"], world["reception"], world["anna"])
     client = bearer_client(test_secret_value)

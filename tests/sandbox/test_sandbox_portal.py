@@ -111,7 +111,7 @@ def test_test_secret_stops_when_live_api_access_is_off(tenant, actor):
     Tenant.objects.filter(pk=tenant.pk).update(api_access_enabled=False)
     from apisecrets import authentication
 
-    authentication.clear_cache()
+    authentication.reset_for_tests()
     assert_problem(client.get("/api/v1/version"), 403, "api_access_disabled")
 
 
@@ -136,13 +136,16 @@ def test_create_api_secret_command_makes_a_test_secret(tenant):
 
 def test_no_secret_is_made_in_a_sandbox_itself(tenant, actor):
     import pytest
-    from django.core.exceptions import ValidationError
+
+    from cybergate.errors import ServiceError
 
     secret, _ = make_api_secret(tenant, "sandbox app", actor=actor, test=True)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ServiceError) as caught:
         make_api_secret(secret.tenant, "inside", actor=actor)
-    with pytest.raises(ValidationError):
+    assert caught.value.code == "sandbox"
+    with pytest.raises(ServiceError) as caught:
         make_api_secret(secret.tenant, "inside", actor=actor, test=True)
+    assert caught.value.code == "sandbox"
     assert ApiSecret.objects.count() == 1
 
 

@@ -294,9 +294,11 @@ def test_a_test_event_goes_to_its_endpoint_whatever_it_subscribes_to(tenant, act
 def test_at_most_ten_endpoints_and_bad_input_changes_nothing(tenant, actor):
     from django.core.exceptions import ValidationError
 
+    from webhooks.services import EndpointLimitReached
+
     for i in range(10):
         _endpoint(tenant, actor, f"https://hooks.example.com/{i}")
-    with pytest.raises(ValidationError, match="at most 10"):
+    with pytest.raises(EndpointLimitReached, match="at most 10"):
         _endpoint(tenant, actor, "https://hooks.example.com/11")
     for url, field in [
         ("ftp://hooks.example.com/", "url"),
@@ -340,9 +342,8 @@ def test_messages_older_than_30_days_are_purged(tenant, actor, receiver):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_never_pass_ten_endpoints(tenant, actor):
-    from django.core.exceptions import ValidationError
-
     from tests.helpers import at_once
+    from webhooks.services import EndpointLimitReached
 
     for i in range(9):
         _endpoint(tenant, actor, f"https://hooks.example.com/{i}")
@@ -350,7 +351,7 @@ def test_concurrent_creates_never_pass_ten_endpoints(tenant, actor):
     def create(index: int) -> str:
         try:
             _endpoint(tenant, actor, f"https://hooks.example.com/racer-{index}")
-        except ValidationError:
+        except EndpointLimitReached:
             return "limit"
         return "created"
 

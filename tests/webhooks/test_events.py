@@ -26,7 +26,7 @@ from devices.services import (
     commands_claim,
     door_open_request,
 )
-from tests.factories import make_world
+from tests.factories import make_world, start_answered_call
 from tests.helpers import bearer_client
 from tests.webhooks.helpers import drain
 from webhooks import services
@@ -51,8 +51,9 @@ def _events(receiver, secret) -> list[dict]:
 
 def test_a_call_with_a_door_opening_raises_its_events_with_api_shaped_data(world, receiver):
     api = bearer_client(world.secrets["integration"][1])
-    call = call_start(device=world["front"], call_group=world["reception"], caller="sip:visitor@x")
-    call_answer(call=call, user=world["anna"])
+    call = start_answered_call(
+        world["front"], world["reception"], world["anna"], caller="sip:visitor@x"
+    )
     active = api.get(f"/api/v1/active-calls/{world['anna'].upn}").json()
     command = door_open_request(user=world["anna"], actor=Actor.system())
     commands_claim(device=world["front"])
@@ -80,8 +81,7 @@ def test_a_call_with_a_door_opening_raises_its_events_with_api_shaped_data(world
 
 
 def test_a_failed_door_opening_and_one_expired_by_the_call_ending(world, receiver):
-    call = call_start(device=world["front"], call_group=world["reception"], caller="")
-    call_answer(call=call, user=world["anna"])
+    call = start_answered_call(world["front"], world["reception"], world["anna"], caller="")
     failed = door_open_request(user=world["anna"], actor=Actor.system())
     commands_claim(device=world["front"])
     command_ack(device=world["front"], command_id=failed.id, result="failed")
@@ -96,8 +96,7 @@ def test_a_failed_door_opening_and_one_expired_by_the_call_ending(world, receive
 
 
 def test_a_door_opening_that_ran_out_of_time_is_announced_once(world, receiver):
-    call = call_start(device=world["front"], call_group=world["reception"], caller="")
-    call_answer(call=call, user=world["anna"])
+    start_answered_call(world["front"], world["reception"], world["anna"], caller="")
     command = door_open_request(user=world["anna"], actor=Actor.system())
     DoorOpenCommand.objects.filter(pk=command.pk).update(
         expires_at=timezone.now() - timedelta(seconds=1)

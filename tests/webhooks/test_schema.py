@@ -16,14 +16,12 @@ from audit.services import Actor
 from callgroups.models import CallGroupMember
 from callgroups.services import call_group_member_set_availability
 from devices.services import (
-    call_answer,
     call_end,
-    call_start,
     command_ack,
     commands_claim,
     door_open_request,
 )
-from tests.factories import make_world
+from tests.factories import make_world, start_answered_call
 from webhooks import services
 from webhooks.events import EVENT_TYPES
 from webhooks.models import Message
@@ -77,8 +75,7 @@ def _json_schema(node):
 def _every_event(world) -> None:
     """One of each event type, through the code paths that raise them."""
     actor = Actor.system()
-    call = call_start(device=world["front"], call_group=world["reception"], caller="sip:v@x")
-    call_answer(call=call, user=world["anna"])
+    call = start_answered_call(world["front"], world["reception"], world["anna"], caller="sip:v@x")
     executed = door_open_request(user=world["anna"], actor=actor)
     commands_claim(device=world["front"])
     command_ack(device=world["front"], command_id=executed.id, result="executed")

@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from audit.services import Actor
 from tests.webhooks.helpers import drain
-from webhooks import services, worker
+from webhooks import services
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,7 @@ def tls_receiver(receiver, tmp_path, monkeypatch):
     receiver.sni = names
     # The deliveries trust this certificate as they would a public CA's (SSL_CERT_FILE).
     monkeypatch.setenv("SSL_CERT_FILE", cert)
-    worker._tls.cache_clear()
     yield receiver
-    worker._tls.cache_clear()
 
 
 def test_https_goes_to_the_vetted_address_with_the_name_for_sni_and_the_certificate(

@@ -15,6 +15,7 @@ from apisecrets.models import DEFAULT_PERMISSIONS, PERMISSIONS, VALIDITY_DEFAULT
 from apisecrets.services import api_secret_create
 from audit.models import AuditEntry
 from audit.services import Actor
+from cybergate.errors import ServiceError
 from tenants.models import Tenant
 
 
@@ -80,6 +81,8 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
         kind = "Test secret" if test else "API secret"
         self.stderr.write(
             f"{kind} {secret.name!r} for {target.name}, valid until "

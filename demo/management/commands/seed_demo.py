@@ -23,6 +23,7 @@ from apisecrets.services import api_secret_create, api_secret_delete
 from audit.models import AuditEntry
 from audit.services import Actor
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from cybergate.errors import ServiceError
 from devices.models import Device
 from devices.services import device_credential_rotate
 from tenants.models import Tenant, User
@@ -207,8 +208,11 @@ class Command(BaseCommand):
             secret, value = api_secret_create(
                 tenant=tenant, actor=actor, name=API_SECRET_NAME, validity_days=API_SECRET_DAYS
             )
-        except ValidationError as exc:
+        except ServiceError as exc:
             # The tenant's admin may have filled all 4 places; the rest of the demo still loads.
+            self.stderr.write(f"No demo API secret issued: {exc.message}")
+            return None, None
+        except ValidationError as exc:  # a name like one of the admin's own secrets
             self.stderr.write(f"No demo API secret issued: {' '.join(exc.messages)}")
             return None, None
         return value, secret.prefix
