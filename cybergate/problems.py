@@ -116,17 +116,21 @@ CUSTOMER_ONLY_CODES = frozenset(
         "call_mismatch",
         "disabled_secret",
         "test_secret_required",
-        # Refusals of API secrets, webhook endpoints and support requests.
-        "limit_reached",
-        "sandbox",
-        "already_rolled",
-        "support_request_open",
     }
+)
+# The portal's refusals (API secrets, webhook endpoints, support requests): shown on its forms, in
+# neither API's list of codes (the webhook API answers a full endpoint list as invalid_request).
+PORTAL_ONLY_CODES = frozenset(
+    {"limit_reached", "sandbox", "already_rolled", "support_request_open"}
 )
 # Every code an answer can carry, per API (each schema's list of known codes): a new code needs
 # its title above. Clients must accept codes not listed (the schema's compatibility policy).
-CUSTOMER_PROBLEM_CODES = [code for code in TITLES if code not in GATEWAY_ONLY_CODES]
-GATEWAY_PROBLEM_CODES = [code for code in TITLES if code not in CUSTOMER_ONLY_CODES]
+CUSTOMER_PROBLEM_CODES = [
+    code for code in TITLES if code not in GATEWAY_ONLY_CODES | PORTAL_ONLY_CODES
+]
+GATEWAY_PROBLEM_CODES = [
+    code for code in TITLES if code not in CUSTOMER_ONLY_CODES | PORTAL_ONLY_CODES
+]
 
 # Input quoted back in an answer (a value in "... is not a valid choice.", an unknown field's
 # name) is cut to a short excerpt: a 2 MB value must not come back whole.

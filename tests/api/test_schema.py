@@ -15,6 +15,7 @@ from cybergate.problems import (
     CUSTOMER_PROBLEM_CODES,
     GATEWAY_ONLY_CODES,
     GATEWAY_PROBLEM_CODES,
+    PORTAL_ONLY_CODES,
     TITLES,
 )
 
@@ -144,8 +145,10 @@ def test_every_action_and_code_in_the_code_base_is_in_its_enum():
     assert codes and codes <= set(TITLES), codes - set(TITLES)
 
 
-def test_every_code_belongs_to_at_least_one_api():
-    assert set(CUSTOMER_PROBLEM_CODES) | set(GATEWAY_PROBLEM_CODES) == set(TITLES)
+def test_every_code_belongs_to_at_least_one_api_or_the_portal():
+    apis = set(CUSTOMER_PROBLEM_CODES) | set(GATEWAY_PROBLEM_CODES)
+    assert apis | PORTAL_ONLY_CODES == set(TITLES)
+    assert not apis & PORTAL_ONLY_CODES
     assert {"gateway_busy", "invalid_credentials", "not_delivered"} <= GATEWAY_ONLY_CODES
     assert {"invalid_cursor", "insufficient_permission", "call_mismatch"} <= CUSTOMER_ONLY_CODES
 

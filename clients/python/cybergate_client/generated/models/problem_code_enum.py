@@ -2,7 +2,6 @@ from enum import StrEnum
 
 
 class ProblemCodeEnum(StrEnum):
-    ALREADY_ROLLED = "already_rolled"
     API_ACCESS_DISABLED = "api_access_disabled"
     AUTH_RATE_LIMITED = "auth_rate_limited"
     CALL_MISMATCH = "call_mismatch"
@@ -16,7 +15,6 @@ class ProblemCodeEnum(StrEnum):
     INVALID_REQUEST = "invalid_request"
     INVALID_SECRET = "invalid_secret"
     IP_NOT_ALLOWED = "ip_not_allowed"
-    LIMIT_REACHED = "limit_reached"
     MEMBER_UNAVAILABLE = "member_unavailable"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     MISSING_CREDENTIALS = "missing_credentials"
@@ -28,10 +26,8 @@ class ProblemCodeEnum(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     PERMISSION_DENIED = "permission_denied"
     RATE_LIMITED = "rate_limited"
-    SANDBOX = "sandbox"
     SERVER_ERROR = "server_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
-    SUPPORT_REQUEST_OPEN = "support_request_open"
     TEST_SECRET_REQUIRED = "test_secret_required"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     URI_TOO_LONG = "uri_too_long"

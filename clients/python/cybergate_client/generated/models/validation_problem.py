@@ -55,10 +55,6 @@ class ValidationProblem:
             * `user_busy` - Teams user busy
             * `member_unavailable` - Member unavailable
             * `service_unavailable` - Service unavailable
-            * `limit_reached` - Limit reached
-            * `sandbox` - Not for a sandbox
-            * `already_rolled` - API secret already rolled
-            * `support_request_open` - Support request already open
             * `idempotency_key_reused` - Idempotency key reused
             * `call_mismatch` - Not the active call
             * `test_secret_required` - Test secret required
