@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
 
 from audit.services import Actor
-from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from callgroups.models import CallGroup
+from callgroups.selectors import call_groups_of, teams_user_or_404
 from callgroups.serializers import (
     AvailabilityUpdateSerializer,
     CallGroupMemberSerializer,
@@ -18,6 +19,7 @@ from callgroups.serializers import (
 from callgroups.services import call_group_member_set_availability
 from cybergate.apiviews import (
     CURSOR_400,
+    USER_PARAMETER,
     CustomerAPIView,
     CustomerGenericAPIView,
     parse_id,
@@ -27,33 +29,13 @@ from cybergate.clientinfo import client_ip
 from cybergate.pagination import NamedCursorPagination
 from cybergate.problems import Problem
 from cybergate.requesttypes import ApiRequest
-from tenants.models import Tenant
 
 TAG = "Call groups"
 
-USER_PARAMETER = OpenApiParameter(
-    "user",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The Teams user's UPN (case-insensitive) or Entra object id.",
-)
 ID_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The call group's id."
 )
 NO_CALL_GROUP = "No call group with this id."
-
-
-def teams_user_or_404(tenant: Tenant, ref: str) -> TeamsUser:
-    """The tenant's Teams user named by UPN or Entra object id, else 404 `user_not_found`."""
-    user = tenant.teams_users.by_reference(ref).first()
-    if user is None:
-        raise Problem(404, "user_not_found", "No Teams user with this UPN or id.")
-    return user
-
-
-def call_groups_of(tenant: Tenant) -> QuerySet[CallGroup]:
-    members = CallGroupMember.objects.select_related("user").order_by("position")
-    return tenant.call_groups.prefetch_related(Prefetch("memberships", queryset=members))
 
 
 class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):

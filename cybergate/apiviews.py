@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -297,6 +298,12 @@ def parse_id(value: str, not_found_detail: str) -> uuid.UUID:
         raise Problem(404, "not_found", not_found_detail) from None
 
 
+USER_PARAMETER = OpenApiParameter(
+    "user",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The Teams user's UPN (case-insensitive) or Entra object id.",
+)
 LIMIT_PARAMETER = OpenApiParameter(
     "limit",
     {"type": "integer", "minimum": LIMIT_MIN, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT},

@@ -13,10 +13,11 @@ from rest_framework import mixins
 from rest_framework.response import Response
 
 from audit.services import Actor
-from callgroups.api import USER_PARAMETER, teams_user_or_404
+from callgroups.selectors import teams_user_or_404
 from cybergate.apiviews import (
     CURSOR_400,
     LONG_POLL_HEADER_PARAMETER,
+    USER_PARAMETER,
     WAIT_PARAMETER,
     CustomerAPIView,
     CustomerGenericAPIView,

@@ -18,7 +18,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from callgroups.api import teams_user_or_404
+from callgroups.selectors import teams_user_or_404
 from cybergate.apiviews import parse_id, problem_responses
 from cybergate.problems import Problem
 from devices import services

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from callgroups.api import ID_PARAMETER, teams_user_or_404
+from callgroups.selectors import teams_user_or_404
 from cybergate.apiviews import CustomerAPIView, problem_responses
 from cybergate.problems import Problem
 from cybergate.requesttypes import ApiRequest
@@ -14,6 +15,9 @@ from sandbox.serializers import SandboxCallSerializer, SandboxRingSerializer
 from sandbox.services import sandbox_call_end, sandbox_call_start
 
 SANDBOX_TAG = "Sandbox"
+CALL_ID_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The test call's id."
+)
 _FORBIDDEN = (
     "`test_secret_required` (a live API secret: test calls ring the sandbox, with a test "
     "secret `cgs_test_…`), `api_access_disabled`, `insufficient_permission` or `ip_not_allowed`."
@@ -90,7 +94,7 @@ class SandboxCallEndView(CustomerAPIView):
             "door-opens not yet delivered expire (reason `call_ended`)."
         ),
         tags=[SANDBOX_TAG],
-        parameters=[ID_PARAMETER],
+        parameters=[CALL_ID_PARAMETER],
         request=None,
         responses={
             200: OpenApiResponse(SandboxCallSerializer, description="The test call, ended."),

@@ -311,3 +311,16 @@ def test_404_examples_name_the_resource_of_their_operation(schema):
                 assert example["value"]["detail"] == names[path], path
                 checked += 1
     assert checked >= 3
+
+
+def test_an_id_parameter_names_the_resource_of_its_own_path(customer):
+    """`{id}` is described by what the path is about: a test call is not a call group."""
+    for path, item in customer["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "id" and parameter["in"] == "path":
+                    description = parameter["description"].lower()
+                    if "/test/calls/" in path:
+                        assert "test call" in description, (method, path)
+                    elif "/call-groups/" in path:
+                        assert "call group" in description, (method, path)
