@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import connection, transaction
 
@@ -12,11 +12,28 @@ from audit.models import AuditEntry
 from audit.signals import log_appended
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from apisecrets.models import ApiSecret
-    from devices.models import Device
-    from tenants.models import Tenant, User
+
+# What an entry needs of the apps' rows (audit sits below every app, so it names none of their
+# models, not even for types): a tenant's id, a person's address, the name of an API secret
+# or of a device.
+class _Tenant(Protocol):
+    @property
+    def pk(self) -> Any: ...
+
+
+class _Person(Protocol):
+    @property
+    def email(self) -> str: ...
+    @property
+    def tenant_id(self) -> Any: ...
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
 
 # Detail keys whose values are never written, whatever a caller passes.
 _MASKED_KEYS = {"secret", "value", "token", "password", "credential", "authorization"}
@@ -30,12 +47,12 @@ class Actor:
     name: str
 
     @classmethod
-    def for_user(cls, user: User) -> Actor:
+    def for_user(cls, user: _Person) -> Actor:
         kind = AuditEntry.ActorType.SUPPORT if user.tenant_id is None else AuditEntry.ActorType.USER
         return cls(kind, user.email)
 
     @classmethod
-    def for_support(cls, user: User | AnonymousUser) -> Actor:
+    def for_support(cls, user: AbstractBaseUser | AnonymousUser) -> Actor:
         """Work done in Django admin is support's, whatever the staff user's own tenant says.
 
         `user` is the admin request's user: always a signed-in staff User there (its username is
@@ -43,11 +60,11 @@ class Actor:
         return cls(AuditEntry.ActorType.SUPPORT, user.get_username())
 
     @classmethod
-    def for_api_secret(cls, secret: ApiSecret) -> Actor:
+    def for_api_secret(cls, secret: _Named) -> Actor:
         return cls(AuditEntry.ActorType.API_SECRET, secret.name)
 
     @classmethod
-    def for_device(cls, device: Device) -> Actor:
+    def for_device(cls, device: _Named) -> Actor:
         return cls(AuditEntry.ActorType.DEVICE, device.name)
 
     @classmethod
@@ -78,7 +95,7 @@ def lock_log_for_append(name: str, tenant_id: uuid.UUID) -> None:
 
 def record(
     *,
-    tenant: Tenant | None,
+    tenant: _Tenant | None,
     actor: Actor,
     action: str,
     target: str = "",
@@ -91,7 +108,7 @@ def record(
             lock_log_for_append("audit", tenant.pk)
         return AuditEntry.objects.create(
             uuid=uuid.uuid4(),
-            tenant=tenant,
+            tenant_id=None if tenant is None else tenant.pk,
             actor_type=actor.type,
             actor_name=actor.name[:300],
             action=action,

@@ -33,7 +33,7 @@ import re
 import secrets as stdlib_secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -45,8 +45,20 @@ from django.db import models
 from cybergate import metrics
 from cybergate.problems import Problem
 
-if TYPE_CHECKING:  # a core module imports no app; positions live on the reading secret's row
-    from apisecrets.models import ApiSecret
+
+class Reader(Protocol):
+    """Who reads a feed: a row (the API secret) that keeps the acknowledged positions of its roll
+    chain (`lineage`) in the feeds' `position_field`s. A protocol, as the core names no app."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def tenant_id(self) -> Any: ...
+    @property
+    def lineage(self) -> Any: ...
+    @property
+    def _meta(self) -> Any: ...
+
 
 LIMIT_DEFAULT = 100
 START = "start"  # `after=start`: replay from the oldest kept entry
@@ -56,7 +68,7 @@ START = "start"  # `after=start`: replay from the oldest kept entry
 class Feed:
     kind: str  # "call_log" | "audit"
     model: type[models.Model]
-    position_field: str  # on ApiSecret: the highest id the secret acknowledged
+    position_field: str  # on the Reader's row: the highest id its roll chain acknowledged
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ def _aead(secret_key: str) -> AESGCM:
     return AESGCM(key)
 
 
-def _associated_data(feed: Feed, secret: ApiSecret) -> bytes:
+def _associated_data(feed: Feed, secret: Reader) -> bytes:
     return f"{feed.kind}\x00{secret.tenant_id}\x00{secret.lineage}".encode()
 
 
@@ -87,7 +99,7 @@ def _invalid_cursor() -> Problem:
     return Problem(400, "invalid_cursor", "The cursor is not valid for this log and API secret.")
 
 
-def encode_cursor(feed: Feed, secret: ApiSecret, position: int) -> str:
+def encode_cursor(feed: Feed, secret: Reader, position: int) -> str:
     """Seal the 8-byte position with AES-GCM, bound to the log, the tenant and the secret's roll
     chain."""
     nonce = stdlib_secrets.token_bytes(_NONCE_BYTES)
@@ -97,7 +109,7 @@ def encode_cursor(feed: Feed, secret: ApiSecret, position: int) -> str:
     return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def decode_cursor(feed: Feed, secret: ApiSecret, cursor: str) -> int:
+def decode_cursor(feed: Feed, secret: Reader, cursor: str) -> int:
     if not _CURSOR.fullmatch(cursor):
         if ":" in cursor:  # the format before AES-GCM (a signed token)
             raise Problem(
@@ -119,19 +131,19 @@ def decode_cursor(feed: Feed, secret: ApiSecret, cursor: str) -> int:
     raise _invalid_cursor()
 
 
-def _acknowledged_position(feed: Feed, secret: ApiSecret) -> int:
+def _acknowledged_position(feed: Feed, secret: Reader) -> int:
     """The highest position of the secret's roll chain."""
     positions = dict(
-        type(secret).objects.filter(lineage=secret.lineage).values_list("pk", feed.position_field)
+        secret._meta.model._default_manager.filter(lineage=secret.lineage).values_list(
+            "pk", feed.position_field
+        )
     )
     if secret.pk not in positions:  # deleted since authentication (within the cache window)
         raise Problem(401, "invalid_secret", "The API secret is not valid.")
     return max(positions.values())
 
 
-def read_new_entries(
-    *, feed: Feed, secret: ApiSecret, limit: int, after: str | None = None
-) -> Page:
+def read_new_entries(*, feed: Feed, secret: Reader, limit: int, after: str | None = None) -> Page:
     """Entries after `after` (`start`: from the oldest kept), else after the secret's
     acknowledged position. Changes nothing."""
     if after is None:
@@ -158,12 +170,12 @@ def wake_topic(kind: str, key: object) -> str:
     return f"{kind}:{key}"
 
 
-def acknowledge(*, feed: Feed, secret: ApiSecret, cursor: str) -> None:
+def acknowledge(*, feed: Feed, secret: Reader, cursor: str) -> None:
     """Move the position of the secret's roll chain forward to `cursor`: one conditional UPDATE,
     so it never goes backwards, repeating it changes nothing, and concurrent acks keep the
     furthest."""
     position = decode_cursor(feed, secret, cursor)
-    type(secret).objects.filter(
+    secret._meta.model._default_manager.filter(
         lineage=secret.lineage, **{f"{feed.position_field}__lt": position}
     ).update(**{feed.position_field: position})
     metrics.feed_acks.labels(feed.kind).inc()
