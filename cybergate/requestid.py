@@ -66,10 +66,11 @@ class RequestIdMiddleware(DualModeMiddleware):
             return self.get_response(request)
         request_id = _request_id_for(request)
         token = _request_id.set(request_id)
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                response = self.get_response(request)
+            response = self.get_response(request)
         finally:
+            structlog.contextvars.reset_contextvars(**tokens)
             _request_id.reset(token)
             _unbind_tenant()
         response[HEADER] = request_id
@@ -80,10 +81,11 @@ class RequestIdMiddleware(DualModeMiddleware):
             return await self.get_response(request)
         request_id = _request_id_for(request)
         token = _request_id.set(request_id)
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                response = await self.get_response(request)
+            response = await self.get_response(request)
         finally:
+            structlog.contextvars.reset_contextvars(**tokens)
             _request_id.reset(token)
             _unbind_tenant()
         response[HEADER] = request_id
