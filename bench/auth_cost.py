@@ -2,11 +2,11 @@
 
 bench/auth.py's throughput ratio swings by far more than a few per cent between rounds on a
 shared machine; instruction counts do not. valgrind's callgrind runs Django's WSGI handler
-in-process (no server, no load generator): a run with the warm-up only, one with FEW and one with
-MANY more requests of each URL; the differences ÷ (MANY - FEW) are the instructions per request.
+in-process (no server, no load generator): a run with the warm-up only, and one with REQUESTS
+more of each URL; the differences ÷ REQUESTS are the instructions per request.
 BENCH_BASELINE=<another checkout> counts that tree as well (same database; its code must fit this
 tree's migrations), so before and after come from one run. Needs valgrind and PostgreSQL; about
-2 minutes per tree.
+5 minutes per tree on a loaded machine.
 
     .venv/bin/python bench/auth_cost.py
     BENCH_BASELINE=/tmp/auth-before .venv/bin/python bench/auth_cost.py
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cybergate_bench")
 BASELINE = os.environ.get("BENCH_BASELINE", "")
-FEW, MANY = 100, 400
+REQUESTS = 300
 
 RUN = r"""
 import io, sys
@@ -103,11 +103,11 @@ def instructions(tree: Path, path: str, requests: int) -> int:
 
 
 def per_request(tree: Path) -> dict[str, float]:
-    counts = {}
-    for path in ("/healthz", "/api/v1/version"):
-        few, many = instructions(tree, path, FEW), instructions(tree, path, MANY)
-        counts[path] = (many - few) / (MANY - FEW)
-    return counts
+    start = instructions(tree, "/healthz", 0)
+    return {
+        path: (instructions(tree, path, REQUESTS) - start) / REQUESTS
+        for path in ("/healthz", "/api/v1/version")
+    }
 
 
 def main() -> None:
