@@ -88,9 +88,10 @@ def reset_local_counters() -> None:
         _to_share.clear()
 
 
-def _incr(backend, key: str, amount: int, ttl: int) -> int:
+def _incr(key: str, amount: int, ttl: int) -> int:
     """Add `amount` to a counter that disappears after `ttl` seconds; return the new total
     (with Redis: EXISTS + INCRBY, or SET NX for a new window)."""
+    backend = caches["default"]
     try:
         return backend.incr(key, amount)
     except ValueError:  # a new window: no counter yet
@@ -99,11 +100,11 @@ def _incr(backend, key: str, amount: int, ttl: int) -> int:
         return backend.incr(key, amount)  # another process created it first
 
 
-def _window(rate: str, now: float) -> tuple[int, int, int]:
-    """(limit, window number, seconds until it ends) of `rate` at `now`."""
+def _window(rate: str, now: float) -> tuple[int, int, int, int]:
+    """(limit, period, window number, seconds until it ends) of `rate` at `now`."""
     limit, period = parse_rate(rate)
     window = int(now // period)
-    return limit, window, max(1, math.ceil((window + 1) * period - now))
+    return limit, period, window, max(1, math.ceil((window + 1) * period - now))
 
 
 def hit(
@@ -111,22 +112,20 @@ def hit(
 ) -> Verdict:
     """Count one request of `ident` against `rate` in the current fixed window."""
     now = time.time() if now is None else now
-    limit, window, retry_after = _window(rate, now)
-    period = parse_rate(rate)[1]
+    limit, period, window, retry_after = _window(rate, now)
     key = f"rl:{scope}:{ident}:{window}"
-    backend = caches["default"]
     try:
         if batched:
-            count = _hit_batched(backend, f"{scope}:{ident}", key, window, limit, period)
+            count = _hit_batched(f"{scope}:{ident}", key, window, limit, period)
         else:
-            count = _incr(backend, key, 1, period + 1)
+            count = _incr(key, 1, period + 1)
     except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting %s", scope, exc_info=True)
         return Verdict(True, retry_after, limit, period, limit)
     return Verdict(count <= limit, retry_after, limit, period, max(0, limit - count))
 
 
-def _hit_batched(backend, name: str, key: str, window: int, limit: int, period: int) -> int:
+def _hit_batched(name: str, key: str, window: int, limit: int, period: int) -> int:
     """This request's count: estimated locally far from the limit, exact near it."""
     mono = time.monotonic()
     with _lock:
@@ -141,7 +140,7 @@ def _hit_batched(backend, name: str, key: str, window: int, limit: int, period: 
             return estimate
         amount, batch.pending, batch.synced_at = batch.pending, 0, mono
     try:
-        total = _incr(backend, key, amount, period + 1)
+        total = _incr(key, amount, period + 1)
     except Exception:
         with _lock:
             batch.pending += amount  # try again with the next request
@@ -296,7 +295,7 @@ def known_attempt(ip: str | None, value: str) -> AuthAttempt | None:
     if (
         checked is not None
         and mono - checked[0] < UNDER_LIMIT_MEMO_SECONDS
-        and checked[1] == _window(settings.AUTH_FAILURE_RATE_LIMIT, time.time())[1]
+        and checked[1] == _window(settings.AUTH_FAILURE_RATE_LIMIT, time.time())[2]
     ):
         return attempt
     return None
@@ -314,7 +313,7 @@ def auth_attempt(ip: str | None, value: str) -> AuthAttempt:
     if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
         return attempt
     now = time.time()
-    limit, window, retry_after = _window(settings.AUTH_FAILURE_RATE_LIMIT, now)
+    limit, _, window, retry_after = _window(settings.AUTH_FAILURE_RATE_LIMIT, now)
     blocked = _over_limit.get(attempt.ip)
     if blocked is None or blocked[0] <= now or blocked[1] != window:
         blocked = _look_up(attempt.ip, limit, window, retry_after, now)
