@@ -43,7 +43,7 @@ RATE_LIMIT_POLICY = "default"
 
 
 @lru_cache(maxsize=16)
-def parse_rate(rate: str) -> tuple[int, int]:
+def _parse_rate(rate: str) -> tuple[int, int]:
     """'600/min' → (600, 60), in DRF's syntax (the period's first letter counts)."""
     num, _, period = rate.strip().partition("/")
     return int(num), _PERIODS[period.strip()[0]]
@@ -102,7 +102,7 @@ def _incr(key: str, amount: int, ttl: int) -> int:
 
 def _window(rate: str, now: float) -> tuple[int, int, int, int]:
     """(limit, period, window number, seconds until it ends) of `rate` at `now`."""
-    limit, period = parse_rate(rate)
+    limit, period = _parse_rate(rate)
     window = int(now // period)
     return limit, period, window, max(1, math.ceil((window + 1) * period - now))
 
