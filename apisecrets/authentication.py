@@ -222,14 +222,16 @@ class ApiSecretAuthentication(BaseAuthentication):
         # Over the failed-authentication limit, 429 unless this value worked from here lately:
         # decided before any hashing or lookup.
         attempt = auth_attempt(ip, value)
-        invalid = AuthenticationProblem("invalid_secret", "The API secret is not valid.")
         # Shape and checksum before any hashing or lookup: new values carry a CRC32 checksum,
         # old-format ones (no checksum) the old shape rule (tokens.looks_like, compiled).
-        if tokens.is_checksummed(value):
-            if not tokens.checksum_ok(value):
-                raise attempt.failed(invalid)
-        elif _SECRET_SHAPE.fullmatch(value) is None:
-            raise attempt.failed(invalid)
+        if not (
+            tokens.checksum_ok(value)
+            if tokens.is_checksummed(value)
+            else _SECRET_SHAPE.fullmatch(value)
+        ):
+            raise attempt.failed(
+                AuthenticationProblem("invalid_secret", "The API secret is not valid.")
+            )
 
         hashed = hash_api_secret(value)
         entry = cache.get(hashed)
