@@ -15,10 +15,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.templatetags.static import static
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -60,16 +58,6 @@ class _Middleware(DualModeMiddleware):
         raise NotImplementedError
 
 
-LOCKED_OUT_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · CyberGate portal</title><link rel="stylesheet" href="{stylesheet}"></head>
-<body><main id="main" class="page page-entrance"><h1>Sign in to CyberGate</h1>
-<div class="form-error" role="alert"><p>{message}</p></div>
-<p><a class="button" href="{login_url}">Back to sign in</a></p></main></body></html>
-"""
-
-
 class SignInLockoutMiddleware(_Middleware):
     """Refuse a sign-in from a locked-out address or for a locked-out account with one cache
     read, before sessions, allauth's rate-limit locks or any password hash (accounts/lockout.py).
@@ -81,16 +69,8 @@ class SignInLockoutMiddleware(_Middleware):
         wait = lockout.locked_for(request, email=request.POST.get("login", ""))
         if not wait:
             return None
-        # A small page without the template engine: this answer is what a flood gets, so it
-        # must cost next to nothing (the full layout took ~5 ms of CPU per refusal).
-        response = HttpResponse(
-            format_html(
-                LOCKED_OUT_PAGE,
-                stylesheet=static("css/portal.css"),
-                message=lockout.message(wait),
-                login_url=request.path,
-            ),
-            status=429,
+        response = render(
+            request, "account/locked_out.html", {"message": lockout.message(wait)}, status=429
         )
         response["Retry-After"] = str(math.ceil(wait))
         # The lockout was logged when it began (user.locked_out); a line per refused attempt

@@ -7,7 +7,7 @@ settings.API_SECRET_CACHE_SECONDS (0.5 s). After that the next request reloads i
 query (tokens.find). This bounds every change made elsewhere — a deletion in another process, API
 access being switched off — to that window on every process, without any cross-process messaging;
 a deletion in this process evicts at once (the services call `cache.forget`). Each request gets
-its own copies of the cached instances, so nothing a view does to them (a deferred field it
+its own shallow copies of the cached instances, so nothing a view does to them (a deferred field it
 loads, a related object it caches) leaks into another request. Expiry is checked on every
 request against the cached `expires_at`, so a secret stops working the moment it expires; a
 disabled one (`disabled_at`) is refused like a deleted one: here at once, elsewhere within the
@@ -25,16 +25,16 @@ query, and a customer's working client behind the same address keeps working.
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Model, Q
+from django.db.models.base import ModelState
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
@@ -54,11 +54,12 @@ _SECRET_SHAPE = re.compile(re.escape(tokens.API_SECRET_PREFIX) + r"[A-Za-z0-9_\-
 # Left out of the cached instance: the hash is only looked up by, and the read positions are
 # deferred so that whoever needs them reads them fresh.
 _DEFERRED = ("hashed_value", "call_log_position", "audit_position")
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(slots=True)
 class _Entry:
-    # Templates, never handed out: each request gets its own copies (copy.copy).
+    # Templates, never handed out: each request gets its own copies (_own_copy).
     secret: ApiSecret
     tenant: Tenant
     last_used_at: datetime | None
@@ -150,6 +151,20 @@ def _load(value: str) -> _Entry | None:
     )
 
 
+def _own_copy(instance: M) -> M:
+    """A shallow copy with its own state and cache of related objects.
+
+    copy.copy takes pickling's path (Model.__reduce__ copies the state twice): 4–8 µs per
+    instance against about 1 µs here, the largest step of a cached authentication.
+    """
+    new = object.__new__(type(instance))
+    new.__dict__.update(instance.__dict__)
+    state = new._state = ModelState()
+    state.db, state.adding = instance._state.db, False
+    state.fields_cache = dict(instance._state.fields_cache)
+    return new
+
+
 def _address_allowed(ip: str | None, networks: tuple) -> bool:
     if ip is None:
         return False
@@ -209,14 +224,16 @@ class ApiSecretAuthentication(BaseAuthentication):
         # Over the failed-authentication limit, 429 unless this value worked from here lately:
         # decided before any hashing or lookup.
         attempt = auth_attempt(ip, value)
-        invalid = AuthenticationProblem("invalid_secret", "The API secret is not valid.")
         # Shape and checksum before any hashing or lookup: new values carry a CRC32 checksum,
         # old-format ones (no checksum) the old shape rule (tokens.looks_like, compiled).
-        if tokens.is_checksummed(value):
-            if not tokens.checksum_ok(value):
-                raise attempt.failed(invalid)
-        elif _SECRET_SHAPE.fullmatch(value) is None:
-            raise attempt.failed(invalid)
+        if not (
+            tokens.checksum_ok(value)
+            if tokens.is_checksummed(value)
+            else _SECRET_SHAPE.fullmatch(value)
+        ):
+            raise attempt.failed(
+                AuthenticationProblem("invalid_secret", "The API secret is not valid.")
+            )
 
         hashed = hash_api_secret(value)
         entry = cache.get(hashed)
@@ -259,9 +276,9 @@ class ApiSecretAuthentication(BaseAuthentication):
             )
         attempt.succeeded()
 
-        secret = copy.copy(entry.secret)
-        tenant = copy.copy(entry.tenant)
-        secret._state.fields_cache["tenant"] = tenant  # the copy's own fields_cache
+        secret = _own_copy(entry.secret)
+        tenant = _own_copy(entry.tenant)
+        secret._state.fields_cache["tenant"] = tenant
         self._record_use(entry, secret, ip, now)
         request.tenant = tenant
         request._request.tenant = tenant

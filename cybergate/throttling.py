@@ -9,9 +9,9 @@ authentication cache exists to avoid. So the per-secret limit is counted in batc
 each process adds its requests to the shared counter (Django's cache `incr`; `add` for a new
 window) at most every SYNC_INTERVAL seconds while the secret is well under its limit, and on every
 request once the shared count has reached half of the limit — so the limit is exact where it
-matters and the hot path costs no round trip where it does not. Failed authentications are rare
-and counted exactly. With the local-memory cache (one process, development) counters are a dict
-under a lock: same semantics as Django's LocMemCache, without its pickling.
+matters and the hot path costs no round trip where it does not (bench/README.md: measured with
+and without). Failed authentications are rare and counted exactly. The local-memory cache
+(development, tests) takes the same path.
 
 If the cache is unreachable the limit fails open (logged): rate limiting must not take the API
 down with it.
@@ -29,7 +29,6 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import BaseThrottle
 
 from cybergate.clientinfo import limit_key
@@ -44,7 +43,7 @@ RATE_LIMIT_POLICY = "default"
 
 
 @lru_cache(maxsize=16)
-def parse_rate(rate: str) -> tuple[int, int]:
+def _parse_rate(rate: str) -> tuple[int, int]:
     """'600/min' → (600, 60), in DRF's syntax (the period's first letter counts)."""
     num, _, period = rate.strip().partition("/")
     return int(num), _PERIODS[period.strip()[0]]
@@ -77,14 +76,12 @@ class _Batch:
 
 
 _lock = threading.Lock()
-_local: dict[str, tuple[int, float]] = {}  # key → (count, expires at), local-memory cache only
-_batches: dict[str, _Batch] = {}  # scope:ident → batch, shared caches only
+_batches: dict[str, _Batch] = {}  # scope:ident → batch
 
 
 def reset_for_tests() -> None:
     """Start with no counts or memos, as a new process does."""
     with _lock:
-        _local.clear()
         _batches.clear()
         _recent.clear()
         _over_limit.clear()
@@ -92,23 +89,10 @@ def reset_for_tests() -> None:
         _to_share.clear()
 
 
-def _incr_local(key: str, amount: int, ttl: int) -> int:
-    now = time.monotonic()
-    with _lock:
-        count, expires = _local.get(key, (0, 0.0))
-        if expires <= now:
-            if len(_local) > 50_000:  # drop finished windows
-                for k in [k for k, (_, e) in _local.items() if e <= now]:
-                    del _local[k]
-            count, expires = 0, now + ttl
-        _local[key] = (count + amount, expires)
-        return count + amount
-
-
-def _incr_shared(backend, key: str, amount: int, ttl: int) -> int:
-    """Add `amount` to a counter that disappears after `ttl` seconds; return the new total.
-
-    Django's public cache API (with Redis: EXISTS + INCRBY, or SET NX for a new window)."""
+def _incr(key: str, amount: int, ttl: int) -> int:
+    """Add `amount` to a counter that disappears after `ttl` seconds; return the new total
+    (with Redis: EXISTS + INCRBY, or SET NX for a new window)."""
+    backend = caches["default"]
     try:
         return backend.incr(key, amount)
     except ValueError:  # a new window: no counter yet
@@ -117,11 +101,11 @@ def _incr_shared(backend, key: str, amount: int, ttl: int) -> int:
         return backend.incr(key, amount)  # another process created it first
 
 
-def _window(rate: str, now: float) -> tuple[int, int, int]:
-    """(limit, window number, seconds until it ends) of `rate` at `now`."""
-    limit, period = parse_rate(rate)
+def _window(rate: str, now: float) -> tuple[int, int, int, int]:
+    """(limit, period, window number, seconds until it ends) of `rate` at `now`."""
+    limit, period = _parse_rate(rate)
     window = int(now // period)
-    return limit, window, max(1, math.ceil((window + 1) * period - now))
+    return limit, period, window, max(1, math.ceil((window + 1) * period - now))
 
 
 def hit(
@@ -129,24 +113,20 @@ def hit(
 ) -> Verdict:
     """Count one request of `ident` against `rate` in the current fixed window."""
     now = time.time() if now is None else now
-    limit, window, retry_after = _window(rate, now)
-    period = parse_rate(rate)[1]
+    limit, period, window, retry_after = _window(rate, now)
     key = f"rl:{scope}:{ident}:{window}"
-    backend = caches["default"]
     try:
-        if isinstance(backend, LocMemCache):
-            count = _incr_local(key, 1, period + 1)
-        elif not batched:
-            count = _incr_shared(backend, key, 1, period + 1)
+        if batched:
+            count = _hit_batched(f"{scope}:{ident}", key, window, limit, period)
         else:
-            count = _hit_batched(backend, f"{scope}:{ident}", key, window, limit, period)
+            count = _incr(key, 1, period + 1)
     except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting %s", scope, exc_info=True)
         return Verdict(True, retry_after, limit, period, limit)
     return Verdict(count <= limit, retry_after, limit, period, max(0, limit - count))
 
 
-def _hit_batched(backend, name: str, key: str, window: int, limit: int, period: int) -> int:
+def _hit_batched(name: str, key: str, window: int, limit: int, period: int) -> int:
     """This request's count: estimated locally far from the limit, exact near it."""
     mono = time.monotonic()
     with _lock:
@@ -161,7 +141,7 @@ def _hit_batched(backend, name: str, key: str, window: int, limit: int, period: 
             return estimate
         amount, batch.pending, batch.synced_at = batch.pending, 0, mono
     try:
-        total = _incr_shared(backend, key, amount, period + 1)
+        total = _incr(key, amount, period + 1)
     except Exception:
         with _lock:
             batch.pending += amount  # try again with the next request
@@ -316,7 +296,7 @@ def known_attempt(ip: str | None, value: str) -> AuthAttempt | None:
     if (
         checked is not None
         and mono - checked[0] < UNDER_LIMIT_MEMO_SECONDS
-        and checked[1] == _window(settings.AUTH_FAILURE_RATE_LIMIT, time.time())[1]
+        and checked[1] == _window(settings.AUTH_FAILURE_RATE_LIMIT, time.time())[2]
     ):
         return attempt
     return None
@@ -334,7 +314,7 @@ def auth_attempt(ip: str | None, value: str) -> AuthAttempt:
     if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
         return attempt
     now = time.time()
-    limit, window, retry_after = _window(settings.AUTH_FAILURE_RATE_LIMIT, now)
+    limit, _, window, retry_after = _window(settings.AUTH_FAILURE_RATE_LIMIT, now)
     blocked = _over_limit.get(attempt.ip)
     if blocked is None or blocked[0] <= now or blocked[1] != window:
         blocked = _look_up(attempt.ip, limit, window, retry_after, now)
@@ -350,14 +330,8 @@ def _look_up(
     counter = f"rl:authfail:{ip}:{window}"
     backend = caches["default"]
     try:
-        if isinstance(backend, LocMemCache):
-            with _lock:
-                count, expires = _local.get(counter, (0, 0.0))
-            failures = count if expires > time.monotonic() else 0
-            known = backend.get(_successes_key(ip)) if failures >= limit else None
-        else:
-            found = backend.get_many([counter, _successes_key(ip)])
-            failures, known = int(found.get(counter) or 0), found.get(_successes_key(ip))
+        found = backend.get_many([counter, _successes_key(ip)])
+        failures, known = int(found.get(counter) or 0), found.get(_successes_key(ip))
     except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting authfail", exc_info=True)
         return None
@@ -374,18 +348,14 @@ def _look_up(
     return blocked
 
 
-def auth_failure_hit(ip: str | None) -> Verdict:
-    """Count one failed authentication from `ip` against settings.AUTH_FAILURE_RATE_LIMIT."""
-    return hit("authfail", limit_key(ip) or "unknown", settings.AUTH_FAILURE_RATE_LIMIT)
-
-
 def failed_authentication(ip: str | None, problem: Problem) -> Problem:
     """What to raise for a failed authentication: `problem`, or 429 once `ip` is over the limit.
 
     Shared by the customer API and the device gateway: both count against the same per-IP limit.
     """
-    _under_limit.pop(limit_key(ip) or "unknown", None)
-    verdict = auth_failure_hit(ip)
+    address = limit_key(ip) or "unknown"
+    _under_limit.pop(address, None)
+    verdict = hit("authfail", address, settings.AUTH_FAILURE_RATE_LIMIT)
     if verdict.allowed:
         return problem
     return auth_rate_limited(verdict.retry_after)

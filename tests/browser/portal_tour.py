@@ -14,6 +14,7 @@ import pyotp
 from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
+from accounts import lockout
 from accounts.allauth_internals import totp_activate
 from apisecrets.models import MAX_PER_TENANT
 from apisecrets.services import api_secret_delete, api_secret_roll
@@ -155,6 +156,9 @@ def tour(page, *, tenant, user) -> Iterator[str]:
     yield "403 page"
     page.set_content(render_to_string("403_csrf.html", {"user": user, **ERROR_CONTEXT}))
     yield "form not sent page (CSRF)"
+    locked_out = {"message": lockout.message(300), **ERROR_CONTEXT}
+    page.set_content(render_to_string("account/locked_out.html", locked_out))
+    yield "sign-in locked out"
     tenant.api_access_enabled = False
     tenant.save(update_fields=["api_access_enabled"])
     page.goto("/api-access/")
