@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 import structlog
@@ -51,11 +53,23 @@ def _unbind_tenant() -> None:
     structlog.contextvars.unbind_contextvars("tenant_id")
 
 
-def _request_id_for(request) -> str:
-    given = request.META.get(_META_KEY)
+def request_id_for(given: str | None) -> str:
+    """The request id for a request that sent `given` as X-Request-Id (or nothing)."""
     if given is not None and _SANE.fullmatch(given):
         return given
     return uuid.uuid4().hex
+
+
+@contextmanager
+def bound(request_id: str) -> Iterator[None]:
+    """The request's id (and, once known, its tenant) on its log lines and problem details."""
+    token = _request_id.set(request_id)
+    try:
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            yield
+    finally:
+        _request_id.reset(token)
+        _unbind_tenant()
 
 
 class RequestIdMiddleware(DualModeMiddleware):
@@ -64,28 +78,18 @@ class RequestIdMiddleware(DualModeMiddleware):
             return self.__acall__(request)
         if request.path in _PROBES:
             return self.get_response(request)
-        request_id = _request_id_for(request)
-        token = _request_id.set(request_id)
-        try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
-            _unbind_tenant()
+        request_id = request_id_for(request.META.get(_META_KEY))
+        with bound(request_id):
+            response = self.get_response(request)
         response[HEADER] = request_id
         return response
 
     async def __acall__(self, request):
         if request.path in _PROBES:
             return await self.get_response(request)
-        request_id = _request_id_for(request)
-        token = _request_id.set(request_id)
-        try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                response = await self.get_response(request)
-        finally:
-            _request_id.reset(token)
-            _unbind_tenant()
+        request_id = request_id_for(request.META.get(_META_KEY))
+        with bound(request_id):
+            response = await self.get_response(request)
         response[HEADER] = request_id
         return response
 
