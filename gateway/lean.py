@@ -1,28 +1,19 @@
 """The lean long-poll: `GET /device-api/v1/commands` on PostgreSQL, without Django's request
-handling (gateway/asgi.py routes it here).
+handling (gateway/asgi.py routes it here). A door station re-polls every 30 s, so one gateway
+process answers hundreds of polls a second and holds thousands open.
 
-A door station re-polls every 30 s, so one gateway process answers hundreds of polls a second and
-holds thousands open. Through Django each poll would pay for the request object, the middleware
-chain and the hops to threads. Here:
-
-- Client address: the ASGI peer and `X-Forwarded-For` under the same TRUSTED_PROXIES rule as
-  everywhere (cybergate.clientinfo.client_address).
-- One look per poll (and one more per wake-up): a single statement on a per-process async
+- One look per poll (and one more per wake-up): a single statement on the process's async
   PostgreSQL pool (psycopg 3) finds the device by the credential's keyed hash, records "last
-  seen" (at most every LAST_SEEN_GRANULARITY, as devices.services.device_seen) and claims the
-  deliverable commands under the rule of devices.services.commands_claim. Since every look
-  authenticates, a rotated credential stops working at once, on every process.
-- The failed-authentication limit is the per-address limit of cybergate.throttling. The rare
-  paths that need Django's own code (a bad `wait`, a credential hashed under a retired pepper)
-  run gateway.auth.authenticate_device on Django's shared sync thread.
-- Waiting: the process's wake-up hub (gateway/wakeup.py), registered after the first look (the
-  look tells the device's id); a wake-up that came meanwhile makes it look once more. A
-  disconnecting device ends its wait.
-- Answers: as a device API. Status, body (the same serializer; problem details with `instance`),
-  problem code, `Retry-After`, `WWW-Authenticate` and `X-Request-Id` are those of the Django view
-  (gateway/longpoll.py); tests/gateway/test_lean.py compares the two over HTTP. Not Django's
-  browser-facing headers (CSP, HSTS, X-Frame-Options...), and no Host check: devices have no
-  browser, and the load balancer routes them by host.
+  seen" and claims the deliverable commands under the rule of devices.services.commands_claim.
+  Every look authenticates, so a rotated credential stops working at once, on every process.
+- The failed-authentication limit is cybergate.throttling's; its cache round trips, and the
+  rare paths that need Django's own code (a bad `wait`, a credential hashed under a retired
+  pepper: gateway.auth.authenticate_device), run on Django's shared sync thread.
+- Waiting: the process's wake-up hub (gateway/wakeup.py); a disconnecting device ends its wait.
+- Answers as a device API: status, body, problem code, `Retry-After`, `WWW-Authenticate` and
+  `X-Request-Id` are those of the Django view (gateway/longpoll.py), which
+  tests/gateway/test_lean.py compares over HTTP; not Django's browser-facing headers (CSP,
+  HSTS...) nor its Host check (devices have no browser; the load balancer routes by host).
 """
 
 from __future__ import annotations
@@ -37,12 +28,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
-from urllib.parse import parse_qsl
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
+from django.http import QueryDict
 
 from apisecrets import tokens
 from cybergate import limits, metrics, requestid
@@ -164,13 +155,11 @@ async def _send(send: Send, answer: _Answer, request_id: str) -> None:
 
 # --- The database -------------------------------------------------------------------------------
 
-_pools: dict[int, AsyncConnectionPool] = {}  # id(loop) → its pool (one loop per worker process)
+_pools: list[AsyncConnectionPool] = []  # this process's, once a poll needed it
 
 
 async def _pool() -> AsyncConnectionPool:
-    loop = asyncio.get_running_loop()
-    pool = _pools.get(id(loop))
-    if pool is None:
+    if not _pools:
         from psycopg_pool import AsyncConnectionPool
 
         pool = AsyncConnectionPool(
@@ -182,18 +171,14 @@ async def _pool() -> AsyncConnectionPool:
             open=False,
             name="cybergate-gateway",
         )
-        _pools[id(loop)] = pool
+        _pools.append(pool)
         await pool.open(wait=False)
-    return pool
+    return _pools[0]
 
 
 def _pool_stats() -> dict[str, int]:
-    """The lean pools' use, summed over this process's event loops (metrics, at scrape time)."""
-    total: dict[str, int] = {}
-    for pool in list(_pools.values()):
-        for key, value in pool.get_stats().items():
-            total[key] = total.get(key, 0) + value
-    return total
+    """The pool's use (metrics, at scrape time)."""
+    return dict(_pools[0].get_stats()) if _pools else {}
 
 
 metrics.register_pool("gateway_lean", _pool_stats)
@@ -405,42 +390,27 @@ async def _refuse(attempt: AuthAttempt) -> _Answer:
     return _from_problem(await _in_thread(attempt.failed, problem))
 
 
-_sharing: dict[int, asyncio.Future[None]] = {}  # id(loop) → the share_successes() in flight
+_sharing: set[asyncio.Task[None]] = set()  # the share_successes() in flight, if any
 
 
 def _succeeded(attempt: AuthAttempt) -> None:
-    """Mark the success here at once; its shared record follows in the background, one thread
-    call for all the successes collected meanwhile."""
-    if not attempt.succeeded_later():
-        return
-    loop = asyncio.get_running_loop()
-    sharing = _sharing.get(id(loop))
-    if sharing is None or sharing.done():
-        _share_in_background(loop)
+    """Mark the success here at once; its shared record follows in the background, one trip to
+    the sync thread for all the successes collected meanwhile."""
+    if attempt.succeeded_later() and not _sharing:
+        task = asyncio.get_running_loop().create_task(_share())
+        _sharing.add(task)
+        task.add_done_callback(_sharing.discard)
 
 
-def _share_in_background(loop: asyncio.AbstractEventLoop) -> None:
-    def shared(future: asyncio.Future[None]) -> None:
-        if not future.cancelled() and future.exception() is not None:
-            problems_logger.warning("Sharing successes failed", exc_info=future.exception())
-        if successes_to_share():  # collected while this one ran
-            _share_in_background(loop)
-
-    future = loop.create_task(_in_thread(share_successes))
-    _sharing[id(loop)] = future
-    future.add_done_callback(shared)
+async def _share() -> None:
+    try:
+        while successes_to_share():  # including those collected while one trip ran
+            await _in_thread(share_successes)
+    except Exception:
+        problems_logger.warning("Sharing authentication successes failed", exc_info=True)
 
 
 # --- The request --------------------------------------------------------------------------------
-
-
-def _query_value(scope: Scope, name: str) -> str | None:
-    # As Django's QueryDict.get: the last value of a repeated parameter.
-    found = None
-    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True):
-        if key == name:
-            found = value
-    return found
 
 
 async def _watch_disconnect(receive: Receive, waiter: wakeup.Waiter) -> None:
@@ -506,7 +476,7 @@ async def _answer(
         raise _problem(*too_large)
     authorization = headers.get(b"authorization")
     try:
-        wait = parse_wait(_query_value(scope, "wait"))
+        wait = parse_wait(QueryDict(scope.get("query_string", b"").decode("latin-1")).get("wait"))
     except Problem as invalid:
         # Authentication answers first (401 before 400), as in every other operation.
         await _django_authentication(authorization, ip)

@@ -117,8 +117,9 @@ class Waiter:
 
     async def wait(self, timeout: float) -> bool:
         """Wait until woken or `timeout` seconds pass; True if woken. Re-arms the event."""
-        try:
-            await asyncio.wait_for(self.event.wait(), timeout)
+        try:  # not asyncio.wait_for, which costs a task per waiting poll
+            async with asyncio.timeout(timeout):
+                await self.event.wait()
         except TimeoutError:
             return False
         self.event.clear()
