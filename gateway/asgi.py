@@ -21,7 +21,6 @@ Every other request is handled exactly as Django does.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,10 +29,7 @@ from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 
 from cybergate import loopprobe
 from gateway import lean
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[Mapping[str, Any]]]
-Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+from gateway.lean import Receive, Scope, Send
 
 _API_LONG_POLL_PATH = re.compile(r"/api/v1/(call-log|audit-trail|door-open-commands/[^/]+)")
 _URLCONF = "cybergate.urlconf"

@@ -19,15 +19,14 @@ process answers hundreds of polls a second and holds thousands open.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -66,11 +65,8 @@ if TYPE_CHECKING:
 
 # The ASGI interface, as this module uses it.
 Scope = dict[str, Any]
-Message = Mapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
+Receive = Callable[[], Awaitable[Mapping[str, Any]]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 problems_logger = logging.getLogger("cybergate.problems")
 
@@ -98,48 +94,43 @@ def _headers(scope: Scope) -> dict[bytes, str]:
     return found
 
 
-# --- Answers ------------------------------------------------------------------------------------
-
-
 class _Answer(Exception):
     """A finished answer, raised from anywhere in the request."""
 
-    def __init__(
-        self, status: int, body: bytes, content_type: str, headers: Iterable[tuple[str, str]] = ()
-    ) -> None:
+    def __init__(self, status: int, body: bytes, content_type: str, headers: dict[str, str]):
         super().__init__(status)
-        self.status = status
-        self.body = body
-        self.content_type = content_type
-        self.headers = list(headers)
+        self.status, self.body, self.content_type, self.headers = (
+            status,
+            body,
+            content_type,
+            headers,
+        )
 
 
-def _problem(
-    status: int,
-    code: str,
-    detail: str,
-    *,
-    errors: Mapping[str, list[str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> _Answer:
-    body = json.dumps(problem_body(status, code, detail, errors), ensure_ascii=False)
-    extra = dict(headers or {})
-    if status == 401:
-        extra.setdefault("WWW-Authenticate", "Bearer")
-    return _Answer(status, body.encode(), "application/problem+json", extra.items())
+def _answer_for(problem: Problem) -> _Answer:
+    """A problem (the shared authentication code's, or one of ours) as an answer."""
+    code, detail = problem.problem_code, str(problem.detail)
+    body = problem_body(problem.status_code, code, detail, problem.errors)
+    content = json.dumps(body, ensure_ascii=False).encode()
+    return _Answer(problem.status_code, content, "application/problem+json", problem.headers)
 
 
-def _from_problem(exc: Problem) -> _Answer:
-    """A cybergate.problems.Problem (from the shared authentication code) as an answer."""
-    return _problem(
-        exc.status_code, exc.problem_code, str(exc.detail), errors=exc.errors, headers=exc.headers
-    )
+_UNAVAILABLE = {
+    "gateway_busy": "This gateway holds as many waiting polls as it may; "
+    "poll again after Retry-After.",
+    "service_unavailable": "The service is temporarily unavailable; try again shortly.",
+}
+
+
+def _unavailable(code: str, retry_after: int) -> _Answer:
+    headers = {"Retry-After": str(retry_after)}
+    return _answer_for(Problem(503, code, _UNAVAILABLE[code], headers=headers))
 
 
 async def _send(send: Send, answer: _Answer, request_id: str) -> None:
     headers = [
         ("Content-Type", answer.content_type),
-        *answer.headers,
+        *answer.headers.items(),
         ("Content-Length", str(len(answer.body))),
         ("X-Request-Id", request_id),
     ]
@@ -152,8 +143,6 @@ async def _send(send: Send, answer: _Answer, request_id: str) -> None:
     )
     await send({"type": "http.response.body", "body": answer.body})
 
-
-# --- The database -------------------------------------------------------------------------------
 
 _pools: list[AsyncConnectionPool] = []  # this process's, once a poll needed it
 
@@ -176,12 +165,7 @@ async def _pool() -> AsyncConnectionPool:
     return _pools[0]
 
 
-def _pool_stats() -> dict[str, int]:
-    """The pool's use (metrics, at scrape time)."""
-    return dict(_pools[0].get_stats()) if _pools else {}
-
-
-metrics.register_pool("gateway_lean", _pool_stats)
+metrics.register_pool("gateway_lean", lambda: dict(_pools[0].get_stats()) if _pools else {})
 
 
 async def _query(sql: str, params: Mapping[str, object]) -> list[tuple[Any, ...]]:
@@ -207,6 +191,9 @@ def _look_sql() -> str:
         device=Device._meta.db_table,
         command=DoorOpenCommand._meta.db_table,
         call=Call._meta.db_table,
+        active=Call.State.ACTIVE.value,
+        queued=DoorOpenCommand.Status.QUEUED.value,
+        delivered=DoorOpenCommand.Status.DELIVERED.value,
     )
 
 
@@ -224,14 +211,14 @@ seen AS (
     WHERE t.id = d.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= %(stale)s)
 ),
 claimed AS (
-    UPDATE {command} AS c SET status = %(delivered)s, delivered_at = %(now)s
+    UPDATE {command} AS c SET status = '{delivered}', delivered_at = %(now)s
     FROM (
         SELECT p.id, p.delivered_at AS earlier FROM {command} AS p
         JOIN d ON p.device_id = d.id
         JOIN {call} AS k ON k.id = p.call_id
-        WHERE p.expires_at > %(now)s AND k.state = %(active)s
-          AND (p.status = %(queued)s
-               OR (p.status = %(delivered)s AND p.acked_at IS NULL
+        WHERE p.expires_at > %(now)s AND k.state = '{active}'
+          AND (p.status = '{queued}'
+               OR (p.status = '{delivered}' AND p.acked_at IS NULL
                    AND p.delivered_at <= %(again)s))
         FOR UPDATE OF p SKIP LOCKED
     ) AS pending
@@ -250,36 +237,24 @@ async def look(credential_hash: str) -> tuple[str | None, list[DoorOpenCommand]]
     acknowledged for DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended;
     each command to one poll (SKIP LOCKED). Looks that come while the pool's connections are all
     busy go together in the next statement (_Looks)."""
-    loop = asyncio.get_running_loop()
-    looks = _looks.get(id(loop))
-    if looks is None:
-        looks = _looks[id(loop)] = _Looks(loop)
-    rows, now = await looks.look(credential_hash)
+    if not _looks:
+        _looks.append(_Looks(asyncio.get_running_loop()))
+    rows, now = await _looks[0].look(credential_hash)
     if not rows:
         return None, []
-    commands = [
-        DoorOpenCommand(
-            id=row[2],
-            tenant_id=row[3],
-            call_id=row[4],
-            device_id=row[5],
-            dtmf=row[6],
-            created_at=row[7],
-            expires_at=row[8],
-            status=DoorOpenCommand.Status.DELIVERED,
-            delivered_at=now,
-        )
-        for row in rows
-        if row[2] is not None
-    ]
+    commands = []
     for row in rows:
-        if row[2] is not None:
+        if row[2] is not None:  # a claimed command: id, tenant, call, device, dtmf and times
+            fields = dict(zip(_COMMAND_FIELDS, row[2:9], strict=True))
+            commands.append(DoorOpenCommand(**fields, status=_DELIVERED, delivered_at=now))
             metrics.door_open_delivered(row[7], now, first=row[10] is None, requested_at=row[9])
     commands.sort(key=lambda command: command.created_at)
     return str(rows[0][1]), commands
 
 
-_Rows = list[tuple[Any, ...]]
+_Rows = list[tuple[Any, ...]]  # of one look: one per claimed command, or one of NULLs
+_COMMAND_FIELDS = ("id", "tenant_id", "call_id", "device_id", "dtmf", "created_at", "expires_at")
+_DELIVERED = DoorOpenCommand.Status.DELIVERED
 
 
 class _Looks:
@@ -319,9 +294,6 @@ class _Looks:
                     "now": now,
                     "stale": now - services.LAST_SEEN_GRANULARITY,
                     "again": now - services.redelivery_after(),
-                    "active": Call.State.ACTIVE,
-                    "queued": DoorOpenCommand.Status.QUEUED,
-                    "delivered": DoorOpenCommand.Status.DELIVERED,
                 },
             )
         except Exception as exc:  # each waiting poll answers it (503 for the database)
@@ -345,24 +317,15 @@ class _Looks:
                 self._start()
 
 
-_looks: dict[int, _Looks] = {}  # id(loop) → its looks (one loop per worker process)
-
-
-# --- Authentication ------------------------------------------------------------------------------
-
-
-async def _in_thread(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-    """Synchronous work (the limit's cache round trips, Django's code) on Django's one shared
-    sync thread: the lean path starts no thread of its own."""
-    return await sync_to_async(functools.partial(func, *args, **kwargs))()
+_looks: list[_Looks] = []  # this process's, once a poll needed it
 
 
 async def _django_authentication(authorization: str | None, ip: str | None) -> None:
     """gateway.auth.authenticate_device on Django's shared sync thread; raise its refusal."""
     try:
-        await _in_thread(authenticate_device, authorization, ip)
+        await sync_to_async(authenticate_device)(authorization, ip)
     except Problem as exc:
-        raise _from_problem(exc) from None
+        raise _answer_for(exc) from None
 
 
 async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, AuthAttempt]:
@@ -375,19 +338,19 @@ async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, Auth
             "missing_credentials",
             "Send the device credential as 'Authorization: Bearer <credential>'.",
         )
-        raise _from_problem(await _in_thread(failed_authentication, ip, problem))
+        raise _answer_for(await sync_to_async(failed_authentication)(ip, problem))
     attempt = known_attempt(ip, value)  # no thread hop for a value or address seen lately
     if attempt is None:
         try:
-            attempt = await _in_thread(auth_attempt, ip, value)  # 429 over the limit
+            attempt = await sync_to_async(auth_attempt)(ip, value)  # 429 over the limit
         except Problem as exc:
-            raise _from_problem(exc) from None
+            raise _answer_for(exc) from None
     return value, attempt
 
 
 async def _refuse(attempt: AuthAttempt) -> _Answer:
     problem = AuthenticationProblem("invalid_credentials", "The device credential is not valid.")
-    return _from_problem(await _in_thread(attempt.failed, problem))
+    return _answer_for(await sync_to_async(attempt.failed)(problem))
 
 
 _sharing: set[asyncio.Task[None]] = set()  # the share_successes() in flight, if any
@@ -405,12 +368,9 @@ def _succeeded(attempt: AuthAttempt) -> None:
 async def _share() -> None:
     try:
         while successes_to_share():  # including those collected while one trip ran
-            await _in_thread(share_successes)
+            await sync_to_async(share_successes)()
     except Exception:
         problems_logger.warning("Sharing authentication successes failed", exc_info=True)
-
-
-# --- The request --------------------------------------------------------------------------------
 
 
 async def _watch_disconnect(receive: Receive, waiter: wakeup.Waiter) -> None:
@@ -443,8 +403,9 @@ async def _poll(
     waiter = wakeup.hub.register(device_id, loop)
     watcher = None
     try:
-        # Registered after the look: a command committed in between woke the hub meanwhile.
-        if wakeup.hub.woken_since(device_id, mark):
+        # Registered after the look: a command committed in between woke the hub meanwhile (or,
+        # with no listener, the safety net's next sweep wakes this waiter).
+        if wakeup.hub.listening() and wakeup.hub.woken_since(device_id, mark):
             _, commands = await look(credential_hash)
             if commands:
                 return commands
@@ -473,22 +434,17 @@ async def _answer(
         sum(len(name) + len(value) for name, value in scope.get("headers") or ()),
     )
     if too_large is not None:  # before anything parses the query string
-        raise _problem(*too_large)
+        raise _answer_for(Problem(*too_large))
     authorization = headers.get(b"authorization")
     try:
         wait = parse_wait(QueryDict(scope.get("query_string", b"").decode("latin-1")).get("wait"))
     except Problem as invalid:
         # Authentication answers first (401 before 400), as in every other operation.
         await _django_authentication(authorization, ip)
-        raise _from_problem(invalid) from None
+        raise _answer_for(invalid) from None
     if wait > 0 and not wakeup.hub.admit(settings.GATEWAY_MAX_WAITING):
         # Refused before any database work, so an overloaded process sheds load cheaply.
-        raise _problem(
-            503,
-            "gateway_busy",
-            "This gateway holds as many waiting polls as it may; poll again after Retry-After.",
-            headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS))},
-        )
+        raise _unavailable("gateway_busy", random.randint(*BUSY_RETRY_AFTER_SECONDS))
     try:
         commands = await _poll(authorization, ip, wait, receive)
     finally:
@@ -499,7 +455,7 @@ async def _answer(
         body = json.dumps(data, cls=DjangoJSONEncoder).encode()
     else:
         body = _EMPTY
-    return _Answer(200, body, "application/json", [("Cache-Control", "no-store")])
+    return _Answer(200, body, "application/json", {"Cache-Control": "no-store"})
 
 
 async def serve(scope: Scope, receive: Receive, send: Send) -> None:
@@ -520,36 +476,25 @@ async def serve(scope: Scope, receive: Receive, send: Send) -> None:
             # answer (a cycle per refused poll, left to the full collections that stall the
             # loop; an overloaded process refuses thousands a minute).
             answer = refused.with_traceback(None)
-            if answer.status in (401, 429):
-                _log_refused(scope, headers, ip, answer)
+            if answer.status in (401, 429):  # as cybergate.security's middleware logs them
+                log_refusal(
+                    "auth_failed" if answer.status == 401 else "rate_limited",
+                    json.loads(answer.body)["code"],
+                    answer.status,
+                    authorization=headers.get(b"authorization"),
+                    client_ip=ip,
+                    method="GET",
+                    path=scope.get("root_path", "") + scope["path"],
+                    route_path=scope["path"],
+                )
         except (psycopg.OperationalError, psycopg_pool.PoolTimeout, *DATABASE_UNAVAILABLE) as exc:
             problems_logger.warning("Database unavailable: %s", exc)
-            answer = _problem(
-                503,
-                "service_unavailable",
-                "The service is temporarily unavailable; try again shortly.",
-                headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
-            )
+            answer = _unavailable("service_unavailable", RETRY_AFTER_UNAVAILABLE_SECONDS)
         except Exception:
             # A bug: logged with its traceback, answered in the API's format (as Django's path
             # does), never with the server's plain-text 500.
             problems_logger.exception("Unhandled error in GET %s", scope["path"])
-            answer = _problem(500, "server_error", "An unexpected error occurred.")
+            answer = _answer_for(Problem(500, "server_error", "An unexpected error occurred."))
     await _send(send, answer, request_id)
     if settings.METRICS_ENABLED:
         metrics.observe_request(METRICS_ROUTE, "GET", answer.status, time.perf_counter() - started)
-
-
-def _log_refused(scope: Scope, headers: dict[bytes, str], ip: str | None, answer: _Answer) -> None:
-    """The security log line cybergate.security's middleware writes for 401s and 429s."""
-    status = answer.status
-    log_refusal(
-        "auth_failed" if status == 401 else "rate_limited",
-        json.loads(answer.body)["code"],
-        status,
-        authorization=headers.get(b"authorization"),
-        client_ip=ip,
-        method="GET",
-        path=scope.get("root_path", "") + scope["path"],
-        route_path=scope["path"],
-    )
