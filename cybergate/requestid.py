@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 import structlog
@@ -60,14 +58,24 @@ def request_id_for(given: str | None) -> str:
     return uuid.uuid4().hex
 
 
-@contextmanager
-def bound(request_id: str) -> Iterator[None]:
-    """The request's id (and, once known, its tenant) on its log lines and problem details."""
-    token = _request_id.set(request_id)
-    try:
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            yield
-    finally:
+class bound:  # lower case, as contextlib.suppress: `with requestid.bound(request_id):`
+    """The request's id (and, once known, its tenant) on its log lines and problem details.
+    A class, not a generator: the gateway holds one per waiting long-poll."""
+
+    __slots__ = ("_request_id", "_tokens")
+
+    def __init__(self, request_id: str) -> None:
+        self._request_id = request_id
+
+    def __enter__(self) -> None:
+        self._tokens = (
+            _request_id.set(self._request_id),
+            structlog.contextvars.bind_contextvars(request_id=self._request_id),
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        token, structlog_tokens = self._tokens
+        structlog.contextvars.reset_contextvars(**structlog_tokens)
         _request_id.reset(token)
         _unbind_tenant()
 
