@@ -398,19 +398,21 @@ def test_an_oversized_request_is_refused_before_anything_reads_it(servers, world
     authentication (nothing counts against the address) and before the query is parsed."""
     too_long = f"{PATH}?wait=0&{'a=1&' * 25_000}"  # 100 KB of parameters
     wrong = bearer("cgd_" + "w" * 43)
-    for name in ("lean", "web"):
-        url, source = servers[name].url, sources[name]
-        for headers in ({}, wrong, bearer(world["credential"])):
-            for _ in range(FAILURE_LIMIT + 1):
-                answer = request(url, too_long, source=source, headers=headers)
-                assert answer.status == 414, (name, answer.body)
-                assert answer.header("Content-Type") == "application/problem+json"
-                assert answer.json()["code"] == "uri_too_long"
-        big = request(url, source=source, headers={**wrong, "X-Pad": "x" * 9000})
-        assert (big.status, big.json()["code"]) == (431, "headers_too_large"), name
-        # None of it was a failed authentication: a wrong credential is 401, not yet 429.
-        assert request(url, source=source, headers=wrong).status == 401, name
-        # Up to the limit, served.
-        just = f"{PATH}?wait=0&pad={'x' * (2048 - len('wait=0&pad='))}"
-        answer = request(url, just, source=source, headers=bearer(world["credential"]))
-        assert (answer.status, answer.json()) == (200, {"commands": []}), name
+    # The lean path only: gunicorn's own parser answers a request line this long on the web
+    # pool (400, before Django); the pools' answers to requests just over the limits are compared
+    # in test_the_lean_path_answers_as_the_django_view_does.
+    url, source = servers["lean"].url, sources["lean"]
+    for headers in ({}, wrong, bearer(world["credential"])):
+        for _ in range(FAILURE_LIMIT + 1):
+            answer = request(url, too_long, source=source, headers=headers)
+            assert answer.status == 414, answer.body
+            assert answer.header("Content-Type") == "application/problem+json"
+            assert answer.json()["code"] == "uri_too_long"
+    big = request(url, source=source, headers={**wrong, "X-Pad": "x" * 9000})
+    assert (big.status, big.json()["code"]) == (431, "headers_too_large")
+    # None of it was a failed authentication: a wrong credential is 401, not yet 429.
+    assert request(url, source=source, headers=wrong).status == 401
+    # Up to the limit, served.
+    just = f"{PATH}?wait=0&pad={'x' * (2048 - len('wait=0&pad='))}"
+    answer = request(url, just, source=source, headers=bearer(world["credential"]))
+    assert (answer.status, answer.json()) == (200, {"commands": []})
