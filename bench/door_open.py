@@ -3,7 +3,7 @@
 Runs the production setup (README "Deploying"): the web pool — gunicorn `gthread` workers
 (WSGI) serving the customer API — and the gateway pool — gunicorn with uvicorn workers (ASGI)
 serving `/device-api/` —, DEBUG off, PostgreSQL, Redis pub/sub wake-ups when Redis answers
-(else PostgreSQL LISTEN/NOTIFY). The command always crosses processes: it is issued in a web
+(else the database poll). The command always crosses processes: it is issued in a web
 worker and delivered by a gateway worker. Prints:
 
 1. delivery latency — `POST /api/v1/active-calls/{user}/door-open` sent → the device's waiting
@@ -15,7 +15,7 @@ worker and delivered by a gateway worker. Prints:
 
     .venv/bin/python bench/door_open.py
     BENCH_TRIES=300 BENCH_IDLE=2000 .venv/bin/python bench/door_open.py
-    BENCH_REDIS_URL= .venv/bin/python bench/door_open.py        # PostgreSQL NOTIFY instead
+    BENCH_REDIS_URL= .venv/bin/python bench/door_open.py        # the database poll instead
     BENCH_IDLE=3000 BENCH_LIMIT=2000 .venv/bin/python bench/door_open.py   # the overload case
 
 With BENCH_LIMIT the one gateway process runs with GATEWAY_MAX_WAITING=BENCH_LIMIT: the idle
@@ -810,7 +810,7 @@ def main() -> None:
     redis_url = REDIS_URL if redis_ok(REDIS_URL) else ""
     env = server_env(redis_url)
     data = prepare(env)
-    wakeup = "Redis pub/sub" if redis_url else "PostgreSQL LISTEN/NOTIFY"
+    wakeup = "Redis pub/sub" if redis_url else "the database poll"
     print(
         "door-open delivery: API on gunicorn gthread (WSGI), gateway on gunicorn + uvicorn "
         f"workers (ASGI), PostgreSQL, wake-ups: {wakeup}"

@@ -1,27 +1,26 @@
 """ASGI entry point (`cybergate.asgi:application`). Production: gunicorn with uvicorn workers (see
-README "Production"). The handler, which spares the device gateway's long-poll a thread per
-waiting device, is gateway/asgi.py."""
+README "Production"). The application, which spares a waiting long-poll a thread and a database
+connection, is gateway/asgi.py."""
 
 from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
-
-from gateway.asgi import CyberGateASGIHandler
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cybergate.settings")
-
-get_asgi_application()  # django.setup(), as Django's own entry point does
+# Django runs each ASGI request's synchronous part in a thread of its own: a connection kept for
+# CONN_MAX_AGE would outlive its thread until the garbage collector closes it. As Django advises
+# under ASGI, no persistent connections here (DATABASE_POOL_SIZE gives a bounded pool instead).
+os.environ.setdefault("CONN_MAX_AGE", "0")
+django.setup(set_prefix=False)
 
 from cybergate import metrics  # noqa: E402
 from gateway import capacity  # noqa: E402
-from gateway.lean import LeanGateway  # noqa: E402 - needs django.setup()
+from gateway.asgi import GatewayApplication  # noqa: E402 - needs django.setup()
 
 # The gateway pool's capacity for waiting polls (alerts compare the waiting ones with it), which
 # the open-file limit may cap (logged here, at start).
 metrics.gateway_polls_waiting_limit.set(capacity.max_waiting())
 
-# `GET /device-api/v1/commands` is served by the lean path (gateway/lean.py) where it can be;
-# everything else, and that path where it cannot, by Django.
-application = LeanGateway(CyberGateASGIHandler())
+application = GatewayApplication()

@@ -53,11 +53,33 @@ def _unbind_tenant() -> None:
     structlog.contextvars.unbind_contextvars("tenant_id")
 
 
-def _request_id_for(request) -> str:
-    given = request.META.get(_META_KEY)
+def request_id_for(given: str | None) -> str:
+    """The request id for a request that sent `given` as X-Request-Id (or nothing)."""
     if given is not None and _SANE.fullmatch(given):
         return given
     return secrets.token_hex(16)  # 128 random bits, at a third of what uuid4().hex costs
+
+
+class bound:  # lower case, as contextlib.suppress: `with requestid.bound(request_id):`
+    """The request's id (and, once known, its tenant) on its log lines and problem details.
+    A class, not a generator: the gateway holds one per waiting long-poll."""
+
+    __slots__ = ("_request_id", "_tokens")
+
+    def __init__(self, request_id: str) -> None:
+        self._request_id = request_id
+
+    def __enter__(self) -> None:
+        self._tokens = (
+            _request_id.set(self._request_id),
+            structlog.contextvars.bind_contextvars(request_id=self._request_id),
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        token, structlog_tokens = self._tokens
+        structlog.contextvars.reset_contextvars(**structlog_tokens)
+        _request_id.reset(token)
+        _unbind_tenant()
 
 
 class RequestIdMiddleware(DualModeMiddleware):
@@ -66,31 +88,18 @@ class RequestIdMiddleware(DualModeMiddleware):
             return self.__acall__(request)
         if request.path in _PROBES:
             return self.get_response(request)
-        request_id = _request_id_for(request)
-        token = _request_id.set(request_id)
-        # Tokens rather than bound_contextvars(), which first copies the whole context.
-        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
-        try:
+        request_id = request_id_for(request.META.get(_META_KEY))
+        with bound(request_id):
             response = self.get_response(request)
-        finally:
-            structlog.contextvars.reset_contextvars(**tokens)
-            _request_id.reset(token)
-            _unbind_tenant()
         response[HEADER] = request_id
         return response
 
     async def __acall__(self, request):
         if request.path in _PROBES:
             return await self.get_response(request)
-        request_id = _request_id_for(request)
-        token = _request_id.set(request_id)
-        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
-        try:
+        request_id = request_id_for(request.META.get(_META_KEY))
+        with bound(request_id):
             response = await self.get_response(request)
-        finally:
-            structlog.contextvars.reset_contextvars(**tokens)
-            _request_id.reset(token)
-            _unbind_tenant()
         response[HEADER] = request_id
         return response
 

@@ -48,10 +48,6 @@ def _request_fields(request: HttpRequest | None) -> dict:
     }
 
 
-def _secret_prefix(request: HttpRequest) -> str | None:
-    return secret_prefix(request.META.get("HTTP_AUTHORIZATION"))
-
-
 def secret_prefix(authorization: str | None) -> str | None:
     """The display prefix of a bearer value of our format, else None (never more of it)."""
     value = bearer_value(authorization)
@@ -134,13 +130,40 @@ def log_refused_request(request: HttpRequest, response: HttpResponseBase) -> Non
     else:
         return
     reason = _problem_code(response) or _DEFAULT_REASONS[status]
-    metrics.count_refusal(request.path_info, reason)
+    log_refusal(
+        event,
+        reason,
+        status,
+        authorization=request.META.get("HTTP_AUTHORIZATION"),
+        client_ip=client_ip(request),
+        method=request.method or "",
+        path=request.path,
+        route_path=request.path_info,
+    )
+
+
+def log_refusal(
+    event: str,
+    reason: str,
+    status: int,
+    *,
+    authorization: str | None,
+    client_ip: str | None,
+    method: str,
+    path: str,
+    route_path: str,
+) -> None:
+    """Count and log one refused request; for code that answers without a Django request (the
+    gateway's lean long-poll) as well as for the middleware."""
+    metrics.count_refusal(route_path, reason)
     security_log.warning(
         event,
         reason=reason,
         status=status,
-        secret_prefix=_secret_prefix(request),
-        **_request_fields(request),
+        secret_prefix=secret_prefix(authorization),
+        client_ip=client_ip,
+        method=method,
+        path=path[:_PATH_MAX],
     )
 
 

@@ -390,14 +390,11 @@ DOOR_OPEN_COMMAND_TTL_SECONDS = env.integer("DOOR_OPEN_COMMAND_TTL_SECONDS", def
 DOOR_OPEN_REDELIVERY_SECONDS = env.number("DOOR_OPEN_REDELIVERY_SECONDS", default=3.0)
 
 # --- Device gateway: how a queued command wakes the device's long-poll (gateway/wakeup.py) ---
-# auto: Redis pub/sub when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY on PostgreSQL, else
-# a database poll every GATEWAY_DB_POLL_SECONDS (the embedded SQLite default).
-GATEWAY_WAKEUP = env.choice(
-    "GATEWAY_WAKEUP", default="auto", choices=("auto", "redis", "postgres", "db-poll")
-)
+# auto: Redis pub/sub when REDIS_URL is set, else a database poll every GATEWAY_DB_POLL_SECONDS.
+GATEWAY_WAKEUP = env.choice("GATEWAY_WAKEUP", default="auto", choices=("auto", "redis", "db-poll"))
 if GATEWAY_WAKEUP == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("GATEWAY_WAKEUP=redis needs REDIS_URL")
-# Redis channel / PostgreSQL NOTIFY channel; give each deployment sharing a Redis its own.
+# The Redis channel; give each deployment sharing a Redis its own.
 GATEWAY_WAKEUP_CHANNEL = env.matching(
     "GATEWAY_WAKEUP_CHANNEL",
     default="cybergate_commands",
@@ -405,9 +402,9 @@ GATEWAY_WAKEUP_CHANNEL = env.matching(
     why="letters, digits, - and _ only",
 )
 GATEWAY_DB_POLL_SECONDS = env.number("GATEWAY_DB_POLL_SECONDS", default=0.2, above=0)
-# With Redis or PostgreSQL the database is still polled this often, as a safety net.
+# With Redis the database is still polled this often, as a safety net.
 GATEWAY_SAFETY_POLL_SECONDS = env.number("GATEWAY_SAFETY_POLL_SECONDS", default=1.0, above=0)
-# Threads (and so database connections) per process for the gateway's async long-poll.
+# Database connections per gateway process for the lean long-poll (gateway/lean.py).
 GATEWAY_DB_THREADS = env.integer("GATEWAY_DB_THREADS", default=4, above=0)
 # Long-polls one process holds at most; past it a new poll is refused at once (503 gateway_busy
 # with Retry-After) rather than slowing every waiting device down. /readyz turns not-ready near
@@ -418,9 +415,6 @@ GATEWAY_DB_THREADS = env.integer("GATEWAY_DB_THREADS", default=4, above=0)
 GATEWAY_MAX_WAITING = env.integer("GATEWAY_MAX_WAITING", default=2000, above=0)
 # Measure event-loop stalls of the gateway pool and report the longest in /readyz (benchmarks).
 GATEWAY_LOOP_PROBE = env.boolean("GATEWAY_LOOP_PROBE", default=False)
-# Serve `GET /device-api/v1/commands` from the lean ASGI application (gateway/lean.py) rather than
-# through Django's request handling. PostgreSQL only; elsewhere Django serves it regardless.
-GATEWAY_LEAN = env.boolean("GATEWAY_LEAN", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apisecrets.authentication.ApiSecretAuthentication"],

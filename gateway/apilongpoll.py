@@ -7,14 +7,14 @@ is handed here instead (gateway/asgi.py gives it the URLconf gateway/apiurls.py)
 costs what a device's long-poll costs: an `asyncio.Event` in the process's wake-up hub
 (gateway/wakeup.py), no thread and no database connection.
 
-A long-poll runs the ordinary DRF view once in the gateway's database threads (authentication,
+A long-poll runs the ordinary DRF view once on Django's shared sync thread (authentication,
 permission, rate limit, validation and the answer are the view's own). When that answer has
 nothing new, the view names what would change it (`LongPoll`: the tenant's log, or the command's
 outcome, and a door-open command's expiry); the poll waits on the hub under that name and then
 runs the view again, without counting it against the rate limit a second time. Writers announce
 their changes after commit (audit.signals.log_appended, devices.signals.command_settled; received
-in gateway/wakeup.py), through the same hub, Redis or PostgreSQL channel as door-open commands.
-With neither (the embedded SQLite default), or while the hub's listener is down, the poll looks
+in gateway/wakeup.py), through the same hub and Redis channel as door-open commands.
+Without Redis, or while the hub's listener is down, the poll looks
 again every GATEWAY_DB_POLL_SECONDS.
 """
 
@@ -24,12 +24,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from cybergate.apiviews import LongPoll
 from gateway import capacity, wakeup
-from gateway.longpoll import in_db_thread
 
 # Kept from the first look: the later looks are not counted again.
 _RATE_LIMIT_HEADERS = ("RateLimit-Policy", "RateLimit")
@@ -39,7 +39,7 @@ def _look(view: Callable[..., HttpResponse], request: HttpRequest, **kwargs: Any
     response = view(request, **kwargs)
     render = getattr(response, "render", None)
     if render is not None:
-        render()  # here, not on the process's one shared thread
+        render()  # within the look, in one trip to the sync thread
     return response
 
 
@@ -59,7 +59,7 @@ def long_pollable(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
         request.long_poll_served = True  # type: ignore[attr-defined]  # read by offer_long_poll
         hub = wakeup.hub
         mark = hub.mark()
-        response = await in_db_thread(_look, view, request, **kwargs)
+        response = await sync_to_async(_look)(view, request, **kwargs)
         hint: LongPoll | None = getattr(response, "long_poll", None)
         if hint is None:
             return response
@@ -83,7 +83,7 @@ def long_pollable(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
                     expired = hint.until is not None and timezone.now() >= hint.until
                     if not (woken or polling or expired):
                         break  # time is up and nothing changed
-                response = await in_db_thread(_look, view, request, **kwargs)
+                response = await sync_to_async(_look)(view, request, **kwargs)
                 hint = getattr(response, "long_poll", None)
                 if hint is None or loop.time() >= deadline:
                     break

@@ -1,39 +1,41 @@
-"""The ASGI handler (cybergate/asgi.py serves it; production: gunicorn with uvicorn workers, see
-README "Production").
+"""The gateway pool's ASGI application (cybergate/asgi.py serves it; production: gunicorn with
+uvicorn workers, see README "Production").
 
-Django wraps every ASGI request in its own ThreadSensitiveContext, whose first synchronous call
-(the request_started signal already makes one) starts a thread that lives as long as the request.
-For the device gateway's long-poll, which may wait 30 s, that would be a thread per waiting device
-(a waiting door station must cost no thread). Those requests therefore skip the per-request
-context: the few synchronous calls they make (signal receivers, response.close) are instants on
-the process's shared sync thread, and their database work runs in the gateway's own small pool
-(gateway/longpoll.py). The customer API's long-polls (a feed or a door-open outcome with `wait`,
-gateway/apilongpoll.py) are handled the same way, with their own URLconf (gateway/apiurls.py).
+Two kinds of request may wait up to 30 s, and a waiting one must hold no thread and no database
+connection:
+
+- A device's long-poll, `GET /device-api/v1/commands`: on PostgreSQL the lean path answers it
+  (gateway/lean.py) with its own small async pool. On SQLite (development) Django's plain async
+  view does (gateway/longpoll.py).
+- The customer API's long-polls (a feed or a door-open outcome with `wait`,
+  gateway/apilongpoll.py), resolved against their own URLconf (gateway/apiurls.py).
+
+Django serves these through its handler's `handle()`, without the per-request thread context of
+`ASGIHandler.__call__`, whose first synchronous call starts a thread that would live as long as
+the request. Their synchronous work (signal receivers, middleware, each look of a view) runs on
+the process's one shared sync thread, which closes its connection at each request's end.
+
 Every other request is handled exactly as Django does.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 
 from cybergate import loopprobe
+from gateway import lean
+from gateway.lean import Receive, Scope, Send
 
-if TYPE_CHECKING:
-    from django.core.handlers.asgi import _ReceiveCallback, _SendCallback
-
-LONG_POLL_PATHS = frozenset({"/device-api/v1/commands"})
-# The customer API's long-polls (gateway/apilongpoll.py), with `wait` > 0, and their URLconf.
 _API_LONG_POLL_PATH = re.compile(r"/api/v1/(call-log|audit-trail|door-open-commands/[^/]+)")
-_API_LONG_POLL_URLCONF = "gateway.apiurls"
+_URLCONF = "cybergate.urlconf"
 
 
-def is_api_long_poll(scope: dict[str, Any]) -> bool:
+def is_api_long_poll(scope: Scope) -> bool:
     """A path that offers `wait`, asked with a `wait` other than 0 (a malformed one too: the
     view refuses it as usual)."""
     if _API_LONG_POLL_PATH.fullmatch(scope.get("path", "")) is None:
@@ -43,23 +45,38 @@ def is_api_long_poll(scope: dict[str, Any]) -> bool:
     return any(name == "wait" and value != "0" for name, value in pairs)
 
 
-class CyberGateASGIHandler(ASGIHandler):
-    async def __call__(
-        self, scope: dict[str, Any], receive: _ReceiveCallback, send: _SendCallback
-    ) -> None:
-        if settings.GATEWAY_LOOP_PROBE:
-            loopprobe.ensure_started()
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-        elif scope.get("path") in LONG_POLL_PATHS:
-            await self.handle(scope, receive, send)
-        elif is_api_long_poll(scope):
-            await self.handle({**scope, "cybergate.urlconf": _API_LONG_POLL_URLCONF}, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+class _Request(ASGIRequest):
+    """A request resolved against the URLconf its scope names, if any."""
 
-    def create_request(self, scope: Mapping[str, Any], body_file: Any) -> Any:
-        request, error_response = super().create_request(scope, body_file)
-        if request is not None and "cybergate.urlconf" in scope:
-            request.urlconf = scope["cybergate.urlconf"]
-        return request, error_response
+    def __init__(self, scope: Scope, body_file: Any) -> None:
+        super().__init__(scope, body_file)
+        if _URLCONF in scope:
+            self.urlconf = scope[_URLCONF]
+
+
+class _Handler(ASGIHandler):
+    request_class = _Request
+
+
+class GatewayApplication:
+    """Routes each request to the lean path, to Django without a thread per request (the API's
+    long-polls), or to Django as usual."""
+
+    def __init__(self) -> None:
+        self.django = _Handler()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if settings.GATEWAY_LOOP_PROBE:
+                loopprobe.ensure_started()
+            if lean.serves(scope):
+                await lean.serve(scope, receive, send)
+                return
+            if scope.get("path") == lean.PATH:  # not on PostgreSQL: Django's view waits
+                await self.django.handle(scope, receive, send)
+                return
+            if is_api_long_poll(scope):
+                scope = {**scope, _URLCONF: "gateway.apiurls"}
+                await self.django.handle(scope, receive, send)
+                return
+        await self.django(scope, receive, send)

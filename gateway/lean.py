@@ -1,65 +1,42 @@
-"""The lean long-poll: `GET /device-api/v1/commands` served without Django's request handling.
+"""The lean long-poll: `GET /device-api/v1/commands` on PostgreSQL, without Django's request
+handling (gateway/asgi.py routes it here). A door station re-polls every 30 s, so one gateway
+process answers hundreds of polls a second and holds thousands open.
 
-A door station re-polls every 30 s, so one gateway process answers hundreds of polls a second and
-holds thousands open. Through Django's ASGI handler each poll pays for the request object, the
-whole middleware chain and the hops to the database threads. Here a small raw-ASGI application,
-mounted in front of Django (cybergate/asgi.py), serves exactly that one path and hands everything
-else to Django untouched:
-
-- Client address: the ASGI peer and `X-Forwarded-For` under the same TRUSTED_PROXIES rule as
-  everywhere (cybergate.clientinfo.client_address).
-- One look per poll (and one more per wake-up): a single statement on a per-process async
+- One look per poll (and one more per wake-up): a single statement on the process's async
   PostgreSQL pool (psycopg 3) finds the device by the credential's keyed hash, records "last
-  seen" (at most every 10 s, as devices.services.device_seen) and claims the deliverable
-  commands with `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, under exactly
-  the rule of devices.services.commands_claim (queued, or delivered and unacknowledged for
-  DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended). Since every look
-  authenticates, a rotated credential stops working at once, on every process. Looks arriving
-  while the pool's connections are busy share the next statement (_Looks).
-- The failed-authentication limit is the same per-address limit (cybergate.throttling). Its
-  "over the limit?" round trip, needed only for a value this process has not seen work from the
-  address lately and an address it has not found under the limit in the last second, runs in a
-  thread; a success is marked at once and shared with the other processes in the background.
-- Waiting: the process's wake-up hub (gateway/wakeup.py, one Redis subscription per process),
-  registered before the first look so no wake-up is lost (a device new to the process: after
-  it, looking again if the hub saw a wake-up for it meanwhile); a disconnecting device ends its
-  wait.
-- Answers: the same bodies (the same serializer, problem details with `instance`) and headers
-  (X-Request-Id, the security headers and Content-Security-Policy Django's middleware sets,
-  Cache-Control, WWW-Authenticate, Retry-After) as the Django path; tests/gateway/test_lean.py
-  compares the two over HTTP.
-
-Anything this module does not handle exactly as Django would goes to Django: other methods, a
-Host outside ALLOWED_HOSTS, plain http when SECURE_SSL_REDIRECT wants https, a report-only or
-per-path CSP configuration, SQLite, GATEWAY_LEAN=false.
+  seen" and claims the deliverable commands under the rule of devices.services.commands_claim.
+  Every look authenticates, so a rotated credential stops working at once, on every process.
+- The failed-authentication limit is cybergate.throttling's; its cache round trips, and the
+  rare paths that need Django's own code (a bad `wait`, a credential hashed under a retired
+  pepper: gateway.auth.authenticate_device), run on Django's shared sync thread.
+- Waiting: the process's wake-up hub (gateway/wakeup.py); a disconnecting device ends its wait.
+- Answers as a device API: status, body, problem code, `Retry-After`, `WWW-Authenticate` and
+  `X-Request-Id` are those of the Django view (gateway/longpoll.py), which
+  tests/gateway/test_lean.py compares over HTTP; not Django's browser-facing headers (CSP,
+  HSTS...) nor its Host check (devices have no browser; the load balancer routes by host).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import random
-import re
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
-from urllib.parse import parse_qsl
+from typing import TYPE_CHECKING, Any
 
-import structlog
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
-from django.http.request import split_domain_port, validate_host
+from django.http import QueryDict
 
 from apisecrets import tokens
-from cybergate import limits, loopprobe, metrics, requestid
+from cybergate import limits, metrics, requestid
 from cybergate.clientinfo import bearer_value, client_address
-from cybergate.headers import fixed_policy
 from cybergate.problems import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_UNAVAILABLE_SECONDS,
@@ -67,7 +44,7 @@ from cybergate.problems import (
     Problem,
     problem_body,
 )
-from cybergate.security import secret_prefix, security_log
+from cybergate.security import log_refusal
 from cybergate.throttling import (
     AuthAttempt,
     auth_attempt,
@@ -79,6 +56,7 @@ from cybergate.throttling import (
 from devices import services
 from devices.models import Call, Device, DoorOpenCommand
 from gateway import capacity, wakeup
+from gateway.auth import authenticate_device
 from gateway.longpoll import BUSY_CLOSE, BUSY_RETRY_AFTER_SECONDS, parse_wait
 from gateway.serializers import CommandListSerializer
 
@@ -87,27 +65,19 @@ if TYPE_CHECKING:
 
 # The ASGI interface, as this module uses it.
 Scope = dict[str, Any]
-Message = Mapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
+Receive = Callable[[], Awaitable[Mapping[str, Any]]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
-logger = logging.getLogger(__name__)
 problems_logger = logging.getLogger("cybergate.problems")
 
 PATH = "/device-api/v1/commands"
 METRICS_ROUTE = "device-api/v1/commands"  # the route template Django's path reports
-_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 _EMPTY = b'{"commands": []}'
 
 
-# --- When the lean path serves ------------------------------------------------------------------
-
-
-def enabled() -> bool:
-    return settings.GATEWAY_LEAN and _on_postgresql()
+def serves(scope: Scope) -> bool:
+    """Whether the lean path answers this request (every other goes to Django)."""
+    return scope.get("method") == "GET" and scope.get("path") == PATH and _on_postgresql()
 
 
 @lru_cache(maxsize=1)
@@ -115,144 +85,49 @@ def _on_postgresql() -> bool:
     return connections["default"].vendor == "postgresql"
 
 
-def _headers(scope: Scope) -> dict[bytes, bytes]:
+def _headers(scope: Scope) -> dict[bytes, str]:
     # A repeated header's values joined with commas, as Django's ASGI request does in META.
-    found: dict[bytes, bytes] = {}
+    found: dict[bytes, str] = {}
     for name, value in scope.get("headers") or ():
-        name = name.lower()
-        found[name] = found[name] + b"," + value if name in found else value
+        name, text = name.lower(), value.decode("latin-1")
+        found[name] = found[name] + "," + text if name in found else text
     return found
-
-
-def _allowed_hosts() -> list[str]:
-    hosts: list[str] = list(settings.ALLOWED_HOSTS)
-    if settings.DEBUG and not hosts:
-        return [".localhost", "127.0.0.1", "[::1]"]  # Django's own default under DEBUG
-    return hosts
-
-
-def _is_secure(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
-    if proxy:
-        name, secure_value = proxy
-        header = str(name).removeprefix("HTTP_").replace("_", "-").lower().encode()
-        value = headers.get(header)
-        if value is not None:
-            return value.decode("latin-1").split(",", 1)[0].strip() == str(secure_value)
-    return bool(scope.get("scheme") == "https")
-
-
-def _header_text(headers: dict[bytes, bytes], name: bytes) -> str | None:
-    value = headers.get(name)
-    return None if value is None else value.decode("latin-1")
-
-
-def serves(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-    """Whether this request is one the lean path answers exactly as Django would."""
-    if scope.get("method") != "GET" or not enabled():
-        return False
-    if getattr(settings, "USE_X_FORWARDED_HOST", False):
-        return False
-    host = headers.get(b"host")
-    if host is None:
-        return False
-    domain, _port = split_domain_port(host.decode("latin-1"))
-    if not domain or not validate_host(domain, _allowed_hosts()):
-        return False  # Django answers 400 (DisallowedHost)
-    if getattr(settings, "SECURE_SSL_REDIRECT", False) and not _is_secure(scope, headers):
-        return False  # Django redirects to https
-    csp = settings.CONTENT_SECURITY_POLICY
-    return not (
-        getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
-        or (csp or {}).get("EXCLUDE_URL_PREFIXES")
-    )
-
-
-# --- Answers ------------------------------------------------------------------------------------
 
 
 class _Answer(Exception):
     """A finished answer, raised from anywhere in the request."""
 
-    def __init__(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str,
-        headers: Iterable[tuple[str, str]] = (),
-    ) -> None:
+    def __init__(self, status: int, body: bytes, content_type: str, headers: dict[str, str]):
         super().__init__(status)
-        self.status = status
-        self.body = body
-        self.content_type = content_type
-        self.headers = list(headers)
+        self.status, self.body = status, body
+        self.content_type, self.headers = content_type, headers
 
 
-def _problem(
-    status: int,
-    code: str,
-    detail: str,
-    *,
-    errors: Mapping[str, list[str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> _Answer:
-    body = json.dumps(problem_body(status, code, detail, errors), ensure_ascii=False)
-    extra = dict(headers or {})
-    if status == 401:
-        extra.setdefault("WWW-Authenticate", "Bearer")
-    return _Answer(status, body.encode(), "application/problem+json", extra.items())
+def _answer_for(problem: Problem) -> _Answer:
+    """A problem (the shared authentication code's, or one of ours) as an answer."""
+    code, detail = problem.problem_code, str(problem.detail)
+    body = problem_body(problem.status_code, code, detail, problem.errors)
+    content = json.dumps(body, ensure_ascii=False).encode()
+    return _Answer(problem.status_code, content, "application/problem+json", problem.headers)
 
 
-def _from_problem(exc: Problem) -> _Answer:
-    """A cybergate.problems.Problem (from the shared authentication code) as an answer."""
-    return _problem(
-        exc.status_code, exc.problem_code, str(exc.detail), errors=exc.errors, headers=exc.headers
-    )
+_UNAVAILABLE = {
+    "gateway_busy": "This gateway holds as many waiting polls as it may; "
+    "poll again after Retry-After.",
+    "service_unavailable": "The service is temporarily unavailable; try again shortly.",
+}
 
 
-def _security_headers(secure: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """What Django's middleware adds to a /device-api/ answer, in its order: the headers before
-    Content-Length and those after it."""
-    before = [("X-Frame-Options", settings.X_FRAME_OPTIONS)] if settings.X_FRAME_OPTIONS else []
-    return before, [
-        ("Vary", "Cookie"),
-        ("Content-Security-Policy", fixed_policy()),
-        *(
-            [("Strict-Transport-Security", _hsts())]
-            if secure and settings.SECURE_HSTS_SECONDS
-            else []
-        ),
-        *([("X-Content-Type-Options", "nosniff")] if settings.SECURE_CONTENT_TYPE_NOSNIFF else []),
-        *(
-            [("Referrer-Policy", settings.SECURE_REFERRER_POLICY)]
-            if settings.SECURE_REFERRER_POLICY
-            else []
-        ),
-        *(
-            [("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY)]
-            if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
-            else []
-        ),
-    ]
+def _unavailable(code: str, retry_after: int) -> _Answer:
+    headers = {"Retry-After": str(retry_after)}
+    return _answer_for(Problem(503, code, _UNAVAILABLE[code], headers=headers))
 
 
-def _hsts() -> str:
-    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
-    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-        value += "; includeSubDomains"
-    if settings.SECURE_HSTS_PRELOAD:
-        value += "; preload"
-    return value
-
-
-async def _send(send: Send, answer: _Answer, request_id: str, secure: bool) -> None:
-    before_length, after_length = _security_headers(secure)
+async def _send(send: Send, answer: _Answer, request_id: str) -> None:
     headers = [
         ("Content-Type", answer.content_type),
-        *answer.headers,
-        *before_length,
+        *answer.headers.items(),
         ("Content-Length", str(len(answer.body))),
-        *after_length,
         ("X-Request-Id", request_id),
     ]
     await send(
@@ -265,21 +140,15 @@ async def _send(send: Send, answer: _Answer, request_id: str, secure: bool) -> N
     await send({"type": "http.response.body", "body": answer.body})
 
 
-# --- The database -------------------------------------------------------------------------------
-
-_pools: dict[
-    int, AsyncConnectionPool
-] = {}  # id(loop) → AsyncConnectionPool (one loop per worker process)
+_pools: list[AsyncConnectionPool] = []  # this process's, once a poll needed it
 
 
 async def _pool() -> AsyncConnectionPool:
-    loop = asyncio.get_running_loop()
-    pool = _pools.get(id(loop))
-    if pool is None:
+    if not _pools:
         from psycopg_pool import AsyncConnectionPool
 
         pool = AsyncConnectionPool(
-            wakeup._postgres_conninfo(),
+            wakeup.postgres_conninfo(),
             kwargs={"autocommit": True, "application_name": "cybergate-gateway"},
             min_size=1,
             max_size=settings.GATEWAY_DB_THREADS,
@@ -287,21 +156,12 @@ async def _pool() -> AsyncConnectionPool:
             open=False,
             name="cybergate-gateway",
         )
-        _pools[id(loop)] = pool
+        _pools.append(pool)
         await pool.open(wait=False)
-    return pool
+    return _pools[0]
 
 
-def _pool_stats() -> dict[str, int]:
-    """The lean pools' use, summed over this process's event loops (metrics, at scrape time)."""
-    total: dict[str, int] = {}
-    for pool in list(_pools.values()):
-        for key, value in pool.get_stats().items():
-            total[key] = total.get(key, 0) + value
-    return total
-
-
-metrics.register_pool("gateway_lean", _pool_stats)
+metrics.register_pool("gateway_lean", lambda: dict(_pools[0].get_stats()) if _pools else {})
 
 
 async def _query(sql: str, params: Mapping[str, object]) -> list[tuple[Any, ...]]:
@@ -321,25 +181,17 @@ async def _query(sql: str, params: Mapping[str, object]) -> list[tuple[Any, ...]
     raise AssertionError("unreachable")
 
 
-@lru_cache(maxsize=4)
-def _sql(template: str) -> str:
-    return template.format(
-        **{
-            "device": Device._meta.db_table,
-            "command": DoorOpenCommand._meta.db_table,
-            "call": Call._meta.db_table,
-        }
+@lru_cache(maxsize=1)
+def _look_sql() -> str:
+    return _LOOK_SQL.format(
+        device=Device._meta.db_table,
+        command=DoorOpenCommand._meta.db_table,
+        call=Call._meta.db_table,
+        active=Call.State.ACTIVE.value,
+        queued=DoorOpenCommand.Status.QUEUED.value,
+        delivered=DoorOpenCommand.Status.DELIVERED.value,
     )
 
-
-_AUTH_SQL = """
-WITH d AS (SELECT id, last_seen_at FROM {device} WHERE credential_hash = %(hash)s),
-seen AS (
-    UPDATE {device} AS t SET last_seen_at = %(now)s FROM d
-    WHERE t.id = d.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= %(stale)s)
-)
-SELECT id FROM d
-"""
 
 # Looks, for one or more credentials at once: authenticate (the credentials' keyed hashes), record
 # "last seen" (at most every LAST_SEEN_GRANULARITY) and claim the deliverable commands, in one
@@ -355,14 +207,14 @@ seen AS (
     WHERE t.id = d.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= %(stale)s)
 ),
 claimed AS (
-    UPDATE {command} AS c SET status = %(delivered)s, delivered_at = %(now)s
+    UPDATE {command} AS c SET status = '{delivered}', delivered_at = %(now)s
     FROM (
         SELECT p.id, p.delivered_at AS earlier FROM {command} AS p
         JOIN d ON p.device_id = d.id
         JOIN {call} AS k ON k.id = p.call_id
-        WHERE p.expires_at > %(now)s AND k.state = %(active)s
-          AND (p.status = %(queued)s
-               OR (p.status = %(delivered)s AND p.acked_at IS NULL
+        WHERE p.expires_at > %(now)s AND k.state = '{active}'
+          AND (p.status = '{queued}'
+               OR (p.status = '{delivered}' AND p.acked_at IS NULL
                    AND p.delivered_at <= %(again)s))
         FOR UPDATE OF p SKIP LOCKED
     ) AS pending
@@ -374,41 +226,6 @@ SELECT d.credential_hash, d.id, claimed.* FROM d LEFT JOIN claimed ON claimed.de
 """
 
 
-async def _device_for(value: str) -> str | None:
-    """The id of the device `value` is the credential of, marked as seen; None if none is."""
-    if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
-        return None
-    now = datetime.now(UTC)
-    rows = await _query(
-        _sql(_AUTH_SQL),
-        {
-            "hash": services.hash_device_credential(value),
-            "now": now,
-            "stale": now - services.LAST_SEEN_GRANULARITY,
-        },
-    )
-    if rows:
-        return str(rows[0][0])
-    if settings.SECRET_PEPPER_OLD:
-        # Hashed under a retired pepper: the shared code finds it and re-hashes it (rare).
-        device = await _in_thread(_sync_device_for, value)
-        return None if device is None else str(device.pk)
-    return None
-
-
-def _sync_device_for(value: str) -> Device | None:
-    from django.db import close_old_connections
-
-    close_old_connections()
-    try:
-        device = services.device_for_credential(value)
-        if device is not None:
-            services.device_seen(device)
-        return device
-    finally:
-        close_old_connections()
-
-
 async def look(credential_hash: str) -> tuple[str | None, list[DoorOpenCommand]]:
     """(device id, claimed commands) for a credential's hash; (None, []) if no device has it.
 
@@ -416,36 +233,24 @@ async def look(credential_hash: str) -> tuple[str | None, list[DoorOpenCommand]]
     acknowledged for DOOR_OPEN_REDELIVERY_SECONDS; never after expiry or after the call ended;
     each command to one poll (SKIP LOCKED). Looks that come while the pool's connections are all
     busy go together in the next statement (_Looks)."""
-    loop = asyncio.get_running_loop()
-    looks = _looks.get(id(loop))
-    if looks is None:
-        looks = _looks[id(loop)] = _Looks(loop)
-    rows, now = await looks.look(credential_hash)
+    if not _looks:
+        _looks.append(_Looks(asyncio.get_running_loop()))
+    rows, now = await _looks[0].look(credential_hash)
     if not rows:
         return None, []
-    commands = [
-        DoorOpenCommand(
-            id=row[2],
-            tenant_id=row[3],
-            call_id=row[4],
-            device_id=row[5],
-            dtmf=row[6],
-            created_at=row[7],
-            expires_at=row[8],
-            status=DoorOpenCommand.Status.DELIVERED,
-            delivered_at=now,
-        )
-        for row in rows
-        if row[2] is not None
-    ]
+    commands = []
     for row in rows:
-        if row[2] is not None:
+        if row[2] is not None:  # a claimed command: id, tenant, call, device, dtmf and times
+            fields = dict(zip(_COMMAND_FIELDS, row[2:9], strict=True))
+            commands.append(DoorOpenCommand(**fields, status=_DELIVERED, delivered_at=now))
             metrics.door_open_delivered(row[7], now, first=row[10] is None, requested_at=row[9])
     commands.sort(key=lambda command: command.created_at)
     return str(rows[0][1]), commands
 
 
-_Rows = list[tuple[Any, ...]]
+_Rows = list[tuple[Any, ...]]  # of one look: one per claimed command, or one of NULLs
+_COMMAND_FIELDS = ("id", "tenant_id", "call_id", "device_id", "dtmf", "created_at", "expires_at")
+_DELIVERED = DoorOpenCommand.Status.DELIVERED
 
 
 class _Looks:
@@ -479,15 +284,12 @@ class _Looks:
         try:
             now = datetime.now(UTC)
             rows = await _query(
-                _sql(_LOOK_SQL),
+                _look_sql(),
                 {
                     "hashes": list(batch),
                     "now": now,
                     "stale": now - services.LAST_SEEN_GRANULARITY,
                     "again": now - services.redelivery_after(),
-                    "active": Call.State.ACTIVE,
-                    "queued": DoorOpenCommand.Status.QUEUED,
-                    "delivered": DoorOpenCommand.Status.DELIVERED,
                 },
             )
         except Exception as exc:  # each waiting poll answers it (503 for the database)
@@ -511,123 +313,66 @@ class _Looks:
                 self._start()
 
 
-_looks: dict[int, _Looks] = {}  # id(loop) → its looks (one loop per worker process)
+_looks: list[_Looks] = []  # this process's, once a poll needed it
 
 
-async def _in_thread(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-    return await asyncio.get_running_loop().run_in_executor(
-        None, functools.partial(func, *args, **kwargs)
-    )
-
-
-# --- Authentication ------------------------------------------------------------------------------
-
-# Credential hash → device id, as last seen: where to register a poll before its first look.
-# Only a hint: every look authenticates again (an unknown or rotated hash finds no device).
-_device_ids: dict[str, str] = {}
-_DEVICE_IDS_MAX = 100_000
-_INVALID = ("invalid_credentials", "The device credential is not valid.")
+async def _django_authentication(authorization: str | None, ip: str | None) -> None:
+    """gateway.auth.authenticate_device on Django's shared sync thread; raise its refusal."""
+    try:
+        await sync_to_async(authenticate_device)(authorization, ip)
+    except Problem as exc:
+        raise _answer_for(exc) from None
 
 
 async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, AuthAttempt]:
-    """The credential's value and its attempt, before any lookup; else raise 401/429.
-
-    As gateway.auth.authenticate_device (the Django path): a missing credential and a refusal
-    count against the per-address failed-authentication limit, checked before any lookup."""
+    """The credential's value and its attempt, before any lookup; else raise 401/429, as
+    gateway.auth.authenticate_device does (a missing credential and a refusal count against the
+    per-address failed-authentication limit, checked before any lookup)."""
     value = bearer_value(authorization)
     if value is None:
         problem = AuthenticationProblem(
             "missing_credentials",
             "Send the device credential as 'Authorization: Bearer <credential>'.",
         )
-        raise _from_problem(await _in_thread(failed_authentication, ip, problem))
-    attempt = known_attempt(ip, value)
+        raise _answer_for(await sync_to_async(failed_authentication)(ip, problem))
+    attempt = known_attempt(ip, value)  # no thread hop for a value or address seen lately
     if attempt is None:
         try:
-            attempt = await _in_thread(auth_attempt, ip, value)  # 429 over the limit
+            attempt = await sync_to_async(auth_attempt)(ip, value)  # 429 over the limit
         except Problem as exc:
-            raise _from_problem(exc) from None
+            raise _answer_for(exc) from None
     return value, attempt
 
 
 async def _refuse(attempt: AuthAttempt) -> _Answer:
-    return _from_problem(await _in_thread(attempt.failed, AuthenticationProblem(*_INVALID)))
+    problem = AuthenticationProblem("invalid_credentials", "The device credential is not valid.")
+    return _answer_for(await sync_to_async(attempt.failed)(problem))
 
 
-_sharing: dict[int, asyncio.Future[None]] = {}  # id(loop) → the share_successes() in flight
+_sharing: set[asyncio.Task[None]] = set()  # the share_successes() in flight, if any
 
 
 def _succeeded(attempt: AuthAttempt) -> None:
-    """Mark the success here at once; its shared record follows in the background, one thread
-    call for all the successes collected meanwhile (a device's first poll waits for no cache)."""
-    if not attempt.succeeded_later():
-        return
-    loop = asyncio.get_running_loop()
-    sharing = _sharing.get(id(loop))
-    if sharing is None or sharing.done():
-        _share_in_background(loop)
+    """Mark the success here at once; its shared record follows in the background, one trip to
+    the sync thread for all the successes collected meanwhile."""
+    if attempt.succeeded_later() and not _sharing:
+        task = asyncio.get_running_loop().create_task(_share())
+        _sharing.add(task)
+        task.add_done_callback(_sharing.discard)
 
 
-def _share_in_background(loop: asyncio.AbstractEventLoop) -> None:
-    def shared(future: asyncio.Future[None]) -> None:
-        if not future.cancelled() and future.exception() is not None:
-            logger.warning("Sharing authentication successes failed", exc_info=future.exception())
-        if successes_to_share():  # collected while this one ran
-            _share_in_background(loop)
-
-    future = loop.run_in_executor(None, share_successes)
-    _sharing[id(loop)] = future
-    future.add_done_callback(shared)
+async def _share() -> None:
+    try:
+        while successes_to_share():  # including those collected while one trip ran
+            await sync_to_async(share_successes)()
+    except Exception:
+        problems_logger.warning("Sharing authentication successes failed", exc_info=True)
 
 
-async def authenticate(authorization: str | None, ip: str | None) -> str:
-    """The id of the device the Authorization header proves, marked as seen; else raise."""
-    value, attempt = await _attempt(authorization, ip)
-    device_id = await _device_for(value)
-    if device_id is None:
-        raise await _refuse(attempt)
-    _succeeded(attempt)
-    return device_id
-
-
-# --- The request --------------------------------------------------------------------------------
-
-
-def _query_value(scope: Scope, name: str) -> str | None:
-    # As Django's QueryDict.get: the last value of a repeated parameter.
-    found = None
-    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True):
-        if key == name:
-            found = value
-    return found
-
-
-def _request_id(headers: dict[bytes, bytes]) -> str:
-    given = headers.get(b"x-request-id")
-    if given is not None:
-        text = given.decode("latin-1")
-        if _SANE_REQUEST_ID.fullmatch(text):
-            return text
-    return uuid.uuid4().hex
-
-
-class _Poll:
-    """One waiting poll: woken by a command (through the hub) or by the device going away."""
-
-    __slots__ = ("gone", "waiter")
-
-    def __init__(self, waiter: wakeup.Waiter) -> None:
-        self.waiter = waiter
-        self.gone = False
-
-
-async def _watch_disconnect(receive: Receive, poll: _Poll) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            poll.gone = True
-            poll.waiter.event.set()
-            return
+async def _watch_disconnect(receive: Receive, waiter: wakeup.Waiter) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    waiter.end()  # gone: stop waiting
 
 
 async def _poll(
@@ -640,85 +385,64 @@ async def _poll(
     credential_hash = services.hash_device_credential(value)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    # Registered before the look: a command committed in between has set the event, so no
-    # wake-up is lost. A credential this process has not seen yet registers after its first look
-    # and looks once more only if a wake-up for its device may have come since it started.
-    known = _device_ids.get(credential_hash)
-    waiter = wakeup.hub.register(known, loop) if known is not None else None
     mark = wakeup.hub.mark()
+    device_id, commands = await look(credential_hash)
+    if device_id is None and settings.SECRET_PEPPER_OLD:
+        # Hashed under a retired pepper: the shared code finds it and re-hashes it (rare).
+        await _django_authentication(authorization, ip)
+        device_id, commands = await look(credential_hash)
+    if device_id is None:
+        raise await _refuse(attempt)
+    _succeeded(attempt)
+    if commands or wait <= 0:
+        return commands
+    waiter = wakeup.hub.register(device_id, loop)
     watcher = None
     try:
-        device_id, commands = await look(credential_hash)
-        if device_id is None and settings.SECRET_PEPPER_OLD:
-            # Hashed under a retired pepper: the shared code finds it and re-hashes it (rare).
-            device = await _in_thread(_sync_device_for, value)
-            if device is not None:
-                device_id, commands = await look(credential_hash)
-        if device_id is None:
-            _device_ids.pop(credential_hash, None)
-            raise await _refuse(attempt)
-        _succeeded(attempt)
-        if waiter is None or device_id != known:
-            if len(_device_ids) > _DEVICE_IDS_MAX:
-                _device_ids.clear()
-            _device_ids[credential_hash] = device_id
-            if waiter is not None:
-                wakeup.hub.unregister(waiter)
-            waiter = wakeup.hub.register(device_id, loop)
-            if not commands and wakeup.hub.woken_since(device_id, mark):
-                _, commands = await look(credential_hash)
-        if commands or wait <= 0:
-            return commands
+        # Registered after the look: a command committed in between woke the hub meanwhile (or,
+        # with no listener, the safety net's next sweep wakes this waiter).
+        if wakeup.hub.listening() and wakeup.hub.woken_since(device_id, mark):
+            _, commands = await look(credential_hash)
+            if commands:
+                return commands
         wakeup.hub.hold(waiter)  # may end this device's oldest waiting poll
-        poll = _Poll(waiter)
-        watcher = loop.create_task(_watch_disconnect(receive, poll))
+        watcher = loop.create_task(_watch_disconnect(receive, waiter))
         while not commands and (remaining := deadline - loop.time()) > 0:
-            try:
-                async with asyncio.timeout(remaining):
-                    await waiter.event.wait()
-            except TimeoutError:
-                break
-            waiter.event.clear()
-            if poll.gone or waiter.ended:  # gone, or a newer poll took its place
-                break
+            if not await waiter.wait(remaining) or waiter.ended:
+                break  # time is up; or gone, or a newer poll took its place
             # Each look authenticates again: a credential rotated meanwhile gets nothing more.
             device_id, commands = await look(credential_hash)
             if device_id is None:
                 break
         return commands
     finally:
-        if waiter is not None:
-            wakeup.hub.unregister(waiter)
+        wakeup.hub.unregister(waiter)
         if watcher is not None:
             watcher.cancel()
 
 
-async def _answer(scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -> _Answer:
+async def _answer(
+    scope: Scope, receive: Receive, headers: dict[bytes, str], ip: str | None
+) -> _Answer:
     too_large = limits.refusal(
         len(scope["path"]),
         len(scope.get("query_string", b"")),
         sum(len(name) + len(value) for name, value in scope.get("headers") or ()),
     )
     if too_large is not None:  # before anything parses the query string
-        raise _problem(*too_large)
-    authorization = _header_text(headers, b"authorization")
-    forwarded = headers.get(b"x-forwarded-for")
-    peer = scope.get("client")
-    ip = client_address(peer[0] if peer else None, forwarded.decode("latin-1") if forwarded else "")
+        raise _answer_for(Problem(*too_large))
+    authorization = headers.get(b"authorization")
     try:
-        wait = parse_wait(_query_value(scope, "wait"))
+        wait = parse_wait(QueryDict(scope.get("query_string", b"").decode("latin-1")).get("wait"))
     except Problem as invalid:
         # Authentication answers first (401 before 400), as in every other operation.
-        await authenticate(authorization, ip)
-        raise _from_problem(invalid) from None
+        await _django_authentication(authorization, ip)
+        raise _answer_for(invalid) from None
     if wait > 0 and not wakeup.hub.admit(capacity.max_waiting()):
         # Refused before any database work, so an overloaded process sheds load cheaply.
-        raise _problem(
-            503,
-            "gateway_busy",
-            "This gateway holds as many waiting polls as it may; poll again after Retry-After.",
-            headers={"Retry-After": str(random.randint(*BUSY_RETRY_AFTER_SECONDS)), **BUSY_CLOSE},
-        )
+        busy = _unavailable("gateway_busy", random.randint(*BUSY_RETRY_AFTER_SECONDS))
+        busy.headers.update(BUSY_CLOSE)  # its connection's file is needed for the polls it holds
+        raise busy
     try:
         commands = await _poll(authorization, ip, wait, receive)
     finally:
@@ -729,89 +453,46 @@ async def _answer(scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -
         body = json.dumps(data, cls=DjangoJSONEncoder).encode()
     else:
         body = _EMPTY
-    return _Answer(200, body, "application/json", [("Cache-Control", "no-store")])
+    return _Answer(200, body, "application/json", {"Cache-Control": "no-store"})
 
 
-async def serve(scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
-    """Answer one `GET /device-api/v1/commands` (`serves(scope, headers)` said yes)."""
+async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer one `GET /device-api/v1/commands` (`serves(scope)` said yes)."""
     import psycopg
     import psycopg_pool
 
     started = time.perf_counter()
-    request_id = _request_id(headers)
-    token = requestid._request_id.set(request_id)
-    try:
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                answer = await _answer(scope, receive, headers)
-            except _Answer as refused:
-                # Without its traceback: kept, the answer would hold this frame, which holds
-                # the answer (a cycle per refused poll, left to the full collections that stall
-                # the loop; an overloaded process refuses thousands a minute).
-                answer = refused.with_traceback(None)
-                if answer.status in (401, 429):
-                    _log_refused(scope, headers, answer)
-            except (
-                psycopg.OperationalError,
-                psycopg_pool.PoolTimeout,
-                *DATABASE_UNAVAILABLE,
-            ) as exc:
-                problems_logger.warning("Database unavailable: %s", exc)
-                answer = _problem(
-                    503,
-                    "service_unavailable",
-                    "The service is temporarily unavailable; try again shortly.",
-                    headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
+    headers = _headers(scope)
+    request_id = requestid.request_id_for(headers.get(b"x-request-id"))
+    peer = scope.get("client")
+    ip = client_address(peer[0] if peer else None, headers.get(b"x-forwarded-for", ""))
+    with requestid.bound(request_id):
+        try:
+            answer = await _answer(scope, receive, headers, ip)
+        except _Answer as refused:
+            # Without its traceback: kept, the answer would hold this frame, which holds the
+            # answer (a cycle per refused poll, left to the full collections that stall the
+            # loop; an overloaded process refuses thousands a minute).
+            answer = refused.with_traceback(None)
+            if answer.status in (401, 429):  # as cybergate.security's middleware logs them
+                log_refusal(
+                    "auth_failed" if answer.status == 401 else "rate_limited",
+                    json.loads(answer.body)["code"],
+                    answer.status,
+                    authorization=headers.get(b"authorization"),
+                    client_ip=ip,
+                    method="GET",
+                    path=scope.get("root_path", "") + scope["path"],
+                    route_path=scope["path"],
                 )
-            except Exception:
-                # A bug: logged with its traceback, answered in the API's format (as Django's
-                # path does), never with the server's plain-text 500.
-                problems_logger.exception("Unhandled error in GET %s", scope["path"])
-                answer = _problem(500, "server_error", "An unexpected error occurred.")
-    finally:
-        requestid._request_id.reset(token)
-    await _send(send, answer, request_id, _is_secure(scope, headers))
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout, *DATABASE_UNAVAILABLE) as exc:
+            problems_logger.warning("Database unavailable: %s", exc)
+            answer = _unavailable("service_unavailable", RETRY_AFTER_UNAVAILABLE_SECONDS)
+        except Exception:
+            # A bug: logged with its traceback, answered in the API's format (as Django's path
+            # does), never with the server's plain-text 500.
+            problems_logger.exception("Unhandled error in GET %s", scope["path"])
+            answer = _answer_for(Problem(500, "server_error", "An unexpected error occurred."))
+    await _send(send, answer, request_id)
     if settings.METRICS_ENABLED:
         metrics.observe_request(METRICS_ROUTE, "GET", answer.status, time.perf_counter() - started)
-
-
-def _log_refused(scope: Scope, headers: dict[bytes, bytes], answer: _Answer) -> None:
-    """The security log line cybergate.security.SecurityLogMiddleware writes for 401s and 429s."""
-    authorization = _header_text(headers, b"authorization")
-    forwarded = headers.get(b"x-forwarded-for")
-    peer = scope.get("client")
-    try:
-        code = json.loads(answer.body).get("code")
-    except ValueError:
-        code = None
-    metrics.count_refusal(
-        scope["path"], code or ("unauthorized" if answer.status == 401 else "rate_limited")
-    )
-    security_log.warning(
-        "auth_failed" if answer.status == 401 else "rate_limited",
-        reason=code,
-        status=answer.status,
-        secret_prefix=secret_prefix(authorization),
-        client_ip=client_address(
-            peer[0] if peer else None, forwarded.decode("latin-1") if forwarded else ""
-        ),
-        method="GET",
-        path=(scope.get("root_path", "") + scope["path"])[:200],
-    )
-
-
-class LeanGateway:
-    """ASGI application: the lean path for `GET /device-api/v1/commands`, Django for the rest."""
-
-    def __init__(self, django_application: ASGIApp) -> None:
-        self.django = django_application
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path") == PATH:
-            if settings.GATEWAY_LOOP_PROBE:
-                loopprobe.ensure_started()
-            headers = _headers(scope)
-            if serves(scope, headers):
-                await serve(scope, receive, send, headers)
-                return
-        await self.django(scope, receive, send)

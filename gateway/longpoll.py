@@ -1,11 +1,12 @@
 """The device gateway's long-poll, `GET /device-api/v1/commands`: devices fetch door-open commands.
 
-It may wait up to 30 s, so it is a plain async Django view, not a DRF one: a waiting poll costs
-an `asyncio.Event` in the process's wake-up hub (gateway/wakeup.py), not a worker thread and not
-a database connection. Its database work (authenticate, claim) runs in a small, fixed pool of
-threads, so a process holds at most settings.GATEWAY_DB_THREADS connections however many devices
-wait. DRF is synchronous, so the long-poll authenticates and answers by hand; `CommandsSchemaView`
-only describes it to drf-spectacular, which reads the view class from the URL callback's `cls`.
+On the gateway pool on PostgreSQL the lean path answers it (gateway/lean.py); this plain async
+Django view answers it everywhere else: on SQLite (development, the demo) and on the web pool
+(WSGI), which never waits. It may wait up to 30 s: a waiting poll costs an `asyncio.Event` in the
+process's wake-up hub (gateway/wakeup.py), and its database work (authenticate, claim) runs on
+Django's shared sync thread (gateway/asgi.py hands it to Django without a thread per request).
+DRF is synchronous, so the long-poll authenticates and answers by hand; `CommandsSchemaView` only
+describes it to drf-spectacular, which reads the view class from the URL callback's `cls`.
 
 The rules live in devices/services.py, but for the claim on PostgreSQL's gateway pool: the lean
 path (gateway/lean.py) states it again in SQL, held to the same answers by
@@ -17,19 +18,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import random
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -153,47 +147,6 @@ class CommandsSchemaView(GatewayView):
         raise NotImplementedError
 
 
-# The long-poll's database work runs here: a fixed number of threads, hence of connections.
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-
-_executor: ThreadPoolExecutor | None = None
-_executor_pid = 0
-_executor_lock = threading.Lock()
-
-
-def _db_executor() -> ThreadPoolExecutor:
-    global _executor, _executor_pid
-    if _executor is None or _executor_pid != os.getpid():
-        with _executor_lock:
-            if _executor is None or _executor_pid != os.getpid():
-                _executor = ThreadPoolExecutor(
-                    max_workers=settings.GATEWAY_DB_THREADS, thread_name_prefix="gateway-db"
-                )
-                _executor_pid = os.getpid()
-    return _executor
-
-
-def _with_connection_hygiene(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-    # These threads live outside any request, so do what request_started/finished would: drop a
-    # connection that is broken or older than CONN_MAX_AGE, and re-check health before reuse.
-    close_old_connections()
-    try:
-        return func(*args, **kwargs)
-    finally:
-        close_old_connections()
-
-
-async def in_db_thread(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-    """Run `func` in one of the gateway's database threads (its connection tidied as a
-    request's would be); the long-polls of devices and of the customer API await it."""
-    return await sync_to_async(
-        partial(_with_connection_hygiene, func, *args, **kwargs),
-        thread_sensitive=False,
-        executor=_db_executor(),
-    )()
-
-
 def parse_wait(raw: str | None) -> float:
     """`wait` of the query string in seconds (absent or empty: 0); a Problem 400 otherwise.
     Shared with the lean path (gateway/lean.py)."""
@@ -235,8 +188,8 @@ async def _poll(request: HttpRequest, wait: float) -> list[DoorOpenCommand]:
     deadline = loop.time() + wait
     opened: list[wakeup.Waiter] = []
     try:
-        device, commands = await in_db_thread(
-            _open_poll, request.META.get("HTTP_AUTHORIZATION"), client_ip(request), loop, opened
+        device, commands = await sync_to_async(_open_poll)(
+            request.META.get("HTTP_AUTHORIZATION"), client_ip(request), loop, opened
         )
         (waiter,) = opened
         if not commands and wait > 0:
@@ -245,7 +198,7 @@ async def _poll(request: HttpRequest, wait: float) -> list[DoorOpenCommand]:
             if await waiter.wait(remaining):
                 if waiter.ended:  # a newer poll took its place
                     break
-                commands = await in_db_thread(services.commands_claim, device=device)
+                commands = await sync_to_async(services.commands_claim)(device=device)
         return commands
     finally:
         for waiter in opened:
@@ -265,8 +218,8 @@ async def commands(request: HttpRequest) -> HttpResponse:
             wait = parse_wait(request.GET.get("wait"))
         except Problem as invalid:
             # Authentication answers first (401 before 400), as in every other operation.
-            await in_db_thread(
-                authenticate_device, request.META.get("HTTP_AUTHORIZATION"), client_ip(request)
+            await sync_to_async(authenticate_device)(
+                request.META.get("HTTP_AUTHORIZATION"), client_ip(request)
             )
             raise invalid from None
         # Under WSGI (the web pool) a waiting poll would hold one of its few threads: a handful
@@ -285,8 +238,7 @@ async def commands(request: HttpRequest) -> HttpResponse:
     except (Problem, ServiceError) as exc:
         return problem_response_for(exc)
     except DATABASE_UNAVAILABLE as exc:
-        # The database threads drop the broken connection (_with_connection_hygiene); the next
-        # poll reconnects.
+        # The request's end drops the broken connection; the next poll reconnects.
         return service_unavailable_response(exc)
     body = CommandListSerializer({"commands": claimed}).data
     response = HttpResponse(

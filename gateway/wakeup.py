@@ -10,16 +10,16 @@ How it fits together:
 - `notify(device_id)` runs after the command's transaction commits (devices sends the
   `command_queued` signal; gateway/apps.py connects it here). It wakes this process's
   waiters directly and tells the other processes through the configured backend:
-  Redis pub/sub (`REDIS_URL` set), PostgreSQL `NOTIFY` (PostgreSQL without Redis), or nothing
-  at all for the embedded default, where every process polls the database a few times a second.
-- One background thread per process runs an event loop with the listener (one Redis or
-  PostgreSQL connection per process) and a safety-net poll that asks the database, in one query,
+  Redis pub/sub (`REDIS_URL` set), or nothing at all without Redis, where every process polls
+  the database a few times a second.
+- One background thread per process runs an event loop with the listener (one Redis
+  connection per process) and a safety-net poll that asks the database, in one query,
   which devices have a command that became deliverable since its last look (new, or due for
   redelivery), and wakes those waiting here: its cost follows the door-opens still valid, not the
   number of waiting devices. The safety net catches a message lost while
   a listener reconnects and commands that become deliverable again without a new notify
   (redelivery of an unacknowledged command).
-- Outages: while the listener is down (Redis or PostgreSQL gone) the safety net polls as often
+- Outages: while the listener is down (Redis gone) the safety net polls as often
   as the embedded default does, so door-opens keep arriving quickly. The listener retries every
   second at most, so it is back within about a second of its server; on (re)subscribing the
   safety net looks at once, so nothing queued meanwhile waits for the next poll.
@@ -28,9 +28,9 @@ The thread, rather than a task on the server's own loop, keeps this independent 
 view: uvicorn has one loop per process, but Django's runserver and test client run each async
 view on a loop of its own. Waking a waiter on another loop is `call_soon_threadsafe`.
 
-Waiters must register *before* they first look at the database (see `longpoll.commands`): a
-notify that arrives between the look and the wait then leaves the event set, so no wake-up is
-lost.
+A waiter registers before it first looks at the database (`longpoll.commands`), so a notify
+that arrives between the look and the wait leaves the event set; or, when it learns its device's
+id from that look (gateway/lean.py), after it, asking `woken_since` whether to look again.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 
 from cybergate import metrics
 from cybergate.feeds import wake_topic
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REDIS = "redis"
-POSTGRES = "postgres"
 DATABASE_POLL = "db-poll"
 
 # The safety net also looks this far before its last sweep: a command's created_at is taken
@@ -80,15 +79,11 @@ MAX_WAITING_PER_DEVICE = 2
 
 
 def backend_name() -> str:
-    """The configured backend; `auto` picks Redis, then PostgreSQL, then the database poll."""
+    """The configured backend; `auto` picks Redis when configured, else the database poll."""
     choice: str = settings.GATEWAY_WAKEUP
     if choice != "auto":
         return choice
-    if settings.REDIS_URL:
-        return REDIS
-    if connections["default"].vendor == "postgresql":
-        return POSTGRES
-    return DATABASE_POLL
+    return REDIS if settings.REDIS_URL else DATABASE_POLL
 
 
 def sweep_interval(*, listening: bool = True) -> float:
@@ -122,8 +117,9 @@ class Waiter:
 
     async def wait(self, timeout: float) -> bool:
         """Wait until woken or `timeout` seconds pass; True if woken. Re-arms the event."""
-        try:
-            await asyncio.wait_for(self.event.wait(), timeout)
+        try:  # not asyncio.wait_for, which costs a task per waiting poll
+            async with asyncio.timeout(timeout):
+                await self.event.wait()
         except TimeoutError:
             return False
         self.event.clear()
@@ -310,8 +306,6 @@ class _Background(threading.Thread):
         tasks = [asyncio.create_task(self._sweep())]
         if self.backend == REDIS:
             tasks.append(asyncio.create_task(self._listen_redis()))
-        elif self.backend == POSTGRES:
-            tasks.append(asyncio.create_task(self._listen_postgres()))
         await self._stopping.wait()
         for task in tasks:
             task.cancel()
@@ -431,28 +425,10 @@ class _Background(threading.Thread):
 
         await self._reconnecting("Redis", listen)
 
-    async def _listen_postgres(self) -> None:
-        import psycopg
-        from psycopg import sql
 
-        async def listen(subscribed: Callable[[], None]) -> None:
-            conn = await psycopg.AsyncConnection.connect(
-                _postgres_conninfo(), autocommit=True, connect_timeout=2
-            )
-            try:
-                await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel())))
-                subscribed()
-                while True:
-                    async for notice in conn.notifies(timeout=15.0):
-                        self.hub.wake(notice.payload)
-                    await conn.execute("SELECT 1")  # a dead connection fails here
-            finally:
-                await conn.close()
-
-        await self._reconnecting("PostgreSQL", listen)
-
-
-def _postgres_conninfo() -> str:
+def postgres_conninfo() -> str:
+    """The default database's connection string for psycopg, outside Django (the lean path's
+    pool, gateway/lean.py)."""
     from psycopg.conninfo import make_conninfo
 
     db = connections["default"].settings_dict
@@ -462,7 +438,6 @@ def _postgres_conninfo() -> str:
         "password": db.get("PASSWORD") or None,
         "host": db.get("HOST") or None,
         "port": str(db["PORT"]) if db.get("PORT") else None,
-        "application_name": "cybergate-wakeup",
         # Notice a silently dropped connection within a minute.
         "keepalives": 1,
         "keepalives_idle": 30,
@@ -476,7 +451,7 @@ def _postgres_conninfo() -> str:
 
 
 def _pending_since(since: datetime, now: datetime) -> set[str]:
-    close_old_connections()
+    # The thread keeps its connection between sweeps; a failed sweep closes it (_sweep).
     return {str(d) for d in devices_with_new_pending_commands(since, now)}
 
 
@@ -524,9 +499,6 @@ def notify(device_id: UUID | str) -> None:
     try:
         if backend == REDIS:
             _redis().publish(channel(), device_id)
-        elif backend == POSTGRES:
-            with connections["default"].cursor() as cursor:
-                cursor.execute("SELECT pg_notify(%s, %s)", [channel(), device_id])
     except Exception:  # see docstring
         logger.warning("Wake-up notify via %s failed", backend, exc_info=True)
 

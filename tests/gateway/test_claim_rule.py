@@ -38,12 +38,13 @@ def _postgresql_only():
 
 @pytest.fixture(scope="module")
 def loop():
-    """One event loop for the module: lean keeps one connection pool per loop."""
+    """One event loop for the module, as in a gateway process: lean's pool and its batched looks
+    belong to the first loop that needs them."""
     loop = asyncio.new_event_loop()
     yield loop
-    pool = lean._pools.pop(id(loop), None)  # closed, so the test database can be dropped
-    if pool is not None:
-        loop.run_until_complete(pool.close())
+    while lean._pools:  # closed, so the test database can be dropped
+        loop.run_until_complete(lean._pools.pop().close())
+    lean._looks.clear()
     loop.close()
 
 

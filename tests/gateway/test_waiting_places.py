@@ -1,7 +1,7 @@
 """A gateway process's waiting places, shared fairly, and a rotated credential's waiting poll.
 
-Over real HTTP, on both long-poll paths of the gateway pool (the lean path and Django's,
-GATEWAY_LEAN=false), on one PostgreSQL database:
+Over real HTTP, on the gateway pool's long-poll: the lean path on PostgreSQL, Django's view on
+SQLite:
 
 - a device holds at most two waiting polls: a newer one ends its oldest at once with the empty
   answer, so one credential opening many polls takes no place from the other devices;
@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -22,7 +23,6 @@ from django.conf import settings
 
 from devices import services
 from devices.models import DoorOpenCommand
-from tests.conftest import needs
 from tests.factories import (
     make_api_secret,
     make_call_group,
@@ -40,30 +40,17 @@ PATH = "/device-api/v1/commands"
 
 
 @pytest.fixture(scope="module")
-def servers(django_db_setup):
-    needs(
-        settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-        "the lean path serves on PostgreSQL only",
-    )
+def url(django_db_setup) -> Iterator[str]:
+    """The gateway pool: the lean path on PostgreSQL, Django's view on SQLite."""
     variables = {
         "DATABASE_URL": database_url(settings.DATABASES["default"]),
         "GATEWAY_MAX_WAITING": str(LIMIT),
     }
-    started = {}
+    server = start_gunicorn(base_environment(**variables), "gateway")
     try:
-        started["lean"] = start_gunicorn(base_environment(**variables), "gateway")
-        started["django"] = start_gunicorn(
-            base_environment(**variables, GATEWAY_LEAN="false"), "gateway"
-        )
-        yield started
+        yield server.url
     finally:
-        for server in started.values():
-            server.stop()
-
-
-@pytest.fixture(params=["lean", "django"])
-def url(request, servers) -> str:
-    return servers[request.param].url
+        server.stop()
 
 
 class Poll:

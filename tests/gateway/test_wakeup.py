@@ -10,7 +10,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from devices.models import DoorOpenCommand
@@ -79,7 +78,7 @@ def test_a_waiter_times_out_when_nothing_happens(quiet_hub):
     ("choice", "redis_url", "expected"),
     [
         ("auto", "redis://127.0.0.1:6379/15", "redis"),
-        ("auto", "", "postgres" if connection.vendor == "postgresql" else "db-poll"),
+        ("auto", "", "db-poll"),
         ("db-poll", "redis://127.0.0.1:6379/15", "db-poll"),
     ],
 )
