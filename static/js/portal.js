@@ -383,8 +383,25 @@
     announce("The portal could not be reached. Check your connection and try again.");
   });
 
+  // The table refreshes itself after a create: when that answer lands after the dialog closed,
+  // focus was on the create button of the table being replaced, and goes to the new one.
+  let createButtonHadFocus = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const focused = document.activeElement;
+    createButtonHadFocus = Boolean(
+      focused && focused.matches("#secrets-table [data-open-dialog]") && event.detail.target.contains(focused)
+    );
+  });
+
   // After the table replaced itself (e.g. the deleted row's button is gone), keep focus in it.
   document.addEventListener("htmx:afterSettle", function () {
+    if (createButtonHadFocus) {
+      createButtonHadFocus = false;
+      if (document.activeElement === document.body) {
+        focusCreateButton();
+        return;
+      }
+    }
     if (sortKey) {
       const link = document.querySelector('#secrets-table .sort-link[data-sort="' + sortKey + '"]');
       sortKey = null;

@@ -94,6 +94,30 @@ def test_after_copy_close_and_escape_close_at_once(page, admin_user):
     expect(page.get_by_role("button", name="Create API secret")).to_be_focused()
 
 
+def test_focus_stays_on_the_create_button_when_the_table_refreshes_after_the_dialog_closed(
+    page, admin_user
+):
+    """The table's refresh after a create may land after the dialog closed: the create button it
+    replaces had focus, and its replacement gets it."""
+    log_in(page, admin_user.email)
+    held = []
+    page.route(
+        lambda url: "sort=" in url and "/api-access/" in url,
+        lambda route: held.append(route),
+    )
+    open_and_fill(page).get_by_role("button", name="Generate").click()
+    created = page.get_by_role("dialog", name="API secret created")
+    created.get_by_role("button", name="Copy", exact=True).click()
+    expect(created.get_by_role("button", name="Copied")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("button", name="Create API secret")).to_be_focused()
+    assert len(held) == 1, "the table's refresh was not asked for"
+    held[0].continue_()
+    expect(page.locator("#secrets-table")).to_contain_text("Door integration")
+    expect(page.get_by_role("button", name="Create API secret")).to_be_focused()
+
+
 def test_close_ignores_a_click_right_after_the_value_appeared(page, admin_user):
     log_in(page, admin_user.email)
     open_and_fill(page).get_by_role("button", name="Generate").click()
