@@ -208,14 +208,20 @@ def test_waiting_polls_hold_no_thread_and_no_database_connection(servers, world,
         waiting = [pool.submit(poll, a.url, credential, 4) for credential in credentials]
         time.sleep(2.0)
         during = _threads(process)
-        connections = _connections_of(process)
+        # The fewest of three looks over a second: a connection the lean pool is replacing (one
+        # returned broken is closed while its successor opens) is a moment's, not a poll's.
+        samples = []
+        for _ in range(3):
+            samples.append((_connections_of(process), _sessions_of(process)))
+            time.sleep(0.5)
+        connections, sessions = min(samples, key=lambda sample: sample[0])
         assert all(f.result(timeout=45)[0] == [] for f in waiting)
 
     assert during - before <= 4, (before, during)
     # The lean path's pool and the wake-up safety net: never one per poll, and none left behind
     # by the requests Django served before (the call set-up).
     assert connection.vendor != "postgresql" or connections >= 1
-    assert connections <= settings.GATEWAY_DB_THREADS + 1 < len(waiting)
+    assert connections <= settings.GATEWAY_DB_THREADS + 1 < len(waiting), sessions
 
 
 def test_requests_django_served_leave_no_database_connection_behind(servers, world):
@@ -253,6 +259,19 @@ def _connections_of(pid: int, *, but_lean: bool = False) -> int:
             for port, name in cursor.fetchall()
             if port in ports and not (but_lean and name == "cybergate-gateway")
         )
+
+
+def _sessions_of(pid: int) -> list[tuple[str, str, str]]:
+    """The server process's database sessions: application name, state and last query."""
+    if connection.vendor != "postgresql":
+        return []
+    ports = _local_ports(pid)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_port, application_name, state, left(query, 80) FROM pg_stat_activity "
+            "WHERE datname = current_database()"
+        )
+        return [row[1:] for row in cursor.fetchall() if row[0] in ports]
 
 
 def _local_ports(pid: int) -> set[int]:
