@@ -19,7 +19,7 @@ from django.urls import reverse
 from accounts import lockout
 from accounts.allauth_internals import REAUTHENTICATION_STATE_KEY
 from accounts.sessions import HELD_SESSION_KEY, MICROSOFT, sign_in_method, signed_in_recently
-from cybergate.clientinfo import client_ip, limit_key
+from cybergate.lib.clientinfo import client_ip, limit_key
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -13,8 +13,8 @@ from django.shortcuts import redirect
 
 from accounts.services import mfa_remove
 from audit.services import Actor
-from cybergate.admin import HASH_FIELDS, SupportAdminMixin
-from cybergate.clientinfo import client_ip
+from cybergate.lib.admin import HASH_FIELDS, SupportAdminMixin
+from cybergate.lib.clientinfo import client_ip
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 

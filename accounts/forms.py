@@ -2,7 +2,7 @@
 
 A failed WebAuthn assertion at the second-factor step (or when re-authenticating) sends allauth's
 `authentication_failed`, as a wrong code does already, so both reach the security log the same
-way (cybergate/security.py).
+way (cybergate/lib/security.py).
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from django.http import HttpRequest
 from accounts.allauth_internals import rate_limit_windows
 from audit.models import AuditEntry
 from audit.services import Actor, record
-from cybergate import metrics
-from cybergate.clientinfo import client_ip, limit_key
-from cybergate.security import login_name, security_log
+from cybergate.lib import metrics
+from cybergate.lib.clientinfo import client_ip, limit_key
+from cybergate.lib.security import login_name, security_log
 from tenants.models import User
 
 APP = "allauth.account"

@@ -1,6 +1,6 @@
 """Session limits and the MFA requirement, for portal and admin pages.
 
-Both are sync- and async-capable like every middleware here (cybergate/middleware.py), and step
+Both are sync- and async-capable like every middleware here (cybergate/lib/middleware.py), and step
 aside at once for the customer API and the device gateway, which use no sessions.
 """
 
@@ -30,8 +30,8 @@ from accounts.sessions import (
     expiry_reason,
     signed_in_with_microsoft,
 )
-from cybergate.middleware import DualModeMiddleware
-from cybergate.security import mark_already_logged
+from cybergate.lib.middleware import DualModeMiddleware
+from cybergate.lib.security import mark_already_logged
 
 SESSIONLESS_PREFIXES = ("/api/", "/device-api/", "/healthz", "/readyz", "/" + settings.STATIC_URL)
 # Writing "last seen" on every request would save the session on every request; a minute of

@@ -17,8 +17,8 @@ from accounts.services import login_addresses_sync
 from accounts.sessions import mark_signed_in, sign_in_method
 from audit.models import AuditEntry
 from audit.services import Actor, record
-from cybergate.clientinfo import client_ip
-from cybergate.security import security_log
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.security import security_log
 from tenants.models import User
 
 

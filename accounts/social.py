@@ -20,9 +20,9 @@ from django.shortcuts import render
 from accounts.entra.claims import claimed_addresses, is_member, trusted_addresses
 from audit.models import AuditEntry
 from audit.services import Actor, record
-from cybergate import metrics
-from cybergate.clientinfo import client_ip
-from cybergate.security import security_log
+from cybergate.lib import metrics
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.security import security_log
 from tenants.models import Tenant, User
 
 REASONS = {

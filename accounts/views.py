@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cybergate.decorators import tenant_required
-from cybergate.requesttypes import PortalRequest
+from cybergate.lib.decorators import tenant_required
+from cybergate.lib.requesttypes import PortalRequest
 
 PAGE_SIZE = 50
 SECOND_FACTORS = {

@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_delete
 from audit.services import Actor
-from cybergate.admin import SupportAdmin
-from cybergate.clientinfo import client_ip
+from cybergate.lib.admin import SupportAdmin
+from cybergate.lib.clientinfo import client_ip
 
 REVOKED = "api_secret.revoked"
 

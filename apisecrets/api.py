@@ -14,9 +14,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apisecrets.models import ApiSecret
-from cybergate.apiviews import CustomerAPIView, problem_responses
-from cybergate.requesttypes import ApiRequest
-from cybergate.serializers import ApiModelSerializer
+from cybergate.lib.apiviews import CustomerAPIView, problem_responses
+from cybergate.lib.requesttypes import ApiRequest
+from cybergate.lib.serializers import ApiModelSerializer
 
 
 class SecretInfoSerializer(ApiModelSerializer):

@@ -19,7 +19,7 @@ from apisecrets.validators import (
     clean_permissions,
     clean_secret_name,
 )
-from cybergate.forms import DescribedErrorsMixin
+from cybergate.lib.forms import DescribedErrorsMixin
 
 
 class ApiSecretCreateForm(DescribedErrorsMixin, forms.Form):

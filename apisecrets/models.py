@@ -107,7 +107,7 @@ class ApiSecret(models.Model):
     call_log_position = models.BigIntegerField(default=0, editable=False)
     audit_position = models.BigIntegerField(default=0, editable=False)
     # The roll chain this secret belongs to: the id of its first secret (its own, unless it is a
-    # successor). The chain shares the feeds' positions and cursors (cybergate.feeds), so a roll
+    # successor). The chain shares the feeds' positions and cursors (cybergate.lib.feeds), so a roll
     # neither replays the logs nor refuses the cursors the integrator holds.
     lineage = models.UUIDField(editable=False, db_index=True)
 

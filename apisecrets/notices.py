@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from apisecrets.models import ApiSecret, ExpiryNotice
 from apisecrets.services import summary
-from cybergate import metrics
+from cybergate.lib import metrics
 from webhooks import events
 from webhooks.services import emit
 

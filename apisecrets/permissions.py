@@ -12,7 +12,7 @@ from rest_framework.permissions import BasePermission
 
 from apisecrets.authentication import count_refused, count_use
 from apisecrets.models import PERMISSIONS
-from cybergate.problems import Problem
+from cybergate.lib.problems import Problem
 
 
 class SecretPermission(BasePermission):

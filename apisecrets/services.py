@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from apisecrets import cache, tokens
+from apisecrets import cache
 from apisecrets.models import (
     DEFAULT_PERMISSIONS,
     PERMISSIONS,
@@ -31,7 +31,8 @@ from apisecrets.validators import (
     name_look_alike_key,
 )
 from audit.services import Actor, record
-from cybergate.errors import ServiceError
+from cybergate.lib import tokens
+from cybergate.lib.errors import ServiceError
 from tenants.models import Tenant, User
 from tenants.services import tenant_sandbox
 from webhooks import events
@@ -245,7 +246,7 @@ def api_secret_roll(
             hashed_value=hash_api_secret(value),
             allowed_addresses=old.allowed_addresses,
             **{field: getattr(old, field) for field, _ in PERMISSIONS.values()},
-            # The chain's feed positions and cursors carry over (cybergate.feeds).
+            # The chain's feed positions and cursors carry over (cybergate.lib.feeds).
             lineage=old.lineage,
             call_log_position=old.call_log_position,
             audit_position=old.audit_position,

@@ -50,11 +50,11 @@ from apisecrets.services import (
     api_secret_update,
 )
 from audit.services import Actor
-from cybergate.clientinfo import client_ip
-from cybergate.compression import exempt as exempt_from_compression
-from cybergate.decorators import tenant_required
-from cybergate.forms import REFUSALS, add_refusal
-from cybergate.requesttypes import PortalRequest
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.compression import exempt as exempt_from_compression
+from cybergate.lib.decorators import tenant_required
+from cybergate.lib.forms import REFUSALS, add_refusal
+from cybergate.lib.requesttypes import PortalRequest
 from tenants.models import Tenant
 from tenants.selectors import open_support_request
 

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from audit.models import AuditEntry
-from cybergate.admin import SupportAdmin
+from cybergate.lib.admin import SupportAdmin
 
 
 @admin.register(AuditEntry)

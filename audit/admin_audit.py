@@ -2,7 +2,7 @@
 
 `AuditedAdmin` (or `AuditedAdminMixin` beside another ModelAdmin) writes
 `<audit_name>.created|changed|deleted` for each add, change and delete made through a form, with
-the changed fields (secrets masked: cybergate/admin.py) and inline rows. The actor is always
+the changed fields (secrets masked: cybergate/lib/admin.py) and inline rows. The actor is always
 `Actor.for_support(request.user)`, as in every other admin action.
 """
 
@@ -16,8 +16,8 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from audit.services import Actor, record
-from cybergate.admin import SupportAdminMixin, form_changes, formset_changes, initial_value
-from cybergate.clientinfo import client_ip
+from cybergate.lib.admin import SupportAdminMixin, form_changes, formset_changes, initial_value
+from cybergate.lib.clientinfo import client_ip
 
 
 class AuditedAdminMixin(SupportAdminMixin):

@@ -6,14 +6,14 @@ from rest_framework.response import Response
 
 from audit.models import AuditEntry
 from audit.serializers import AuditPageSerializer
-from cybergate.apiviews import (
+from cybergate.lib.apiviews import (
     NewEntriesAckAPIView,
     NewEntriesAPIView,
     ack_schema,
     new_entries_schema,
 )
-from cybergate.feeds import Feed
-from cybergate.requesttypes import ApiRequest
+from cybergate.lib.feeds import Feed
+from cybergate.lib.requesttypes import ApiRequest
 
 AUDIT_FEED = Feed("audit", AuditEntry, "audit_position")
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from audit.models import AuditEntry
-from cybergate.serializers import EXAMPLE_CURSOR, EXAMPLE_IDS, ApiModelSerializer
+from cybergate.lib.serializers import EXAMPLE_CURSOR, EXAMPLE_IDS, ApiModelSerializer
 
 
 class AuditActorSerializer(serializers.Serializer):

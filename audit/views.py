@@ -14,8 +14,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cybergate.decorators import tenant_required
-from cybergate.requesttypes import PortalRequest
+from cybergate.lib.decorators import tenant_required
+from cybergate.lib.requesttypes import PortalRequest
 
 PAGE_SIZE = 50
 # The actor filter lists at most this many names; a longer tail is still reachable by URL.

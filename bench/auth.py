@@ -7,7 +7,7 @@ each throughput and the ratio. Target: ratio ≥ 0.85.
     .venv/bin/python bench/auth.py                    # defaults below
     DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/auth.py
     BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_WORKER_CLASS=sync .venv/bin/python bench/auth.py
-    BENCH_WORKER_CLASS=cybergate.workers.UvicornWorker .venv/bin/python bench/auth.py   # ASGI
+    BENCH_WORKER_CLASS=gateway.workers.UvicornWorker .venv/bin/python bench/auth.py   # ASGI
 
 Metrics on against off (README "Metrics"; target: within 3 %): BENCH_METRICS=compare starts two
 servers of the same kind, one with metrics on as deployed (Prometheus multiprocess mode,

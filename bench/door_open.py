@@ -124,7 +124,7 @@ def server_env(redis_url: str) -> dict[str, str]:
 SETUP = r"""
 import json, sys, django
 django.setup()
-from apisecrets import tokens
+from cybergate.lib import tokens
 from apisecrets.services import api_secret_create
 from audit.services import Actor
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
@@ -187,7 +187,7 @@ POOLS = {
     "web": ["cybergate.wsgi:application", "-c", "deploy/gunicorn.conf.py", "-k", "gthread",
             "--threads", "4"],
     "gateway": ["cybergate.asgi:application", "-c", "deploy/gunicorn.conf.py", "-k",
-                "cybergate.workers.UvicornWorker"],
+                "gateway.workers.UvicornWorker"],
 }  # fmt: skip
 
 

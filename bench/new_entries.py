@@ -93,7 +93,7 @@ def measure(tenant, label: str) -> dict[str, float]:
     from audit.api import AUDIT_FEED
     from audit.models import AuditEntry
     from audit.services import Actor
-    from cybergate.feeds import encode_cursor
+    from cybergate.lib.feeds import encode_cursor
     from devices.api import CALL_LOG_FEED
     from devices.models import CallLogEntry
 

@@ -17,7 +17,7 @@ from callgroups.serializers import (
     CallGroupSerializer,
 )
 from callgroups.services import call_group_member_set_availability
-from cybergate.apiviews import (
+from cybergate.lib.apiviews import (
     CURSOR_400,
     USER_PARAMETER,
     CustomerAPIView,
@@ -25,10 +25,10 @@ from cybergate.apiviews import (
     parse_id,
     problem_responses,
 )
-from cybergate.clientinfo import client_ip
-from cybergate.pagination import NamedCursorPagination
-from cybergate.problems import Problem
-from cybergate.requesttypes import ApiRequest
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.pagination import NamedCursorPagination
+from cybergate.lib.problems import Problem
+from cybergate.lib.requesttypes import ApiRequest
 
 TAG = "Call groups"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
-from cybergate.problems import Problem
+from cybergate.lib.problems import Problem
 from tenants.models import Tenant
 
 

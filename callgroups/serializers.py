@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
-from cybergate.serializers import (
+from cybergate.lib.serializers import (
     EXAMPLE_CALL_GROUP_REF,
     EXAMPLE_USER,
     ApiModelSerializer,

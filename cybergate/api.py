@@ -23,9 +23,9 @@ from rest_framework.response import Response
 from apisecrets.api import TenantView
 from audit.api import AuditTrailAckView, AuditTrailView
 from callgroups.api import CallGroupDetailView, CallGroupListView, MemberAvailabilityView
-from cybergate import apidocs
-from cybergate.apiviews import CustomerAPIView, problem_responses
-from cybergate.problems import not_found_view
+from cybergate.lib import apidocs
+from cybergate.lib.apiviews import CustomerAPIView, problem_responses
+from cybergate.lib.problems import not_found_view
 from devices.api import (
     ActiveCallListView,
     ActiveCallView,

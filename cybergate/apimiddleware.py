@@ -17,7 +17,7 @@ from django.contrib.messages import middleware as messages_middleware
 from django.contrib.sessions import middleware as sessions_middleware
 from django_htmx import middleware as htmx_middleware
 
-from cybergate.clientinfo import API_PREFIX, is_customer_api_request
+from cybergate.lib.clientinfo import API_PREFIX, is_customer_api_request
 from tenants import middleware as tenants_middleware
 
 

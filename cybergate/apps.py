@@ -10,4 +10,4 @@ class CyberGateConfig(AppConfig):
     verbose_name = "CyberGate"
 
     def ready(self) -> None:
-        from cybergate import checks, security  # noqa: F401 - registers checks and receivers
+        from cybergate.lib import checks, security  # noqa: F401 - registers checks and receivers

@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cybergate.settings")
 os.environ.setdefault("CONN_MAX_AGE", "0")
 django.setup(set_prefix=False)
 
-from cybergate import metrics  # noqa: E402
+from cybergate.lib import metrics  # noqa: E402
 from gateway import capacity  # noqa: E402
 from gateway.asgi import GatewayApplication  # noqa: E402 - needs django.setup()
 

@@ -20,7 +20,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cybergate import loopprobe
+from gateway import loopprobe
 
 # /readyz of a gateway process answers 503 `busy` from this fraction of GATEWAY_MAX_WAITING on.
 READY_FRACTION = 0.9

@@ -13,8 +13,8 @@ from pathlib import Path
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
-from cybergate import env
-from cybergate.logformat import configure_structlog, logging_config
+from cybergate.lib import env
+from cybergate.lib.logformat import configure_structlog, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "1.0.0"
@@ -34,11 +34,12 @@ SECRET_PEPPER_OLD = env.strings("SECRET_PEPPER_OLD", default=[])
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/clientinfo.py
+# Load balancers / reverse proxies whose X-Forwarded-For is believed (cybergate/lib/clientinfo.py
 # client_ip, the one place that reads it). Empty: REMOTE_ADDR is the client, whatever it sends.
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 # Rate limits and sign-in lockouts count an IPv6 client as its network of this many bits (one
-# subscriber's /64 by default, where any address is the client's to pick; cybergate/clientinfo.py
+# subscriber's /64 by default, where any address is the client's to pick;
+# cybergate/lib/clientinfo.py
 # limit_key). Audit entries and logs keep the full address.
 IPV6_LIMIT_PREFIX = env.integer("IPV6_LIMIT_PREFIX", default=64, minimum=1, maximum=128)
 
@@ -79,28 +80,30 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so it times and counts every answer (cybergate/metrics.py); METRICS_ENABLED=false
+    # Outermost, so it times and counts every answer (cybergate/lib/metrics.py);
+    # METRICS_ENABLED=false
     # leaves it out.
-    "cybergate.metrics.HttpMetricsMiddleware",
+    "cybergate.lib.metrics.HttpMetricsMiddleware",
     # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
-    "cybergate.requestid.RequestIdMiddleware",
-    # API-Version on every /api/ answer (cybergate/versioning.py).
-    "cybergate.versioning.ApiVersionMiddleware",
+    "cybergate.lib.requestid.RequestIdMiddleware",
+    # API-Version on every /api/ answer (cybergate/lib/versioning.py).
+    "cybergate.lib.versioning.ApiVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # GZip for HTML, the schema and API JSON, never the created-secret answer
-    # (cybergate/compression.py).
-    "cybergate.compression.PortalGZipMiddleware",
+    # (cybergate/lib/compression.py).
+    "cybergate.lib.compression.PortalGZipMiddleware",
     # Logs refused requests (API 401s, every 429) whichever layer refused them.
-    "cybergate.security.SecurityLogMiddleware",
+    "cybergate.lib.security.SecurityLogMiddleware",
     # WhiteNoise, async-capable: no middleware may hold a thread per long-poll under ASGI.
-    "cybergate.middleware.WhiteNoiseMiddleware",
-    "cybergate.headers.ContentSecurityPolicyMiddleware",
+    "cybergate.lib.middleware.WhiteNoiseMiddleware",
+    "cybergate.lib.headers.ContentSecurityPolicyMiddleware",
     # A locked-out sign-in is refused here, before sessions (accounts/lockout.py).
     "accounts.middleware.SignInLockoutMiddleware",
     # Session, auth, messages, HTMX and tenant middleware step aside for /api/ (bearer secrets,
     # no sessions): same classes otherwise, see cybergate/apimiddleware.py.
-    # An HTMX request sent to the login page goes there whole, with `next` (cybergate/htmxauth.py).
-    "cybergate.htmxauth.HtmxLoginRedirectMiddleware",
+    # An HTMX request sent to the login page goes there whole, with `next`
+    # (cybergate/lib/htmxauth.py).
+    "cybergate.lib.htmxauth.HtmxLoginRedirectMiddleware",
     "cybergate.apimiddleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,28 +113,29 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Each tab's request held for re-authentication is carried out by its own (accounts/).
     "accounts.middleware.HeldRequestsMiddleware",
-    "cybergate.headers.PrivateCacheMiddleware",
+    "cybergate.lib.headers.PrivateCacheMiddleware",
     "cybergate.apimiddleware.MessageMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "cybergate.adminguard.AdminNulQueryMiddleware",
+    "cybergate.lib.adminguard.AdminNulQueryMiddleware",
     "cybergate.apimiddleware.HtmxMiddleware",
     "cybergate.apimiddleware.TenantMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
     # An API request whose path, query string or headers are too long: 414/431 before the view
-    # parses anything (cybergate/limits.py; the lean gateway path checks the same). Last, so its
+    # parses anything (cybergate/lib/limits.py; the lean gateway path checks the same). Last, so its
     # answers carry the headers of every other API answer, as the lean path's do.
-    "cybergate.limits.RequestLimitsMiddleware",
+    "cybergate.lib.limits.RequestLimitsMiddleware",
 ]
 
-# Prometheus metrics (cybergate/metrics.py): `/metrics` answers only addresses in METRICS_ALLOWED
+# Prometheus metrics (cybergate/lib/metrics.py): `/metrics` answers only addresses in
+# METRICS_ALLOWED
 # (loopback under DEBUG, so `make run` serves it to localhost) or `Authorization: Bearer
 # <METRICS_TOKEN>`; anyone else gets 404.
 METRICS_ENABLED = env.boolean("METRICS_ENABLED", default=True)
 METRICS_ALLOWED = env.networks("METRICS_ALLOWED") or (["127.0.0.0/8", "::1/128"] if DEBUG else [])
 METRICS_TOKEN = env.string("METRICS_TOKEN", default="")
 if not METRICS_ENABLED:
-    MIDDLEWARE.remove("cybergate.metrics.HttpMetricsMiddleware")
+    MIDDLEWARE.remove("cybergate.lib.metrics.HttpMetricsMiddleware")
 
 ROOT_URLCONF = "cybergate.urls"
 WSGI_APPLICATION = "cybergate.wsgi.application"
@@ -148,7 +152,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
-                "cybergate.context_processors.support",
+                "cybergate.lib.context_processors.support",
             ],
         },
     },
@@ -167,7 +171,7 @@ DATABASE_POOL_SIZE = env.integer("DATABASE_POOL_SIZE", default=0, minimum=0)  # 
 # An unresponsive database must not hold requests for minutes: a connection attempt gives up
 # after DATABASE_CONNECT_TIMEOUT, a statement after DATABASE_STATEMENT_TIMEOUT (0: no limit, for
 # a long maintenance command), a request waiting for a pooled connection after
-# DATABASE_POOL_TIMEOUT; each ends in 503 with Retry-After (cybergate/problems.py).
+# DATABASE_POOL_TIMEOUT; each ends in 503 with Retry-After (cybergate/lib/problems.py).
 DATABASE_CONNECT_TIMEOUT = env.integer("DATABASE_CONNECT_TIMEOUT", default=3, minimum=1)
 DATABASE_STATEMENT_TIMEOUT = env.number("DATABASE_STATEMENT_TIMEOUT", default=5.0)
 DATABASE_POOL_TIMEOUT = env.number("DATABASE_POOL_TIMEOUT", default=5.0, above=0)
@@ -350,7 +354,7 @@ SOCIALACCOUNT_ONLY = False
 SESSION_MAX_AGE_HOURS = env.number("SESSION_MAX_AGE_HOURS", default=12, above=0)
 SESSION_IDLE_MINUTES = env.number("SESSION_IDLE_MINUTES", default=30, above=0)
 SESSION_COOKIE_AGE = int(SESSION_MAX_AGE_HOURS * 3600)
-# Content-Security-Policy (django-csp, cybergate/headers.py): our own files only, no inline
+# Content-Security-Policy (django-csp, cybergate/lib/headers.py): our own files only, no inline
 # script anywhere (Swagger UI loads its init script from /api/docs/?script), no framing.
 # data: images are Swagger UI's icons (SVG in its stylesheet).
 CONTENT_SECURITY_POLICY = {
@@ -380,7 +384,7 @@ PUBLIC_URL = env.string("PUBLIC_URL", default="").rstrip("/")
 # Where the portal's help link and error pages send people.
 SUPPORT_EMAIL = env.string("SUPPORT_EMAIL", default="support@cybergate.example")
 # A form sent without (or with a stale) CSRF cookie gets a portal page, not Django's bare 403.
-CSRF_FAILURE_VIEW = "cybergate.portalerrors.csrf_failure"
+CSRF_FAILURE_VIEW = "cybergate.lib.portalerrors.csrf_failure"
 API_RATE_LIMIT = env.rate("API_RATE_LIMIT", default="600/min")
 AUTH_FAILURE_RATE_LIMIT = env.rate("AUTH_FAILURE_RATE_LIMIT", default="30/min")
 # How long a process may trust its cached view of a secret (revocation must hold within 1 s).
@@ -418,14 +422,14 @@ GATEWAY_LOOP_PROBE = env.boolean("GATEWAY_LOOP_PROBE", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apisecrets.authentication.ApiSecretAuthentication"],
-    # Every customer API view (cybergate/apiviews.py); the gateway and the schema views name
+    # Every customer API view (cybergate/lib/apiviews.py); the gateway and the schema views name
     # their own.
     "DEFAULT_PERMISSION_CLASSES": ["apisecrets.permissions.SecretPermission"],
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["cybergate.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cybergate.lib.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "cybergate.problems.exception_handler",
+    "EXCEPTION_HANDLER": "cybergate.lib.problems.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -463,7 +467,7 @@ SPECTACULAR_SETTINGS = {
         "[changelog](/api/docs/changelog/). Every answer carries `API-Version`."
     ),
     "VERSION": API_VERSION,
-    # Replaced by PUBLIC_URL, or the address the schema was fetched from (cybergate.schema).
+    # Replaced by PUBLIC_URL, or the address the schema was fetched from (cybergate.lib.schema).
     "SERVERS": [{"url": "/", "description": "This server"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -478,16 +482,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/(api/v1|device-api/v1)",
     # Customer schema by default; the gateway's view swaps the hook (cybergate/urls.py).
-    "PREPROCESSING_HOOKS": ["cybergate.schema.customer_endpoints"],
+    "PREPROCESSING_HOOKS": ["cybergate.lib.schema.customer_endpoints"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "cybergate.schema.close_request_bodies",
+        "cybergate.lib.schema.close_request_bodies",
         # The webhook events' bodies, before the enums of answers are opened.
         "webhooks.schema.describe_webhooks",
-        "cybergate.schema.open_response_enums",
-        "cybergate.schema.describe_pages",
-        "cybergate.schema.declare_servers",
-        "cybergate.schema.declare_headers",
+        "cybergate.lib.schema.open_response_enums",
+        "cybergate.lib.schema.describe_pages",
+        "cybergate.lib.schema.declare_servers",
+        "cybergate.lib.schema.declare_headers",
     ],
     # A nullable enum is `{"enum": [...], "nullable": true}`, not a separate NullEnum that some
     # client generators cannot compile.
@@ -524,13 +528,13 @@ GATEWAY_SCHEMA_SETTINGS = {
         "known values and any string), problem codes and operations may appear; nothing is "
         "removed, renamed or changes meaning. Ignore what you do not know."
     ),
-    "PREPROCESSING_HOOKS": ["cybergate.schema.gateway_endpoints"],
+    "PREPROCESSING_HOOKS": ["cybergate.lib.schema.gateway_endpoints"],
 }
 
 LOGGING = logging_config(env.string("LOG_LEVEL", default="INFO"))
 
-# Every line is one JSON object (cybergate/logformat.py); security events (logger
-# cybergate.security: cybergate/security.py) are structlog events with their fields.
+# Every line is one JSON object (cybergate/lib/logformat.py); security events (logger
+# cybergate.security: cybergate/lib/security.py) are structlog events with their fields.
 configure_structlog()
 
 # Webhooks (webhooks/): the delivery worker (`manage.py run_worker`) and its SSRF guard.

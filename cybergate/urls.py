@@ -4,7 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from cybergate import health, metrics
+from cybergate import health
+from cybergate.lib import metrics
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -40,7 +41,7 @@ urlpatterns = [
 ]
 
 # Errors raised outside DRF keep the problem-details format under /api/ and /device-api/.
-handler400 = "cybergate.problems.handler400"
-handler403 = "cybergate.problems.handler403"
-handler404 = "cybergate.problems.handler404"
-handler500 = "cybergate.portalerrors.handler500"
+handler400 = "cybergate.lib.problems.handler400"
+handler403 = "cybergate.lib.problems.handler403"
+handler404 = "cybergate.lib.problems.handler404"
+handler500 = "cybergate.lib.portalerrors.handler500"

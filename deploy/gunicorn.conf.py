@@ -2,14 +2,14 @@
 "Deploying"): JSON log lines and Prometheus multiprocess mode.
 
 gunicorn's own lines (boot, worker exits) and its access lines go through the JSON formatter of
-every other line (cybergate/logformat.py), on stderr. An access line has the method, the path
+every other line (cybergate/lib/logformat.py), on stderr. An access line has the method, the path
 without its query string (a feed's `?after=` carries a cursor, which is never logged), the
 status, the duration in seconds, the remote address and the request id (the X-Request-Id the
 answer carries). The gateway pool's uvicorn workers log theirs in the same form
-(cybergate/workers.py).
+(gateway/workers.py).
 
 With PROMETHEUS_MULTIPROC_DIR set (one directory per pool, never shared), every worker writes
-its metrics to files there and a scrape of any worker sums them (cybergate/metrics.py). The
+its metrics to files there and a scrape of any worker sums them (cybergate/lib/metrics.py). The
 master empties the directory when it starts (values of an earlier run would be counted again)
 and marks each exited worker dead, so its "live" gauges (polls waiting) stop counting.
 """
@@ -17,7 +17,7 @@ and marks each exited worker dead, so its "live" gauges (polls waiting) stop cou
 import os
 from pathlib import Path
 
-from cybergate.logformat import ACCESS_LOGGER, logging_config
+from cybergate.lib.logformat import ACCESS_LOGGER, logging_config
 
 _DIRECTORY = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 

@@ -12,7 +12,7 @@ from django.utils.cache import add_never_cache_headers
 
 from audit.admin_audit import AuditedAdmin
 from audit.services import Actor
-from cybergate.admin import SupportAdmin
+from cybergate.lib.admin import SupportAdmin
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 from devices.services import device_credential_rotate
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from audit.services import Actor
 from callgroups.selectors import teams_user_or_404
-from cybergate.apiviews import (
+from cybergate.lib.apiviews import (
     CURSOR_400,
     LONG_POLL_HEADER_PARAMETER,
     USER_PARAMETER,
@@ -30,11 +30,11 @@ from cybergate.apiviews import (
     parse_wait,
     problem_responses,
 )
-from cybergate.clientinfo import client_ip
-from cybergate.feeds import Feed, wake_topic
-from cybergate.pagination import NamedCursorPagination
-from cybergate.problems import Problem, service_error_status
-from cybergate.requesttypes import ApiRequest
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.feeds import Feed, wake_topic
+from cybergate.lib.pagination import NamedCursorPagination
+from cybergate.lib.problems import Problem, service_error_status
+from cybergate.lib.requesttypes import ApiRequest
 from devices.models import Call, CallLogEntry, DoorOpenCommand
 from devices.serializers import (
     ActiveCallSerializer,

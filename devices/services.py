@@ -19,11 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from apisecrets import tokens
 from audit.services import Actor, lock_log_for_append, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
-from cybergate import metrics
-from cybergate.errors import ServiceError
+from cybergate.lib import metrics, tokens
+from cybergate.lib.errors import ServiceError
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand, IdempotencyKey
 from devices.serializers import (
     ActiveCallDetailSerializer,
@@ -50,7 +49,7 @@ LAST_SEEN_GRANULARITY = timedelta(seconds=10)
 
 
 class CallError(ServiceError):
-    """A rule of calls or door-open commands refused the operation (cybergate/errors.py).
+    """A rule of calls or door-open commands refused the operation (cybergate/lib/errors.py).
     `replayed`: the stored first answer to an Idempotency-Key, given again."""
 
     codes = frozenset(

@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cybergate.decorators import tenant_required
-from cybergate.requesttypes import PortalRequest
+from cybergate.lib.decorators import tenant_required
+from cybergate.lib.requesttypes import PortalRequest
 from devices.models import CallLogEntry
 
 PAGE_SIZE = 50

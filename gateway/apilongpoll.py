@@ -2,7 +2,7 @@
 `/api/v1/audit-trail?wait=N` and `/api/v1/door-open-commands/{id}?wait=N`.
 
 The API's views are synchronous DRF views, and the web pool (WSGI) answers them at once, `wait`
-or not (`cybergate.apiviews.offer_long_poll`). On the gateway pool (ASGI), a request with `wait`
+or not (`cybergate.lib.apiviews.offer_long_poll`). On the gateway pool (ASGI), a request with `wait`
 is handed here instead (gateway/asgi.py gives it the URLconf gateway/apiurls.py), so that waiting
 costs what a device's long-poll costs: an `asyncio.Event` in the process's wake-up hub
 (gateway/wakeup.py), no thread and no database connection.
@@ -28,7 +28,7 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from cybergate.apiviews import LongPoll
+from cybergate.lib.apiviews import LongPoll
 from gateway import capacity, wakeup
 
 # Kept from the first look: the later looks are not counted again.

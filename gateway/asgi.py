@@ -27,8 +27,7 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 
-from cybergate import loopprobe
-from gateway import lean
+from gateway import lean, loopprobe
 from gateway.lean import Receive, Scope, Send
 
 _API_LONG_POLL_PATH = re.compile(r"/api/v1/(call-log|audit-trail|door-open-commands/[^/]+)")

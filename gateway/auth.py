@@ -1,7 +1,7 @@
 """Bearer authentication of the device gateway: `Authorization: Bearer cgd_...`.
 
 A device credential and an API secret never stand in for each other: they carry different
-prefixes and are hashed under different purposes (apisecrets/tokens.py), so an API secret is an
+prefixes and are hashed under different purposes (cybergate/lib/tokens.py), so an API secret is an
 unknown credential here and a device credential an unknown secret in the customer API.
 
 One plain function does the work so that the DRF views (calls, events, acks) and the async
@@ -20,10 +20,10 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from cybergate.clientinfo import bearer_value, client_ip
-from cybergate.problems import AuthenticationProblem
-from cybergate.requestid import bind_tenant
-from cybergate.throttling import auth_attempt, failed_authentication
+from cybergate.lib.clientinfo import bearer_value, client_ip
+from cybergate.lib.problems import AuthenticationProblem
+from cybergate.lib.requestid import bind_tenant
+from cybergate.lib.throttling import auth_attempt, failed_authentication
 from devices.models import Device
 from devices.services import device_for_credential, device_seen
 

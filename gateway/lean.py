@@ -6,7 +6,7 @@ process answers hundreds of polls a second and holds thousands open.
   PostgreSQL pool (psycopg 3) finds the device by the credential's keyed hash, records "last
   seen" and claims the deliverable commands under the rule of devices.services.commands_claim.
   Every look authenticates, so a rotated credential stops working at once, on every process.
-- The failed-authentication limit is cybergate.throttling's; its cache round trips, and the
+- The failed-authentication limit is cybergate.lib.throttling's; its cache round trips, and the
   rare paths that need Django's own code (a bad `wait`, a credential hashed under a retired
   pepper: gateway.auth.authenticate_device), run on Django's shared sync thread.
 - Waiting: the process's wake-up hub (gateway/wakeup.py); a disconnecting device ends its wait.
@@ -34,18 +34,17 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 from django.http import QueryDict
 
-from apisecrets import tokens
-from cybergate import limits, metrics, requestid
-from cybergate.clientinfo import bearer_value, client_address
-from cybergate.problems import (
+from cybergate.lib import limits, metrics, requestid, tokens
+from cybergate.lib.clientinfo import bearer_value, client_address
+from cybergate.lib.problems import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_UNAVAILABLE_SECONDS,
     AuthenticationProblem,
     Problem,
     problem_body,
 )
-from cybergate.security import log_refusal
-from cybergate.throttling import (
+from cybergate.lib.security import log_refusal
+from cybergate.lib.throttling import (
     AuthAttempt,
     auth_attempt,
     failed_authentication,
@@ -68,7 +67,7 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
-problems_logger = logging.getLogger("cybergate.problems")
+problems_logger = logging.getLogger("cybergate.lib.problems")
 
 PATH = "/device-api/v1/commands"
 METRICS_ROUTE = "device-api/v1/commands"  # the route template Django's path reports

@@ -10,7 +10,7 @@ describes it to drf-spectacular, which reads the view class from the URL callbac
 
 The rules live in devices/services.py, but for the claim on PostgreSQL's gateway pool: the lean
 path (gateway/lean.py) states it again in SQL, held to the same answers by
-tests/gateway/test_claim_rule.py. Errors are problem details (cybergate/problems.py).
+tests/gateway/test_claim_rule.py. Errors are problem details (cybergate/lib/problems.py).
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from drf_spectacular.utils import (
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cybergate.clientinfo import client_ip
-from cybergate.errors import ServiceError
-from cybergate.problems import (
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.errors import ServiceError
+from cybergate.lib.problems import (
     DATABASE_UNAVAILABLE,
     Problem,
     problem_response,

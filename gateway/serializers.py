@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from callgroups.models import TeamsUser
-from cybergate.serializers import ApiModelSerializer, ApiSerializer
+from cybergate.lib.serializers import ApiModelSerializer, ApiSerializer
 from devices.models import Call, DoorOpenCommand
 
 if TYPE_CHECKING:

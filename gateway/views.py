@@ -3,7 +3,7 @@ door-open commands. Ordinary DRF views, authenticated by the device credential (
 the long-poll `GET commands` is gateway/longpoll.py.
 
 The rules of these operations live in devices/services.py; errors are problem details
-(cybergate/problems.py).
+(cybergate/lib/problems.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from callgroups.selectors import teams_user_or_404
-from cybergate.apiviews import parse_id, problem_responses
-from cybergate.problems import Problem
+from cybergate.lib.apiviews import parse_id, problem_responses
+from cybergate.lib.problems import Problem
 from devices import services
 from devices.models import Call, Device
 from gateway.auth import DeviceCredentialAuthentication, DeviceRequest, IsDevice

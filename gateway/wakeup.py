@@ -49,8 +49,8 @@ from uuid import UUID
 from django.conf import settings
 from django.db import connections
 
-from cybergate import metrics
-from cybergate.feeds import wake_topic
+from cybergate.lib import metrics
+from cybergate.lib.feeds import wake_topic
 from devices.services import devices_with_new_pending_commands
 from devices.signals import COMMAND_TOPIC
 

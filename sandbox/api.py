@@ -8,9 +8,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 
 from callgroups.selectors import teams_user_or_404
-from cybergate.apiviews import CustomerAPIView, problem_responses
-from cybergate.problems import Problem
-from cybergate.requesttypes import ApiRequest
+from cybergate.lib.apiviews import CustomerAPIView, problem_responses
+from cybergate.lib.problems import Problem
+from cybergate.lib.requesttypes import ApiRequest
 from sandbox.serializers import SandboxCallSerializer, SandboxRingSerializer
 from sandbox.services import sandbox_call_end, sandbox_call_start
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 
 from callgroups.serializers import CallGroupRefSerializer, TeamsUserSerializer
-from cybergate.serializers import (
+from cybergate.lib.serializers import (
     EXAMPLE_CALL_GROUP_REF,
     EXAMPLE_DEVICE,
     EXAMPLE_IDS,

@@ -18,8 +18,8 @@ from django.template.response import TemplateResponse
 
 from audit.admin_audit import AuditedAdmin, AuditedAdminMixin
 from audit.services import Actor, record
-from cybergate.admin import SupportAdmin
-from cybergate.clientinfo import client_ip
+from cybergate.lib.admin import SupportAdmin
+from cybergate.lib.clientinfo import client_ip
 from tenants.models import SupportRequest, Tenant, User
 from tenants.services import (
     support_request_resolve_enabling_access,

@@ -5,7 +5,7 @@ from functools import cache
 
 from django import forms
 
-from cybergate.forms import DescribedErrorsMixin
+from cybergate.lib.forms import DescribedErrorsMixin
 from tenants.models import SupportRequest, Tenant, User
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from cybergate.middleware import DualModeMiddleware
-from cybergate.requestid import bind_tenant
+from cybergate.lib.middleware import DualModeMiddleware
+from cybergate.lib.requestid import bind_tenant
 
 
 def _tenant_of(request):
@@ -23,7 +23,7 @@ class TenantMiddleware(DualModeMiddleware):
     """
 
     # Async-capable too: under ASGI a sync-only middleware holds a thread for the whole request,
-    # which the device gateway's 30-second long-poll must not (cybergate/middleware.py).
+    # which the device gateway's 30-second long-poll must not (cybergate/lib/middleware.py).
     def __call__(self, request):
         if self._async:
             return self.__acall__(request)

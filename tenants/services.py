@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, record
-from cybergate.errors import ServiceError
+from cybergate.lib.errors import ServiceError
 from tenants.models import SupportRequest, Tenant, User
 from tenants.selectors import open_support_request
 from tenants.signals import sandbox_created, tenant_offboarding

@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from cybergate.clientinfo import client_ip
-from cybergate.decorators import tenant_required
-from cybergate.requesttypes import PortalRequest, SignedInRequest
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.decorators import tenant_required
+from cybergate.lib.requesttypes import PortalRequest, SignedInRequest
 from tenants.forms import SupportRequestForm, TimeZoneForm
 from tenants.selectors import open_support_request
 from tenants.services import (

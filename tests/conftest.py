@@ -182,7 +182,7 @@ STATEFUL_MODULES = (
     "accounts.lockout",
     "apisecrets.authentication",
     "apisecrets.cache",
-    "cybergate.throttling",
+    "cybergate.lib.throttling",
     "webhooks.worker",
 )
 

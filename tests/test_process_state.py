@@ -30,10 +30,10 @@ _STATE = re.compile(
 # State that no test's requests touch in the test process, and why.
 NOT_RESET = {
     # Collectors registered once at start-up, and Prometheus series that count across tests.
-    "cybergate.metrics",
+    "cybergate.lib.metrics",
     # The event-loop probe and the lean long-poll path live in the gateway's server processes,
     # which the tests start with servers of their own.
-    "cybergate.loopprobe",
+    "gateway.loopprobe",
     "gateway.lean",
 }
 
@@ -54,7 +54,7 @@ def _module_state() -> dict[str, list[str]]:
 
 def test_every_module_with_process_state_is_reset_around_each_test():
     state = _module_state()
-    assert {"apisecrets.cache", "cybergate.throttling", "accounts.lockout"} <= set(state)
+    assert {"apisecrets.cache", "cybergate.lib.throttling", "accounts.lockout"} <= set(state)
     missing = set(state) - set(STATEFUL_MODULES) - NOT_RESET
     assert not missing, f"add reset_for_tests() and list in tests/conftest.py: {missing}"
 

@@ -17,12 +17,12 @@ from drf_spectacular.utils import (
 from rest_framework.response import Response
 
 from audit.services import Actor
-from cybergate.apiviews import LIMIT_PARAMETER, CustomerAPIView, parse_id, problem_responses
-from cybergate.clientinfo import client_ip
-from cybergate.feeds import LIMIT_DEFAULT
-from cybergate.pagination import parse_limit
-from cybergate.problems import Problem
-from cybergate.requesttypes import ApiRequest
+from cybergate.lib.apiviews import LIMIT_PARAMETER, CustomerAPIView, parse_id, problem_responses
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.feeds import LIMIT_DEFAULT
+from cybergate.lib.pagination import parse_limit
+from cybergate.lib.problems import Problem
+from cybergate.lib.requesttypes import ApiRequest
 from webhooks import services
 from webhooks.models import Attempt, Endpoint, Message
 from webhooks.serializers import (

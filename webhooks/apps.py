@@ -7,7 +7,7 @@ class WebhooksConfig(AppConfig):
     name = "webhooks"
 
     def ready(self) -> None:
-        from cybergate import metrics
+        from cybergate.lib import metrics
         from webhooks import duties, selectors, services
 
         duties.register("webhooks.purge", every_seconds=3600, run=services.purge_old_messages)

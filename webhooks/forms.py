@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from cybergate.forms import DescribedErrorsMixin
+from cybergate.lib.forms import DescribedErrorsMixin
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH
 

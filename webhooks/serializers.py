@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from cybergate.serializers import (
+from cybergate.lib.serializers import (
     ApiModelSerializer,
     ApiSerializer,
     StrictCharField,

@@ -21,8 +21,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import Actor, record
-from cybergate import metrics
-from cybergate.errors import ServiceError
+from cybergate.lib import metrics
+from cybergate.lib.errors import ServiceError
 from tenants.models import Tenant
 from webhooks import events, keys, ssrf, wakeup
 from webhooks.models import (

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import recent_sign_in_required
 from audit.services import Actor
-from cybergate.clientinfo import client_ip
-from cybergate.compression import exempt as exempt_from_compression
-from cybergate.decorators import tenant_required
-from cybergate.forms import REFUSALS, add_refusal
-from cybergate.requesttypes import PortalRequest
+from cybergate.lib.clientinfo import client_ip
+from cybergate.lib.compression import exempt as exempt_from_compression
+from cybergate.lib.decorators import tenant_required
+from cybergate.lib.forms import REFUSALS, add_refusal
+from cybergate.lib.requesttypes import PortalRequest
 from webhooks import services
 from webhooks.events import EVENT_TYPES
 from webhooks.forms import EndpointForm, RecoverForm

@@ -36,7 +36,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from cybergate import metrics
+from cybergate.lib import metrics
 from webhooks import duties, services, ssrf, wakeup
 from webhooks.models import RESPONSE_KEPT_BYTES, Attempt, Endpoint, Message
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 
 from audit.services import Actor
-from cybergate.admin import HASH_FIELDS
+from cybergate.lib.admin import HASH_FIELDS
 from devices.models import Device
 from devices.services import device_credential_rotate
 from tests.admin.conftest import staff_with

@@ -11,10 +11,11 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from rest_framework.request import Request
 
-from apisecrets import authentication, tokens
+from apisecrets import authentication
 from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_delete, hash_api_secret
 from audit.services import Actor
+from cybergate.lib import tokens
 from tenants.models import Tenant
 from tests.conftest import needs
 from tests.factories import make_api_secret
@@ -262,7 +263,7 @@ def test_success_is_shared_between_processes_through_the_cache(
 ):
     """Another process (empty local memory) still lets a recently used secret through, and
     still refuses the others before any query."""
-    from cybergate import throttling
+    from cybergate.lib import throttling
 
     if cache == "redis":
         request.getfixturevalue("redis_cache")
@@ -308,7 +309,7 @@ def test_batched_secret_counter_is_exact_near_the_limit_across_processes(redis_c
     """Two processes sharing Redis (simulated by swapping their local batch state): far from
     the limit they add to Redis in batches, near it on every request — so together they let
     through the limit, give or take what one process had not yet added."""
-    from cybergate import throttling
+    from cybergate.lib import throttling
 
     states = [{}, {}]
     allowed = 0
@@ -341,8 +342,8 @@ def test_the_gateway_memo_of_an_address_under_the_limit_ends_with_a_failure_coun
 ):
     """known_attempt (the async gateway's no-round-trip path) lets a new value through from an
     address found under the limit just now, and asks again once a failure from it is counted."""
-    from cybergate import throttling
-    from cybergate.problems import AuthenticationProblem, Problem
+    from cybergate.lib import throttling
+    from cybergate.lib.problems import AuthenticationProblem, Problem
 
     settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
     value = tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX)
@@ -366,8 +367,8 @@ def test_the_gateway_memo_of_an_address_under_the_limit_ends_with_a_failure_coun
 def test_successes_collected_for_later_reach_the_shared_set(settings, redis_cache):
     """succeeded_later() marks here at once; share_successes() sends them, one round trip pair
     per address, after which another process lets them through over the limit."""
-    from cybergate import throttling
-    from cybergate.problems import AuthenticationProblem, Problem
+    from cybergate.lib import throttling
+    from cybergate.lib.problems import AuthenticationProblem, Problem
 
     settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
     values = [tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX) for _ in range(3)]

@@ -1,4 +1,5 @@
-"""The client's address: one TRUSTED_PROXIES setting, read in one place (cybergate/clientinfo.py),
+"""The client's address: one TRUSTED_PROXIES setting, read in one place
+(cybergate/lib/clientinfo.py),
 used by audit entries, last use and the failed-authentication limit — the same on both pools, over
 real HTTP too (tests/gateway/test_pools_over_http.py)."""
 
@@ -11,10 +12,10 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from audit.models import AuditEntry
-from cybergate.clientinfo import client_ip
+from cybergate.lib import tokens
+from cybergate.lib.clientinfo import client_ip
 from tests.api.test_endpoints import availability_url
 from tests.helpers import bearer_client
 from tests.settings.test_environment import ROOT, clean_environment, start

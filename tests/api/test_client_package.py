@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from cybergate.problems import problem_body
+from cybergate.lib.problems import problem_body
 from devices.models import CallLogEntry, DoorOpenCommand
 from devices.services import call_end
 from tests.factories import make_api_secret, make_world, start_answered_call

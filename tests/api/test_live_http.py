@@ -15,10 +15,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from apisecrets.services import api_secret_delete
 from audit.services import Actor
+from cybergate.lib import tokens
 from devices.services import door_open_request
 from tenants.models import Tenant
 from tests.conftest import needs

@@ -13,8 +13,8 @@ from django.db import connection, connections, transaction
 from apisecrets.models import ApiSecret
 from audit.api import AUDIT_FEED
 from audit.services import Actor, record
-from cybergate.feeds import decode_cursor, encode_cursor
-from cybergate.problems import Problem
+from cybergate.lib.feeds import decode_cursor, encode_cursor
+from cybergate.lib.problems import Problem
 from devices.api import CALL_LOG_FEED
 from devices.services import call_end
 from tests.conftest import needs
@@ -330,7 +330,7 @@ def test_a_cursor_of_the_previous_format_asks_to_read_without_after(api_client, 
     assert ack(api_client, AUDIT, api_client.get(AUDIT).json()["cursor"]).status_code == 200
     add_audit(tenant, 1, "after the ack")
     token = base64.urlsafe_b64encode(bytes(16)).rstrip(b"=").decode()
-    salt = f"cybergate.feeds.audit.{api_secret.tenant_id}.{api_secret.pk}"
+    salt = f"cybergate.lib.feeds.audit.{api_secret.tenant_id}.{api_secret.pk}"
     old = signing.Signer(salt=salt).sign(token)
     for response in (api_client.get(AUDIT, {"after": old}), ack(api_client, AUDIT, old)):
         assert response.status_code == 400

@@ -1,4 +1,4 @@
-"""BREACH: API answers are compressed when asked (cybergate/compression.py), so none may carry a
+"""BREACH: API answers are compressed when asked (cybergate/lib/compression.py), so none may carry a
 secret. Every customer GET operation, the door-open answer and the problems, read compressed, hold
 no API secret, device credential, door-open code or stored hash."""
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
 
 from callgroups.models import CallGroupMember
-from cybergate.problems import problem_response_for
+from cybergate.lib.problems import problem_response_for
 from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from apisecrets import authentication, tokens
+from apisecrets import authentication
 from apisecrets.models import PERMISSIONS
+from cybergate.lib import tokens
 from devices.services import door_open_request
 from sandbox.services import sandbox_call_start
 from tenants.models import Tenant

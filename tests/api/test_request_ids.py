@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import AsyncClient, Client
 
-from cybergate.requestid import RequestIdLogFilter
+from cybergate.lib.requestid import RequestIdLogFilter
 
 pytestmark = pytest.mark.django_db
 

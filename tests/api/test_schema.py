@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from audit.models import AuditEntry
-from cybergate.problems import (
+from cybergate.lib.problems import (
     CUSTOMER_ONLY_CODES,
     CUSTOMER_PROBLEM_CODES,
     GATEWAY_ONLY_CODES,

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import get_resolver
 
 from apisecrets.models import PERMISSIONS, ApiSecret
-from cybergate.apiviews import CustomerAPIMixin
+from cybergate.lib.apiviews import CustomerAPIMixin
 from tests.api.test_permissions import CASES, SANDBOX, _caller, _ids, api_operations
 from tests.factories import make_api_secret
 from tests.helpers import assert_problem, bearer_client

@@ -1,4 +1,4 @@
-"""Domain errors meet HTTP in one place: cybergate.problems (SERVICE_ERROR_STATUSES)."""
+"""Domain errors meet HTTP in one place: cybergate.lib.problems (SERVICE_ERROR_STATUSES)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
-from cybergate.errors import ServiceError
-from cybergate.forms import add_refusal
-from cybergate.problems import (
+from cybergate.lib.errors import ServiceError
+from cybergate.lib.forms import add_refusal
+from cybergate.lib.problems import (
     SERVICE_ERROR_STATUSES,
     TITLES,
     exception_handler,

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from cybergate.api import VersionView
-from cybergate.versioning import Deprecated
+from cybergate.lib import tokens
+from cybergate.lib.versioning import Deprecated
 from devices.api import CallLogAckView
 from tests.factories import make_api_secret
 from tests.helpers import assert_problem, bearer_client

@@ -8,9 +8,9 @@ import zlib
 
 import pytest
 
-from apisecrets import tokens
 from apisecrets.models import ApiSecret
 from apisecrets.services import hash_api_secret
+from cybergate.lib import tokens
 from tests.factories import make_api_secret
 from tests.helpers import bearer_client
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from apisecrets import tokens
 from apisecrets.models import ApiSecret
+from cybergate.lib import tokens
 from devices.models import Device
 from devices.services import hash_device_credential
 from tests.conftest import make_api_secret

@@ -33,7 +33,7 @@ WCAG_22_AA = [*WCAG_21_AA, "wcag22aa"]
 LONG_NAME = "Integration-" + "x" * 244
 
 
-# What cybergate.portalerrors gives the error pages (rendered here without a request).
+# What cybergate.lib.portalerrors gives the error pages (rendered here without a request).
 ERROR_CONTEXT = {"request_id": "0" * 32, "support_email": "support@cybergate.example"}
 
 

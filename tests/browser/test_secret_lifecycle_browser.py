@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apisecrets import tokens
 from apisecrets.models import ApiSecret, ApiSecretUsage
 from apisecrets.services import api_secret_roll, hash_api_secret
 from audit.services import Actor
+from cybergate.lib import tokens
 from tests.browser.conftest import log_in
 from tests.browser.portal_tour import axe_violations
 from tests.factories import make_api_secret, make_api_secrets

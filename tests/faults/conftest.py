@@ -220,7 +220,7 @@ def stack():
         demo = json.loads(manage("seed_demo", "--json", env=env))
         web = gunicorn_command("cybergate.wsgi", "-k", "gthread", "-w", "1", "--threads", "4",
                                "--graceful-timeout", "2")  # fmt: skip
-        gateway = gunicorn_command("cybergate.asgi", "-k", "cybergate.workers.UvicornWorker",
+        gateway = gunicorn_command("cybergate.asgi", "-k", "gateway.workers.UvicornWorker",
                                    "-w", "1", "--graceful-timeout", "2")  # fmt: skip
         with ThreadPoolExecutor(max_workers=2) as pool:
             starting = [

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from apisecrets import tokens
+from cybergate.lib import tokens
 from tests.faults.conftest import Stack, _wait_until
 from tests.helpers import assert_problem, bearer
 

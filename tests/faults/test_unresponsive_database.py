@@ -18,7 +18,7 @@ import httpx
 import pytest
 from django.db import OperationalError, connection
 
-from apisecrets import tokens
+from cybergate.lib import tokens
 from tests.conftest import needs
 from tests.gateway.servers import Server, base_environment, start_gunicorn
 from tests.helpers import assert_problem, bearer

@@ -96,7 +96,7 @@ POOLS = {
         "-c",
         "deploy/gunicorn.conf.py",
         "-k",
-        "cybergate.workers.UvicornWorker",
+        "gateway.workers.UvicornWorker",
     ),
 }
 

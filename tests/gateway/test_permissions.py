@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from apisecrets import tokens
 from audit.services import Actor
+from cybergate.lib import tokens
 from devices import services
 from devices.models import Call, DoorOpenCommand
 from tests.factories import (

@@ -24,10 +24,10 @@ from itertools import count
 import pytest
 from django.conf import settings
 
-from apisecrets import tokens
 from apisecrets.models import ApiSecret
-from devices.management.commands._device_client import DeviceClient
+from cybergate.lib import tokens
 from gateway.longpoll import LONG_POLL_HEADER, LONG_POLL_UNSUPPORTED
+from gateway.management.commands._device_client import DeviceClient
 from tests.factories import make_api_secret, make_device
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
 from tests.helpers import bearer

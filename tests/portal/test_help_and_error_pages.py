@@ -44,8 +44,8 @@ def test_support_email_is_configurable(admin_client, settings):
 def test_403_page_gives_the_request_id_and_support(rf, admin_user):
     from django.core.exceptions import PermissionDenied
 
-    from cybergate.problems import handler403
-    from cybergate.requestid import _request_id
+    from cybergate.lib.problems import handler403
+    from cybergate.lib.requestid import _request_id
 
     request = rf.get("/x/")
     request.user = admin_user

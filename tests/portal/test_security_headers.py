@@ -11,7 +11,7 @@ from csp.constants import NONCE
 from csp.utils import build_policy
 from django.http import HttpResponse
 
-from cybergate.headers import ContentSecurityPolicyMiddleware, fixed_policy
+from cybergate.lib.headers import ContentSecurityPolicyMiddleware, fixed_policy
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PORTAL_PAGES = ["/api-access/", "/audit-trail/", "/call-log/", "/call-log.csv", "/api-access/new/"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from apisecrets import tokens
 from audit.models import AuditEntry
 from callgroups.models import CallGroupMember
+from cybergate.lib import tokens
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
 from sandbox.services import VIRTUAL_USERS
 from tenants.services import SANDBOX_DOMAIN

@@ -137,7 +137,7 @@ def test_create_api_secret_command_makes_a_test_secret(tenant):
 def test_no_secret_is_made_in_a_sandbox_itself(tenant, actor):
     import pytest
 
-    from cybergate.errors import ServiceError
+    from cybergate.lib.errors import ServiceError
 
     secret, _ = make_api_secret(tenant, "sandbox app", actor=actor, test=True)
     with pytest.raises(ServiceError) as caught:

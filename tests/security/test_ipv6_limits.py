@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from apisecrets import tokens
 from audit.models import AuditEntry
-from cybergate.clientinfo import limit_key
+from cybergate.lib import tokens
+from cybergate.lib.clientinfo import limit_key
 from tests.factories import make_device
 from tests.helpers import assert_problem, bearer_client
 

@@ -1,4 +1,4 @@
-"""cybergate/env.py: each malformed value names its variable; a URL that may carry a password is
+"""cybergate/lib/env.py: each malformed value names its variable; a URL that may carry a password is
 never repeated in the message; limits are part of the rule."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from apisecrets.models import DEFAULT_PERMISSIONS, PERMISSIONS, VALIDITY_DEFAULT
 from apisecrets.services import api_secret_create
 from audit.models import AuditEntry
 from audit.services import Actor
-from cybergate.errors import ServiceError
+from cybergate.lib.errors import ServiceError
 from tenants.models import Tenant
 
 

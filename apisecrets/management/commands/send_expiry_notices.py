@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from apisecrets.notices import send_expiry_notices
-from cybergate import metrics
+from cybergate.lib import metrics
 
 
 class Command(BaseCommand):

@@ -23,7 +23,7 @@ from apisecrets.services import api_secret_create, api_secret_delete
 from audit.models import AuditEntry
 from audit.services import Actor
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
-from cybergate.errors import ServiceError
+from cybergate.lib.errors import ServiceError
 from devices.models import Device
 from devices.services import device_credential_rotate
 from tenants.models import Tenant, User

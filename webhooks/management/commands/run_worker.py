@@ -7,7 +7,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from cybergate import metrics
+from cybergate.lib import metrics
 from webhooks.worker import Worker
 
 

@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from cybergate import problems
-from cybergate.clientinfo import is_api_request
-from cybergate.requestid import current_request_id
+from cybergate.lib import problems
+from cybergate.lib.clientinfo import is_api_request
+from cybergate.lib.requestid import current_request_id
 
 
 def support_context() -> dict[str, str | None]:
@@ -20,7 +20,8 @@ def support_context() -> dict[str, str | None]:
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
-    """problem+json under /api/ and /device-api/ (cybergate.problems), else the portal's page."""
+    """problem+json under /api/ and /device-api/ (cybergate.lib.problems), else the portal's
+    page."""
     if is_api_request(request):
         return problems.handler500(request)
     # No request context: context processors could touch the database that may have failed.

@@ -12,7 +12,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from devices.management.commands._device_client import DeviceClient, GatewayError
+from gateway.management.commands._device_client import DeviceClient, GatewayError
 
 
 class Command(BaseCommand):

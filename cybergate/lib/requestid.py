@@ -21,7 +21,7 @@ from contextvars import ContextVar
 
 import structlog
 
-from cybergate.middleware import DualModeMiddleware
+from cybergate.lib.middleware import DualModeMiddleware
 
 HEADER = "X-Request-Id"
 _META_KEY = "HTTP_X_REQUEST_ID"

@@ -27,14 +27,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from cybergate.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries, wake_topic
-from cybergate.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
-from cybergate.problems import PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
-from cybergate.requesttypes import ApiRequest
-from cybergate.schema import PermissionAutoSchema
-from cybergate.serializers import ApiSerializer, StrictCharField
-from cybergate.throttling import ApiSecretRateThrottle
-from cybergate.versioning import Deprecated, deprecation_headers, used_deprecations
+from cybergate.lib.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries, wake_topic
+from cybergate.lib.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
+from cybergate.lib.problems import PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
+from cybergate.lib.requesttypes import ApiRequest
+from cybergate.lib.schema import PermissionAutoSchema
+from cybergate.lib.serializers import ApiSerializer, StrictCharField
+from cybergate.lib.throttling import ApiSecretRateThrottle
+from cybergate.lib.versioning import Deprecated, deprecation_headers, used_deprecations
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -47,7 +47,7 @@ class ProblemSerializer(serializers.Serializer):
         help_text="What went wrong this time, in English; quotes input at most as a short "
         "excerpt. Branch on `code`, not on this text."
     )
-    # An enum of this API's codes in the schema (cybergate.schema.open_response_enums).
+    # An enum of this API's codes in the schema (cybergate.lib.schema.open_response_enums).
     code = serializers.CharField(help_text="Stable snake_case code.")
     instance = serializers.CharField(
         help_text="This occurrence: `urn:cybergate:request:` and the answer's `X-Request-Id`."
@@ -208,7 +208,7 @@ class CustomerAPIMixin(_APIViewBase):
     # docstring: drf-spectacular would publish it as the description of operations.
 
     # The bearer API secret and what it may do: REST_FRAMEWORK's defaults in settings.py name
-    # apisecrets' authentication and SecretPermission (this core module imports no app).
+    # apisecrets' authentication and SecretPermission (this library module imports no app).
     # (api_settings hands out the classes; the stubs type them as the settings' dotted paths.)
     authentication_classes = api_settings.DEFAULT_AUTHENTICATION_CLASSES  # type: ignore[assignment]
     # Each view declares `required_permission` ("read", "availability" or "door_open").
@@ -222,7 +222,7 @@ class CustomerAPIMixin(_APIViewBase):
     # Query parameters an operation takes; any other is a 400, so that a typo (`?limt=5`) is
     # an error rather than silently ignored.
     query_parameters: frozenset[str] = frozenset()
-    # What is going away (cybergate/versioning.py): the whole operation, or query parameters and
+    # What is going away (cybergate/lib/versioning.py): the whole operation, or query parameters and
     # body fields by name (a deprecated query parameter stays in query_parameters until it goes).
     # Answers that use one carry Deprecation, Sunset and Link headers.
     deprecated: Deprecated | None = None
@@ -312,7 +312,8 @@ LIMIT_PARAMETER = OpenApiParameter(
 )
 AFTER_PARAMETER = OpenApiParameter(
     "after",
-    # `start`, or a cursor as cybergate.feeds writes them: anything else is 400 `invalid_cursor`.
+    # `start`, or a cursor as cybergate.lib.feeds writes them: anything else is 400
+    # `invalid_cursor`.
     {"type": "string", "pattern": "^(start|[A-Za-z0-9_-]{48})$"},
     OpenApiParameter.QUERY,
     description=(
@@ -405,7 +406,7 @@ class AcknowledgedSerializer(serializers.Serializer):
 
 
 class NewEntriesAPIView(CustomerAPIView):
-    # "Get new entries" of a tenant log for the requesting secret (cybergate.feeds).
+    # "Get new entries" of a tenant log for the requesting secret (cybergate.lib.feeds).
 
     feed: Feed
     page_serializer_class: type[serializers.Serializer]

@@ -22,8 +22,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.http import http_date
 
-from cybergate.clientinfo import is_customer_api_request
-from cybergate.middleware import DualModeMiddleware
+from cybergate.lib.clientinfo import is_customer_api_request
+from cybergate.lib.middleware import DualModeMiddleware
 
 HEADER = "API-Version"
 CHANGELOG_URL = "/api/docs/changelog/"

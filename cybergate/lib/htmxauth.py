@@ -16,7 +16,7 @@ from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
-from cybergate.middleware import DualModeMiddleware
+from cybergate.lib.middleware import DualModeMiddleware
 
 
 def _client_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:

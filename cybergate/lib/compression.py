@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
-from cybergate.clientinfo import is_customer_api_request
+from cybergate.lib.clientinfo import is_customer_api_request
 
 SCHEMA_PATH = "/api/schema/"
 _API_TYPES = ("application/json", "application/problem+json")

@@ -31,8 +31,8 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
-from cybergate.clientinfo import limit_key
-from cybergate.problems import Problem
+from cybergate.lib.clientinfo import limit_key
+from cybergate.lib.problems import Problem
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
-from cybergate.errors import ServiceError
+from cybergate.lib.errors import ServiceError
 
 if TYPE_CHECKING:
     from django.forms import BaseForm

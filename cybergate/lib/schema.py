@@ -10,8 +10,8 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
 
-from cybergate.problems import CUSTOMER_PROBLEM_CODES, GATEWAY_PROBLEM_CODES, TITLES
-from cybergate.versioning import schema_note
+from cybergate.lib.problems import CUSTOMER_PROBLEM_CODES, GATEWAY_PROBLEM_CODES, TITLES
+from cybergate.lib.versioning import schema_note
 
 CUSTOMER_PREFIX = "/api/v1/"
 GATEWAY_PREFIX = "/device-api/v1/"
@@ -79,7 +79,7 @@ def gateway_endpoints(endpoints: list, **kwargs: Any) -> list:
 
 
 def close_request_bodies(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    """Request bodies refuse unknown fields (cybergate.serializers.StrictInputMixin), and an
+    """Request bodies refuse unknown fields (cybergate.lib.serializers.StrictInputMixin), and an
     operation whose body has a required field (in each of its shapes) needs a body: say so.
     (A body of optional fields only, such as door-open's, may be left out.)"""
     schemas = result.get("components", {}).get("schemas", {})
@@ -191,7 +191,7 @@ def open_response_enums(result: dict, generator: Any, request: Any, public: bool
 
 
 def describe_pages(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    """The `results` of a page (cybergate.pagination; drf-spectacular fills them in after the
+    """The `results` of a page (cybergate.lib.pagination; drf-spectacular fills them in after the
     paginator's schema, so they are described here)."""
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.startswith("Paginated"):

@@ -5,7 +5,8 @@ enough for a RecursionError (in the decoder, or later in a serializer's error me
 surrogate (`"\\ud800"`: valid JSON, but not encodable as UTF-8, so the error answer that echoes it
 fails), or a body larger than Django's DATA_UPLOAD_MAX_MEMORY_SIZE when DRF reads the request
 stream itself (Django checks the size only in `request.body`; its RequestDataTooBig is mapped in
-cybergate/problems.py). Every one of those is the client's mistake: 400 `invalid_request`, or 413
+cybergate/lib/problems.py). Every one of those is the client's mistake: 400 `invalid_request`, or
+413
 `payload_too_large` for the size.
 """
 
@@ -19,7 +20,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils.json import strict_constant
 
-from cybergate.problems import payload_too_large
+from cybergate.lib.problems import payload_too_large
 
 # No request body of either API nests deeper than 2; 32 leaves room and keeps every recursive
 # consumer (serializers, error messages, the renderer) far from Python's recursion limit.

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from cybergate.clientinfo import is_api_request
-from cybergate.middleware import DualModeMiddleware
-from cybergate.problems import problem_response
+from cybergate.lib.clientinfo import is_api_request
+from cybergate.lib.middleware import DualModeMiddleware
+from cybergate.lib.problems import problem_response
 
 MAX_PATH_LENGTH = 2048  # characters of the path (decoded)
 MAX_QUERY_LENGTH = 2048  # characters of the query string (as sent, percent-encoded)

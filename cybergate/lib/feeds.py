@@ -42,13 +42,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
 
-from cybergate import metrics
-from cybergate.problems import Problem
+from cybergate.lib import metrics
+from cybergate.lib.problems import Problem
 
 
 class Reader(Protocol):
     """Who reads a feed: a row (the API secret) that keeps the acknowledged positions of its roll
-    chain (`lineage`) in the feeds' `position_field`s. A protocol, as the core names no app."""
+    chain (`lineage`) in the feeds' `position_field`s. A protocol, as the library names no app."""
 
     @property
     def pk(self) -> Any: ...
@@ -86,7 +86,7 @@ _CURSOR = re.compile(r"[A-Za-z0-9_-]{48}")
 @lru_cache(maxsize=8)
 def _aead(secret_key: str) -> AESGCM:
     key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"cybergate.feeds.cursor"
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"cybergate.lib.feeds.cursor"
     ).derive(secret_key.encode())
     return AESGCM(key)
 

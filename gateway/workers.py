@@ -2,7 +2,8 @@
 
 uvicorn rewrites the client address from X-Forwarded-For when the peer is in gunicorn's
 `forwarded_allow_ips` (127.0.0.1 by default), by its own rules; the WSGI web pool never does. The
-client address is decided in one place for both pools instead (cybergate/clientinfo.py `client_ip`,
+client address is decided in one place for both pools instead (cybergate/lib/clientinfo.py
+`client_ip`,
 settings.TRUSTED_PROXIES), so here uvicorn passes the peer's address through unchanged, whatever
 gunicorn's options or FORWARDED_ALLOW_IPS say.
 
@@ -52,7 +53,7 @@ class UvicornWorker(_UvicornWorker):
 
 class AccessLog:
     """ASGI middleware: one access line per HTTP request, with gunicorn's atoms as arguments
-    (cybergate/logformat.py renders them as fields). The path is without its query string."""
+    (cybergate/lib/logformat.py renders them as fields). The path is without its query string."""
 
     FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(L)s %({x-request-id}o)s'
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from cybergate.portalerrors import support_context
+from cybergate.lib.portalerrors import support_context
 
 
 def support(request) -> dict[str, str | None]:

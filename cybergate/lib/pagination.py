@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
-from cybergate.problems import Problem
+from cybergate.lib.problems import Problem
 
 LIMIT_MIN = 1
 LIMIT_MAX = 500

@@ -10,7 +10,7 @@ Labels are route templates, problem codes and outcomes: never raw paths, ids or 
 
 Every metric is defined here, those the apps count too (webhooks/worker.py and services.py
 count theirs); values read when scraped are registered by their owner (`register_pool`,
-`register_webhook_backlog`), as this core module imports no app.
+`register_webhook_backlog`), as this library module imports no app.
 
 `/metrics` (`view`, and `serve_in_thread` for processes without HTTP) answers only addresses in
 settings.METRICS_ALLOWED or a request bearing settings.METRICS_TOKEN; anyone else gets the same
@@ -47,19 +47,20 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 
-from cybergate.clientinfo import (
+from cybergate.lib.clientinfo import (
     API_PREFIX,
     DEVICE_API_PREFIX,
     bearer_value,
     client_address,
     client_ip,
 )
-from cybergate.middleware import DualModeMiddleware
+from cybergate.lib.middleware import DualModeMiddleware
 
 # Latency buckets (seconds) of requests and door-opens: fast paths in ms, long-polls up to 30 s.
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
-# --- HTTP (cybergate.metrics.HttpMetricsMiddleware; the lean gateway path records its own) ------
+# --- HTTP (cybergate.lib.metrics.HttpMetricsMiddleware; the lean gateway path records its own)
+# ------
 # One histogram: its `_count` is the requests by route, method and status class, its buckets
 # the latency (a second series, a counter, would cost the hot path another file write).
 http_requests = Histogram(

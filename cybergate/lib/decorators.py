@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBase
 from django.shortcuts import render
 
-from cybergate.requesttypes import SignedInRequest
+from cybergate.lib.requesttypes import SignedInRequest
 
 
 def tenant_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

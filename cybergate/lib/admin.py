@@ -2,7 +2,7 @@
 (secrets masked), for the audit entry that audit/admin_audit.py writes per add, change and delete.
 
 The apps' ModelAdmins mix these in (`class DeviceAdmin(AuditedAdmin)`), so a new admin gets the
-rules by inheriting, not by copying them. A core module: it imports no app.
+rules by inheriting, not by copying them. A library module: it imports no app.
 """
 
 from __future__ import annotations

@@ -23,11 +23,10 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from apisecrets import tokens
-from cybergate import metrics
-from cybergate.clientinfo import bearer_value, client_ip, is_api_request
-from cybergate.middleware import DualModeMiddleware
-from cybergate.problems import PROBLEM_CONTENT_TYPE
+from cybergate.lib import metrics, tokens
+from cybergate.lib.clientinfo import bearer_value, client_ip, is_api_request
+from cybergate.lib.middleware import DualModeMiddleware
+from cybergate.lib.problems import PROBLEM_CONTENT_TYPE
 
 security_log = structlog.get_logger("cybergate.security")
 

@@ -32,7 +32,7 @@ def configure_structlog() -> None:
 
 
 # The access line's logger: gunicorn logs each request to it with its "atoms" as the record's
-# arguments (deploy/gunicorn.conf.py), as does the gateway pool's worker (cybergate/workers.py).
+# arguments (deploy/gunicorn.conf.py), as does the gateway pool's worker (gateway/workers.py).
 ACCESS_LOGGER = "gunicorn.access"
 
 
@@ -71,7 +71,7 @@ def _access_fields(logger: WrappedLogger, method: str, event_dict: EventDict) ->
 
 def _add_request_id(logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
     # Bound by the request id middleware (structlog events), else set on the record by
-    # cybergate.requestid.RequestIdLogFilter ("-" outside a request). The tenant id likewise,
+    # cybergate.lib.requestid.RequestIdLogFilter ("-" outside a request). The tenant id likewise,
     # once the request's tenant is known.
     record = event_dict.get("_record")
     event_dict.setdefault("request_id", getattr(record, "request_id", "-"))
@@ -87,8 +87,8 @@ def logging_config(level: str = "INFO") -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "cybergate.requestid.RequestIdLogFilter"}},
-        "formatters": {"json": {"()": "cybergate.logformat.json_formatter"}},
+        "filters": {"request_id": {"()": "cybergate.lib.requestid.RequestIdLogFilter"}},
+        "formatters": {"json": {"()": "cybergate.lib.logformat.json_formatter"}},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",

@@ -3,7 +3,7 @@
 
 Both middleware classes only compute headers, so under ASGI they run in the event loop rather
 than in a thread per request (Django's MiddlewareMixin would hop to a thread for each; the
-device gateway's long-polls must not cost one, see cybergate/middleware.py).
+device gateway's long-polls must not cost one, see cybergate/lib/middleware.py).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
-from cybergate.clientinfo import is_api_request
-from cybergate.middleware import DualModeMiddleware
+from cybergate.lib.clientinfo import is_api_request
+from cybergate.lib.middleware import DualModeMiddleware
 
 # Per-response changes django-csp's decorators make; a response with none gets the fixed policy.
 _PER_RESPONSE = (

@@ -17,7 +17,7 @@ import httpx
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from devices.management.commands._device_client import (
+from gateway.management.commands._device_client import (
     LONG_POLL_HEADER,
     UNHELD_POLL_PAUSE_SECONDS,
     DeviceClient,

@@ -8,7 +8,7 @@ meant to be dereferenced); `title` is the same for every occurrence of a code.
 Pieces for other API modules:
 - `Problem(status, code, detail)` — raise it from a DRF view, serializer or authentication class
   (`AuthenticationProblem(code, detail)` for a 401);
-- services raise `cybergate.errors.ServiceError(code, message)` or Django's `ValidationError`,
+- services raise `cybergate.lib.errors.ServiceError(code, message)` or Django's `ValidationError`,
   never a Problem: both are mapped here, the code to its status by `SERVICE_ERROR_STATUSES`;
 - `problem_response_for(exc)` — the answer for any of these, outside DRF too (the gateway's
   long-poll);
@@ -37,9 +37,9 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
-from cybergate.clientinfo import is_api_request
-from cybergate.errors import ServiceError
-from cybergate.requestid import current_request_id
+from cybergate.lib.clientinfo import is_api_request
+from cybergate.lib.errors import ServiceError
+from cybergate.lib.requestid import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ _STATUS_CODES: dict[int, str] = {
 }
 
 
-# The HTTP status of each code a service refuses with (cybergate.errors.ServiceError). The one
+# The HTTP status of each code a service refuses with (cybergate.lib.errors.ServiceError). The one
 # place a domain error meets HTTP; a code not listed is a conflict with the current state: 409.
 # A 400 refusal is answered as invalid input (see problem_response_for).
 SERVICE_ERROR_STATUSES: dict[str, int] = {
