@@ -203,13 +203,16 @@ def start_gunicorn(
         if nofile
         else []
     )  # fmt: skip
+    arguments = POOLS[pool]
+    if not (root / "gateway" / "workers.py").exists():  # a checkout from before the worker moved
+        arguments = [a.replace("gateway.workers", "cybergate.workers") for a in arguments]
     process = subprocess.Popen(
         [
             PYTHON,
             *limit,
             "-m",
             "gunicorn",
-            *POOLS[pool],
+            *arguments,
             "-w",
             str(workers),
             "-b",
