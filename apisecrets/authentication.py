@@ -26,7 +26,6 @@ query, and a customer's working client behind the same address keeps working.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import time
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret, usage_add
 from apisecrets.validators import parse_networks
 from cybergate.lib import tokens
-from cybergate.lib.clientinfo import bearer_value, client_ip
+from cybergate.lib.clientinfo import address_in, bearer_value, client_ip
 from cybergate.lib.problems import AuthenticationProblem, Problem
 from cybergate.lib.requestid import bind_tenant
 from cybergate.lib.throttling import auth_attempt, failed_authentication
@@ -167,20 +166,6 @@ def _own_copy(instance: M) -> M:
     return new
 
 
-def _address_allowed(ip: str | None, networks: tuple) -> bool:
-    if ip is None:
-        return False
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is not None:
-        address = mapped
-    return any(address in network for network in networks)
-
-
 def _unknown(value: str) -> AuthenticationProblem:
     """A well-formed secret that matches none: name it by its display prefix (never more of
     it), as the API Access page lists secrets, so the integrator can tell which one is gone."""
@@ -267,7 +252,7 @@ class ApiSecretAuthentication(BaseAuthentication):
                 "api_access_disabled",
                 "API access is not enabled for this tenant. Contact support to enable it.",
             )
-        if entry.networks and not _address_allowed(ip, entry.networks):
+        if entry.networks and not address_in(ip, entry.networks):
             # A valid secret from the wrong place: not a guess (no failure counted), and not a
             # success either (it must not earn this address the flood limit's exemption).
             _count(_refused, entry.secret_id)

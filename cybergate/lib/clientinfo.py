@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from functools import lru_cache
 
 from django.conf import settings
@@ -58,6 +59,13 @@ def _address(text: str) -> _Address | None:
 
 def _is_trusted(address: _Address, networks: tuple[_Network, ...]) -> bool:
     return any(address in network for network in networks)
+
+
+def address_in(ip: str | None, networks: Iterable[_Network]) -> bool:
+    """Is the client address `ip` in one of `networks`? An IPv4 peer of a dual-stack socket
+    (::ffff:a.b.c.d) counts as its IPv4 address; no address or a malformed one is in none."""
+    address = _address(ip) if ip else None
+    return address is not None and any(address in network for network in networks)
 
 
 def client_ip(request: HttpRequest) -> str | None:

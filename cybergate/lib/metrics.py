@@ -50,6 +50,7 @@ from prometheus_client.registry import Collector
 from cybergate.lib.clientinfo import (
     API_PREFIX,
     DEVICE_API_PREFIX,
+    address_in,
     bearer_value,
     client_address,
     client_ip,
@@ -261,13 +262,7 @@ def allowed(ip: str | None, authorization: str | None) -> bool:
     token = bearer_value(authorization)
     if settings.METRICS_TOKEN and token is not None:
         return hmac.compare_digest(token.encode(), settings.METRICS_TOKEN.encode())
-    if ip is None:
-        return False
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return any(address in network for network in _networks(tuple(settings.METRICS_ALLOWED)))
+    return address_in(ip, _networks(tuple(settings.METRICS_ALLOWED)))
 
 
 @csrf_exempt  # it changes nothing; a CSRF 403 would tell a stranger the URL exists

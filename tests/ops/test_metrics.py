@@ -256,3 +256,11 @@ def test_expiry_notices_sent_and_failed_are_counted(metrics_client, settings, ad
     notices = "cybergate_expiry_notices_total"
     assert value(after, notices, outcome="failed") - value(before, notices, outcome="failed") == 2
     assert value(after, notices, outcome="sent") - value(before, notices, outcome="sent") == 2
+
+
+def test_an_allowed_ipv4_peer_of_a_dual_stack_socket_reads_them(client, settings):
+    """A server listening on `::` reports an IPv4 client as ::ffff:a.b.c.d; it is that IPv4
+    address for METRICS_ALLOWED, as for API secrets' allowed addresses."""
+    settings.METRICS_ALLOWED = ["127.0.0.0/8"]
+    assert client.get("/metrics", REMOTE_ADDR="::ffff:127.0.0.1").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="::ffff:203.0.113.9").status_code == 404
