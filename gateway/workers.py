@@ -24,11 +24,19 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from uvicorn_worker import UvicornWorker as _UvicornWorker
 
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-class UvicornWorker(_UvicornWorker):
+
+class UvicornWorker(_UvicornWorker):  # type: ignore[misc]  # uvicorn_worker has no types
     CONFIG_KWARGS = {
         **_UvicornWorker.CONFIG_KWARGS,
         "proxy_headers": False,
@@ -57,17 +65,17 @@ class AccessLog:
 
     FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(L)s %({x-request-id}o)s'
 
-    def __init__(self, app, logger: logging.Logger) -> None:
+    def __init__(self, app: ASGIApp, logger: logging.Logger) -> None:
         self.app = app
         self.logger = logger
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         answer = {"s": "-", "{x-request-id}o": "-"}
 
-        async def send_and_note(message):
+        async def send_and_note(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer["s"] = str(message["status"])
                 for name, value in message.get("headers", ()):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from django.core.management.base import CommandError
@@ -65,28 +65,33 @@ class DeviceClient:
     def _json(self, response: httpx.Response) -> Any:
         return answer_json(response)
 
-    def start_call(self, *, call_group: str, caller: str) -> dict:
-        return self._json(
-            self.http.post(f"{self.base}/calls", json={"caller": caller, "call_group": call_group})
+    def start_call(self, *, call_group: str, caller: str) -> dict[str, Any]:
+        return cast(
+            dict[str, Any],
+            self._json(
+                self.http.post(
+                    f"{self.base}/calls", json={"caller": caller, "call_group": call_group}
+                )
+            ),
         )
 
-    def call_event(self, call_id: str, type_: str, user: str | None = None) -> dict:
+    def call_event(self, call_id: str, type_: str, user: str | None = None) -> dict[str, Any]:
         body = {"type": type_} | ({"user": user} if user else {})
-        return self._json(self.http.post(f"{self.base}/calls/{call_id}/events", json=body))
+        answer = self._json(self.http.post(f"{self.base}/calls/{call_id}/events", json=body))
+        return cast(dict[str, Any], answer)
 
-    def poll(self, wait: float) -> list[dict]:
+    def poll(self, wait: float) -> list[dict[str, Any]]:
         # The server may hold the request for `wait` seconds: allow that plus the usual timeout.
         response = self.http.get(
             f"{self.base}/commands",
             params={"wait": f"{wait:g}"},
             timeout=wait + self.http.timeout.read if self.http.timeout.read else None,
         )
-        commands = self._json(response)["commands"]
+        commands: list[dict[str, Any]] = self._json(response)["commands"]
         if not commands and wait and LONG_POLL_HEADER in response.headers:
             time.sleep(min(wait, UNHELD_POLL_PAUSE_SECONDS))
         return commands
 
-    def ack(self, command_id: str, result: str) -> dict:
-        return self._json(
-            self.http.post(f"{self.base}/commands/{command_id}/ack", json={"result": result})
-        )
+    def ack(self, command_id: str, result: str) -> dict[str, Any]:
+        url = f"{self.base}/commands/{command_id}/ack"
+        return cast(dict[str, Any], self._json(self.http.post(url, json={"result": result})))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from gateway.management.commands._device_client import DeviceClient, GatewayError
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         "up after --hangup-after seconds or on Ctrl-C."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="Server base URL.")
         parser.add_argument("--credential", required=True, help="The device credential (cgd_...).")
         parser.add_argument("--call-group", required=True, help="Id of the call group to ring.")
@@ -42,14 +43,14 @@ class Command(BaseCommand):
 
     def handle(
         self,
-        *args,
+        *args: Any,
         url: str,
         credential: str,
         call_group: str,
         user: str,
         caller: str,
         hangup_after: float,
-        **options,
+        **options: Any,
     ) -> None:
         client = DeviceClient(url, credential)
         try:

@@ -12,9 +12,10 @@ import contextlib
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from gateway.management.commands._device_client import (
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         "(time, id, DTMF) and acknowledge it. --credentials-file runs many devices at once."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="Server base URL.")
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--credential", help="The device credential (cgd_...).")
@@ -70,7 +71,7 @@ class Command(BaseCommand):
 
     def handle(
         self,
-        *args,
+        *args: Any,
         url: str,
         credential: str | None,
         credentials_file: Path | None,
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         once: bool,
         duration: float | None,
         wait: float,
-        **options,
+        **options: Any,
     ) -> None:
         if not 0 <= wait <= MAX_WAIT:
             raise CommandError(f"--wait must be between 0 and {MAX_WAIT}.")
@@ -106,7 +107,13 @@ class Command(BaseCommand):
         self.say(fleet.summary())
 
     def _one(
-        self, url: str, credential: str, result: str, once: bool, duration: float | None, wait
+        self,
+        url: str,
+        credential: str,
+        result: str,
+        once: bool,
+        duration: float | None,
+        wait: float,
     ) -> None:
         client = DeviceClient(url, credential)
         deadline = None if duration is None else time.monotonic() + duration
@@ -155,7 +162,7 @@ def _read_credentials(path: Path) -> list[str]:
 class _Fleet:
     """N devices on one asyncio loop, sharing one HTTP connection pool (a connection each)."""
 
-    def __init__(self, command: Command, url: str, credentials: list[str], **options) -> None:
+    def __init__(self, command: Command, url: str, credentials: list[str], **options: Any) -> None:
         self.command = command
         self.base = url.rstrip("/") + "/device-api/v1"
         self.credentials = credentials
