@@ -36,6 +36,7 @@ from cybergate.lib.pagination import NamedCursorPagination
 from cybergate.lib.problems import Problem, service_error_status
 from cybergate.lib.requesttypes import ApiRequest
 from devices.models import Call, CallLogEntry, DoorOpenCommand
+from devices.selectors import active_call_of
 from devices.serializers import (
     ActiveCallSerializer,
     CallLogPageSerializer,
@@ -45,7 +46,6 @@ from devices.serializers import (
 )
 from devices.services import (
     CallError,
-    active_call_of,
     door_open_request_by_reference,
     door_open_request_once,
 )

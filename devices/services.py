@@ -24,6 +24,7 @@ from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from cybergate.lib import metrics, tokens
 from cybergate.lib.errors import ServiceError
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand, IdempotencyKey
+from devices.selectors import DEVICE_CREDENTIAL_PURPOSE, pending_commands_filter
 from devices.serializers import (
     ActiveCallDetailSerializer,
     ActiveCallSerializer,
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from apisecrets.models import ApiSecret
     from tenants.models import Tenant
 
-DEVICE_CREDENTIAL_PURPOSE = "device_credential"
 # How long the Idempotency-Key of a tenant's door-open request counts.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A transaction that lost a deadlock is run again this many times in all.
@@ -100,19 +100,6 @@ def device_credential_rotate(device: Device, *, actor: Actor | None = None) -> s
             details={"id": str(device.id), "prefix": device.credential_prefix},
         )
     return value
-
-
-def device_for_credential(value: str) -> Device | None:
-    """The device a bearer credential belongs to (one indexed lookup; tokens.find), or None."""
-    if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
-        return None
-    device: Device | None = tokens.find(
-        Device.objects.select_related("tenant").filter(virtual=False),
-        "credential_hash",
-        value,
-        DEVICE_CREDENTIAL_PURPOSE,
-    )
-    return device
 
 
 def device_credentials_revoke_for_offboarding(
@@ -319,19 +306,6 @@ def call_log_append(call: Call) -> CallLogEntry:
         result=call.result,
         door_opened=call.door_opened,
     )
-
-
-def active_call_of(user: TeamsUser) -> Call | None:
-    """The call `user` answered that is active right now, if any."""
-    return (
-        Call.objects.filter(tenant_id=user.tenant_id, answered_by=user, state=Call.State.ACTIVE)
-        .select_related("device", "call_group")
-        .order_by("-answered_at")
-        .first()
-    )
-
-
-# --- Door-open commands -------------------------------------------------------------------
 
 
 def door_open_request(
@@ -586,47 +560,6 @@ def _teams_user_by_reference(tenant: Tenant, ref: str) -> TeamsUser:
     if user is None:
         raise CallError("user_not_found", "No Teams user with this UPN or id.")
     return user
-
-
-def redelivery_after() -> timedelta:
-    """A delivered command the device has not acknowledged after this long is handed out again
-    (while it is still valid), in case the first delivery was lost on the way."""
-    return timedelta(seconds=settings.DOOR_OPEN_REDELIVERY_SECONDS)
-
-
-def _deliverable(now: datetime) -> Q:
-    """Commands that may be handed out now: never after expiry or after the call ended."""
-    return Q(expires_at__gt=now, call__state=Call.State.ACTIVE) & (
-        Q(status=DoorOpenCommand.Status.QUEUED)
-        | Q(
-            status=DoorOpenCommand.Status.DELIVERED,
-            acked_at__isnull=True,
-            delivered_at__lte=now - redelivery_after(),
-        )
-    )
-
-
-def pending_commands_filter(device: Device, now: datetime) -> Q:
-    """Commands `device` may be handed now: never after expiry or after the call ended."""
-    return Q(device=device) & _deliverable(now)
-
-
-def devices_with_new_pending_commands(
-    since: datetime, now: datetime | None = None
-) -> set[uuid.UUID]:
-    """Devices with a command that became deliverable after `since`: created since, or due for
-    redelivery since. The wake-up safety net's query: its cost follows the commands still valid
-    (an index on `expires_at`), not the number of waiting devices or the table's size."""
-    now = now or timezone.now()
-    again = redelivery_after()
-    became = Q(created_at__gt=since) | Q(
-        status=DoorOpenCommand.Status.DELIVERED, delivered_at__gt=since - again
-    )
-    return set(
-        DoorOpenCommand.objects.filter(_deliverable(now) & became)
-        .values_list("device_id", flat=True)
-        .distinct()
-    )
 
 
 def commands_claim(*, device: Device) -> list[DoorOpenCommand]:

@@ -25,7 +25,8 @@ from cybergate.lib.problems import AuthenticationProblem
 from cybergate.lib.requestid import bind_tenant
 from cybergate.lib.throttling import auth_attempt, failed_authentication
 from devices.models import Device
-from devices.services import device_for_credential, device_seen
+from devices.selectors import device_for_credential
+from devices.services import device_seen
 
 if TYPE_CHECKING:
     from drf_spectacular.openapi import AutoSchema

@@ -52,7 +52,7 @@ from cybergate.lib.throttling import (
     share_successes,
     successes_to_share,
 )
-from devices import services
+from devices import selectors, services
 from devices.models import Call, Device, DoorOpenCommand
 from gateway import capacity, wakeup
 from gateway.auth import authenticate_device
@@ -288,7 +288,7 @@ class _Looks:
                     "hashes": list(batch),
                     "now": now,
                     "stale": now - services.LAST_SEEN_GRANULARITY,
-                    "again": now - services.redelivery_after(),
+                    "again": now - selectors.redelivery_after(),
                 },
             )
         except Exception as exc:  # each waiting poll answers it (503 for the database)

@@ -51,7 +51,7 @@ from django.db import connections
 
 from cybergate.lib import metrics
 from cybergate.lib.feeds import wake_topic
-from devices.services import devices_with_new_pending_commands
+from devices.selectors import devices_with_new_pending_commands
 from devices.signals import COMMAND_TOPIC
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from apisecrets.services import hash_api_secret
 from audit.models import AuditEntry
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser
 from devices.models import Device
-from devices.services import device_for_credential
+from devices.selectors import device_for_credential
 from tenants.models import Tenant, User
 from tests.helpers import bearer_client
 

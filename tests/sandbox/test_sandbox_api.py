@@ -250,7 +250,8 @@ def test_sandbox_is_made_once_per_tenant(world, sandbox):
 
 
 def test_the_virtual_station_has_no_credential_and_the_gateway_refuses_it(sandbox):
-    from devices.services import device_credential_rotate, device_for_credential
+    from devices.selectors import device_for_credential
+    from devices.services import device_credential_rotate
 
     station = Device.objects.get(tenant=sandbox)
     assert station.virtual and station.credential_hash is None
