@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import sys
+import time
 
 import httpx
 import pyotp
@@ -149,6 +150,10 @@ def test_runservers_lines_are_json_without_the_query_string(_no_server_sessions_
             f"{server.url}/api/v1/call-log", params={"after": cursor}, headers=bearer(secret)
         )
         assert after.status_code == 200, after.text
+        # runserver writes a request's line after its answer: wait for it before stopping.
+        deadline = time.monotonic() + 10
+        while server.output().count('"/api/v1/call-log"') < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         server.stop()
 
