@@ -181,7 +181,9 @@ def main() -> None:
     for _ in range(TRIES):
         call = devices.call_start(device=device, call_group=group, caller="bench")
         devices.call_answer(call=call, user=user)
-        command = devices.door_open_request(user=user, actor=Actor.system())
+        command = devices.door_open_request(
+            tenant=user.tenant, user_ref=user.upn, actor=Actor.system()
+        )
         devices.commands_claim(device=device)
         before = len(receiver.snapshot())
         devices.command_ack(device=device, command_id=command.id, result="executed")

@@ -46,7 +46,7 @@ from devices.serializers import (
 )
 from devices.services import (
     CallError,
-    door_open_request_by_reference,
+    door_open_request,
     door_open_request_once,
 )
 from devices.signals import COMMAND_TOPIC
@@ -228,7 +228,7 @@ class DoorOpenView(CustomerAPIView):
         ip = client_ip(request)
         try:
             if key is None:
-                command = door_open_request_by_reference(
+                command = door_open_request(
                     tenant=request.tenant,
                     user_ref=user,
                     actor=actor,

@@ -310,27 +310,6 @@ def call_log_append(call: Call) -> CallLogEntry:
 
 def door_open_request(
     *,
-    user: TeamsUser,
-    actor: Actor,
-    secret: ApiSecret | None = None,
-    ip: str | None = None,
-    call_id: uuid.UUID | None = None,
-) -> DoorOpenCommand:
-    """Queue a door-open for the device of the call `user` is in right now (and only that one).
-
-    With `call_id`, only if that is the call: the integrator saw a visitor at the door and must
-    not open it for the next one (`call_mismatch`).
-    """
-    with transaction.atomic():
-        command = _queue_door_open(
-            tenant=user.tenant, user=user, actor=actor, secret=secret, ip=ip, call_id=call_id
-        )
-    command.replayed = False
-    return command
-
-
-def door_open_request_by_reference(
-    *,
     tenant: Tenant,
     user_ref: str,
     actor: Actor,
@@ -338,8 +317,12 @@ def door_open_request_by_reference(
     ip: str | None = None,
     call_id: uuid.UUID | None = None,
 ) -> DoorOpenCommand:
-    """`door_open_request` for the tenant's Teams user named `user_ref` (UPN or id): the user is
-    found by the statement that locks their call (`user_not_found` if the tenant has none)."""
+    """Queue a door-open for the device of the call the tenant's Teams user named `user_ref` (UPN
+    or id) is in right now (and only that one): `user_not_found` if the tenant has no such user.
+
+    With `call_id`, only if that is the call: the integrator saw a visitor at the door and must
+    not open it for the next one (`call_mismatch`).
+    """
     with transaction.atomic():
         command = _queue_door_open(
             tenant=tenant, user_ref=user_ref, actor=actor, secret=secret, ip=ip, call_id=call_id
@@ -351,32 +334,29 @@ def door_open_request_by_reference(
 def _queue_door_open(
     *,
     tenant: Tenant,
-    user: TeamsUser | None = None,
-    user_ref: str = "",
+    user_ref: str,
     actor: Actor,
     secret: ApiSecret | None,
     ip: str | None,
     call_id: uuid.UUID | None,
 ) -> DoorOpenCommand:
-    """door_open_request's work, in the caller's transaction, for `user` or the user named
-    `user_ref`. Every refusal comes before the first write, so a caller may record it and go on
-    in that same transaction (no savepoint)."""
-    answered_by = (
-        Q(answered_by=user)
-        if user is not None
-        else Q(answered_by__in=tenant.teams_users.by_reference(user_ref))
-    )
+    """door_open_request's work, in the caller's transaction. The user is found by the statement
+    that locks their call. Every refusal comes before the first write, so a caller may record it
+    and go on in that same transaction (no savepoint)."""
     # The call locked, its device and user with it (of=("self",): those rows are only read).
     call = (
         Call.objects.select_for_update(of=("self",))
         .select_related("device", "answered_by")
-        .filter(answered_by, tenant_id=tenant.pk, state=Call.State.ACTIVE)
+        .filter(
+            answered_by__in=tenant.teams_users.by_reference(user_ref),
+            tenant_id=tenant.pk,
+            state=Call.State.ACTIVE,
+        )
         .order_by("-answered_at")
         .first()
     )
     if call is None:
-        if user is None:
-            _teams_user_by_reference(tenant, user_ref)  # no such user: user_not_found
+        _teams_user_by_reference(tenant, user_ref)  # no such user: user_not_found
         raise CallError("not_in_active_call", "The Teams user is not in an active call.")
     user = call.answered_by
     assert user is not None  # an active call has been answered

@@ -44,7 +44,9 @@ def _call(world: Any) -> Call:
 
 def _door_open_command(world: Any) -> DoorOpenCommand:
     call_answer(call=_call(world), user=world["anna"])
-    return door_open_request(user=world["anna"], actor=Actor.system())
+    return door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
 
 
 def _support_request(world: Any) -> SupportRequest:

@@ -111,7 +111,9 @@ def test_calls_log_and_commands_are_read_only(staff_client, world):
     from audit.services import Actor
     from devices.services import door_open_request
 
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     call_end(call=call)
     entry = CallLogEntry.objects.get()
     for model, obj in (("call", call), ("calllogentry", entry), ("dooropencommand", command)):

@@ -61,7 +61,9 @@ def test_live_authentication_codes(live_server, tenant, live_secret):
 def test_live_smoke_of_every_endpoint(live_server, tenant, live_secret):
     world = make_world(tenant)
     start_answered_call(world["front"], world["reception"], world["anna"])
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     group, anna = world["reception"], world["anna"]
     with httpx.Client(base_url=live_server.url, headers=bearer(live_secret[1])) as client:
         assert client.get("/api/v1/version").json()["api_version"] == "1.0"

@@ -131,7 +131,9 @@ def test_a_door_open_outcome_is_held_until_the_device_acknowledges(pools, tenant
     world = make_world(tenant)
     _, value = make_api_secret(tenant, name="opener")
     start_answered_call(world["front"], world["reception"], world["anna"])
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     path = f"/api/v1/door-open-commands/{command.id}"
     with ThreadPoolExecutor(1) as pool:
         waiting = pool.submit(timed_get, pools["gateway"].url, path, value, wait=20)
@@ -150,7 +152,9 @@ def test_a_door_open_outcome_answers_expired_at_its_expiry(pools, tenant):
     world = make_world(tenant)
     _, value = make_api_secret(tenant, name="opener")
     start_answered_call(world["front"], world["reception"], world["anna"])
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     DoorOpenCommand.objects.filter(pk=command.pk).update(
         expires_at=timezone.now() + timedelta(seconds=1.5)
     )
@@ -164,7 +168,9 @@ def test_a_settled_command_answers_at_once(pools, tenant):
     world = make_world(tenant)
     _, value = make_api_secret(tenant, name="opener")
     call = start_answered_call(world["front"], world["reception"], world["anna"])
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     call_end(call=call)  # the queued command expires with its call
     path = f"/api/v1/door-open-commands/{command.id}"
     response, seconds = timed_get(pools["gateway"].url, path, value, wait=20)
@@ -199,7 +205,9 @@ def test_a_bad_wait_is_invalid_request_after_authentication(pools, tenant, pool,
 def test_a_stranger_cannot_wait_on_another_tenants_command(pools, tenant, other_tenant):
     world = make_world(tenant)
     start_answered_call(world["front"], world["reception"], world["anna"])
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     _, stranger = make_api_secret(other_tenant, name="stranger")
     path = f"/api/v1/door-open-commands/{command.id}"
     response, seconds = timed_get(pools["gateway"].url, path, stranger, wait=20)

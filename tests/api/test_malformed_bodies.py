@@ -43,7 +43,7 @@ def endpoints(tenant, api_client) -> dict[str, Endpoint]:
     device, credential = make_device(tenant, "Main entrance")
     device_client = bearer_client(credential)
     start_answered_call(device, group, anna, caller="sip:a@street.example")
-    services.door_open_request(user=anna, actor=Actor.system())
+    services.door_open_request(tenant=anna.tenant, user_ref=anna.upn, actor=Actor.system())
     (command,) = services.commands_claim(device=device)  # delivered: an ack would change it
     ringing = services.call_start(device=device, call_group=group, caller="sip:b@street.example")
     return {

@@ -131,7 +131,9 @@ def _ids(world, reader: str | None = None) -> dict[str, str]:
     """The world's objects the paths (and bodies) name. `reader`: the secret whose feed cursors
     the acks send (cursors are per secret), else one of the world's tenant made for them."""
     call = start_answered_call(world["front"], world["reception"], world["anna"])
-    command = door_open_request(user=world["anna"], actor=_system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=_system()
+    )
     assert call.pk
     endpoint, _ = endpoint_create(
         tenant=world["reception"].tenant, actor=_system(), url="https://hooks.example.com/in"

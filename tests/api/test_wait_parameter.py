@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def paths(world) -> list[str]:
     start_answered_call(world["front"], world["reception"], world["anna"])
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     return ["/api/v1/call-log", "/api/v1/audit-trail", f"/api/v1/door-open-commands/{command.id}"]
 
 

@@ -112,7 +112,7 @@ def active_call(device, call_group, member) -> Call:
 
 
 def request_door_open(user: TeamsUser):
-    return services.door_open_request(user=user, actor=Actor.system())
+    return services.door_open_request(tenant=user.tenant, user_ref=user.upn, actor=Actor.system())
 
 
 @pytest.fixture(autouse=True, scope="session")

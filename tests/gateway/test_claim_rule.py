@@ -87,7 +87,9 @@ def test_orm_and_lean_claim_the_same_commands(tenant, loop, state, valid, call_a
         call=services.call_start(device=device, call_group=group, caller="sip:visitor@x"),
         user=member,
     )
-    command = services.door_open_request(user=member, actor=Actor.system())
+    command = services.door_open_request(
+        tenant=member.tenant, user_ref=member.upn, actor=Actor.system()
+    )
     # Another device's deliverable command is never this device's to claim.
     other_call = services.call_start(device=other, call_group=group, caller="sip:visitor@y")
     DoorOpenCommand.objects.create(

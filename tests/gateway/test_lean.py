@@ -378,7 +378,11 @@ def test_devices_polling_at_once_each_get_their_own_door_open_once(servers, tena
         device, credential = make_device(tenant, f"Door {n}")
         call = services.call_start(device=device, call_group=group, caller="sip:visitor@x")
         services.call_answer(call=call, user=user)
-        issued[credential] = str(services.door_open_request(user=user, actor=Actor.system()).id)
+        issued[credential] = str(
+            services.door_open_request(
+                tenant=user.tenant, user_ref=user.upn, actor=Actor.system()
+            ).id
+        )
 
     def poll(credential: str) -> list[str]:
         answer = request(url, f"{PATH}?wait=0", source=source, headers=bearer(credential))

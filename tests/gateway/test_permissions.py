@@ -47,7 +47,9 @@ def scene(tenant) -> dict:
     group = make_call_group(tenant, "Reception", anna)
     device, credential = make_device(tenant, "Front")
     call = start_answered_call(device, group, anna, caller="v")
-    command = services.door_open_request(user=anna, actor=Actor.system())
+    command = services.door_open_request(
+        tenant=anna.tenant, user_ref=anna.upn, actor=Actor.system()
+    )
     assert services.commands_claim(device=device) == [command]
     return {
         "device": device,

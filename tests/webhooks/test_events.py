@@ -55,7 +55,9 @@ def test_a_call_with_a_door_opening_raises_its_events_with_api_shaped_data(world
         world["front"], world["reception"], world["anna"], caller="sip:visitor@x"
     )
     active = api.get(f"/api/v1/active-calls/{world['anna'].upn}").json()
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     commands_claim(device=world["front"])
     command_ack(device=world["front"], command_id=command.id, result="executed")
     shown = api.get(f"/api/v1/door-open-commands/{command.id}").json()
@@ -82,10 +84,14 @@ def test_a_call_with_a_door_opening_raises_its_events_with_api_shaped_data(world
 
 def test_a_failed_door_opening_and_one_expired_by_the_call_ending(world, receiver):
     call = start_answered_call(world["front"], world["reception"], world["anna"], caller="")
-    failed = door_open_request(user=world["anna"], actor=Actor.system())
+    failed = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     commands_claim(device=world["front"])
     command_ack(device=world["front"], command_id=failed.id, result="failed")
-    queued = door_open_request(user=world["anna"], actor=Actor.system())
+    queued = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     call_end(call=call)
 
     got = [e for e in _events(receiver, world.secret) if e["type"].startswith("door_open")]
@@ -97,7 +103,9 @@ def test_a_failed_door_opening_and_one_expired_by_the_call_ending(world, receive
 
 def test_a_door_opening_that_ran_out_of_time_is_announced_once(world, receiver):
     start_answered_call(world["front"], world["reception"], world["anna"], caller="")
-    command = door_open_request(user=world["anna"], actor=Actor.system())
+    command = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=Actor.system()
+    )
     DoorOpenCommand.objects.filter(pk=command.pk).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )

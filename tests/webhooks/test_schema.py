@@ -76,13 +76,17 @@ def _every_event(world) -> None:
     """One of each event type, through the code paths that raise them."""
     actor = Actor.system()
     call = start_answered_call(world["front"], world["reception"], world["anna"], caller="sip:v@x")
-    executed = door_open_request(user=world["anna"], actor=actor)
+    executed = door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=actor
+    )
     commands_claim(device=world["front"])
     command_ack(device=world["front"], command_id=executed.id, result="executed")
-    failed = door_open_request(user=world["anna"], actor=actor)
+    failed = door_open_request(tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=actor)
     commands_claim(device=world["front"])
     command_ack(device=world["front"], command_id=failed.id, result="failed")
-    door_open_request(user=world["anna"], actor=actor)  # expires when the call ends
+    door_open_request(
+        tenant=world["anna"].tenant, user_ref=world["anna"].upn, actor=actor
+    )  # expires when the call ends
     call_end(call=call)
     member = CallGroupMember.objects.get(call_group=world["reception"], user=world["anna"])
     call_group_member_set_availability(
