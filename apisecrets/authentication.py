@@ -19,9 +19,8 @@ API access governs it.
 
 Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP. Over it the address
 gets 429 `auth_rate_limited` for every secret it has not used successfully lately, decided before
-the hash and the lookup (cybergate/lib/throttling.py `auth_attempt`): guessing stops, a flood costs
-no
-query, and a customer's working client behind the same address keeps working.
+the hash and the lookup (cybergate/lib/throttling.py `auth_attempt`): guessing stops, a flood
+costs no query, and a customer's working client behind the same address keeps working.
 """
 
 from __future__ import annotations

@@ -39,8 +39,7 @@ CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", default=[])
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 # Rate limits and sign-in lockouts count an IPv6 client as its network of this many bits (one
 # subscriber's /64 by default, where any address is the client's to pick;
-# cybergate/lib/clientinfo.py
-# limit_key). Audit entries and logs keep the full address.
+# cybergate/lib/clientinfo.py limit_key). Audit entries and logs keep the full address.
 IPV6_LIMIT_PREFIX = env.integer("IPV6_LIMIT_PREFIX", default=64, minimum=1, maximum=128)
 
 INSTALLED_APPS = [
@@ -81,8 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost, so it times and counts every answer (cybergate/lib/metrics.py);
-    # METRICS_ENABLED=false
-    # leaves it out.
+    # METRICS_ENABLED=false leaves it out.
     "cybergate.lib.metrics.HttpMetricsMiddleware",
     # First, so every /api/ and /device-api/ answer (redirects and errors too) carries its id.
     "cybergate.lib.requestid.RequestIdMiddleware",
@@ -128,9 +126,8 @@ MIDDLEWARE = [
 ]
 
 # Prometheus metrics (cybergate/lib/metrics.py): `/metrics` answers only addresses in
-# METRICS_ALLOWED
-# (loopback under DEBUG, so `make run` serves it to localhost) or `Authorization: Bearer
-# <METRICS_TOKEN>`; anyone else gets 404.
+# METRICS_ALLOWED (loopback under DEBUG, so `make run` serves it to localhost) or
+# `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets 404.
 METRICS_ENABLED = env.boolean("METRICS_ENABLED", default=True)
 METRICS_ALLOWED = env.networks("METRICS_ALLOWED") or (["127.0.0.0/8", "::1/128"] if DEBUG else [])
 METRICS_TOKEN = env.string("METRICS_TOKEN", default="")

@@ -14,6 +14,6 @@ from django.dispatch import Signal
 
 command_queued = Signal()
 command_settled = Signal()
-# The wake-up topic of a command's outcome: cybergate.lib.feeds.wake_topic(COMMAND_TOPIC, command
-# id).
+# The wake-up topic of a command's outcome:
+# cybergate.lib.feeds.wake_topic(COMMAND_TOPIC, command id).
 COMMAND_TOPIC = "door_open"

@@ -3,9 +3,8 @@
 uvicorn rewrites the client address from X-Forwarded-For when the peer is in gunicorn's
 `forwarded_allow_ips` (127.0.0.1 by default), by its own rules; the WSGI web pool never does. The
 client address is decided in one place for both pools instead (cybergate/lib/clientinfo.py
-`client_ip`,
-settings.TRUSTED_PROXIES), so here uvicorn passes the peer's address through unchanged, whatever
-gunicorn's options or FORWARDED_ALLOW_IPS say.
+`client_ip`, settings.TRUSTED_PROXIES), so here uvicorn passes the peer's address through
+unchanged, whatever gunicorn's options or FORWARDED_ALLOW_IPS say.
 
 The event loop is uvloop (requirements.txt), named rather than left to uvicorn's "auto", which
 would silently fall back to the pure-Python asyncio loop when it is missing: a gateway process

@@ -60,8 +60,7 @@ from cybergate.lib.middleware import DualModeMiddleware
 # Latency buckets (seconds) of requests and door-opens: fast paths in ms, long-polls up to 30 s.
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
-# --- HTTP (cybergate.lib.metrics.HttpMetricsMiddleware; the lean gateway path records its own)
-# ------
+# --- HTTP (HttpMetricsMiddleware below; the lean gateway path records its own) ---------------
 # One histogram: its `_count` is the requests by route, method and status class, its buckets
 # the latency (a second series, a counter, would cost the hot path another file write).
 http_requests = Histogram(

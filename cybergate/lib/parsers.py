@@ -5,9 +5,8 @@ enough for a RecursionError (in the decoder, or later in a serializer's error me
 surrogate (`"\\ud800"`: valid JSON, but not encodable as UTF-8, so the error answer that echoes it
 fails), or a body larger than Django's DATA_UPLOAD_MAX_MEMORY_SIZE when DRF reads the request
 stream itself (Django checks the size only in `request.body`; its RequestDataTooBig is mapped in
-cybergate/lib/problems.py). Every one of those is the client's mistake: 400 `invalid_request`, or
-413
-`payload_too_large` for the size.
+cybergate/lib/problems.py). Every one of those is the client's mistake: 400 `invalid_request`,
+or 413 `payload_too_large` for the size.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ Views annotate their `request` with these instead of `HttpRequest` / DRF's `Requ
 only: nothing creates them, and at run time a request is still Django's or DRF's own.
 
 - `SignedInRequest`: a portal page behind `login_required` (`tenant` may be None: support staff).
-- `PortalRequest`: a portal page behind `cybergate.lib.decorators.tenant_required` (signed in, with
-a
-  tenant; `tenants.middleware.TenantMiddleware` sets `tenant`, django-htmx's middleware `htmx`).
+- `PortalRequest`: a portal page behind `cybergate.lib.decorators.tenant_required` (signed in,
+  with a tenant; `tenants.middleware.TenantMiddleware` sets `tenant`, django-htmx's middleware
+  `htmx`).
 - `ApiRequest`: a customer API request after `apisecrets.authentication.ApiSecretAuthentication`
   (`auth` is the ApiSecret, `tenant` its tenant).
 """

@@ -1,7 +1,6 @@
 """The client's address: one TRUSTED_PROXIES setting, read in one place
-(cybergate/lib/clientinfo.py),
-used by audit entries, last use and the failed-authentication limit — the same on both pools, over
-real HTTP too (tests/gateway/test_pools_over_http.py)."""
+(cybergate/lib/clientinfo.py), used by audit entries, last use and the failed-authentication
+limit — the same on both pools, over real HTTP too (tests/gateway/test_pools_over_http.py)."""
 
 from __future__ import annotations
 
