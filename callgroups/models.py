@@ -12,18 +12,26 @@ SEQUENTIAL_MIN_RING_SECONDS = 5
 SEQUENTIAL_MAX_RING_SECONDS = 30
 
 
+def teams_user_reference(ref: str, *, through: str = "") -> models.Q:
+    """Matches the Teams user named by `ref`: a UPN (case-insensitive), an Entra object id or our
+    own id. `through` names the relation from another model to the user (`answered_by`), so that
+    a query joins the user instead of nesting a subquery. Nothing matches a reference with NUL,
+    which no UPN holds and PostgreSQL refuses in a query parameter."""
+    prefix = f"{through}__" if through else ""
+    ref = (ref or "").strip()
+    if "\x00" in ref:
+        return models.Q(**{f"{prefix}pk__in": []})
+    try:
+        as_uuid = uuid.UUID(ref)
+    except ValueError:
+        return models.Q(**{f"{prefix}upn__iexact": ref})
+    return models.Q(**{f"{prefix}object_id": as_uuid}) | models.Q(**{f"{prefix}id": as_uuid})
+
+
 class TeamsUserQuerySet(models.QuerySet):
     def by_reference(self, ref: str) -> TeamsUserQuerySet:
-        """Users matching a UPN (case-insensitive), an Entra object id or our own id. None for
-        a reference with NUL, which no UPN holds and PostgreSQL refuses in a query parameter."""
-        ref = (ref or "").strip()
-        if "\x00" in ref:
-            return self.none()
-        try:
-            as_uuid = uuid.UUID(ref)
-        except ValueError:
-            return self.filter(upn__iexact=ref)
-        return self.filter(models.Q(object_id=as_uuid) | models.Q(id=as_uuid))
+        """Users matching a UPN (case-insensitive), an Entra object id or our own id."""
+        return self.filter(teams_user_reference(ref))
 
 
 class TeamsUser(models.Model):

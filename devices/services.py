@@ -20,7 +20,7 @@ from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from audit.services import Actor, lock_log_for_append, record
-from callgroups.models import CallGroup, CallGroupMember, TeamsUser
+from callgroups.models import CallGroup, CallGroupMember, TeamsUser, teams_user_reference
 from cybergate.lib import metrics, tokens
 from cybergate.lib.errors import ServiceError
 from devices.models import Call, CallLogEntry, Device, DoorOpenCommand, IdempotencyKey
@@ -331,6 +331,15 @@ def door_open_request(
     return command
 
 
+_DOOR_OPEN_COLUMNS = (
+    "tenant",
+    "device__name",
+    "device__virtual",
+    "device__door_open_code",
+    "answered_by__upn",
+)
+
+
 def _queue_door_open(
     *,
     tenant: Tenant,
@@ -343,13 +352,16 @@ def _queue_door_open(
     """door_open_request's work, in the caller's transaction. The user is found by the statement
     that locks their call. Every refusal comes before the first write, so a caller may record it
     and go on in that same transaction (no savepoint)."""
-    # The call locked, its device and user with it (of=("self",): those rows are only read).
+    # The call locked, its device and user joined to it (of=("self",): those rows are only read),
+    # with the columns this request reads.
     call = (
         Call.objects.select_for_update(of=("self",))
         .select_related("device", "answered_by")
+        .only(*_DOOR_OPEN_COLUMNS)
         .filter(
-            answered_by__in=tenant.teams_users.by_reference(user_ref),
+            teams_user_reference(user_ref, through="answered_by"),
             tenant_id=tenant.pk,
+            answered_by__tenant_id=tenant.pk,
             state=Call.State.ACTIVE,
         )
         .order_by("-answered_at")
