@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from audit.models import AuditEntry
 from audit.signals import log_appended
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 # What an entry needs of the apps' rows (audit sits below every app, so it names none of their
@@ -78,19 +80,44 @@ def _mask(details: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def lock_log_for_append(name: str, tenant_id: uuid.UUID) -> None:
-    """Serialise appends to one tenant's log until the transaction commits (PostgreSQL), and
-    announce the append once it has committed (signals.log_appended).
+def append_to_log(row: ModelT, name: str, tenant_id: uuid.UUID) -> ModelT:
+    """Insert `row`, a new entry of the tenant's log `name` (a feed: its readers move past the
+    highest id they saw), and announce it once the transaction commits (signals.log_appended).
 
-    Readers of "new entries" move a position past the highest id they saw. Without this lock a
+    Appends to one tenant's log are serialised until the transaction commits. Without that, a
     transaction that took id 100 could commit after one that took id 101, and a reader that had
-    already moved past 101 would never see 100. With it, ids of one tenant's log become visible in
-    order. SQLite serialises all writers anyway.
+    already moved past 101 would never see 100; with it, ids of one tenant's log become visible
+    in order. On PostgreSQL the lock (an advisory lock) is taken by the inserting statement
+    itself, before it draws the id: one round trip for both. SQLite serialises all writers
+    anyway. Call inside a transaction (the lock lasts until its end).
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{name}:{tenant_id}"])
+        _insert_under_lock(row, f"{name}:{tenant_id}")
+    else:
+        row.save(force_insert=True)
     transaction.on_commit(lambda: log_appended.send(sender=None, log=name, tenant_id=tenant_id))
+    return row
+
+
+def _insert_under_lock(row: models.Model, lock: str) -> None:
+    """INSERT … SELECT the row's values FROM pg_advisory_xact_lock(hashtext(lock)) RETURNING its
+    id: as save(force_insert=True) does for a row with a database-drawn primary key, without
+    the pre_save/post_save signals (no receivers on log entries)."""
+    meta = row._meta
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(cast(str, field.column)) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+            f"SELECT {', '.join(['%s'] * len(fields))} FROM pg_advisory_xact_lock(hashtext(%s)) "
+            f"RETURNING {quote(cast(str, meta.pk.column))}",
+            [*values, lock],
+        )
+        row.pk = cursor.fetchone()[0]
+    row._state.adding = False
+    row._state.db = connection.alias
 
 
 def record(
@@ -103,16 +130,18 @@ def record(
     ip: str | None = None,
 ) -> AuditEntry:
     """Append an audit entry in the caller's transaction (or its own, if there is none)."""
+    entry = AuditEntry(
+        uuid=uuid.uuid4(),
+        tenant_id=None if tenant is None else tenant.pk,
+        actor_type=actor.type,
+        actor_name=actor.name[:300],
+        action=action,
+        target=str(target)[:300],
+        details=_mask(details or {}),
+        ip=ip or None,
+    )
+    if tenant is None:  # support's own entries are no tenant's log
+        entry.save(force_insert=True)
+        return entry
     with transaction.atomic(savepoint=False):
-        if tenant is not None:
-            lock_log_for_append("audit", tenant.pk)
-        return AuditEntry.objects.create(
-            uuid=uuid.uuid4(),
-            tenant_id=None if tenant is None else tenant.pk,
-            actor_type=actor.type,
-            actor_name=actor.name[:300],
-            action=action,
-            target=str(target)[:300],
-            details=_mask(details or {}),
-            ip=ip or None,
-        )
+        return append_to_log(entry, "audit", tenant.pk)

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from audit.services import Actor, lock_log_for_append, record
+from audit.services import Actor, append_to_log, record
 from callgroups.models import CallGroup, CallGroupMember, TeamsUser, teams_user_reference
 from cybergate.lib import metrics, tokens
 from cybergate.lib.errors import ServiceError
@@ -287,9 +287,8 @@ class ExpiredCommandsDuty:
 
 def call_log_append(call: Call) -> CallLogEntry:
     assert call.ended_at is not None  # call_end sets it first
-    lock_log_for_append("call_log", call.tenant_id)
     answered_by = call.answered_by
-    return CallLogEntry.objects.create(
+    entry = CallLogEntry(
         tenant_id=call.tenant_id,
         call=call,
         started_at=call.started_at,
@@ -306,6 +305,7 @@ def call_log_append(call: Call) -> CallLogEntry:
         result=call.result,
         door_opened=call.door_opened,
     )
+    return append_to_log(entry, "call_log", call.tenant_id)
 
 
 def door_open_request(

@@ -7,7 +7,7 @@ that crashes between reading and processing loses nothing.
 
 Keyset reads on the (tenant, id) index: `WHERE tenant = t AND id > p ORDER BY id LIMIT n + 1`, so
 the cost of a page does not depend on how long the log is (no OFFSET, no COUNT). Appends hold a
-per-tenant advisory lock until commit (audit.services.lock_log_for_append), so a tenant's ids
+per-tenant advisory lock until commit (audit.services.append_to_log), so a tenant's ids
 become visible in commit order and a cursor past the highest visible id never skips a late commit.
 
 Cursors are opaque and tamper-proof: the position is sealed with AES-256-GCM (`cryptography`; a

@@ -33,7 +33,7 @@ def end_all_but_latest_active_call_per_user(apps, schema_editor):
         call.ended_at = now
         call.save(update_fields=["state", "result", "ended_at"])
         DoorOpenCommand.objects.filter(call=call, status="queued").update(status="expired")
-        if connection.vendor == "postgresql":  # as audit.services.lock_log_for_append
+        if connection.vendor == "postgresql":  # the lock audit.services.append_to_log takes
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"call_log:{call.tenant_id}"]
