@@ -19,7 +19,7 @@ from accounts.allauth_internals import (
     suspend_for_reauthentication,
 )
 from accounts.sessions import HELD_BY_PATH_KEY, HELD_BY_PATH_MAX, signed_in_recently
-from cybergate.lib.requesttypes import SignedInRequest
+from tenants.requesttypes import SignedInRequest
 
 
 def microsoft_only_and_not_recent(request: HttpRequest) -> bool:

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cybergate.lib.decorators import tenant_required
-from cybergate.lib.requesttypes import PortalRequest
+from tenants.requesttypes import PortalRequest
 
 PAGE_SIZE = 50
 SECOND_FACTORS = {

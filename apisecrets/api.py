@@ -14,8 +14,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apisecrets.models import ApiSecret
+from apisecrets.requesttypes import ApiRequest
 from cybergate.lib.apiviews import CustomerAPIView, problem_responses
-from cybergate.lib.requesttypes import ApiRequest
 from cybergate.lib.serializers import ApiModelSerializer
 
 

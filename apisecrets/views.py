@@ -54,8 +54,8 @@ from cybergate.lib.clientinfo import client_ip
 from cybergate.lib.compression import exempt as exempt_from_compression
 from cybergate.lib.decorators import tenant_required
 from cybergate.lib.forms import REFUSALS, add_refusal
-from cybergate.lib.requesttypes import PortalRequest
 from tenants.models import Tenant
+from tenants.requesttypes import PortalRequest
 from tenants.selectors import open_support_request
 
 PAGE_TEMPLATE = "apisecrets/api_access.html"

@@ -9,11 +9,11 @@ from audit.serializers import AuditPageSerializer
 from cybergate.lib.apiviews import (
     NewEntriesAckAPIView,
     NewEntriesAPIView,
+    ReaderRequest,
     ack_schema,
     new_entries_schema,
 )
 from cybergate.lib.feeds import Feed
-from cybergate.lib.requesttypes import ApiRequest
 
 AUDIT_FEED = Feed("audit", AuditEntry, "audit_position")
 
@@ -26,7 +26,7 @@ class AuditTrailView(NewEntriesAPIView):
     @new_entries_schema(
         summary="New audit trail entries", tag="Audit trail", page_serializer=AuditPageSerializer
     )
-    def get(self, request: ApiRequest) -> Response:
+    def get(self, request: ReaderRequest) -> Response:
         return super().get(request)
 
 
@@ -35,5 +35,5 @@ class AuditTrailAckView(NewEntriesAckAPIView):
     feed = AUDIT_FEED
 
     @ack_schema(summary="Acknowledge audit trail entries", tag="Audit trail")
-    def post(self, request: ApiRequest) -> Response:
+    def post(self, request: ReaderRequest) -> Response:
         return super().post(request)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins
 from rest_framework.response import Response
 
+from apisecrets.requesttypes import ApiRequest
 from audit.services import Actor
 from callgroups.models import CallGroup
 from callgroups.selectors import call_groups_of, teams_user_or_404
@@ -28,7 +29,6 @@ from cybergate.lib.apiviews import (
 from cybergate.lib.clientinfo import client_ip
 from cybergate.lib.pagination import NamedCursorPagination
 from cybergate.lib.problems import Problem
-from cybergate.lib.requesttypes import ApiRequest
 
 TAG = "Call groups"
 
@@ -43,6 +43,8 @@ class CallGroupListView(mixins.ListModelMixin, CustomerGenericAPIView):
     serializer_class = CallGroupSerializer
     pagination_class = NamedCursorPagination
     query_parameters = frozenset({"cursor", "limit"})
+
+    request: ApiRequest
 
     def get_queryset(self) -> QuerySet[CallGroup]:
         return call_groups_of(self.request.tenant)
@@ -68,6 +70,8 @@ class CallGroupDetailView(mixins.RetrieveModelMixin, CustomerGenericAPIView):
     required_permission = "read"
     serializer_class = CallGroupSerializer
     not_found_detail = NO_CALL_GROUP
+
+    request: ApiRequest
 
     def get_queryset(self) -> QuerySet[CallGroup]:
         return call_groups_of(self.request.tenant)

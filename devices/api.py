@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins
 from rest_framework.response import Response
 
+from apisecrets.requesttypes import ApiRequest
 from audit.services import Actor
 from callgroups.selectors import teams_user_or_404
 from cybergate.lib.apiviews import (
@@ -24,6 +25,7 @@ from cybergate.lib.apiviews import (
     LongPoll,
     NewEntriesAckAPIView,
     NewEntriesAPIView,
+    ReaderRequest,
     ack_schema,
     new_entries_schema,
     offer_long_poll,
@@ -34,7 +36,6 @@ from cybergate.lib.clientinfo import client_ip
 from cybergate.lib.feeds import Feed, wake_topic
 from cybergate.lib.pagination import NamedCursorPagination
 from cybergate.lib.problems import Problem, service_error_status
-from cybergate.lib.requesttypes import ApiRequest
 from devices.models import Call, CallLogEntry, DoorOpenCommand
 from devices.selectors import active_call_of
 from devices.serializers import (
@@ -97,6 +98,8 @@ class ActiveCallListView(mixins.ListModelMixin, CustomerGenericAPIView):
     serializer_class = ActiveCallSerializer
     pagination_class = ActiveCallPagination
     query_parameters = frozenset({"cursor", "limit"})
+
+    request: ApiRequest
 
     def get_queryset(self) -> QuerySet[Call]:
         return self.request.tenant.calls.filter(
@@ -270,6 +273,8 @@ class DoorOpenCommandView(CustomerGenericAPIView):
     not_found_detail = NO_COMMAND
     query_parameters = frozenset({"wait"})
 
+    request: ApiRequest
+
     def get_queryset(self):
         return self.request.tenant.door_open_commands.select_related("device")
 
@@ -309,7 +314,7 @@ class CallLogView(NewEntriesAPIView):
     @new_entries_schema(
         summary="New call log entries", tag=CALL_LOG_TAG, page_serializer=CallLogPageSerializer
     )
-    def get(self, request: ApiRequest) -> Response:
+    def get(self, request: ReaderRequest) -> Response:
         return super().get(request)
 
 
@@ -318,5 +323,5 @@ class CallLogAckView(NewEntriesAckAPIView):
     feed = CALL_LOG_FEED
 
     @ack_schema(summary="Acknowledge call log entries", tag=CALL_LOG_TAG)
-    def post(self, request: ApiRequest) -> Response:
+    def post(self, request: ReaderRequest) -> Response:
         return super().post(request)

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cybergate.lib.decorators import tenant_required
-from cybergate.lib.requesttypes import PortalRequest
 from devices.models import CallLogEntry
+from tenants.requesttypes import PortalRequest
 
 PAGE_SIZE = 50
 CSV_FIELDS = [

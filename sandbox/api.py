@@ -7,10 +7,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from apisecrets.requesttypes import ApiRequest
 from callgroups.selectors import teams_user_or_404
 from cybergate.lib.apiviews import CustomerAPIView, problem_responses
 from cybergate.lib.problems import Problem
-from cybergate.lib.requesttypes import ApiRequest
 from sandbox.serializers import SandboxCallSerializer, SandboxRingSerializer
 from sandbox.services import sandbox_call_end, sandbox_call_start
 

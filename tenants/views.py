@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from cybergate.lib.clientinfo import client_ip
 from cybergate.lib.decorators import tenant_required
-from cybergate.lib.requesttypes import PortalRequest, SignedInRequest
 from tenants.forms import SupportRequestForm, TimeZoneForm
+from tenants.requesttypes import PortalRequest, SignedInRequest
 from tenants.selectors import open_support_request
 from tenants.services import (
     ALREADY_OPEN_MESSAGE,

@@ -6,6 +6,8 @@ starts from the secret's tenant. The signing secret is in the create answer only
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,7 +24,6 @@ from cybergate.lib.clientinfo import client_ip
 from cybergate.lib.feeds import LIMIT_DEFAULT
 from cybergate.lib.pagination import parse_limit
 from cybergate.lib.problems import Problem
-from cybergate.lib.requesttypes import ApiRequest
 from webhooks import services
 from webhooks.models import Attempt, Endpoint, Message
 from webhooks.serializers import (
@@ -38,6 +39,11 @@ from webhooks.serializers import (
     WebhookRecoveredSerializer,
     WebhookRecoverSerializer,
 )
+
+if TYPE_CHECKING:
+    # apisecrets (whose authentication sets request.auth) sits above webhooks in the layers
+    # (.importlinter): its request type is an annotation here, not an import at run time.
+    from apisecrets.requesttypes import ApiRequest
 
 TAG = "Webhooks"
 EXAMPLE_RESENT = {
@@ -74,6 +80,7 @@ BAD_BODY = (
 
 class WebhookAPIView(CustomerAPIView):
     http_method_names = ["get", "post", "patch", "delete", "head"]
+    request: ApiRequest
 
     def endpoint(self, id: str) -> Endpoint:
         endpoint = (

@@ -17,7 +17,7 @@ from cybergate.lib.clientinfo import client_ip
 from cybergate.lib.compression import exempt as exempt_from_compression
 from cybergate.lib.decorators import tenant_required
 from cybergate.lib.forms import REFUSALS, add_refusal
-from cybergate.lib.requesttypes import PortalRequest
+from tenants.requesttypes import PortalRequest
 from webhooks import services
 from webhooks.events import EVENT_TYPES
 from webhooks.forms import EndpointForm, RecoverForm

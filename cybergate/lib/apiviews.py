@@ -23,14 +23,21 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from cybergate.lib.feeds import LIMIT_DEFAULT, Feed, acknowledge, read_new_entries, wake_topic
+from cybergate.lib.feeds import (
+    LIMIT_DEFAULT,
+    Feed,
+    Reader,
+    acknowledge,
+    read_new_entries,
+    wake_topic,
+)
 from cybergate.lib.pagination import LIMIT_MAX, LIMIT_MIN, parse_limit
 from cybergate.lib.problems import PROBLEM_CONTENT_TYPE, TITLES, Problem, problem_body
-from cybergate.lib.requesttypes import ApiRequest
 from cybergate.lib.schema import PermissionAutoSchema
 from cybergate.lib.serializers import ApiSerializer, StrictCharField
 from cybergate.lib.throttling import ApiSecretRateThrottle
@@ -227,7 +234,6 @@ class CustomerAPIMixin(_APIViewBase):
     # Answers that use one carry Deprecation, Sunset and Link headers.
     deprecated: Deprecated | None = None
     deprecated_parameters: Mapping[str, Deprecated] = {}
-    request: ApiRequest
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -377,7 +383,7 @@ class LongPoll:
 
 
 def offer_long_poll(
-    request: ApiRequest, response: Response, wait: int, nothing_yet: LongPoll | None
+    request: Request, response: Response, wait: int, nothing_yet: LongPoll | None
 ) -> Response:
     """Let the gateway pool hold `response` (`nothing_yet`: it has nothing new) for `wait`
     seconds; any other server answers at once and says so."""
@@ -405,6 +411,23 @@ class AcknowledgedSerializer(serializers.Serializer):
     acknowledged = serializers.BooleanField(help_text="Always `true`.")
 
 
+if TYPE_CHECKING:
+
+    class ReaderRequest(Request):
+        """A request to the new-entries views, as they read it: authenticated by the bearer
+        authentication that settings.py names (an app's, which this library does not import),
+        its `auth` a row that reads feeds (`feeds.Reader`); the app's own request type says
+        which. An annotation only: at run time, DRF's Request."""
+
+        @property
+        def auth(self) -> Reader: ...
+        @auth.setter
+        def auth(self, value: Reader) -> None: ...
+
+else:
+    ReaderRequest = Request
+
+
 class NewEntriesAPIView(CustomerAPIView):
     # "Get new entries" of a tenant log for the requesting secret (cybergate.lib.feeds).
 
@@ -412,7 +435,7 @@ class NewEntriesAPIView(CustomerAPIView):
     page_serializer_class: type[serializers.Serializer]
     query_parameters = frozenset({"limit", "after", "wait"})
 
-    def get(self, request: ApiRequest) -> Response:
+    def get(self, request: ReaderRequest) -> Response:
         limit = parse_limit(request.query_params.get("limit"), default=LIMIT_DEFAULT)
         after = request.query_params.get("after")
         wait = parse_wait(request.query_params.get("wait"))
@@ -429,7 +452,7 @@ class NewEntriesAckAPIView(CustomerAPIView):
 
     feed: Feed
 
-    def post(self, request: ApiRequest) -> Response:
+    def post(self, request: ReaderRequest) -> Response:
         serializer = AckSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         acknowledge(feed=self.feed, secret=request.auth, cursor=serializer.validated_data["cursor"])

@@ -6,10 +6,15 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
-from cybergate.lib.requesttypes import SignedInRequest
+
+class _TenantRequest(HttpRequest):
+    # What tenant_required reads: `tenant`, which the portal's tenant middleware sets (an app's,
+    # which this library does not import; the apps' views type it as their Tenant). An
+    # annotation only.
+    tenant: object
 
 
 def tenant_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -21,7 +26,7 @@ def tenant_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Http
 
     @login_required
     @wraps(view)
-    def wrapper(request: SignedInRequest, *args, **kwargs) -> HttpResponseBase:
+    def wrapper(request: _TenantRequest, *args, **kwargs) -> HttpResponseBase:
         # request.tenant is a lazy object: test its truth, not its identity with None.
         if not request.tenant:
             return render(request, "tenants/no_tenant.html")
