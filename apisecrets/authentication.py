@@ -116,7 +116,8 @@ def count_refused(secret: ApiSecret) -> None:
 
 
 def flush_usage() -> None:
-    """Write every pending count now (at exit, and for tests)."""
+    """Write every pending count now: when a worker stops (the `worker_exit` hook of
+    deploy/gunicorn.conf.py), and in tests."""
     day = timezone.now().date()
     for secret_id in set(_usage) | set(_refused):
         _add_usage(secret_id, day)

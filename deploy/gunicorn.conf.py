@@ -12,6 +12,10 @@ With PROMETHEUS_MULTIPROC_DIR set (one directory per pool, never shared), every 
 its metrics to files there and a scrape of any worker sums them (cybergate/lib/metrics.py). The
 master empties the directory when it starts (values of an earlier run would be counted again)
 and marks each exited worker dead, so its "live" gauges (polls waiting) stop counting.
+
+A worker that stops (a restart, a deploy, `--max-requests`) first writes the API secret usage
+counts it still holds in memory (apisecrets/authentication.py writes them at most once a minute
+per secret): without that, every stop would lose up to a minute of each secret's requests.
 """
 
 import os
@@ -48,3 +52,24 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server, worker):
+    """In the worker, once it has stopped serving: write its pending API secret usage counts.
+
+    gunicorn also calls this hook in the master, for a worker that vanished without a trace;
+    Django is not set up there (nor is there anything to write). An error is logged, never
+    raised: the worker is on its way out either way.
+    """
+    from django.apps import apps
+
+    if not apps.ready:
+        return
+    try:
+        from apisecrets.authentication import flush_usage
+
+        flush_usage()
+    except Exception:
+        server.log.exception(
+            "API secret usage counts of worker %s could not be written", worker.pid
+        )

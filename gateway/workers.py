@@ -13,6 +13,12 @@ protocol stays h11, also named: uvicorn's httptools protocol writes every respon
 in lower case, so the gateway's answers would no longer be byte for byte those of the web pool
 (tests/gateway/test_lean.py compares them).
 
+A worker stopped by SIGTERM or SIGINT leaves through gunicorn's exit path, as the web pool's
+workers do, so the `worker_exit` hook of deploy/gunicorn.conf.py runs (it writes the API secret
+usage counts the worker holds). uvicorn, once it has shut down gracefully, raises the signal again
+for the handler it found, which would otherwise be the default one: the process would die of the
+signal before gunicorn's hook ran.
+
 Access lines are the web pool's (gunicorn's access logger, with the same fields) rather than
 uvicorn's, whose line has the query string (a feed's `?after=` carries a cursor) and no request
 id.
@@ -22,6 +28,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
+import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -48,6 +56,16 @@ class UvicornWorker(_UvicornWorker):  # type: ignore[misc]  # uvicorn_worker has
         super().load_wsgi()
         if self.cfg.accesslog:
             self.wsgi = AccessLog(self.wsgi, self.log.access_log)  # type: ignore[has-type]
+
+    def init_signals(self) -> None:
+        super().init_signals()
+        # The handler uvicorn calls again after its graceful shutdown (see above).
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop, self._leave)
+
+    @staticmethod
+    def _leave(signum: int, frame: Any) -> None:
+        sys.exit(0)
 
     def run(self) -> None:
         # The application is loaded: what exists now (modules, settings, URL patterns) lives as

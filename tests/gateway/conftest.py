@@ -1,4 +1,6 @@
-"""Fixtures of the device gateway tests: a tenant with a call group, devices and their credentials.
+"""Fixtures of the device gateway tests: a tenant with a call group, devices and their credentials,
+and Anna's answered call (`active_call`). The tests against real servers (test_lean.py,
+test_two_processes.py) use the same ones, committed.
 
 The long-poll (`GET commands`) does its database work in the gateway's own threads, which cannot
 see rows inside a test's open transaction; tests that poll therefore use committed data
@@ -24,10 +26,12 @@ from tests.helpers import bearer_client
 
 @dataclass
 class Gateway:
-    """A device's view of the gateway through Django's test client."""
+    """A device's view of the gateway through Django's test client, and its credential (for
+    the tests that talk to real servers)."""
 
     client: Client
     device: Device
+    credential: str
 
     def start_call(self, call_group, caller: str = "sip:visitor@street.example"):
         return self.client.post(
@@ -90,20 +94,20 @@ def device(device_pair) -> Device:
 @pytest.fixture
 def gateway(device_pair) -> Gateway:
     device, credential = device_pair
-    return Gateway(bearer_client(credential), device)
+    return Gateway(bearer_client(credential), device, credential)
 
 
 @pytest.fixture
 def other_gateway(tenant) -> Gateway:
     """Another device of the same tenant."""
     device, credential = make_device(tenant, "Back door", "*9")
-    return Gateway(bearer_client(credential), device)
+    return Gateway(bearer_client(credential), device, credential)
 
 
 @pytest.fixture
 def other_tenant_gateway(other_tenant) -> Gateway:
     device, credential = make_device(other_tenant, "Globex gate", "42")
-    return Gateway(bearer_client(credential), device)
+    return Gateway(bearer_client(credential), device, credential)
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from audit.services import Actor
 from devices import services
-from tests.conftest import make_api_secret, needs
-from tests.gateway.conftest import make_call_group, make_device, make_teams_user
+from tests.conftest import needs
+from tests.factories import make_call_group, make_device, make_teams_user, start_answered_call
+from tests.gateway.conftest import request_door_open
 from tests.gateway.servers import base_environment, database_url, start_gunicorn
 
 pytestmark = [
@@ -140,19 +140,6 @@ def sources():
     return {"lean": f"127.0.1.{n}", "web": f"127.0.3.{n}"}
 
 
-@pytest.fixture
-def world(tenant):
-    anna = make_teams_user(tenant, "anna@acme.example")
-    group = make_call_group(tenant, "Reception", anna)
-    front, front_credential = make_device(tenant, "Front door")
-    return {
-        "group": group,
-        "front": front,
-        "credential": front_credential,
-        "api_secret": make_api_secret(tenant)[1],
-    }
-
-
 def _variants(credential: str) -> dict[str, dict]:
     good = bearer(credential)
     return {
@@ -181,8 +168,8 @@ def _variants(credential: str) -> dict[str, dict]:
     }
 
 
-def test_the_lean_path_answers_as_the_django_view_does(servers, world, sources):
-    for name, variant in _variants(world["credential"]).items():
+def test_the_lean_path_answers_as_the_django_view_does(servers, gateway, sources):
+    for name, variant in _variants(gateway.credential).items():
         lean = request(servers["lean"].url, source=sources["lean"], **variant)
         web = request(servers["web"].url, source=sources["web"], **variant)
         assert lean.comparable() == web.comparable(), name
@@ -193,7 +180,7 @@ def test_the_lean_path_answers_as_the_django_view_does(servers, world, sources):
     n = next(_sources)
     for headers in (
         bearer("cgd_" + "x" * 43),
-        {**bearer(world["credential"]), "X-Request-Id": "bad id!"},
+        {**bearer(gateway.credential), "X-Request-Id": "bad id!"},
         {"X-Request-Id": "x" * 201},
     ):
         variant = {"path": PATH, "headers": headers}
@@ -211,10 +198,10 @@ def test_the_lean_path_answers_as_the_django_view_does(servers, world, sources):
         assert lean.comparable(drop=drop)[2] == django.comparable(drop=drop)[2]
 
 
-def test_the_lean_path_is_what_serves_the_gateway_pool(servers, world, sources):
+def test_the_lean_path_is_what_serves_the_gateway_pool(servers, gateway, sources):
     """The lean path's own connections (application_name cybergate-gateway) exist: the gateway
     pool's answers above really came from it."""
-    request(servers["lean"].url, source=sources["lean"], headers=bearer(world["credential"]))
+    request(servers["lean"].url, source=sources["lean"], headers=bearer(gateway.credential))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -224,47 +211,28 @@ def test_the_lean_path_is_what_serves_the_gateway_pool(servers, world, sources):
     assert 1 <= lean_connections <= settings.GATEWAY_DB_THREADS
 
 
-def _answered_call(url: str, world: dict, source: str) -> str:
-    device = bearer(world["credential"])
-    body = {"caller": "sip:visitor@street", "call_group": str(world["group"].id)}
-    call = _post(url, "/device-api/v1/calls", body, device, source)
-    assert call.status == 201, call.body
-    answered = _post(
-        url,
-        f"/device-api/v1/calls/{call.json()['id']}/events",
-        {"type": "answered", "user": "anna@acme.example"},
-        device,
-        source,
-    )
-    assert answered.status == 200, answered.body
-    return call.json()["id"]
-
-
 def _post(url: str, path: str, body: dict, headers: dict, source: str) -> Answer:
     return request(url, path, source=source, method="POST", headers=headers, body=body)
 
 
-def _open_door(url: str, world: dict, source: str) -> dict:
+def _open_door(url: str, api_secret: str, source: str) -> dict:
+    """Anna (`member`, tests/gateway/conftest.py) opens the door of her active call."""
     answer = _post(
-        url,
-        "/api/v1/active-calls/anna@acme.example/door-open",
-        {},
-        bearer(world["api_secret"]),
-        source,
+        url, "/api/v1/active-calls/anna@acme.example/door-open", {}, bearer(api_secret), source
     )
     assert answer.status == 202, answer.body
     return answer.json()
 
 
 def test_door_opens_reach_the_lean_path_once_each_in_the_django_views_format(
-    servers, world, sources
+    servers, gateway, active_call, api_secret_value, sources
 ):
     lean, django = servers["lean"], servers["web"]
-    call_id = _answered_call(django.url, world, sources["web"])
-    device = bearer(world["credential"])
+    call_id = str(active_call.id)
+    device = bearer(gateway.credential)
 
     # Delivered to a waiting lean poll, in the shape and format the Django path uses.
-    issued = _open_door(django.url, world, sources["web"])
+    issued = _open_door(django.url, api_secret_value, sources["web"])
     first = request(lean.url, f"{PATH}?wait=20", source=sources["lean"], headers=device)
     assert first.status == 200, first.body
     (command,) = first.json()["commands"]
@@ -291,7 +259,7 @@ def test_door_opens_reach_the_lean_path_once_each_in_the_django_views_format(
     }
 
     # The same byte for byte as the Django view's delivery of the next door-open.
-    second = _open_door(django.url, world, sources["web"])
+    second = _open_door(django.url, api_secret_value, sources["web"])
     from_django = request(django.url, f"{PATH}?wait=0", source=sources["web"], headers=device)
     (delivered,) = from_django.json()["commands"]
     assert delivered["id"] == second["id"]
@@ -301,18 +269,18 @@ def test_door_opens_reach_the_lean_path_once_each_in_the_django_views_format(
     assert first.comparable()[2] == from_django.comparable()[2]
 
 
-def test_the_failed_authentication_limit_is_the_same(servers, world, sources):
+def test_the_failed_authentication_limit_is_the_same(servers, gateway, sources):
     wrong = bearer("cgd_" + "w" * 43)
     answers = {}
     for name in ("lean", "web"):
         # The device's credential works from this address: it keeps working over the limit.
-        ok = request(servers[name].url, source=sources[name], headers=bearer(world["credential"]))
+        ok = request(servers[name].url, source=sources[name], headers=bearer(gateway.credential))
         assert ok.status == 200
         answers[name] = [
             request(servers[name].url, source=sources[name], headers=wrong)
             for _ in range(FAILURE_LIMIT + 1)
         ]
-        ok = request(servers[name].url, source=sources[name], headers=bearer(world["credential"]))
+        ok = request(servers[name].url, source=sources[name], headers=bearer(gateway.credential))
         answers[name].append(ok)
     statuses = [[a.status for a in answers[name]] for name in ("lean", "web")]
     assert statuses[0] == statuses[1] == [401] * FAILURE_LIMIT + [429, 200]
@@ -331,14 +299,14 @@ def test_the_failed_authentication_limit_is_the_same(servers, world, sources):
 
 
 def test_a_rotated_credential_stops_working_on_the_lean_path_within_a_second(
-    servers, world, sources
+    servers, gateway, sources
 ):
     url, source = servers["lean"].url, sources["lean"]
-    old = world["credential"]
+    old = gateway.credential
     # Warm: the process believes this credential from this address now.
     for _ in range(3):
         assert request(url, source=source, headers=bearer(old)).status == 200
-    new = services.device_credential_rotate(world["front"])  # committed (transaction=True)
+    new = services.device_credential_rotate(gateway.device)  # committed (transaction=True)
     rotated_at = time.monotonic()
     while (status := request(url, source=source, headers=bearer(old)).status) == 200:
         assert time.monotonic() - rotated_at < 1.0, "the old credential still works after 1 s"
@@ -346,12 +314,12 @@ def test_a_rotated_credential_stops_working_on_the_lean_path_within_a_second(
     assert request(url, source=source, headers=bearer(new)).status == 200
 
 
-def test_a_device_that_hangs_up_stops_waiting(servers, world, sources):
+def test_a_device_that_hangs_up_stops_waiting(servers, gateway, sources):
     """A poll whose connection closes is no longer held (nor counted against the limit)."""
     url, source = servers["lean"].url, sources["lean"]
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=5, source_address=(source, 0))
-    conn.request("GET", f"{PATH}?wait=30", headers=bearer(world["credential"]))
+    conn.request("GET", f"{PATH}?wait=30", headers=bearer(gateway.credential))
 
     def waiting() -> int:
         return json.loads(request(url, "/readyz", source=source).body)["waiting"]
@@ -376,13 +344,8 @@ def test_devices_polling_at_once_each_get_their_own_door_open_once(servers, tena
         user = make_teams_user(tenant, f"user{n}@acme.example")
         group = make_call_group(tenant, f"Group {n}", user)
         device, credential = make_device(tenant, f"Door {n}")
-        call = services.call_start(device=device, call_group=group, caller="sip:visitor@x")
-        services.call_answer(call=call, user=user)
-        issued[credential] = str(
-            services.door_open_request(
-                tenant=user.tenant, user_ref=user.upn, actor=Actor.system()
-            ).id
-        )
+        start_answered_call(device, group, user, caller="sip:visitor@x")
+        issued[credential] = str(request_door_open(user).id)
 
     def poll(credential: str) -> list[str]:
         answer = request(url, f"{PATH}?wait=0", source=source, headers=bearer(credential))
@@ -397,7 +360,7 @@ def test_devices_polling_at_once_each_get_their_own_door_open_once(servers, tena
         assert sorted(mine, key=len) == [[], [issued[credential]]], credential
 
 
-def test_an_oversized_request_is_refused_before_anything_reads_it(servers, world, sources):
+def test_an_oversized_request_is_refused_before_anything_reads_it(servers, gateway, sources):
     """A query string over 2048 characters is 414, header fields over 8192 together 431, before
     authentication (nothing counts against the address) and before the query is parsed."""
     too_long = f"{PATH}?wait=0&{'a=1&' * 25_000}"  # 100 KB of parameters
@@ -406,7 +369,7 @@ def test_an_oversized_request_is_refused_before_anything_reads_it(servers, world
     # pool (400, before Django); the pools' answers to requests just over the limits are compared
     # in test_the_lean_path_answers_as_the_django_view_does.
     url, source = servers["lean"].url, sources["lean"]
-    for headers in ({}, wrong, bearer(world["credential"])):
+    for headers in ({}, wrong, bearer(gateway.credential)):
         for _ in range(FAILURE_LIMIT + 1):
             answer = request(url, too_long, source=source, headers=headers)
             assert answer.status == 414, answer.body
@@ -418,5 +381,5 @@ def test_an_oversized_request_is_refused_before_anything_reads_it(servers, world
     assert request(url, source=source, headers=wrong).status == 401
     # Up to the limit, served.
     just = f"{PATH}?wait=0&pad={'x' * (2048 - len('wait=0&pad='))}"
-    answer = request(url, just, source=source, headers=bearer(world["credential"]))
+    answer = request(url, just, source=source, headers=bearer(gateway.credential))
     assert (answer.status, answer.json()) == (200, {"commands": []})

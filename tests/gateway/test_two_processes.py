@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.conftest import needs
-from tests.factories import make_api_secret, make_call_group, make_device, make_teams_user
+from tests.factories import make_device
 from tests.gateway.servers import base_environment, database_url, start_server
 from tests.helpers import bearer
 
@@ -65,29 +65,13 @@ def servers(request, django_db_setup, django_db_blocker):
             server.stop()
 
 
-@pytest.fixture
-def world(tenant, other_tenant):
-    anna = make_teams_user(tenant, "anna@acme.example")
-    group = make_call_group(tenant, "Reception", anna)
-    front, front_credential = make_device(tenant, "Front door")
-    _, back_credential = make_device(tenant, "Back door")
-    _, foreign_credential = make_device(other_tenant, "Globex gate")
-    return {
-        "anna": anna,
-        "group": group,
-        "front": front,
-        "front_credential": front_credential,
-        "back_credential": back_credential,
-        "foreign_credential": foreign_credential,
-        "api_secret": make_api_secret(tenant)[1],
-    }
-
-
-def answered_call(url: str, world: dict) -> str:
-    device = bearer(world["front_credential"])
+def answered_call_over_http(url: str, gateway, call_group) -> str:
+    """The device of `gateway` rings `call_group` and Anna answers, through the device API of the
+    server at `url` (requests Django serves there)."""
+    device = bearer(gateway.credential)
     call = httpx.post(
         f"{url}/device-api/v1/calls",
-        json={"caller": "sip:visitor@street", "call_group": str(world["group"].id)},
+        json={"caller": "sip:visitor@street", "call_group": str(call_group.id)},
         headers=device,
     )
     assert call.status_code == 201, call.text
@@ -111,26 +95,29 @@ def poll(url: str, credential: str, wait: float) -> tuple[list[dict], float]:
     return response.json()["commands"], time.monotonic()
 
 
-def open_door(url: str, world: dict) -> tuple[dict, float]:
+def open_door(url: str, api_secret: str) -> tuple[dict, float]:
+    """Anna (`member`, tests/gateway/conftest.py) opens the door of her active call."""
     issued_at = time.monotonic()
     response = httpx.post(
         f"{url}/api/v1/active-calls/anna@acme.example/door-open",
-        headers=bearer(world["api_secret"]),
+        headers=bearer(api_secret),
     )
     assert response.status_code == 202, response.text
     return response.json(), issued_at
 
 
-def test_a_command_issued_on_one_process_reaches_the_device_polling_on_another(servers, world):
+def test_a_command_issued_on_one_process_reaches_the_device_polling_on_another(
+    servers, gateway, other_gateway, other_tenant_gateway, active_call, api_secret_value
+):
     a, b = servers
-    call_id = answered_call(a.url, world)
+    call_id = str(active_call.id)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        front = pool.submit(poll, a.url, world["front_credential"], 10)
-        back = pool.submit(poll, a.url, world["back_credential"], 3)
-        foreign = pool.submit(poll, b.url, world["foreign_credential"], 3)
+        front = pool.submit(poll, a.url, gateway.credential, 10)
+        back = pool.submit(poll, a.url, other_gateway.credential, 3)
+        foreign = pool.submit(poll, b.url, other_tenant_gateway.credential, 3)
         time.sleep(1.0)  # all three are waiting, listeners are up
-        issued, issued_at = open_door(b.url, world)
+        issued, issued_at = open_door(b.url, api_secret_value)
 
         commands, received_at = front.result(timeout=15)
         assert [c["id"] for c in commands] == [issued["id"]], a.output()
@@ -142,33 +129,33 @@ def test_a_command_issued_on_one_process_reaches_the_device_polling_on_another(s
     ack = httpx.post(
         f"{b.url}/device-api/v1/commands/{issued['id']}/ack",
         json={"result": "executed"},
-        headers=bearer(world["front_credential"]),
+        headers=bearer(gateway.credential),
     )
     assert ack.status_code == 200, ack.text
     outcome = httpx.get(
         f"{a.url}/api/v1/door-open-commands/{issued['id']}",
-        headers=bearer(world["api_secret"]),
+        headers=bearer(api_secret_value),
     )
     assert outcome.json()["status"] == "executed"
 
 
-def test_a_second_poll_elsewhere_does_not_get_the_command_again(servers, world):
+@pytest.mark.usefixtures("active_call")
+def test_a_second_poll_elsewhere_does_not_get_the_command_again(servers, gateway, api_secret_value):
     a, b = servers
-    answered_call(a.url, world)
-    issued, _ = open_door(b.url, world)
+    issued, _ = open_door(b.url, api_secret_value)
 
-    first, _ = poll(a.url, world["front_credential"], 0)
-    again, _ = poll(b.url, world["front_credential"], 1)
+    first, _ = poll(a.url, gateway.credential, 0)
+    again, _ = poll(b.url, gateway.credential, 1)
 
     assert [c["id"] for c in first] == [issued["id"]]
     assert again == []
 
 
-def test_delivery_survives_a_lost_listener_connection(servers, world):
+@pytest.mark.usefixtures("active_call")
+def test_delivery_survives_a_lost_listener_connection(servers, gateway, api_secret_value):
     a, b = servers
     backend = a.extra["backend"]
-    answered_call(a.url, world)
-    poll(a.url, world["front_credential"], 0.1)  # starts the listeners
+    poll(a.url, gateway.credential, 0.1)  # starts the listeners
 
     if backend != "db-poll":  # the database poll has no listener connection to lose
         time.sleep(0.5)
@@ -177,9 +164,9 @@ def test_delivery_survives_a_lost_listener_connection(servers, world):
         time.sleep(2.0)  # reconnect with back-off
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        front = pool.submit(poll, a.url, world["front_credential"], 10)
+        front = pool.submit(poll, a.url, gateway.credential, 10)
         time.sleep(0.5)
-        issued, issued_at = open_door(b.url, world)
+        issued, issued_at = open_door(b.url, api_secret_value)
         commands, received_at = front.result(timeout=15)
 
     assert [c["id"] for c in commands] == [issued["id"]]
@@ -195,13 +182,15 @@ def _kill_listeners(backend: str, channel: str) -> int:
     return killed
 
 
-def test_waiting_polls_hold_no_thread_and_no_database_connection(servers, world, tenant):
+def test_waiting_polls_hold_no_thread_and_no_database_connection(
+    servers, gateway, call_group, tenant
+):
     a, _ = servers
     process = a.process.pid
-    answered_call(a.url, world)
+    answered_call_over_http(a.url, gateway, call_group)
     # 30 door stations with two polls each (a device holds at most two waiting polls).
     credentials = [make_device(tenant, f"Gate {n}")[1] for n in range(30)] * 2
-    poll(a.url, world["front_credential"], 0)  # start the pools and listeners
+    poll(a.url, gateway.credential, 0)  # start the pools and listeners
     before = _threads(process)
 
     with ThreadPoolExecutor(max_workers=60) as pool:
@@ -224,12 +213,12 @@ def test_waiting_polls_hold_no_thread_and_no_database_connection(servers, world,
     assert connections <= settings.GATEWAY_DB_THREADS + 1 < len(waiting), sessions
 
 
-def test_requests_django_served_leave_no_database_connection_behind(servers, world):
+def test_requests_django_served_leave_no_database_connection_behind(servers, api_secret_value):
     """Django runs each request of the gateway pool in a thread of its own; a connection kept
     for CONN_MAX_AGE would stay open after its thread ended, until the garbage collector came
     by (the connection too many that once broke the bound above)."""
     a, _ = servers
-    api = bearer(world["api_secret"])
+    api = bearer(api_secret_value)
     for _ in range(12):
         path = f"/api/v1/door-open-commands/{uuid.uuid4()}"
         assert httpx.get(f"{a.url}{path}", headers=api).status_code == 404  # looked up
@@ -296,11 +285,13 @@ def _local_ports(pid: int) -> set[int]:
     return ports
 
 
-def test_a_call_log_long_poll_on_one_process_wakes_when_a_call_ends_on_another(servers, world):
+def test_a_call_log_long_poll_on_one_process_wakes_when_a_call_ends_on_another(
+    servers, gateway, active_call, api_secret_value
+):
     """The customer API's long-poll rides the same wake-up (gateway/apilongpoll.py)."""
     a, b = servers
-    call_id = answered_call(b.url, world)
-    api = bearer(world["api_secret"])
+    call_id = str(active_call.id)
+    api = bearer(api_secret_value)
     page = httpx.get(f"{a.url}/api/v1/call-log", params={"limit": 500}, headers=api).json()
     httpx.post(f"{a.url}/api/v1/call-log/ack", json={"cursor": page["cursor"]}, headers=api)
 
@@ -315,7 +306,7 @@ def test_a_call_log_long_poll_on_one_process_wakes_when_a_call_ends_on_another(s
         ended_at = time.monotonic()
         ended = httpx.post(
             f"{b.url}/device-api/v1/calls/{call_id}/events", json={"type": "ended"},
-            headers=bearer(world["front_credential"]),
+            headers=bearer(gateway.credential),
         )  # fmt: skip
         assert ended.status_code == 200, ended.text
         response, answered_at = waiting.result(timeout=30)
