@@ -15,19 +15,16 @@ from cybergate.lib.serializers import (
     ApiModelSerializer,
     ApiSerializer,
     StrictUUIDField,
+    UTCDateTimeField,
 )
-from devices.models import Call, CallLogEntry, Device, DoorOpenCommand
+from devices.models import Call, CallLogEntry, DoorOpenCommand
 
 
-class DeviceRefSerializer(ApiModelSerializer):
-    class Meta:
-        model = Device
-        fields = ["id", "name"]
-        read_only_fields = fields
-        extra_kwargs = {
-            "id": {"help_text": "The device's id."},
-            "name": {"help_text": "The device's name, e.g. where it is."},
-        }
+class DeviceRefSerializer(ApiSerializer):
+    # Declared rather than derived from the model: it is part of the door-open's answer, and a
+    # ModelSerializer builds its fields from the model on every use.
+    id = serializers.UUIDField(read_only=True, help_text="The device's id.")
+    name = serializers.CharField(read_only=True, help_text="The device's name, e.g. where it is.")
 
 
 class ActiveCallDetailSerializer(ApiModelSerializer):
@@ -123,19 +120,18 @@ class DoorOpenSerializer(ApiSerializer):
         )
     ]
 )
-class DoorOpenAcceptedSerializer(ApiModelSerializer):
+class DoorOpenAcceptedSerializer(ApiSerializer):
+    # Declared rather than derived from the model, as DeviceRefSerializer: the door-open answers
+    # with it.
+    id = serializers.UUIDField(
+        read_only=True, help_text="The command's id: `GET /api/v1/door-open-commands/{id}`."
+    )
     call_id = serializers.UUIDField(read_only=True, help_text="The call the door opens for.")
     status = serializers.SerializerMethodField(help_text="Always `queued` in this answer.")
     device = DeviceRefSerializer(read_only=True, help_text="The device that opens the door.")
-
-    class Meta:
-        model = DoorOpenCommand
-        fields = ["id", "call_id", "status", "device", "expires_at"]
-        read_only_fields = fields
-        extra_kwargs = {
-            "id": {"help_text": "The command's id: `GET /api/v1/door-open-commands/{id}`."},
-            "expires_at": {"help_text": "Not delivered and acknowledged by then: `expired`."},
-        }
+    expires_at = UTCDateTimeField(
+        read_only=True, help_text="Not delivered and acknowledged by then: `expired`."
+    )
 
     @extend_schema_field(serializers.ChoiceField(choices=[DoorOpenCommand.Status.QUEUED]))
     def get_status(self, obj: DoorOpenCommand) -> str:
