@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from callgroups.models import TeamsUser
-from cybergate.lib.serializers import ApiModelSerializer, ApiSerializer
+from cybergate.lib.serializers import ApiModelSerializer, ApiSerializer, UTCDateTimeField
 from devices.models import Call, DoorOpenCommand
 
 if TYPE_CHECKING:
@@ -149,18 +149,18 @@ class CallEventSchema(OpenApiSerializerExtension):
         }
 
 
-class CommandSerializer(ApiModelSerializer):
+class CommandSerializer(ApiSerializer):
+    # Declared rather than derived from the model: a device's poll is answered with it, and a
+    # ModelSerializer builds its fields from the model on every use.
+    id = serializers.UUIDField(
+        read_only=True, help_text="The command's id: acknowledge it with it."
+    )
     type = serializers.SerializerMethodField(help_text="Always `door_open` (for now).")
     call_id = serializers.UUIDField(help_text="The call whose door to open.")
-
-    class Meta:
-        model = DoorOpenCommand
-        fields = ["id", "type", "call_id", "dtmf", "expires_at"]
-        extra_kwargs = {
-            "id": {"help_text": "The command's id: acknowledge it with it."},
-            "dtmf": {"help_text": "The door-open code to send in the call, as DTMF."},
-            "expires_at": {"help_text": "Do not carry it out after this time (UTC)."},
-        }
+    dtmf = serializers.CharField(
+        max_length=8, help_text="The door-open code to send in the call, as DTMF."
+    )
+    expires_at = UTCDateTimeField(help_text="Do not carry it out after this time (UTC).")
 
     def get_type(self, command: DoorOpenCommand) -> str:
         return "door_open"
@@ -196,14 +196,12 @@ class CommandAckSerializer(ApiSerializer):
 )
 class AckedCommandSerializer(CommandSerializer):
     status = serializers.SerializerMethodField(help_text="The command's status now.")
-
-    class Meta(CommandSerializer.Meta):
-        fields = [*CommandSerializer.Meta.fields, "status", "delivered_at", "acked_at"]
-        extra_kwargs = {
-            **CommandSerializer.Meta.extra_kwargs,
-            "delivered_at": {"help_text": "When it was delivered (UTC)."},
-            "acked_at": {"help_text": "When it was acknowledged (UTC)."},
-        }
+    delivered_at = UTCDateTimeField(
+        allow_null=True, required=False, help_text="When it was delivered (UTC)."
+    )
+    acked_at = UTCDateTimeField(
+        allow_null=True, required=False, help_text="When it was acknowledged (UTC)."
+    )
 
     def get_status(self, command: DoorOpenCommand) -> str:
         return command.effective_status()
