@@ -21,6 +21,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from auth import ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cybergate_bench")
 BASELINE = os.environ.get("BENCH_BASELINE", "")
@@ -111,6 +115,7 @@ def per_request(tree: Path) -> dict[str, float]:
 
 
 def main() -> None:
+    ensure_database(DATABASE_URL)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
