@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 MULTI_RING_MAX_MEMBERS = 15
 SEQUENTIAL_MIN_RING_SECONDS = 5
@@ -24,7 +25,9 @@ def teams_user_reference(ref: str, *, through: str = "") -> models.Q:
     try:
         as_uuid = uuid.UUID(ref)
     except ValueError:
-        return models.Q(**{f"{prefix}upn__iexact": ref})
+        # lower(upn) = lower(ref), as the unique index on (tenant, lower(upn)) is written, so that
+        # PostgreSQL finds the user by that index (`upn__iexact` compares upper() of both).
+        return models.Q(Exact(Lower(f"{prefix}upn"), Lower(models.Value(ref))))
     return models.Q(**{f"{prefix}object_id": as_uuid}) | models.Q(**{f"{prefix}id": as_uuid})
 
 

@@ -296,6 +296,38 @@ def test_door_open_unknown_user(api_client, world):
     assert_problem(response, 404, "user_not_found")
 
 
+def _reference(user, kind: str) -> str:
+    return {"upn": user.upn, "UPN": user.upn.upper(), "object_id": user.object_id, "id": user.id}[
+        kind
+    ]
+
+
+@pytest.mark.parametrize("kind", ["upn", "UPN", "object_id", "id"])
+def test_door_open_names_the_user_by_upn_in_any_case_or_by_id(api_client, world, active_call, kind):
+    # The call is locked by the statement that finds the user (a join, not a second query).
+    response = api_client.post(f"/api/v1/active-calls/{_reference(world['anna'], kind)}/door-open")
+    assert response.status_code == 202, response.content
+    assert response.json()["call_id"] == str(active_call.id)
+    assert DoorOpenCommand.objects.get().call_id == active_call.id
+
+
+@pytest.mark.parametrize("kind", ["upn", "object_id", "id"])
+def test_door_open_for_another_tenants_user_in_a_call_is_user_not_found(
+    api_client, world, other_world, kind
+):
+    theirs = other_world["anna"]
+    start_answered_call(other_world["front"], other_world["reception"], theirs)
+    response = api_client.post(f"/api/v1/active-calls/{_reference(theirs, kind)}/door-open")
+    assert_problem(response, 404, "user_not_found")
+    assert not DoorOpenCommand.objects.exists()
+
+
+@pytest.mark.parametrize("ref", ["%00", "anna%00@acme.example"])
+def test_door_open_for_a_reference_with_nul_is_user_not_found(api_client, world, active_call, ref):
+    assert_problem(api_client.post(f"/api/v1/active-calls/{ref}/door-open"), 404, "user_not_found")
+    assert not DoorOpenCommand.objects.exists()
+
+
 def test_door_open_command_outcome(api_client, world, active_call):
     command_id = api_client.post(f"/api/v1/active-calls/{world['anna'].upn}/door-open").json()["id"]
     response = api_client.get(f"/api/v1/door-open-commands/{command_id}")
