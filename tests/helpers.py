@@ -6,13 +6,16 @@ They take Django test responses and httpx responses alike (both have `status_cod
 
 from __future__ import annotations
 
+import configparser
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.db import connection
 from django.test import Client
 
+ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 
@@ -92,3 +95,19 @@ def at_once(count: int, attempt: Callable[[int], str]) -> list[str]:
     for thread in threads:
         thread.join(timeout=60)
     return sorted(outcomes)
+
+
+def project_apps() -> list[str]:
+    """The project's apps, as the library's contract in .importlinter lists them (its
+    forbidden_modules, where a new app is added): a test that reads every app cannot miss one."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter")
+    return config["importlinter:contract:cybergate-core"]["forbidden_modules"].split()
+
+
+def python_sources(*packages: str) -> Iterator[Path]:
+    """The Python files of these top-level packages, migrations left out."""
+    for package in packages:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path

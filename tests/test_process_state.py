@@ -5,23 +5,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from pathlib import Path
 
 from tests.conftest import STATEFUL_MODULES
+from tests.helpers import ROOT, project_apps, python_sources
 
-ROOT = Path(__file__).resolve().parents[1]
-APPS = (
-    "accounts",
-    "apisecrets",
-    "audit",
-    "callgroups",
-    "cybergate",
-    "devices",
-    "gateway",
-    "sandbox",
-    "tenants",
-    "webhooks",
-)
 # A lower-case module-level name bound to a dict or set: state that fills while the process runs
 # (upper-case names are constant tables).
 _STATE = re.compile(
@@ -41,14 +28,12 @@ NOT_RESET = {
 def _module_state() -> dict[str, list[str]]:
     """module name → its module-level state names."""
     found: dict[str, list[str]] = {}
-    for app in APPS:
-        for path in (ROOT / app).rglob("*.py"):
-            if "migrations" in path.parts or "management" in path.parts:
-                continue
-            names = _STATE.findall(path.read_text())
-            if names:
-                module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-                found[module] = names
+    for path in python_sources(*project_apps(), "cybergate"):
+        if "management" in path.parts:
+            continue
+        names = _STATE.findall(path.read_text())
+        if names:
+            found[".".join(path.relative_to(ROOT).with_suffix("").parts)] = names
     return found
 
 

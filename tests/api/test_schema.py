@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +17,9 @@ from cybergate.lib.problems import (
     PORTAL_ONLY_CODES,
     TITLES,
 )
+from tests.helpers import project_apps, python_sources
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=["/api/schema/", "/device-api/schema/"])
@@ -107,22 +106,7 @@ def test_bodies_document_415_and_audit_action_is_an_enum(customer):
 
 def test_every_action_and_code_in_the_code_base_is_in_its_enum():
     """An unlisted value would break typed clients, which refuse unknown enum values."""
-    sources = [
-        p.read_text()
-        for folder in (
-            "accounts",
-            "apisecrets",
-            "audit",
-            "callgroups",
-            "devices",
-            "gateway",
-            "tenants",
-            "cybergate",
-        )
-        for p in (ROOT / folder).rglob("*.py")
-        if "migrations" not in p.parts
-    ]
-    text = "\n".join(sources)
+    text = "\n".join(p.read_text() for p in python_sources(*project_apps(), "cybergate"))
     # `action="x.y"`, `action = "x.y" if ... else "x.z"`, `REVOKED = "x.y"`, `else "x.y"`.
     actions = set(
         re.findall(r'(?:action\s*=|REVOKED =|if \w+|else)\s*\(?\s*"([a-z_]+\.[a-z_]+)"', text)

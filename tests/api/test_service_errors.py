@@ -7,7 +7,6 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django import forms
@@ -22,33 +21,16 @@ from cybergate.lib.problems import (
     problem_response_for,
 )
 from devices.services import CallError
-
-ROOT = Path(__file__).resolve().parents[2]
-APPS = (
-    "accounts",
-    "apisecrets",
-    "audit",
-    "callgroups",
-    "devices",
-    "gateway",
-    "sandbox",
-    "tenants",
-    "webhooks",
-)
+from tests.helpers import ROOT, project_apps, python_sources
 
 
 def _source() -> str:
-    return "\n".join(
-        p.read_text()
-        for app in APPS
-        for p in (ROOT / app).rglob("*.py")
-        if "migrations" not in p.parts
-    )
+    return "\n".join(path.read_text() for path in python_sources(*project_apps()))
 
 
 def _subclasses(kind: type) -> Iterator[type]:
     """Every subclass of `kind`, once each app's services are imported."""
-    for app in APPS:
+    for app in project_apps():
         if (ROOT / app / "services.py").exists():
             importlib.import_module(f"{app}.services")
     for sub in kind.__subclasses__():
@@ -140,7 +122,8 @@ def test_each_kind_of_refusal_is_raised_only_with_its_own_codes():
 
 def test_no_app_refuses_with_a_kind_of_validation_error():
     """ValidationError is for input; a refusal of the state is a ServiceError."""
-    own = [kind for kind in _subclasses(ValidationError) if kind.__module__.split(".")[0] in APPS]
+    apps = set(project_apps())
+    own = [kind for kind in _subclasses(ValidationError) if kind.__module__.split(".")[0] in apps]
     assert not own
 
 
