@@ -82,3 +82,13 @@ def log_in(page, email: str, password: str = PASSWORD) -> None:
 
     submit_sign_in(page, email, password)
     expect(page).to_have_url(re.compile(r"/api-access/$"))
+
+
+def open_and_fill(page, name: str = "Door integration"):
+    """Open the API Access page's Create dialog and fill it in (a name, the `read` permission);
+    the dialog, for the test to send or change further."""
+    page.get_by_role("button", name="Create API secret").click()
+    dialog = page.get_by_role("dialog", name="Create API secret")
+    dialog.get_by_label("Name").fill(name)
+    dialog.get_by_label("read — Read").check()
+    return dialog

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from apisecrets.models import ApiSecret
 from apisecrets.services import hash_api_secret
 from audit.services import Actor
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, open_and_fill
 from tests.factories import make_api_secrets
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -50,11 +50,7 @@ class Dialogs:
 
 
 def generate(page, name="Door integration"):
-    page.get_by_role("button", name="Create API secret").click()
-    dialog = page.get_by_role("dialog", name="Create API secret")
-    dialog.get_by_label("Name").fill(name)
-    dialog.get_by_label("read — Read").check()
-    dialog.get_by_role("button", name="Generate").click()
+    open_and_fill(page, name).get_by_role("button", name="Generate").click()
     created = page.get_by_role("dialog", name="API secret created")
     expect(created.get_by_label("API secret")).to_be_visible()
     return created

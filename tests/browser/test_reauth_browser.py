@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from apisecrets.models import ApiSecret
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, open_and_fill
 from tests.factories import PASSWORD, make_api_secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -90,10 +90,7 @@ def test_a_second_tab_goes_on_after_the_first_confirmed_access(
     second.goto("/api-access/")
     time_machine.move_to(timezone.now() + timedelta(minutes=16))
     # The second tab's dialog is open and typed in while the first asks for the password.
-    second.get_by_role("button", name="Create API secret").click()
-    dialog = second.get_by_role("dialog", name="Create API secret")
-    dialog.get_by_label("Name").fill("From the second tab")
-    dialog.get_by_label("read — Read").check()
+    dialog = open_and_fill(second, "From the second tab")
     first.get_by_role("button", name="Delete Old").click()
     first.get_by_role("dialog", name="Delete API secret?").get_by_role(
         "button", name="Delete"
@@ -134,10 +131,7 @@ def test_two_tabs_waiting_at_confirm_access_each_carry_out_their_own(
     second = context.new_page()
     second.goto("/api-access/")
     time_machine.move_to(timezone.now() + timedelta(minutes=16))
-    first.get_by_role("button", name="Create API secret").click()
-    dialog = first.get_by_role("dialog", name="Create API secret")
-    dialog.get_by_label("Name").fill("From the first tab")
-    dialog.get_by_label("read — Read").check()
+    dialog = open_and_fill(first, "From the first tab")
     dialog.get_by_role("button", name="Generate").click()
     expect(first).to_have_url(re.compile(r"/accounts/reauthenticate/"))
     delete(second, "Old")

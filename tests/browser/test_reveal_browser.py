@@ -9,19 +9,11 @@ from playwright.sync_api import expect
 
 from apisecrets.models import ApiSecret
 from apisecrets.services import hash_api_secret
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, open_and_fill
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 QUESTION = "You have not copied the secret. Close anyway?"
-
-
-def open_and_fill(page, name="Door integration"):
-    page.get_by_role("button", name="Create API secret").click()
-    dialog = page.get_by_role("dialog", name="Create API secret")
-    dialog.get_by_label("Name").fill(name)
-    dialog.get_by_label("read — Read").check()
-    return dialog
 
 
 def test_double_click_on_generate_still_shows_the_value(page, admin_user):
