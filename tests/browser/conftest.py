@@ -92,3 +92,30 @@ def open_and_fill(page, name: str = "Door integration"):
     dialog.get_by_label("Name").fill(name)
     dialog.get_by_label("read — Read").check()
     return dialog
+
+
+def virtual_authenticator(context, page, **options) -> tuple:
+    """Chromium's virtual platform authenticator (a passkey store with user verification);
+    `options` change its defaults. (The CDP session, the authenticator's id.)"""
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    result = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+                **options,
+            }
+        },
+    )
+    return cdp, result["authenticatorId"]
+
+
+@pytest.fixture
+def authenticator(context, page):
+    return virtual_authenticator(context, page)

@@ -20,7 +20,7 @@ from apisecrets.models import MAX_PER_TENANT
 from apisecrets.services import api_secret_delete, api_secret_roll
 from audit.services import Actor
 from tenants.models import SupportRequest
-from tests.browser.conftest import log_in, submit_sign_in
+from tests.browser.conftest import log_in, submit_sign_in, virtual_authenticator
 from tests.factories import make_api_secret, make_api_secrets, make_missed_call
 from webhooks.models import Endpoint, Message
 from webhooks.services import endpoint_disable, endpoint_send_test
@@ -229,14 +229,8 @@ def _webhooks(page, *, tenant, user) -> Iterator[str]:
 def _passkeys(page, *, user) -> Iterator[str]:
     """Passkey pages and their failure messages, with Chromium's virtual authenticator (last:
     the login ends with a second factor)."""
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    options = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True}
-    options |= {"hasUserVerification": True, "automaticPresenceSimulation": True}
-    added = cdp.send(
-        "WebAuthn.addVirtualAuthenticator", {"options": {**options, "isUserVerified": False}}
-    )
-    authenticator = {"authenticatorId": added["authenticatorId"]}
+    cdp, authenticator_id = virtual_authenticator(page.context, page, isUserVerified=False)
+    authenticator = {"authenticatorId": authenticator_id}
     page.goto("/accounts/2fa/webauthn/add/")
     yield "security: add a passkey"
     page.get_by_role("button", name="Add passkey").click()

@@ -13,35 +13,9 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, submit_sign_in
+from tests.browser.conftest import log_in, submit_sign_in, virtual_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def virtual_authenticator(context, page, **options) -> tuple:
-    """Chromium's virtual platform authenticator; `options` change its defaults."""
-    cdp = context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    result = cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-                **options,
-            }
-        },
-    )
-    return cdp, result["authenticatorId"]
-
-
-@pytest.fixture
-def authenticator(context, page):
-    return virtual_authenticator(context, page)
 
 
 def add_passkey(page, name: str = "Laptop passkey") -> None:

@@ -81,27 +81,6 @@ def test_a_recovery_code_signs_in_once(page, admin_user):
     expect(page.get_by_label("Code")).to_have_accessible_description("Incorrect code.")
 
 
-@pytest.fixture
-def authenticator(context, page):
-    """Chromium's virtual platform authenticator (a passkey store with user verification)."""
-    cdp = context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    result = cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
-    return cdp, result["authenticatorId"]
-
-
 def test_enrol_a_passkey_then_sign_in_with_it(page, admin_user, authenticator, shot):
     cdp, authenticator_id = authenticator
     log_in(page, admin_user.email)
