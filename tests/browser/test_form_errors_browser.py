@@ -42,6 +42,7 @@ def test_allowed_addresses_error(page, admin_user, tenant):
     addresses.fill("999.1.1.1")
     page.get_by_role("button", name="Save addresses").click()
     expect_summary_leads_to(page, addresses, "“999.1.1.1” is not an IP address or CIDR range")
+    secret.refresh_from_db()  # nothing saved
     assert secret.allowed_addresses == []
 
 
