@@ -20,7 +20,8 @@ from cybergate.lib.middleware import DualModeMiddleware
 
 
 def _client_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if request.headers.get("HX-Request") != "true" or response.status_code != 302:
+    # The status first: it is a redirect so rarely that the request's headers are seldom read.
+    if response.status_code != 302 or request.headers.get("HX-Request") != "true":
         return response
     login_path = resolve_url(settings.LOGIN_URL)
     if urlsplit(response["Location"]).path != login_path:
