@@ -49,3 +49,21 @@ def test_a_refused_door_open_issues_nothing(api_client, world, active_call):
 def test_portal_pages_are_not_limited():
     response = Client().get("/accounts/login/" + LONG_QUERY)
     assert response.status_code == 200
+
+
+def test_header_fields_are_counted_as_sent():
+    """A field counts its name as sent (`X-Pad`, not `HTTP_X_PAD`) and its value; empty fields
+    and the rest of META (server and WSGI keys) do not count."""
+    from cybergate.lib.limits import _headers_length
+
+    meta = {
+        "HTTP_X_PAD": "x" * 10,
+        "HTTP_ACCEPT": "*/*",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": "",
+        "HTTP_X_EMPTY": "",
+        "SERVER_NAME": "testserver",
+        "REMOTE_ADDR": "192.0.2.1",
+        "wsgi.input": object(),
+    }
+    assert _headers_length(meta) == (5 + 10) + (6 + 3) + (12 + 16)
