@@ -19,7 +19,7 @@ API access governs it.
 
 Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP. Over it the address
 gets 429 `auth_rate_limited` for every secret it has not used successfully lately, decided before
-the hash and the lookup (cybergate/lib/throttling.py `auth_attempt`): guessing stops, a flood
+the lookup (cybergate/lib/throttling.py `auth_attempt`): guessing stops, a flood
 costs no query, and a customer's working client behind the same address keeps working.
 """
 
@@ -66,6 +66,8 @@ class _Entry:
     fetched_at: float  # time.monotonic()
     # The allowed addresses, parsed once per load (empty: anywhere).
     networks: tuple = ()
+    # The tenant's id for log lines, written once per load (str() of a UUID is slow Python).
+    tenant_text: str = ""
 
     @property
     def secret_id(self) -> Any:
@@ -149,6 +151,7 @@ def _load(value: str) -> _Entry | None:
         last_used_at=secret.last_used_at,
         fetched_at=time.monotonic(),
         networks=parse_networks(secret.allowed_addresses),
+        tenant_text=str(secret.tenant_id),
     )
 
 
@@ -208,23 +211,23 @@ class ApiSecretAuthentication(BaseAuthentication):
                     "Send an API secret in the header 'Authorization: Bearer <secret>'.",
                 ),
             )
-        # Over the failed-authentication limit, 429 unless this value worked from here lately:
-        # decided before any hashing or lookup.
-        attempt = auth_attempt(ip, value)
-        # Shape and checksum before any hashing or lookup: new values carry a CRC32 checksum,
-        # old-format ones (no checksum) the old shape rule (tokens.looks_like, compiled).
-        if not (
-            tokens.checksum_ok(value)
-            if tokens.is_checksummed(value)
-            else _SECRET_SHAPE.fullmatch(value)
-        ):
-            raise attempt.failed(
-                AuthenticationProblem("invalid_secret", "The API secret is not valid.")
-            )
-
         hashed = hash_api_secret(value)
+        # Over the failed-authentication limit, 429 unless this value worked from here lately:
+        # decided before any lookup.
+        attempt = auth_attempt(ip, hashed)
         entry = cache.get(hashed)
         if entry is None or time.monotonic() - entry.fetched_at > settings.API_SECRET_CACHE_SECONDS:
+            # Shape and checksum before any lookup (a cached entry's value has passed them):
+            # new values carry a CRC32 checksum, old-format ones (no checksum) the old shape
+            # rule (tokens.looks_like, compiled).
+            if not (
+                tokens.checksum_ok(value)
+                if tokens.is_checksummed(value)
+                else _SECRET_SHAPE.fullmatch(value)
+            ):
+                raise attempt.failed(
+                    AuthenticationProblem("invalid_secret", "The API secret is not valid.")
+                )
             entry = _load(value)
             if entry is None:
                 cache.discard(hashed)
@@ -269,7 +272,7 @@ class ApiSecretAuthentication(BaseAuthentication):
         self._record_use(entry, secret, ip, now)
         request.tenant = tenant
         request._request.tenant = tenant
-        bind_tenant(tenant.id)
+        bind_tenant(entry.tenant_text)
         return ApiClient(secret, tenant), secret
 
     def authenticate_header(self, request) -> str:

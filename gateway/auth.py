@@ -26,7 +26,7 @@ from cybergate.lib.requestid import bind_tenant
 from cybergate.lib.throttling import auth_attempt, failed_authentication
 from devices.models import Device
 from devices.selectors import device_for_credential
-from devices.services import device_seen
+from devices.services import device_seen, hash_device_credential
 
 if TYPE_CHECKING:
     from drf_spectacular.openapi import AutoSchema
@@ -49,7 +49,8 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
                 "Send the device credential as 'Authorization: Bearer <credential>'.",
             ),
         )
-    attempt = auth_attempt(ip, value)  # 429 over the limit, before any lookup
+    # 429 over the limit, before any lookup
+    attempt = auth_attempt(ip, hash_device_credential(value))
     device = device_for_credential(value)
     if device is None:
         raise attempt.failed(

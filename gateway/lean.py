@@ -323,8 +323,8 @@ async def _django_authentication(authorization: str | None, ip: str | None) -> N
         raise _answer_for(exc) from None
 
 
-async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, AuthAttempt]:
-    """The credential's value and its attempt, before any lookup; else raise 401/429, as
+async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, str, AuthAttempt]:
+    """The credential's value, its hash and its attempt, before any lookup; else raise 401/429, as
     gateway.auth.authenticate_device does (a missing credential and a refusal count against the
     per-address failed-authentication limit, checked before any lookup)."""
     value = bearer_value(authorization)
@@ -334,13 +334,14 @@ async def _attempt(authorization: str | None, ip: str | None) -> tuple[str, Auth
             "Send the device credential as 'Authorization: Bearer <credential>'.",
         )
         raise _answer_for(await sync_to_async(failed_authentication)(ip, problem))
-    attempt = known_attempt(ip, value)  # no thread hop for a value or address seen lately
+    credential_hash = services.hash_device_credential(value)
+    attempt = known_attempt(ip, credential_hash)  # no thread hop for a value or address seen lately
     if attempt is None:
         try:
-            attempt = await sync_to_async(auth_attempt)(ip, value)  # 429 over the limit
+            attempt = await sync_to_async(auth_attempt)(ip, credential_hash)  # 429 over the limit
         except Problem as exc:
             raise _answer_for(exc) from None
-    return value, attempt
+    return value, credential_hash, attempt
 
 
 async def _refuse(attempt: AuthAttempt) -> _Answer:
@@ -378,10 +379,9 @@ async def _poll(
     authorization: str | None, ip: str | None, wait: float, receive: Receive
 ) -> list[DoorOpenCommand]:
     """Authenticate and take the device's commands, waiting up to `wait` seconds for one."""
-    value, attempt = await _attempt(authorization, ip)
+    value, credential_hash, attempt = await _attempt(authorization, ip)
     if not tokens.looks_like(value, tokens.DEVICE_CREDENTIAL_PREFIX):
         raise await _refuse(attempt)
-    credential_hash = services.hash_device_credential(value)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     mark = wakeup.hub.mark()

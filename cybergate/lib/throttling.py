@@ -19,7 +19,6 @@ down with it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import threading
@@ -49,7 +48,7 @@ def _parse_rate(rate: str) -> tuple[int, int]:
     return int(num), _PERIODS[period.strip()[0]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Verdict:
     allowed: bool
     retry_after: int  # seconds until the window resets (meaningful when not allowed)
@@ -114,19 +113,18 @@ def hit(
     """Count one request of `ident` against `rate` in the current fixed window."""
     now = time.time() if now is None else now
     limit, period, window, retry_after = _window(rate, now)
-    key = f"rl:{scope}:{ident}:{window}"
     try:
         if batched:
-            count = _hit_batched(f"{scope}:{ident}", key, window, limit, period)
+            count = _hit_batched(f"{scope}:{ident}", window, limit, period)
         else:
-            count = _incr(key, 1, period + 1)
+            count = _incr(f"rl:{scope}:{ident}:{window}", 1, period + 1)
     except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting %s", scope, exc_info=True)
         return Verdict(True, retry_after, limit, period, limit)
     return Verdict(count <= limit, retry_after, limit, period, max(0, limit - count))
 
 
-def _hit_batched(name: str, key: str, window: int, limit: int, period: int) -> int:
+def _hit_batched(name: str, window: int, limit: int, period: int) -> int:
     """This request's count: estimated locally far from the limit, exact near it."""
     mono = time.monotonic()
     with _lock:
@@ -141,7 +139,7 @@ def _hit_batched(name: str, key: str, window: int, limit: int, period: int) -> i
             return estimate
         amount, batch.pending, batch.synced_at = batch.pending, 0, mono
     try:
-        total = _incr(key, amount, period + 1)
+        total = _incr(f"rl:{name}:{window}", amount, period + 1)
     except Exception:
         with _lock:
             batch.pending += amount  # try again with the next request
@@ -172,13 +170,13 @@ class ApiSecretRateThrottle(BaseThrottle):
 # /64). Over the limit an address gets 429 for every credential it has not used successfully lately,
 # decided before any database lookup: guessing stops (a hit looks like a miss), and a flood of
 # bad credentials costs no query. A customer's working client behind the same address keeps
-# working: each address has a small set of the values that worked from it lately, as short keyed
-# fingerprints (never the value), in the shared cache. Each process mirrors what it needs: the
-# values that worked through it (so a good request costs no round trip), and, once an address is
-# over the limit, that address's set until the window ends (so a flood costs no round trip
-# either). The set is updated read-modify-write: two processes marking two new values for one
-# address in the same instant may lose one mark until its next refresh, a little inexact for
-# the sake of using the plain cache API.
+# working: each address has a small set of the values that worked from it lately, as the first 16
+# characters of their keyed hashes (never the value), in the shared cache. Each process mirrors
+# what it needs: the values that worked through it (so a good request costs no round trip), and,
+# once an address is over the limit, that address's set until the window ends (so a flood costs
+# no round trip either). The set is updated read-modify-write: two processes marking two new
+# values for one address in the same instant may lose one mark until its next refresh, a little
+# inexact for the sake of using the plain cache API.
 
 RECENT_SUCCESS_SECONDS = 24 * 3600  # what "used successfully lately" means
 _SUCCESS_REFRESH_SECONDS = 3600  # a process re-marks a value in the shared set this often
@@ -193,16 +191,6 @@ UNDER_LIMIT_MEMO_SECONDS = 1.0
 _under_limit: dict[str, tuple[float, int]] = {}  # address → (monotonic time checked, window)
 # Successes to add to the shared sets, by address (share_successes() sends them in one go).
 _to_share: dict[str, set[str]] = {}
-
-
-@lru_cache(maxsize=4)
-def _fingerprint_key(secret_key: str) -> bytes:
-    return hashlib.sha256(b"cybergate auth fingerprint\0" + secret_key.encode()).digest()
-
-
-def _fingerprint(value: str) -> str:
-    key = _fingerprint_key(settings.SECRET_KEY)
-    return hashlib.blake2b(value.encode(), key=key, digest_size=8).hexdigest()
 
 
 def _successes_key(ip: str) -> str:
@@ -282,12 +270,12 @@ def successes_to_share() -> bool:
     return bool(_to_share)
 
 
-def known_attempt(ip: str | None, value: str) -> AuthAttempt | None:
+def known_attempt(ip: str | None, credential_hash: str) -> AuthAttempt | None:
     """The attempt, if `auth_attempt` would let it through without any cache round trip (the
     value worked from this address through this process lately, or the address was found under
     the limit less than UNDER_LIMIT_MEMO_SECONDS ago with no failure from it counted here since);
     else None: call `auth_attempt` (in a thread, from async code)."""
-    attempt = AuthAttempt(limit_key(ip) or "unknown", _fingerprint(value))
+    attempt = _attempt(ip, credential_hash)
     mono = time.monotonic()
     marked = _recent.get((attempt.ip, attempt.fingerprint))
     if marked is not None and mono - marked < RECENT_SUCCESS_SECONDS:
@@ -302,14 +290,20 @@ def known_attempt(ip: str | None, value: str) -> AuthAttempt | None:
     return None
 
 
-def auth_attempt(ip: str | None, value: str) -> AuthAttempt:
+def _attempt(ip: str | None, credential_hash: str) -> AuthAttempt:
+    # 64 bits of the keyed hash tell an address's few values apart.
+    return AuthAttempt(limit_key(ip) or "unknown", credential_hash[:16])
+
+
+def auth_attempt(ip: str | None, credential_hash: str) -> AuthAttempt:
     """Start an authentication; raise 429 `auth_rate_limited` if it must not even be looked up.
 
-    Call before any hashing or database query. Costs a dict look-up for a value that worked from
-    this address through this process lately, or from an address this process already knows to
-    be over the limit; else one cache round trip.
+    `credential_hash` is the presented value's keyed hash (its lookup key, never the value). Call
+    before any database query. Costs a dict look-up for a value that worked from this address
+    through this process lately, or from an address this process already knows to be over the
+    limit; else one cache round trip.
     """
-    attempt = AuthAttempt(limit_key(ip) or "unknown", _fingerprint(value))
+    attempt = _attempt(ip, credential_hash)
     marked = _recent.get((attempt.ip, attempt.fingerprint))
     if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
         return attempt

@@ -337,6 +337,13 @@ def test_each_request_gets_its_own_copies_of_the_cached_secret_and_tenant(api_se
     assert "call_log_position" in second.get_deferred_fields()
 
 
+def _credential_hash() -> str:
+    """A new device credential's keyed hash: what authentication hands the limit."""
+    from devices.services import hash_device_credential
+
+    return hash_device_credential(tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX))
+
+
 def test_the_gateway_memo_of_an_address_under_the_limit_ends_with_a_failure_counted_here(
     settings,
 ):
@@ -346,13 +353,10 @@ def test_the_gateway_memo_of_an_address_under_the_limit_ends_with_a_failure_coun
     from cybergate.lib.problems import AuthenticationProblem, Problem
 
     settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
-    value = tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX)
+    value = _credential_hash()
     assert throttling.known_attempt("192.0.2.7", value) is None  # never asked about
     throttling.auth_attempt("192.0.2.7", value)  # asks: under the limit
-    assert (
-        throttling.known_attempt("192.0.2.7", tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX))
-        is not None
-    )
+    assert throttling.known_attempt("192.0.2.7", _credential_hash()) is not None
     assert throttling.known_attempt("192.0.2.8", value) is None  # per address
     throttling.failed_authentication("192.0.2.7", AuthenticationProblem("x", "y"))
     assert throttling.known_attempt("192.0.2.7", value) is None
@@ -371,7 +375,7 @@ def test_successes_collected_for_later_reach_the_shared_set(settings, redis_cach
     from cybergate.lib.problems import AuthenticationProblem, Problem
 
     settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
-    values = [tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX) for _ in range(3)]
+    values = [_credential_hash() for _ in range(3)]
     for value in values:
         assert throttling.auth_attempt("192.0.2.9", value).succeeded_later() is True
     assert throttling.auth_attempt("192.0.2.9", values[0]).succeeded_later() is False  # marked
@@ -384,5 +388,5 @@ def test_successes_collected_for_later_reach_the_shared_set(settings, redis_cach
     for value in values:
         throttling.auth_attempt("192.0.2.9", value)  # no 429: shared
     with pytest.raises(Problem) as refused:
-        throttling.auth_attempt("192.0.2.9", tokens.generate(tokens.DEVICE_CREDENTIAL_PREFIX))
+        throttling.auth_attempt("192.0.2.9", _credential_hash())
     assert refused.value.problem_code == "auth_rate_limited"
