@@ -423,7 +423,7 @@ REST_FRAMEWORK = {
     # their own.
     "DEFAULT_PERMISSION_CLASSES": ["apisecrets.permissions.SecretPermission"],
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["cybergate.lib.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["cybergate.lib.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cybergate.lib.problems.exception_handler",

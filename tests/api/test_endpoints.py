@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from audit.models import AuditEntry
@@ -404,6 +406,17 @@ def test_accept_json_variants_are_fine(api_client):
     for accept in ("application/json", "*/*", "application/json; charset=utf-8", "text/*, */*"):
         response = api_client.get("/api/v1/version", headers={"Accept": accept})
         assert response.status_code == 200, accept
+
+
+def test_an_indent_parameter_pretty_prints_and_only_then(api_client):
+    """DRF's `Accept: application/json; indent=N` survives the renderer's fast path
+    (cybergate/lib/renderers.py); every other answer stays compact."""
+    expected = {"api_version": settings.API_VERSION, "server_version": settings.VERSION}
+    indented = api_client.get("/api/v1/version", headers={"Accept": "application/json; indent=2"})
+    assert indented.content.decode() == json.dumps(expected, indent=2)
+    for accept in ("application/json", "application/json; charset=utf-8", "*/*"):
+        compact = api_client.get("/api/v1/version", headers={"Accept": accept})
+        assert compact.content == json.dumps(expected, separators=(",", ":")).encode(), accept
 
 
 def test_blank_accept_means_no_preference(api_client):
