@@ -19,7 +19,7 @@ API access governs it.
 
 Failed attempts count against settings.AUTH_FAILURE_RATE_LIMIT per client IP. Over it the address
 gets 429 `auth_rate_limited` for every secret it has not used successfully lately, decided before
-the lookup (cybergate/lib/throttling.py `auth_attempt`): guessing stops, a flood
+the lookup (cybergate/lib/authfailures.py `auth_attempt`): guessing stops, a flood
 costs no query, and a customer's working client behind the same address keeps working.
 """
 
@@ -43,10 +43,10 @@ from apisecrets.models import ApiSecret
 from apisecrets.services import API_SECRET_PURPOSE, hash_api_secret, usage_add
 from apisecrets.validators import parse_networks
 from cybergate.lib import tokens
+from cybergate.lib.authfailures import auth_attempt, failed_authentication
 from cybergate.lib.clientinfo import address_in, bearer_value, client_ip
 from cybergate.lib.problems import AuthenticationProblem, Problem
 from cybergate.lib.requestid import bind_tenant
-from cybergate.lib.throttling import auth_attempt, failed_authentication
 from tenants.models import Tenant
 
 LAST_USED_GRANULARITY = timedelta(seconds=60)

@@ -20,10 +20,10 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from cybergate.lib.authfailures import auth_attempt, failed_authentication
 from cybergate.lib.clientinfo import bearer_value, client_ip
 from cybergate.lib.problems import AuthenticationProblem
 from cybergate.lib.requestid import bind_tenant
-from cybergate.lib.throttling import auth_attempt, failed_authentication
 from devices.models import Device
 from devices.selectors import device_for_credential
 from devices.services import device_seen, hash_device_credential

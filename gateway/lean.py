@@ -35,6 +35,14 @@ from django.db import connections
 from django.http import QueryDict
 
 from cybergate.lib import limits, metrics, requestid, tokens
+from cybergate.lib.authfailures import (
+    AuthAttempt,
+    auth_attempt,
+    failed_authentication,
+    known_attempt,
+    share_successes,
+    successes_to_share,
+)
 from cybergate.lib.clientinfo import bearer_value, client_address
 from cybergate.lib.problems import (
     DATABASE_UNAVAILABLE,
@@ -44,14 +52,6 @@ from cybergate.lib.problems import (
     problem_body,
 )
 from cybergate.lib.security import log_refusal
-from cybergate.lib.throttling import (
-    AuthAttempt,
-    auth_attempt,
-    failed_authentication,
-    known_attempt,
-    share_successes,
-    successes_to_share,
-)
 from devices import selectors, services
 from devices.models import Call, Device, DoorOpenCommand
 from gateway import capacity, wakeup

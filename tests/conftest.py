@@ -182,6 +182,7 @@ STATEFUL_MODULES = (
     "accounts.lockout",
     "apisecrets.authentication",
     "apisecrets.cache",
+    "cybergate.lib.authfailures",
     "cybergate.lib.throttling",
     "webhooks.worker",
 )

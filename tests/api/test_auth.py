@@ -263,14 +263,14 @@ def test_success_is_shared_between_processes_through_the_cache(
 ):
     """Another process (empty local memory) still lets a recently used secret through, and
     still refuses the others before any query."""
-    from cybergate.lib import throttling
+    from cybergate.lib import authfailures
 
     if cache == "redis":
         request.getfixturevalue("redis_cache")
     good = bearer_client(api_secret_value)
     assert good.get(VERSION).status_code == 200
     _exhaust_failure_limit(settings)
-    throttling._recent.clear()  # another process has not seen this secret succeed
+    authfailures._recent.clear()  # another process has not seen this secret succeed
     authentication.reset_for_tests()
     assert good.get(VERSION).status_code == 200
     with django_assert_num_queries(0):
@@ -349,44 +349,44 @@ def test_the_gateway_memo_of_an_address_under_the_limit_ends_with_a_failure_coun
 ):
     """known_attempt (the async gateway's no-round-trip path) lets a new value through from an
     address found under the limit just now, and asks again once a failure from it is counted."""
-    from cybergate.lib import throttling
+    from cybergate.lib import authfailures
     from cybergate.lib.problems import AuthenticationProblem, Problem
 
     settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
     value = _credential_hash()
-    assert throttling.known_attempt("192.0.2.7", value) is None  # never asked about
-    throttling.auth_attempt("192.0.2.7", value)  # asks: under the limit
-    assert throttling.known_attempt("192.0.2.7", _credential_hash()) is not None
-    assert throttling.known_attempt("192.0.2.8", value) is None  # per address
-    throttling.failed_authentication("192.0.2.7", AuthenticationProblem("x", "y"))
-    assert throttling.known_attempt("192.0.2.7", value) is None
+    assert authfailures.known_attempt("192.0.2.7", value) is None  # never asked about
+    authfailures.auth_attempt("192.0.2.7", value)  # asks: under the limit
+    assert authfailures.known_attempt("192.0.2.7", _credential_hash()) is not None
+    assert authfailures.known_attempt("192.0.2.8", value) is None  # per address
+    authfailures.failed_authentication("192.0.2.7", AuthenticationProblem("x", "y"))
+    assert authfailures.known_attempt("192.0.2.7", value) is None
     for _ in range(2):
-        throttling.failed_authentication("192.0.2.7", AuthenticationProblem("x", "y"))
+        authfailures.failed_authentication("192.0.2.7", AuthenticationProblem("x", "y"))
     with pytest.raises(Problem) as refused:
-        throttling.auth_attempt("192.0.2.7", value)
+        authfailures.auth_attempt("192.0.2.7", value)
     assert refused.value.problem_code == "auth_rate_limited"
-    assert throttling.known_attempt("192.0.2.7", value) is None  # over the limit: never memoed
+    assert authfailures.known_attempt("192.0.2.7", value) is None  # over the limit: never memoed
 
 
 def test_successes_collected_for_later_reach_the_shared_set(settings, redis_cache):
     """succeeded_later() marks here at once; share_successes() sends them, one round trip pair
     per address, after which another process lets them through over the limit."""
-    from cybergate.lib import throttling
+    from cybergate.lib import authfailures
     from cybergate.lib.problems import AuthenticationProblem, Problem
 
     settings.AUTH_FAILURE_RATE_LIMIT = "3/min"
     values = [_credential_hash() for _ in range(3)]
     for value in values:
-        assert throttling.auth_attempt("192.0.2.9", value).succeeded_later() is True
-    assert throttling.auth_attempt("192.0.2.9", values[0]).succeeded_later() is False  # marked
-    assert throttling.successes_to_share()
-    throttling.share_successes()
-    assert not throttling.successes_to_share()
+        assert authfailures.auth_attempt("192.0.2.9", value).succeeded_later() is True
+    assert authfailures.auth_attempt("192.0.2.9", values[0]).succeeded_later() is False  # marked
+    assert authfailures.successes_to_share()
+    authfailures.share_successes()
+    assert not authfailures.successes_to_share()
     for _ in range(3):
-        throttling.failed_authentication("192.0.2.9", AuthenticationProblem("x", "y"))
-    throttling._recent.clear()  # another process has not seen these values succeed
+        authfailures.failed_authentication("192.0.2.9", AuthenticationProblem("x", "y"))
+    authfailures._recent.clear()  # another process has not seen these values succeed
     for value in values:
-        throttling.auth_attempt("192.0.2.9", value)  # no 429: shared
+        authfailures.auth_attempt("192.0.2.9", value)  # no 429: shared
     with pytest.raises(Problem) as refused:
-        throttling.auth_attempt("192.0.2.9", _credential_hash())
+        authfailures.auth_attempt("192.0.2.9", _credential_hash())
     assert refused.value.problem_code == "auth_rate_limited"
