@@ -394,6 +394,13 @@ def _queue_door_open(
         requested_at=metrics.request_arrived_at(),
         expires_at=now + timedelta(seconds=settings.DOOR_OPEN_COMMAND_TTL_SECONDS),
     )
+    # Before the audit entry's: commit hooks run in the order they were added, and the device's
+    # wake-up is the one a person at the door waits for.
+    transaction.on_commit(
+        lambda: command_queued.send(
+            sender=DoorOpenCommand, device_id=device.id, virtual=device.virtual
+        )
+    )
     record(
         tenant=tenant,
         actor=actor,
@@ -406,11 +413,6 @@ def _queue_door_open(
             "user": user.upn,
         },
         ip=ip,
-    )
-    transaction.on_commit(
-        lambda: command_queued.send(
-            sender=DoorOpenCommand, device_id=device.id, virtual=device.virtual
-        )
     )
     return command
 

@@ -65,3 +65,29 @@ def test_a_repeated_key_reads_the_first_answer_only(api_client, world, active_ca
     assert len(inside) == 5, _listing(inside)
     assert after == []
     assert DoorOpenCommand.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", [None, "order-3"], ids=["no key", "idempotency key"])
+def test_the_device_is_woken_before_the_logs_readers(api_client, world, active_call, key):
+    """Commit hooks run in the order they were added: the device's wake-up (a person waits at
+    the door) goes out before the audit trail's (the API's long-polls)."""
+    from audit.signals import log_appended
+    from devices.signals import command_queued
+
+    sent: list[str] = []
+
+    def device_woken(**kwargs):
+        sent.append("device")
+
+    def log_woken(*, log, **kwargs):
+        sent.append(log)
+
+    command_queued.connect(device_woken, dispatch_uid="test-order-device")
+    log_appended.connect(log_woken, dispatch_uid="test-order-log")
+    try:
+        answer = door_open(api_client, world["anna"], key)
+    finally:
+        command_queued.disconnect(dispatch_uid="test-order-device")
+        log_appended.disconnect(dispatch_uid="test-order-log")
+    assert answer.status_code == 202, answer.content
+    assert sent == ["device", "audit"]
