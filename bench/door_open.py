@@ -204,6 +204,8 @@ def start_gunicorn(
         else []
     )  # fmt: skip
     arguments = POOLS[pool]
+    if pool == "web":  # as deployed: persistent connections, no pool (README "Deploying")
+        env = {name: value for name, value in env.items() if name != "DATABASE_POOL_SIZE"}
     if not (root / "gateway" / "workers.py").exists():  # a checkout from before the worker moved
         arguments = [a.replace("gateway.workers", "cybergate.workers") for a in arguments]
     process = subprocess.Popen(
