@@ -96,8 +96,8 @@ def _incr(key: str, amount: int, ttl: int) -> int:
 def window(rate: str, now: float) -> tuple[int, int, int, int]:
     """(limit, period, window number, seconds until it ends) of `rate` at `now`."""
     limit, period = _parse_rate(rate)
-    window = int(now // period)
-    return limit, period, window, max(1, math.ceil((window + 1) * period - now))
+    number = int(now // period)
+    return limit, period, number, max(1, math.ceil((number + 1) * period - now))
 
 
 def hit(
