@@ -53,7 +53,7 @@ _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 def _headers_length(meta: dict[str, Any]) -> int:
     """The header fields' characters as sent: `HTTP_X_FOO` was the field `X-Foo`; empty ones
     are not counted. filter() and map() keep the walk over META in C: it runs before every API
-    request (bench/README.md, "Request size limits")."""
+    request (bench/README.md, bench/auth.py)."""
     fields = [*filter(meta.get, filter(_FIELD.match, meta))]
     prefixed = len(fields) - len(_UNPREFIXED.intersection(fields))  # "HTTP_" was not sent
     return sum(map(len, fields)) - 5 * prefixed + sum(map(len, map(str, map(meta.get, fields))))
