@@ -104,6 +104,12 @@ class AuthAttempt:
         _recent[key] = mono
         return True
 
+    def worked_lately(self) -> bool:
+        """This value worked from this address through this process in the last
+        RECENT_SUCCESS_SECONDS: it passes without any cache round trip."""
+        marked = _recent.get((self.ip, self.fingerprint))
+        return marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS
+
     def failed(self, problem: Problem) -> Problem:
         return failed_authentication(self.ip, problem)
 
@@ -140,14 +146,12 @@ def known_attempt(ip: str | None, credential_hash: str) -> AuthAttempt | None:
     the limit less than UNDER_LIMIT_MEMO_SECONDS ago with no failure from it counted here since);
     else None: call `auth_attempt` (in a thread, from async code)."""
     attempt = _attempt(ip, credential_hash)
-    mono = time.monotonic()
-    marked = _recent.get((attempt.ip, attempt.fingerprint))
-    if marked is not None and mono - marked < RECENT_SUCCESS_SECONDS:
+    if attempt.worked_lately():
         return attempt
     checked = _under_limit.get(attempt.ip)
     if (
         checked is not None
-        and mono - checked[0] < UNDER_LIMIT_MEMO_SECONDS
+        and time.monotonic() - checked[0] < UNDER_LIMIT_MEMO_SECONDS
         and checked[1] == window(settings.AUTH_FAILURE_RATE_LIMIT, time.time())[2]
     ):
         return attempt
@@ -168,8 +172,7 @@ def auth_attempt(ip: str | None, credential_hash: str) -> AuthAttempt:
     limit; else one cache round trip.
     """
     attempt = _attempt(ip, credential_hash)
-    marked = _recent.get((attempt.ip, attempt.fingerprint))
-    if marked is not None and time.monotonic() - marked < RECENT_SUCCESS_SECONDS:
+    if attempt.worked_lately():
         return attempt
     now = time.time()
     limit, _, number, retry_after = window(settings.AUTH_FAILURE_RATE_LIMIT, now)
