@@ -105,25 +105,25 @@ def hit(
 ) -> Verdict:
     """Count one request of `ident` against `rate` in the current fixed window."""
     now = time.time() if now is None else now
-    limit, period, window_number, retry_after = window(rate, now)
+    limit, period, number, retry_after = window(rate, now)
     try:
         if batched:
-            count = _hit_batched(f"{scope}:{ident}", window_number, limit, period)
+            count = _hit_batched(f"{scope}:{ident}", number, limit, period)
         else:
-            count = _incr(f"rl:{scope}:{ident}:{window_number}", 1, period + 1)
+            count = _incr(f"rl:{scope}:{ident}:{number}", 1, period + 1)
     except Exception:  # fail open, see module docstring
         logger.warning("Rate limit cache unavailable; not limiting %s", scope, exc_info=True)
         return Verdict(True, retry_after, limit, period, limit)
     return Verdict(count <= limit, retry_after, limit, period, max(0, limit - count))
 
 
-def _hit_batched(name: str, window: int, limit: int, period: int) -> int:
+def _hit_batched(name: str, number: int, limit: int, period: int) -> int:
     """This request's count: estimated locally far from the limit, exact near it."""
     mono = time.monotonic()
     with _lock:
         batch = _batches.get(name)
-        if batch is None or batch.window != window:
-            batch = _batches[name] = _Batch(window)
+        if batch is None or batch.window != number:
+            batch = _batches[name] = _Batch(number)
         estimate = batch.known + batch.pending + 1
         if estimate > limit:
             return estimate  # refused without a round trip, and not counted
@@ -132,7 +132,7 @@ def _hit_batched(name: str, window: int, limit: int, period: int) -> int:
             return estimate
         amount, batch.pending, batch.synced_at = batch.pending, 0, mono
     try:
-        total = _incr(f"rl:{name}:{window}", amount, period + 1)
+        total = _incr(f"rl:{name}:{number}", amount, period + 1)
     except Exception:
         with _lock:
             batch.pending += amount  # try again with the next request
