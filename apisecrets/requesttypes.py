@@ -19,16 +19,12 @@ from rest_framework.request import Request
 
 if TYPE_CHECKING:
     from apisecrets.models import ApiSecret
+    from cybergate.lib.apiviews import AuthenticatedRequest
     from cybergate.lib.feeds import Reader
     from tenants.models import Tenant
 
-    class ApiRequest(Request):
+    class ApiRequest(AuthenticatedRequest[ApiSecret]):
         tenant: Tenant
-
-        @property
-        def auth(self) -> ApiSecret: ...
-        @auth.setter
-        def auth(self, value: ApiSecret) -> None: ...
 
     def _reads_feeds(secret: ApiSecret) -> Reader:
         # The library's new-entries views take the same request's `auth` as a feeds.Reader

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from drf_spectacular.openapi import AutoSchema
     from rest_framework.views import APIView
 
+    from cybergate.lib.apiviews import AuthenticatedRequest
+
 SECURITY_SCHEME = "deviceCredential"
 
 
@@ -63,15 +65,8 @@ def authenticate_device(header: str | None, ip: str | None) -> Device:
 
 
 if TYPE_CHECKING:
-
-    class DeviceRequest(Request):
-        """A gateway request after DeviceCredentialAuthentication (for the type checker)."""
-
-        @property
-        def auth(self) -> Device: ...
-        @auth.setter
-        def auth(self, value: Device) -> None: ...
-
+    # A gateway request after DeviceCredentialAuthentication (for the type checker).
+    DeviceRequest = AuthenticatedRequest[Device]
 else:
     DeviceRequest = Request
 

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -413,18 +413,22 @@ class AcknowledgedSerializer(serializers.Serializer):
 
 
 if TYPE_CHECKING:
+    AuthT = TypeVar("AuthT")
 
-    class ReaderRequest(Request):
-        """A request to the new-entries views, as they read it: authenticated by the bearer
-        authentication that settings.py names (an app's, which this library does not import),
-        its `auth` a row that reads feeds (`feeds.Reader`); the app's own request type says
-        which. An annotation only: at run time, DRF's Request."""
+    class AuthenticatedRequest(Request, Generic[AuthT]):
+        """A DRF request whose `auth` its authentication set to an `AuthT`: what an API's views
+        annotate `request` with (`AuthenticatedRequest[Device]`). An annotation only: at run
+        time, DRF's Request."""
 
         @property
-        def auth(self) -> Reader: ...
+        def auth(self) -> AuthT: ...
         @auth.setter
-        def auth(self, value: Reader) -> None: ...
+        def auth(self, value: AuthT) -> None: ...
 
+    # A request to the new-entries views, as they read it: authenticated by the bearer
+    # authentication that settings.py names (an app's, which this library does not import), its
+    # `auth` a row that reads feeds; the app's own request type says which.
+    ReaderRequest = AuthenticatedRequest[Reader]
 else:
     ReaderRequest = Request
 
